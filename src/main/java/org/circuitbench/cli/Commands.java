@@ -1,0 +1,305 @@
+package org.circuitbench.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Evaluator;
+import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.ReferenceEvaluator;
+import org.circuitbench.ablation.ScoreDetails;
+import org.circuitbench.model.DeviceChoice;
+import org.circuitbench.model.Gpt2Config;
+import org.circuitbench.model.LoadedModel;
+import org.circuitbench.model.ModelResolver;
+import org.circuitbench.model.RandomModel;
+import org.circuitbench.model.SafeTensors;
+import org.circuitbench.model.hub.HubDownloader;
+import org.circuitbench.search.Benchmark;
+import org.circuitbench.search.CircuitFormats;
+import org.circuitbench.search.Comparison;
+import org.circuitbench.search.CrossTaskMatrix;
+import org.circuitbench.search.Importance;
+import org.circuitbench.search.JobContext;
+import org.circuitbench.search.JobHandle;
+import org.circuitbench.search.JobListener;
+import org.circuitbench.search.PruneResult;
+import org.circuitbench.search.PruneSettings;
+import org.circuitbench.search.Pruner;
+import org.circuitbench.search.SearchMethod;
+import org.circuitbench.task.TaskFiles;
+import org.circuitbench.task.TaskProblem;
+import org.circuitbench.util.AtomicFiles;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The headless commands of {@code task-format.md}, plus bench, make-model, download and models. */
+final class Commands {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16");
+    private static final Set<String> MULTI = Set.of("circuits", "tasks");
+    private static final Set<String> COMMON = Set.of("model", "task", "device", "reference");
+
+    private Commands() {
+    }
+
+    static int run(String cmd, String[] argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = new Args(argv, FLAGS, MULTI);
+        ObjectNode result = switch (cmd) {
+            case "score" -> score(a, err);
+            case "prune" -> prune(a, err);
+            case "importance" -> importance(a, err);
+            case "compare" -> compare(a, err);
+            case "bench" -> bench(a, err);
+            case "make-model" -> makeModel(a, err);
+            case "download" -> download(a, err);
+            case "models" -> models(a);
+            default -> throw new Args.UsageException("Unknown command '" + cmd + "'.");
+        };
+        out.println(JSON.writeValueAsString(result));
+        out.flush();
+        return 0;
+    }
+
+    private static Set<String> known(String... extra) {
+        Set<String> s = new java.util.HashSet<>(COMMON);
+        s.addAll(List.of(extra));
+        return s;
+    }
+
+    // ---- shared set-up --------------------------------------------------------------------------
+
+    private static LoadedModel model(Args a, PrintStream err) throws Exception {
+        String m = a.required("model", "(a model folder or a cached hub name such as gpt2)");
+        DeviceChoice device = DeviceChoice.resolve(a.get("device", "auto"));
+        if (!device.note().isEmpty()) err.println(device.note());
+        Path folder = ModelResolver.fromEnvironment().resolve(m);
+        return LoadedModel.open(Path.of(m).getFileName().toString(), folder, device);
+    }
+
+    private static AblationTask task(LoadedModel model, String file, PrintStream err) throws Exception {
+        AblationTask t = AblationTask.prepare(model, TaskFiles.read(Path.of(file)));
+        for (TaskProblem w : t.tokenized().warnings()) err.println("warning: " + w.message());
+        return t;
+    }
+
+    private static Evaluator evaluator(Args a, AblationTask task) {
+        return a.flag("reference") ? new ReferenceEvaluator(task) : new FastEvaluator(task);
+    }
+
+    private static Circuit circuit(String spec, AblationTask task) {
+        Gpt2Config c = task.model().config();
+        return CircuitFormats.read(spec, c.nLayer(), c.nHead());
+    }
+
+    // ---- commands -------------------------------------------------------------------------------
+
+    private static ObjectNode score(Args a, PrintStream err) throws Exception {
+        a.allowOnly(known("circuit"));
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
+            Circuit c = circuit(a.get("circuit", "all"), task);
+            ScoreDetails d = task.details(c);
+            ObjectNode o = JSON.createObjectNode();
+            o.put("full_logit_diff", d.fullLogitDiff());
+            o.put("circuit_logit_diff", d.circuitLogitDiff());
+            o.put("score", d.score());
+            o.set("circuit", CircuitFormats.nodeArray(c));
+            o.put("heads", c.headCount());
+            o.put("prompts", d.prompts());
+            o.put("full_accuracy", d.fullAccuracy());
+            o.put("circuit_accuracy", d.circuitAccuracy());
+            return o;
+        }
+    }
+
+    private static ObjectNode prune(Args a, PrintStream err) throws Exception {
+        a.allowOnly(known("method", "threshold", "seed", "iterations", "start", "progress", "export", "out", "speculation"));
+        SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"));
+        double threshold = a.number("threshold", Double.NaN);
+        if (Double.isNaN(threshold)) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
+        long iterations = a.integer("iterations", PruneSettings.DEFAULT_ITERATIONS);
+        if (iterations < 1) throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations + ".");
+        if (threshold < 0 || threshold > 100) {
+            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
+        }
+        CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", "")) : null;
+        if (export != null && !a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+             Evaluator ev = evaluator(a, task)) {
+            PruneSettings s = new PruneSettings(method, threshold, circuit(a.get("start", "all"), task),
+                    a.integer("seed", 0), (int) iterations);
+            Pruner pruner = new Pruner(ev, s, (int) a.integer("speculation", 1));
+            JobListener<PruneResult> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
+            PruneResult r = JobHandle.runHere(pruner, listener);
+            ObjectNode o = JSON.createObjectNode();
+            o.put("method", method.id);
+            o.put("threshold", threshold);
+            o.set("circuit", CircuitFormats.nodeArray(r.circuit()));
+            o.put("score", r.score());
+            ArrayNode removed = o.putArray("removed");
+            r.removals().forEach(x -> removed.addObject().put("head", x.node().toString()).put("score", x.score())
+                    .put("seconds", round3(x.elapsedSeconds())));
+            o.put("evaluations", r.evaluations());
+            o.put("size", r.circuit().size());
+            o.put("passes", r.passes());
+            o.put("seconds", round3(r.seconds()));
+            if (method == SearchMethod.RANDOM) o.put("seed", s.seed()).put("iterations", s.iterations());
+            if (export != null) {
+                Path file = Path.of(a.get("out", ""));
+                AtomicFiles.writeString(file, CircuitFormats.export(export, r, m.name(), a.get("task", null)) + "\n");
+                err.println("wrote " + export.name().toLowerCase() + " to " + file);
+            }
+            return o;
+        }
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static ObjectNode importance(Args a, PrintStream err) throws Exception {
+        a.allowOnly(known("circuit", "progress"));
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+             Evaluator ev = evaluator(a, task)) {
+            Circuit c = circuit(a.required("circuit", "(the circuit whose heads to rank, e.g. all)"), task);
+            JobListener<Importance.Result> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
+            Importance.Result r = JobHandle.runHere(new Importance(ev, c), listener);
+            ObjectNode o = JSON.createObjectNode();
+            o.set("circuit", CircuitFormats.nodeArray(c));
+            o.put("circuit_score", r.circuitScore());
+            ArrayNode heads = o.putArray("heads");
+            r.entries().forEach(e -> heads.addObject().put("head", e.node().toString()).put("score_without", e.scoreWithout()));
+            return o;
+        }
+    }
+
+    private static ObjectNode compare(Args a, PrintStream err) throws Exception {
+        a.allowOnly(known("circuits", "names", "tasks", "progress"));
+        List<String> specs = a.all("circuits");
+        if (specs.isEmpty()) throw new Args.UsageException("Missing --circuits A B ... (specs or @files).");
+        List<String> names = a.has("names") ? List.of(a.get("names", "").split(",")) : List.of();
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+             Evaluator ev = evaluator(a, task)) {
+            Map<String, Circuit> circuits = new LinkedHashMap<>();
+            for (int i = 0; i < specs.size(); i++) {
+                String name = i < names.size() ? names.get(i).trim()
+                        : specs.get(i).startsWith("@") ? Path.of(specs.get(i).substring(1)).getFileName().toString()
+                        : String.valueOf((char) ('A' + i));
+                circuits.put(name, circuit(specs.get(i), task));
+            }
+            ObjectNode o = JSON.createObjectNode();
+            if (circuits.size() >= 2) {
+                List<Comparison.Row> rows = JobHandle.runHere(new Comparison(ev, circuits),
+                        a.flag("progress") ? new ProgressPrinter<>(err) : null);
+                ArrayNode sets = o.putArray("sets");
+                for (Comparison.Row r : rows) {
+                    sets.addObject().put("name", r.name()).put("operation", r.operation()).put("size", r.circuit().size())
+                            .put("score", r.score()).set("circuit", CircuitFormats.nodeArray(r.circuit()));
+                }
+            } else {
+                o.put("score", ev.score(circuits.values().iterator().next()));
+            }
+            List<String> taskFiles = a.all("tasks");
+            if (!taskFiles.isEmpty()) {
+                Map<String, Evaluator> tasks = new LinkedHashMap<>();
+                List<AutoCloseable> open = new ArrayList<>();
+                try {
+                    for (String f : taskFiles) {
+                        AblationTask t = task(m, f, err);
+                        open.add(t);
+                        Evaluator e = new FastEvaluator(t);
+                        open.add(0, e);
+                        tasks.put(Path.of(f).getFileName().toString(), e);
+                    }
+                    CrossTaskMatrix.Result r = new CrossTaskMatrix(circuits, tasks).run(JobContext.silent());
+                    ObjectNode mx = o.putObject("matrix");
+                    ArrayNode tn = mx.putArray("tasks");
+                    r.tasks().forEach(tn::add);
+                    ObjectNode rows = mx.putObject("scores");
+                    for (int i = 0; i < r.circuits().size(); i++) {
+                        ArrayNode row = rows.putArray(r.circuits().get(i));
+                        for (double v : r.scores()[i]) row.add(v);
+                    }
+                } finally {
+                    for (AutoCloseable c : open) c.close();
+                }
+            }
+            return o;
+        }
+    }
+
+    private static ObjectNode bench(Args a, PrintStream err) throws Exception {
+        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style"));
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
+            Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
+                    a.number("threshold", 3), (int) a.integer("sample", -1), (int) a.integer("speculation", 1),
+                    (int) a.integer("memory-evals", 1000), a.has("skip-seed-style"));
+            return new Benchmark(task, opt, err).run();
+        }
+    }
+
+    private static ObjectNode makeModel(Args a, PrintStream err) throws Exception {
+        a.allowOnly(Set.of("layers", "heads", "d-model", "seed", "positions", "vocab", "f16"));
+        if (a.positional().size() != 1) throw new Args.UsageException("make-model needs one output folder, e.g. make-model --seed 1 /tmp/gpt2-random.");
+        Path out = Path.of(a.positional().get(0));
+        int layers = (int) a.integer("layers", 12), heads = (int) a.integer("heads", 12), d = (int) a.integer("d-model", 768);
+        Gpt2Config cfg;
+        try {
+            cfg = Gpt2Config.of(layers, heads, d, (int) a.integer("positions", 1024), (int) a.integer("vocab", 50257));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Cannot make that model: " + e.getMessage() + ".");
+        }
+        long t0 = System.nanoTime();
+        SafeTensors.DType dtype = a.flag("f16") ? SafeTensors.DType.F16 : SafeTensors.DType.F32;
+        RandomModel.write(out, cfg, a.integer("seed", 0), dtype);
+        ObjectNode o = JSON.createObjectNode();
+        o.put("folder", out.toString());
+        o.put("layers", layers).put("heads", heads).put("d_model", d).put("dtype", dtype.name());
+        o.put("seconds", round3((System.nanoTime() - t0) / 1e9));
+        err.println("wrote a random GPT-2 to " + out);
+        return o;
+    }
+
+    private static ObjectNode download(Args a, PrintStream err) throws Exception {
+        a.allowOnly(Set.of("revision"));
+        if (a.positional().size() != 1) throw new Args.UsageException("download needs a model name, e.g. download gpt2.");
+        String name = a.positional().get(0);
+        HubDownloader hub = HubDownloader.fromEnvironment();
+        Path folder = hub.download(name, a.get("revision", "main"), new HubDownloader.Listener() {
+            long last;
+
+            @Override
+            public void progress(String file, long done, long total) {
+                long now = System.nanoTime();
+                if (now - last > 1_000_000_000L || done == total) {
+                    last = now;
+                    err.printf("%s: %.1f / %.1f MB%n", file, done / 1e6, total / 1e6);
+                }
+            }
+        }, () -> false);
+        ObjectNode o = JSON.createObjectNode();
+        o.put("model", name);
+        o.put("folder", folder.toString());
+        return o;
+    }
+
+    private static ObjectNode models(Args a) {
+        a.allowOnly(Set.of());
+        ModelResolver r = ModelResolver.fromEnvironment();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("cache", r.hubCache().toString());
+        ArrayNode list = o.putArray("models");
+        for (String repo : r.cachedModels()) {
+            list.addObject().put("name", repo).put("folder", r.snapshot(repo).map(Path::toString).orElse(""));
+        }
+        return o;
+    }
+}

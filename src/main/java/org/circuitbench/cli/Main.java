@@ -1,0 +1,95 @@
+package org.circuitbench.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * {@code ./circuitbench}: with no command it opens the app; with one it runs headless, prints one
+ * JSON object on stdout, logs on stderr, and exits 0 on success and 1 (2 for usage) on error with
+ * a one-line message that says what to fix.
+ */
+public final class Main {
+    static final String USAGE = """
+            Circuit Workbench: find attention-head circuits in GPT-2 by mean ablation.
+
+            Usage: ./circuitbench                      open the app
+                   ./circuitbench <command> [options]  run headless; prints JSON on stdout
+
+            Commands:
+              score       --model M --task FILE [--circuit SPEC]
+              prune       --model M --task FILE --method METHOD --threshold T
+                          [--start SPEC] [--seed N] [--iterations N] [--progress]
+                          [--export json|paper|python|csv --out FILE]
+              importance  --model M --task FILE --circuit SPEC [--progress]
+              compare     --model M --task FILE --circuits A B ... [--names a,b,...]
+                          [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
+              bench       --model M --task FILE [--method backward --threshold 3] [--sample N]
+              make-model  --layers 12 --heads 12 --d-model 768 --seed N OUT
+              download    NAME [--revision main]   (from the Hugging Face hub into its cache)
+              models      list the GPT-2 models in the local Hugging Face cache
+              help        this text
+
+            M is a model folder (config.json, model.safetensors, tokenizer.json) or a cached hub
+            name such as gpt2. SPEC is all, none, or heads such as 0.1,4.4,9.1 (L.mlp for an MLP),
+            or @file. Methods: forward, backward, forward-backward, backward-forward, random.
+            Common options: --device auto|cpu|gpu[:n] (default auto).
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        Locale.setDefault(Locale.ROOT);
+        if (argv.length == 0) {
+            launchApp(argv);
+            return;
+        }
+        System.exit(run(argv, System.out, System.err));
+    }
+
+    /** Runs a command; returns the exit code. */
+    public static int run(String[] argv, PrintStream out, PrintStream err) {
+        String cmd = argv[0];
+        String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        try {
+            switch (cmd) {
+                case "help", "--help", "-h" -> {
+                    out.print(USAGE);
+                    return 0;
+                }
+                case "gui", "app" -> {
+                    launchApp(rest);
+                    return 0;
+                }
+                default -> {
+                    return Commands.run(cmd, rest, out, err);
+                }
+            }
+        } catch (Args.UsageException e) {
+            err.println("error: " + e.getMessage() + " Run ./circuitbench help for usage.");
+            return 2;
+        } catch (Exception e) {
+            err.println("error: " + oneLine(e));
+            if (System.getenv("CIRCUITBENCH_DEBUG") != null) e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    static String oneLine(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) m = e.getClass().getSimpleName();
+        return m.replace('\n', ' ');
+    }
+
+    private static void launchApp(String[] argv) {
+        try {
+            Class.forName("org.circuitbench.ui.CircuitBenchApp").getMethod("start", String[].class)
+                    .invoke(null, (Object) argv);
+        } catch (ClassNotFoundException e) {
+            System.out.print(USAGE);
+        } catch (ReflectiveOperationException e) {
+            System.err.println("error: the app could not start: " + oneLine(e.getCause() == null ? e : e.getCause()));
+            System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package org.circuitbench.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.SparseFormat;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * GPT-2: embeddings, a stack of blocks, ln_f and the unembedding (tied to wte unless the
+ * config says otherwise). All weights live in one NDManager on one device; every forward
+ * call should run inside an {@code NDScope} so that its intermediates are freed.
+ */
+public final class Gpt2Model implements AutoCloseable {
+    private final Gpt2Config config;
+    private final NDManager manager;
+    private final Embedding embedding;
+    private final List<Block> blocks;
+    private final LayerNorm lnF;
+    private final NDArray unembed; // [vocab, d_model]
+    private final long parameterCount;
+
+    Gpt2Model(Gpt2Config config, NDManager manager, Embedding embedding, List<Block> blocks, LayerNorm lnF,
+              NDArray unembed, long parameterCount) {
+        this.config = config;
+        this.manager = manager;
+        this.embedding = embedding;
+        this.blocks = List.copyOf(blocks);
+        this.lnF = lnF;
+        this.unembed = unembed;
+        this.parameterCount = parameterCount;
+    }
+
+    /** Loads config.json and model.safetensors from a Hugging Face folder onto a device. */
+    public static Gpt2Model load(Path folder, Device device) throws ModelLoadException {
+        return WeightLoader.load(folder, device);
+    }
+
+    /** tokens [batch, pos] -> the residual stream after the last block, [batch, pos, d_model]. */
+    public NDArray forward(NDArray tokens, Hook hook) {
+        NDArray x = embedding.forward(tokens);
+        for (Block block : blocks) {
+            x = block.forward(x, hook);
+        }
+        return x;
+    }
+
+    /** Full-vocabulary logits: residual [..., d_model] -> [..., vocab]. */
+    public NDArray logits(NDArray resid) {
+        NDArray h = lnF.forward(resid);
+        return h.getNDArrayInternal().linear(h, unembed, null).singletonOrThrow();
+    }
+
+    /**
+     * logit[correct] − logit[incorrect], reading only those two unembedding rows.
+     * resid [batch, d_model] (one row per prompt), correct/incorrect [batch] int64 -> [batch].
+     */
+    public NDArray logitDiff(NDArray resid, NDArray correct, NDArray incorrect) {
+        NDArray h = lnF.forward(resid);
+        NDArray wc = rows(correct); // [batch, d_model]
+        NDArray wi = rows(incorrect);
+        return h.mul(wc).sum(new int[] {1}).sub(h.mul(wi).sum(new int[] {1}));
+    }
+
+    private NDArray rows(NDArray ids) {
+        return ids.getNDArrayInternal().embedding(ids, unembed, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    public Gpt2Config config() {
+        return config;
+    }
+
+    public Embedding embedding() {
+        return embedding;
+    }
+
+    public List<Block> blocks() {
+        return blocks;
+    }
+
+    public LayerNorm lnF() {
+        return lnF;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    public long parameterCount() {
+        return parameterCount;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

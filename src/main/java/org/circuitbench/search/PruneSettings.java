@@ -1,0 +1,28 @@
+package org.circuitbench.search;
+
+import org.circuitbench.ablation.Circuit;
+
+/**
+ * A prune: the method, the threshold T in percent (remove a node when 100 − score < T), the
+ * start circuit, and for {@code random} the seed and the number of picks.
+ */
+public record PruneSettings(SearchMethod method, double threshold, Circuit start, long seed, int iterations) {
+    public static final int DEFAULT_ITERATIONS = 200;
+
+    public PruneSettings {
+        if (method == null) throw new IllegalArgumentException("No method given; use forward, backward, forward-backward, backward-forward or random.");
+        if (!(threshold >= 0 && threshold <= 100)) {
+            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
+        }
+        if (start == null || start.isEmpty()) {
+            throw new IllegalArgumentException("The start circuit is empty; a prune needs heads to remove. Start from 'all' or list heads.");
+        }
+        if (iterations < 1) {
+            throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations + ".");
+        }
+    }
+
+    public static PruneSettings of(SearchMethod method, double threshold, Circuit start) {
+        return new PruneSettings(method, threshold, start, 0, DEFAULT_ITERATIONS);
+    }
+}

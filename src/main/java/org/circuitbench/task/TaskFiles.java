@@ -1,0 +1,145 @@
+package org.circuitbench.task;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads and writes task files; every structural error names the prompt and the field. */
+public final class TaskFiles {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private TaskFiles() {
+    }
+
+    public static TaskFile read(Path file) throws TaskException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new TaskException("Task file " + file + " does not exist.");
+        } catch (IOException e) {
+            throw new TaskException("Cannot read task file " + file + ": " + e.getMessage(), e);
+        }
+        return parse(text, file.toString());
+    }
+
+    public static TaskFile parse(String json, String source) throws TaskException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw new TaskException(source + " is not valid JSON" + where + ": " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new TaskException(source + ": the task must be a JSON object with 'clean' and 'corrupt' lists.");
+        }
+        JsonNode clean = root.get("clean");
+        JsonNode corrupt = root.get("corrupt");
+        if (clean == null) throw new TaskException(source + " lacks the field 'clean' (the prompts to score).");
+        if (corrupt == null) throw new TaskException(source + " lacks the field 'corrupt' (the prompts whose activations give the means).");
+        if (!clean.isArray() || clean.isEmpty()) {
+            throw new TaskException(source + ": 'clean' must be a list with at least one prompt.");
+        }
+        if (!corrupt.isArray()) throw new TaskException(source + ": 'corrupt' must be a list of prompts.");
+        List<Prompt> cleanPrompts = new ArrayList<>();
+        for (int i = 0; i < clean.size(); i++) cleanPrompts.add(prompt(source, "clean", i, clean.get(i), true));
+        List<Prompt> corruptPrompts = new ArrayList<>();
+        for (int i = 0; i < corrupt.size(); i++) corruptPrompts.add(prompt(source, "corrupt", i, corrupt.get(i), false));
+        List<String> keep = null;
+        JsonNode keepNode = root.get("keep");
+        if (keepNode != null && !keepNode.isNull()) {
+            if (!keepNode.isArray()) throw new TaskException(source + ": 'keep' must be a list of position labels.");
+            keep = new ArrayList<>();
+            for (JsonNode k : keepNode) {
+                if (!k.isTextual()) throw new TaskException(source + ": 'keep' must hold label strings, found " + k);
+                keep.add(k.asText());
+            }
+        }
+        return new TaskFile(root.path("name").asText(""), cleanPrompts, corruptPrompts, keep);
+    }
+
+    private static Prompt prompt(String source, String set, int i, JsonNode n, boolean needsAnswers) throws TaskException {
+        String where = source + ": " + set + "[" + i + "]";
+        if (!n.isObject()) throw new TaskException(where + " must be an object with a 'text'.");
+        String text = text(where, n, "text", true);
+        if (text.isEmpty()) throw new TaskException(where + " has an empty 'text'.");
+        String correct = text(where, n, "correct", needsAnswers);
+        String incorrect = text(where, n, "incorrect", needsAnswers);
+        String template = text(where, n, "template", false);
+        Map<String, Integer> positions = new LinkedHashMap<>();
+        JsonNode pos = n.get("positions");
+        if (pos != null && !pos.isNull()) {
+            if (!pos.isObject()) throw new TaskException(where + ": 'positions' must map labels to token indices.");
+            for (var it = pos.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (!e.getValue().canConvertToInt() || !e.getValue().isIntegralNumber()) {
+                    throw new TaskException(where + ": position '" + e.getKey() + "' must be a token index, found " + e.getValue());
+                }
+                if (e.getKey().equals("end")) {
+                    throw new TaskException(where + ": 'end' is always the last token and cannot be set in 'positions'.");
+                }
+                positions.put(e.getKey(), e.getValue().asInt());
+            }
+        }
+        return new Prompt(text, correct, incorrect, template, positions);
+    }
+
+    private static String text(String where, JsonNode n, String field, boolean required) throws TaskException {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            if (required) throw new TaskException(where + " lacks the field '" + field + "'.");
+            return null;
+        }
+        if (!v.isValueNode()) throw new TaskException(where + ": '" + field + "' must be a string.");
+        return v.asText();
+    }
+
+    public static String toJson(TaskFile task) {
+        ObjectNode root = JSON.createObjectNode();
+        if (!task.name().isEmpty()) root.put("name", task.name());
+        ArrayNode clean = root.putArray("clean");
+        for (Prompt p : task.clean()) writePrompt(clean.addObject(), p);
+        ArrayNode corrupt = root.putArray("corrupt");
+        for (Prompt p : task.corrupt()) writePrompt(corrupt.addObject(), p);
+        if (task.keep() != null) {
+            ArrayNode keep = root.putArray("keep");
+            task.keep().forEach(keep::add);
+        }
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void writePrompt(ObjectNode o, Prompt p) {
+        o.put("text", p.text());
+        if (p.correct() != null) o.put("correct", p.correct());
+        if (p.incorrect() != null) o.put("incorrect", p.incorrect());
+        if (!p.template().isEmpty()) o.put("template", p.template());
+        if (!p.positions().isEmpty()) {
+            ObjectNode pos = o.putObject("positions");
+            p.positions().forEach(pos::put);
+        }
+    }
+
+    /** Writes atomically: a temporary file next to the target, then a move. */
+    public static void write(Path file, TaskFile task) throws IOException {
+        org.circuitbench.util.AtomicFiles.writeString(file, toJson(task) + "\n");
+    }
+}

@@ -1,0 +1,244 @@
+package org.circuitbench.task;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A task after tokenization, checked against the rules of {@code task-format.md}: token ids,
+ * each clean prompt's end index, answer ids (first token of " " + answer), template groups and
+ * the kept positions.
+ */
+public final class TokenizedTask {
+    public static final String END = "end";
+
+    private final TaskFile task;
+    private final List<String> templates;
+    private final long[][] cleanTokens;
+    private final long[][] corruptTokens;
+    private final int[] cleanTemplate;
+    private final int[] corruptTemplate;
+    private final long[] correctIds;
+    private final long[] incorrectIds;
+    private final boolean[][] keep;
+    private final int maxLength;
+    private final List<TaskProblem> problems;
+
+    private TokenizedTask(TaskFile task, List<String> templates, long[][] cleanTokens, long[][] corruptTokens,
+                          int[] cleanTemplate, int[] corruptTemplate, long[] correctIds, long[] incorrectIds,
+                          boolean[][] keep, int maxLength, List<TaskProblem> problems) {
+        this.task = task;
+        this.templates = templates;
+        this.cleanTokens = cleanTokens;
+        this.corruptTokens = corruptTokens;
+        this.cleanTemplate = cleanTemplate;
+        this.corruptTemplate = corruptTemplate;
+        this.correctIds = correctIds;
+        this.incorrectIds = incorrectIds;
+        this.keep = keep;
+        this.maxLength = maxLength;
+        this.problems = List.copyOf(problems);
+    }
+
+    /** Tokenizes and checks; throws on the first error. Warnings stay in {@link #problems()}. */
+    public static TokenizedTask build(TaskFile task, TokenEncoder encoder) throws TaskException {
+        TokenizedTask t = check(task, encoder);
+        for (TaskProblem p : t.problems) {
+            if (p.isError()) throw new TaskException(p.message());
+        }
+        return t;
+    }
+
+    /** Tokenizes and collects every problem, errors and warnings, without throwing. */
+    public static TokenizedTask check(TaskFile task, TokenEncoder encoder) {
+        List<TaskProblem> problems = new ArrayList<>();
+        List<String> templates = new ArrayList<>();
+        int nClean = task.clean().size(), nCorrupt = task.corrupt().size();
+        long[][] clean = new long[nClean][];
+        long[][] corrupt = new long[nCorrupt][];
+        int[] cleanT = new int[nClean];
+        int[] corruptT = new int[nCorrupt];
+        long[] correct = new long[nClean];
+        long[] incorrect = new long[nClean];
+        boolean[][] keep = new boolean[nClean][];
+        // the first prompt seen of each template, as "set[i]" and its length
+        Map<String, Object[]> firstOfTemplate = new LinkedHashMap<>();
+        int maxLen = 0;
+
+        for (int i = 0; i < nClean; i++) {
+            Prompt p = task.clean().get(i);
+            clean[i] = encoder.encode(p.text());
+            cleanT[i] = templateIndex(templates, p.template());
+            maxLen = Math.max(maxLen, clean[i].length);
+            String name = "clean[" + i + "] \"" + p.text() + "\"";
+            if (clean[i].length == 0) {
+                problems.add(TaskProblem.error(name + " is empty after tokenization."));
+                keep[i] = new boolean[0];
+                continue;
+            }
+            sameLength(firstOfTemplate, p.template(), name, clean[i].length, problems);
+            correct[i] = answerId(encoder, p.correct(), name, "correct", problems);
+            incorrect[i] = answerId(encoder, p.incorrect(), name, "incorrect", problems);
+            keep[i] = keptPositions(p, clean[i].length, task.keep(), name, problems);
+        }
+        for (int i = 0; i < nCorrupt; i++) {
+            Prompt p = task.corrupt().get(i);
+            corrupt[i] = encoder.encode(p.text());
+            corruptT[i] = templateIndex(templates, p.template());
+            maxLen = Math.max(maxLen, corrupt[i].length);
+            String name = "corrupt[" + i + "] \"" + p.text() + "\"";
+            if (corrupt[i].length == 0) {
+                problems.add(TaskProblem.error(name + " is empty after tokenization."));
+                continue;
+            }
+            sameLength(firstOfTemplate, p.template(), name, corrupt[i].length, problems);
+        }
+        for (int i = 0; i < nClean; i++) {
+            String tpl = task.clean().get(i).template();
+            boolean hasCorrupt = task.corrupt().stream().anyMatch(c -> c.template().equals(tpl));
+            if (!hasCorrupt) {
+                problems.add(TaskProblem.error("Template " + templateLabel(tpl) + " has clean prompts but no corrupt prompts, "
+                        + "so its means cannot be taken. Add corrupt prompts with \"template\": \"" + tpl + "\"."));
+                break;
+            }
+        }
+        return new TokenizedTask(task, templates, clean, corrupt, cleanT, corruptT, correct, incorrect, keep, maxLen, problems);
+    }
+
+    private static int templateIndex(List<String> templates, String template) {
+        int i = templates.indexOf(template);
+        if (i >= 0) return i;
+        templates.add(template);
+        return templates.size() - 1;
+    }
+
+    static String templateLabel(String template) {
+        return template.isEmpty() ? "\"\" (the default)" : "'" + template + "'";
+    }
+
+    private static void sameLength(Map<String, Object[]> first, String template, String name, int length,
+                                   List<TaskProblem> problems) {
+        Object[] seen = first.putIfAbsent(template, new Object[] {name, length});
+        if (seen != null && (int) seen[1] != length) {
+            problems.add(TaskProblem.error("Template " + templateLabel(template) + " mixes prompt lengths: " + seen[0]
+                    + " has " + seen[1] + " tokens but " + name + " has " + length
+                    + ". Within a template every prompt, clean or corrupt, must have the same number of tokens."));
+        }
+    }
+
+    private static long answerId(TokenEncoder encoder, String answer, String name, String field, List<TaskProblem> problems) {
+        if (answer == null || answer.isEmpty()) {
+            problems.add(TaskProblem.error(name + " has no '" + field + "' answer."));
+            return 0;
+        }
+        long[] ids = encoder.encode(" " + answer);
+        if (ids.length == 0) {
+            problems.add(TaskProblem.error(name + ": the " + field + " answer '" + answer + "' gives no token."));
+            return 0;
+        }
+        if (ids.length > 1) {
+            problems.add(TaskProblem.warning(name + ": the " + field + " answer \" " + answer + "\" is " + ids.length
+                    + " tokens; only its first token is scored."));
+        }
+        return ids[0];
+    }
+
+    private static boolean[] keptPositions(Prompt p, int length, List<String> keepLabels, String name,
+                                           List<TaskProblem> problems) {
+        for (Map.Entry<String, Integer> e : p.positions().entrySet()) {
+            if (e.getValue() < 0 || e.getValue() >= length) {
+                problems.add(TaskProblem.error(name + ": position " + e.getKey() + " = " + e.getValue()
+                        + " is outside the prompt, which has " + length + " tokens (indices 0 to " + (length - 1) + ")."));
+            }
+        }
+        boolean[] kept = new boolean[length];
+        if (keepLabels == null) {
+            Arrays.fill(kept, true);
+            return kept;
+        }
+        for (String label : keepLabels) {
+            Integer idx = label.equals(END) ? Integer.valueOf(length - 1) : p.positions().get(label);
+            if (idx == null) {
+                problems.add(TaskProblem.error(name + " has no position '" + label + "', which 'keep' names. "
+                        + "Give it in the prompt's 'positions' or remove it from 'keep'."));
+            } else if (idx >= 0 && idx < length) {
+                kept[idx] = true;
+            }
+        }
+        return kept;
+    }
+
+    public TaskFile task() {
+        return task;
+    }
+
+    public List<TaskProblem> problems() {
+        return problems;
+    }
+
+    public List<TaskProblem> warnings() {
+        return problems.stream().filter(p -> !p.isError()).toList();
+    }
+
+    public List<String> templates() {
+        return templates;
+    }
+
+    public int cleanCount() {
+        return cleanTokens.length;
+    }
+
+    public int corruptCount() {
+        return corruptTokens.length;
+    }
+
+    /** Padded length, over clean and corrupt prompts. */
+    public int maxLength() {
+        return maxLength;
+    }
+
+    public long[] cleanTokens(int i) {
+        return cleanTokens[i];
+    }
+
+    public long[] corruptTokens(int i) {
+        return corruptTokens[i];
+    }
+
+    public int cleanTemplate(int i) {
+        return cleanTemplate[i];
+    }
+
+    public int corruptTemplate(int i) {
+        return corruptTemplate[i];
+    }
+
+    /** Index of the prompt's last token. */
+    public int end(int i) {
+        return cleanTokens[i].length - 1;
+    }
+
+    public long correctId(int i) {
+        return correctIds[i];
+    }
+
+    public long incorrectId(int i) {
+        return incorrectIds[i];
+    }
+
+    /** Whether position {@code pos} of clean prompt {@code i} is kept for heads in the circuit. */
+    public boolean kept(int i, int pos) {
+        return pos < keep[i].length && keep[i][pos];
+    }
+
+    /** Clean or corrupt tokens, right-padded with {@code pad} to {@link #maxLength()}: [n * maxLength]. */
+    public long[] padded(boolean cleanSet, long pad) {
+        long[][] src = cleanSet ? cleanTokens : corruptTokens;
+        long[] out = new long[src.length * maxLength];
+        Arrays.fill(out, pad);
+        for (int i = 0; i < src.length; i++) System.arraycopy(src[i], 0, out, i * maxLength, src[i].length);
+        return out;
+    }
+}

@@ -1,0 +1,238 @@
+package org.circuitbench.search;
+
+import org.circuitbench.TestData;
+import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Evaluator;
+import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Node;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PrunerTest {
+    static AblationTask words() {
+        return TestData.task(TestData.fixture("words-months-seqcont-4x4"));
+    }
+
+    static AblationTask digits() {
+        return TestData.task(TestData.fixture("digits-seqcont-tiny"));
+    }
+
+    static PruneResult run(AblationTask task, PruneSettings s, int speculation) {
+        try (Evaluator ev = new FastEvaluator(task)) {
+            return new Pruner(ev, s, speculation).run(JobContext.silent());
+        }
+    }
+
+    static List<Node> removed(PruneResult r) {
+        return r.removals().stream().map(Removal::node).toList();
+    }
+
+    @Test
+    void randomIsReproducibleBySeedAndSeedsDiffer() {
+        AblationTask task = digits();
+        PruneSettings a = new PruneSettings(SearchMethod.RANDOM, 10, task.allHeads(), 1, 60);
+        PruneResult r1 = run(task, a, 1), r2 = run(task, a, 1);
+        assertEquals(removed(r1), removed(r2));
+        assertEquals(r1.circuit(), r2.circuit());
+        assertEquals(60, r1.evaluations());
+        PruneResult r3 = run(task, new PruneSettings(SearchMethod.RANDOM, 10, task.allHeads(), 2, 60), 1);
+        assertNotEquals(removed(r1), removed(r3));
+    }
+
+    @Test
+    void finalScoreIsTheFinalCircuitsOwnScore() {
+        AblationTask task = words();
+        PruneResult r = run(task, PruneSettings.of(SearchMethod.BACKWARD, 3, task.allHeads()), 1);
+        try (Evaluator ev = new FastEvaluator(task)) {
+            assertEquals(ev.score(r.circuit()), r.score(), 1e-4);
+        }
+        assertEquals(r.removals().get(r.removals().size() - 1).score(), r.score(), 1e-9);
+    }
+
+    @Test
+    void speculationNeverChangesTheLog() {
+        for (AblationTask task : List.of(words(), digits())) {
+            for (SearchMethod m : SearchMethod.values()) {
+                double t = m == SearchMethod.FORWARD ? 10 : 20;
+                PruneSettings s = new PruneSettings(m, t, task.allHeads(), 4, 80);
+                PruneResult plain = run(task, s, 1);
+                PruneResult spec = run(task, s, 8);
+                assertEquals(removed(plain), removed(spec), m + " removals");
+                assertEquals(plain.circuit(), spec.circuit(), m + " circuit");
+                assertEquals(plain.evaluations(), spec.evaluations(), m + " evaluations");
+            }
+        }
+    }
+
+    /** A scripted evaluator whose decisions alternate keep/remove, the hardest case for speculation. */
+    @Test
+    void speculationWithAlternatingDecisions() {
+        AblationTask task = words();
+        Evaluator alternating = new Evaluator() {
+            @Override
+            public AblationTask task() {
+                return task;
+            }
+
+            @Override
+            public double score(Circuit c) {
+                // a pseudo-random verdict that depends only on the circuit, not on the order of calls
+                int sum = 0;
+                for (Node n : task.allHeads().minus(c).nodes()) sum += n.layer() * 4 + n.head() + 1;
+                return sum % 3 == 0 ? 99.0 : 50.0;
+            }
+        };
+        PruneSettings s = PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 5, task.allHeads());
+        PruneResult plain = new Pruner(alternating, s, 1).run(JobContext.silent());
+        PruneResult spec = new Pruner(alternating, s, 6).run(JobContext.silent());
+        assertTrue(plain.removals().size() > 2 && plain.removals().size() < 16, "the script should mix decisions");
+        assertEquals(removed(plain), removed(spec));
+        assertEquals(plain.evaluations(), spec.evaluations());
+    }
+
+    @Test
+    void eventsArriveInOrder() {
+        AblationTask task = words();
+        List<String> events = new ArrayList<>();
+        JobListener<PruneResult> l = new JobListener<>() {
+            @Override
+            public void started(String title, long total) {
+                events.add("started " + total);
+            }
+
+            @Override
+            public void progress(Progress p) {
+                events.add("progress " + p.done());
+            }
+
+            @Override
+            public void removal(Removal r) {
+                events.add("removal " + r.node());
+            }
+
+            @Override
+            public void finished(PruneResult r) {
+                events.add("finished " + r.evaluations());
+            }
+        };
+        try (Evaluator ev = new FastEvaluator(task)) {
+            JobHandle.runHere(new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD, 3, task.allHeads())), l);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        assertEquals("started 16", events.get(0));
+        assertEquals("finished 16", events.get(events.size() - 1));
+        long done = 0;
+        for (String e : events.subList(1, events.size() - 1)) {
+            if (e.startsWith("progress")) assertEquals(++done, Long.parseLong(e.substring(9)));
+        }
+        assertEquals(16, done);
+        assertEquals("removal 3.0", events.get(1), "a removal is announced before its progress event");
+    }
+
+    @Test
+    void cancelKeepsAConsistentPartialLog() throws Exception {
+        AblationTask task = digits();
+        AtomicInteger seen = new AtomicInteger();
+        var exec = Executors.newSingleThreadExecutor();
+        try (Evaluator ev = new FastEvaluator(task)) {
+            JobHandle<PruneResult>[] handle = new JobHandle[1];
+            JobListener<PruneResult> l = new JobListener<>() {
+                @Override
+                public void progress(Progress p) {
+                    if (seen.incrementAndGet() == 30) handle[0].cancel();
+                }
+            };
+            synchronized (handle) {
+                handle[0] = JobHandle.start(exec, new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD, 3, task.allHeads())), l);
+            }
+            PruneResult r = handle[0].result().get(60, TimeUnit.SECONDS);
+            assertTrue(r.cancelled());
+            assertEquals(30, r.evaluations(), "stops within one evaluation");
+            Circuit replay = task.allHeads();
+            for (Removal x : r.removals()) replay = replay.without(x.node());
+            assertEquals(replay, r.circuit(), "the circuit is the start minus the logged removals");
+            assertFalse(r.removals().isEmpty());
+            assertEquals(ev.score(r.circuit()), r.score(), 1e-3, "score of the partial circuit");
+        } finally {
+            exec.shutdownNow();
+        }
+    }
+
+    @Test
+    void badInputGetsClearMessages() {
+        AblationTask task = words();
+        Circuit all = task.allHeads();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, 101, all))
+                .getMessage().contains("[0, 100]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, -1, all))
+                .getMessage().contains("[0, 100]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, 3, Circuit.none(4, 4)))
+                .getMessage().contains("empty"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SearchMethod.parse("sideways"))
+                .getMessage().contains("forward, backward"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new PruneSettings(SearchMethod.RANDOM, 3, all, 0, 0))
+                .getMessage().contains("--iterations"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Circuit.parse("12.0", 4, 4))
+                .getMessage().contains("outside the model"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Circuit.parse("1.x", 4, 4))
+                .getMessage().contains("L.H"));
+    }
+
+    @Test
+    void importanceIsSortedLowestFirstAndMatchesTheFixture() {
+        for (var c : TestData.fixtureCases()) {
+            var exp = TestData.expected(c).get("importance");
+            if (exp == null) continue;
+            AblationTask task = TestData.task(c);
+            Circuit circuit = org.circuitbench.ablation.Circuits.fromJson(task, exp.get("circuit"));
+            Importance.Result r;
+            try (Evaluator ev = new FastEvaluator(task)) {
+                r = new Importance(ev, circuit).run(JobContext.silent());
+            }
+            assertEquals(exp.get("circuit_score").asDouble(), r.circuitScore(), 0.01);
+            assertEquals(exp.get("heads").size(), r.entries().size());
+            for (int i = 0; i < r.entries().size(); i++) {
+                var want = exp.get("heads").get(i);
+                assertEquals(want.get("score_without").asDouble(), r.entries().get(i).scoreWithout(), 0.01, "entry " + i);
+                if (i > 0) assertTrue(r.entries().get(i - 1).scoreWithout() <= r.entries().get(i).scoreWithout());
+            }
+            // the order may swap only between entries within the tolerance
+            for (int i = 0; i < r.entries().size(); i++) {
+                String want = exp.get("heads").get(i).get("head").asText();
+                String got = r.entries().get(i).node().toString();
+                if (!want.equals(got)) {
+                    assertEquals(exp.get("heads").get(i).get("score_without").asDouble(), r.entries().get(i).scoreWithout(), 0.02);
+                }
+            }
+        }
+    }
+
+    @Test
+    void comparisonScoresEverySet() {
+        AblationTask task = words();
+        Circuit a = Circuit.parse("0.0,0.1,0.2,0.3,1.0", 4, 4), b = Circuit.parse("0.0,0.2,0.3,3.2,3.3", 4, 4);
+        try (Evaluator ev = new FastEvaluator(task)) {
+            List<Comparison.Row> rows = new Comparison(ev, Map.of("a", a, "b", b)).run(JobContext.silent());
+            Comparison.Row inter = rows.stream().filter(r -> r.operation().equals("intersection")).findFirst().orElseThrow();
+            assertEquals(Circuit.parse("0.0,0.2,0.3", 4, 4), inter.circuit());
+            assertEquals(ev.score(inter.circuit()), inter.score(), 1e-6);
+            assertEquals(2 + 2 + 2, rows.size());
+            CrossTaskMatrix.Result m = new CrossTaskMatrix(Map.of("a", a, "b", b), Map.of("words", ev)).run(JobContext.silent());
+            assertEquals(ev.score(a), m.scores()[m.circuits().indexOf("a")][0], 1e-4);
+        }
+    }
+}

@@ -186,14 +186,37 @@ public final class AblationTask implements AutoCloseable {
             NDArray fullEnd = atEnd(model().forward(tokens, Hook.NONE));
             NDArray ablEnd = atEnd(model().forward(tokens, ablation(circuit)));
             float[] per = model().logitDiff(ablEnd, correct, incorrect).toFloatArray();
-            int fullCorrect = countTop1(fullEnd), circuitCorrect = countTop1(ablEnd);
+            int fullOk = countTop1(fullEnd), circuitCorrect = countTop1(ablEnd);
             double ld = mean(per);
             return new ScoreDetails(circuit, 100.0 * ld / fullLogitDiff, ld, fullLogitDiff, per,
-                    fullPerPrompt.clone(), fullCorrect, circuitCorrect, per.length);
+                    fullPerPrompt.clone(), fullOk, circuitCorrect, per.length);
         }
     }
 
-    private int countTop1(NDArray endRows) {
+    private volatile int fullCorrect = -1;
+
+    /** How many clean prompts the full model gets right (top-1 is the correct token); computed once. */
+    public int fullCorrect() {
+        if (fullCorrect < 0) {
+            try (NDScope ignored = new NDScope()) {
+                fullCorrect = countTop1(atEnd(model().forward(tokens, Hook.NONE)));
+            }
+        }
+        return fullCorrect;
+    }
+
+    /** Per clean prompt: does the full model's top-1 token equal the correct answer? */
+    public boolean[] fullTop1Flags() {
+        try (NDScope ignored = new NDScope()) {
+            long[] top = model().logits(atEnd(model().forward(tokens, Hook.NONE))).argMax(1).toLongArray();
+            boolean[] out = new boolean[top.length];
+            for (int i = 0; i < top.length; i++) out[i] = top[i] == task.correctId(i);
+            return out;
+        }
+    }
+
+    /** Prompts whose top-1 token at the end row is the correct answer; rows [batch, d_model]. */
+    int countTop1(NDArray endRows) {
         long[] top = model().logits(endRows).argMax(1).toLongArray();
         long[] want = correct.toLongArray();
         int n = 0;

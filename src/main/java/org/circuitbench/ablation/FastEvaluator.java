@@ -67,6 +67,9 @@ public final class FastEvaluator implements Evaluator {
         }
     };
     private long flops;
+    // On a CPU, batched candidates spill the caches and run slower than one at a time (measured in
+    // docs/performance.md); a GPU wants them batched.
+    private int maxBatch;
 
     public FastEvaluator(AblationTask task) {
         this.task = task;
@@ -96,6 +99,7 @@ public final class FastEvaluator implements Evaluator {
         }
         this.validResid = 0;
         this.base = task.allHeads();
+        this.maxBatch = Integer.getInteger("circuitbench.maxBatch", task.model().device().isGpu() ? 16 : 1);
     }
 
     @Override
@@ -128,6 +132,11 @@ public final class FastEvaluator implements Evaluator {
         base = circuit;
     }
 
+    /** How many circuits may share one forward pass; on a CPU one at a time is fastest (see docs/performance.md). */
+    public void setMaxBatch(int maxBatch) {
+        this.maxBatch = Math.max(1, maxBatch);
+    }
+
     public Circuit base() {
         return base;
     }
@@ -147,27 +156,20 @@ public final class FastEvaluator implements Evaluator {
             groups.computeIfAbsent(firstDifference(base, circuits.get(i)), k -> new ArrayList<>()).add(i);
         }
         for (Map.Entry<Integer, List<Integer>> g : groups.entrySet()) {
-            List<Circuit> members = g.getValue().stream().map(circuits::get).toList();
-            double[] s = scoreGroup(g.getKey(), members);
-            for (int j = 0; j < s.length; j++) out[g.getValue().get(j)] = s[j];
+            List<Integer> idx = g.getValue();
+            for (int from = 0; from < idx.size(); from += maxBatch) {
+                List<Integer> chunk = idx.subList(from, Math.min(idx.size(), from + maxBatch));
+                double[] s = scoreGroup(g.getKey(), chunk.stream().map(circuits::get).toList());
+                for (int j = 0; j < s.length; j++) out[chunk.get(j)] = s[j];
+            }
         }
         return out;
     }
 
     private double[] scoreGroup(int d, List<Circuit> circuits) {
         int k = circuits.size();
-        ensureResid(Math.min(d, layers));
         try (NDScope ignored = new NDScope()) {
-            NDArray x;
-            if (d == layers) { // the base itself
-                x = tile(resid[layers], k);
-            } else {
-                x = fromRawZ(d, tile(resid[d], k), tile(rawZ(d), k), circuits, d == layers - 1);
-                for (int l = d + 1; l < layers; l++) {
-                    x = layer(l, x, circuits, l == layers - 1);
-                }
-            }
-            float[] perPrompt = ldRows(x, k);
+            float[] perPrompt = ldRows(finalRows(d, circuits), k);
             double[] scores = new double[k];
             for (int c = 0; c < k; c++) {
                 float[] one = new float[(int) batch];
@@ -175,6 +177,32 @@ public final class FastEvaluator implements Evaluator {
                 scores[c] = task.score(one);
             }
             return scores;
+        }
+    }
+
+    /** The final residual of k circuits that leave the base at layer d: [k*batch, pos or 1, d_model]. */
+    private NDArray finalRows(int d, List<Circuit> circuits) {
+        int k = circuits.size();
+        ensureResid(Math.min(d, layers));
+        if (d == layers) return tile(resid[layers], k); // the base itself
+        NDArray x = fromRawZ(d, tile(resid[d], k), tile(rawZ(d), k), circuits, d == layers - 1);
+        for (int l = d + 1; l < layers; l++) {
+            x = layer(l, x, circuits, l == layers - 1);
+        }
+        return x;
+    }
+
+    /** Score, per-prompt logit differences and top-1 counts, from the fast path's own forward pass. */
+    @Override
+    public ScoreDetails details(Circuit circuit) {
+        task.checkShape(circuit);
+        try (NDScope ignored = new NDScope()) {
+            NDArray x = finalRows(firstDifference(base, circuit), List.of(circuit));
+            NDArray rows = x.getShape().get(1) == 1 ? x.reshape(batch, dModel) : task.atEnd(x);
+            float[] per = task.model().logitDiff(rows, task.correct(), task.incorrect()).toFloatArray();
+            double ld = AblationTask.mean(per);
+            return new ScoreDetails(circuit, 100.0 * ld / task.fullLogitDiff(), ld, task.fullLogitDiff(), per,
+                    task.fullPerPrompt(), task.fullCorrect(), task.countTop1(rows), per.length);
         }
     }
 

@@ -62,6 +62,7 @@ final class Commands {
             case "make-model" -> makeModel(a, err);
             case "download" -> download(a, err);
             case "models" -> models(a);
+            case "write-samples" -> writeSamples(a, err);
             default -> throw new Args.UsageException("Unknown command '" + cmd + "'.");
         };
         out.println(JSON.writeValueAsString(result));
@@ -136,7 +137,8 @@ final class Commands {
              Evaluator ev = evaluator(a, task)) {
             PruneSettings s = new PruneSettings(method, threshold, circuit(a.get("start", "all"), task),
                     a.integer("seed", 0), (int) iterations);
-            Pruner pruner = new Pruner(ev, s, (int) a.integer("speculation", 1));
+            // speculation batches candidates: it pays on a GPU, and only costs on a CPU
+            Pruner pruner = new Pruner(ev, s, (int) a.integer("speculation", m.device().device().isGpu() ? 8 : 1));
             JobListener<PruneResult> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
             PruneResult r = JobHandle.runHere(pruner, listener);
             ObjectNode o = JSON.createObjectNode();
@@ -288,6 +290,49 @@ final class Commands {
         ObjectNode o = JSON.createObjectNode();
         o.put("model", name);
         o.put("folder", folder.toString());
+        return o;
+    }
+
+    /** Developer command: rebuilds samples/sessions, finding the demo model's circuits with backward-forward at T = 3. */
+    private static ObjectNode writeSamples(Args a, PrintStream err) throws Exception {
+        a.allowOnly(Set.of("out"));
+        Path out = Path.of(a.get("out", "samples/sessions"));
+        java.nio.file.Files.createDirectories(out);
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode written = o.putArray("written");
+        List<org.circuitbench.session.Session.NamedCircuit> tinyCircuits = new ArrayList<>();
+        List<org.circuitbench.session.Session.NamedCircuit> seed = org.circuitbench.session.SampleSessions.seedCircuits();
+        try (LoadedModel m = LoadedModel.open("seqcont-tiny", org.circuitbench.model.AppPaths.demoModel(), DeviceChoice.resolve("cpu"))) {
+            for (var def : org.circuitbench.session.SampleSessions.all()) {
+                var problems = def.check(m.tokenizer()::encode);
+                for (TaskProblem p : problems) err.println((p.isError() ? "error: " : "warning: ") + def.name() + ": " + p.message());
+                if (problems.stream().anyMatch(TaskProblem::isError)) throw new IllegalStateException("sample task " + def.name() + " is invalid");
+                try (AblationTask t = AblationTask.prepare(m, def.generate(m.tokenizer()::encode)); FastEvaluator ev = new FastEvaluator(t)) {
+                    PruneResult r = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 3, t.allHeads())).run(JobContext.silent());
+                    err.printf("%s on seqcont-tiny: full logit diff %.3f, accuracy %d/%d; bf 3 keeps %d heads at %.2f%%%n", def.name(),
+                            t.fullLogitDiff(), t.fullCorrect(), t.tokenized().cleanCount(), r.circuit().size(), r.score());
+                    var named = new org.circuitbench.session.Session.NamedCircuit("bf 3, " + def.name() + " (seqcont-tiny)",
+                            r.circuit().toSpec(), def.name(), r.score(), "backward-forward at T = 3 on the demo model");
+                    tinyCircuits.add(named);
+                    String stem = org.circuitbench.session.SampleSessions.stem(def);
+                    var tiny = org.circuitbench.session.SampleSessions.single(def, org.circuitbench.session.SampleSessions.DEMO, List.of(named));
+                    List<org.circuitbench.session.Session.NamedCircuit> mine = seed.stream().filter(c -> def.name().equals(c.task())).toList();
+                    var gpt2 = org.circuitbench.session.SampleSessions.single(def, org.circuitbench.session.SampleSessions.GPT2, mine);
+                    for (var e : Map.of(stem + "-seqcont-tiny", tiny, stem + "-gpt2", gpt2).entrySet()) {
+                        Path f = out.resolve(e.getKey() + org.circuitbench.session.SessionFiles.EXTENSION);
+                        org.circuitbench.session.SessionFiles.write(f, e.getValue());
+                        written.add(f.toString());
+                    }
+                }
+            }
+        }
+        for (var e : Map.of("cross-task-seqcont-tiny", org.circuitbench.session.SampleSessions.crossTask(
+                org.circuitbench.session.SampleSessions.DEMO, tinyCircuits), "cross-task-gpt2",
+                org.circuitbench.session.SampleSessions.crossTask(org.circuitbench.session.SampleSessions.GPT2, seed)).entrySet()) {
+            Path f = out.resolve(e.getKey() + org.circuitbench.session.SessionFiles.EXTENSION);
+            org.circuitbench.session.SessionFiles.write(f, e.getValue());
+            written.add(f.toString());
+        }
         return o;
     }
 

@@ -54,6 +54,16 @@ public final class Gpt2Tokenizer implements AutoCloseable {
                 + "Copy GPT-2's tokenizer files into the model folder.");
     }
 
+    /** GPT-2's own tokenizer, shipped with the app (all GPT-2-family models share it). */
+    public static Gpt2Tokenizer bundled() throws ModelLoadException {
+        try (InputStream in = Gpt2Tokenizer.class.getResourceAsStream("/org/circuitbench/gpt2/tokenizer.json")) {
+            if (in == null) throw new ModelLoadException("The bundled GPT-2 tokenizer is missing from the build.");
+            return new Gpt2Tokenizer(HuggingFaceTokenizer.newInstance(in, OPTIONS));
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot read the bundled GPT-2 tokenizer: " + e.getMessage(), e);
+        }
+    }
+
     /** The tokenizer.json that Hugging Face writes for GPT-2, rebuilt from the two legacy files. */
     static byte[] fromVocabAndMerges(Path vocab, Path merges) throws IOException {
         ObjectMapper json = new ObjectMapper();

@@ -80,6 +80,7 @@ class FastEvaluatorTest {
         mixed.addAll(randomCircuits(task, 3, 8, false));
         try (FastEvaluator fast = new FastEvaluator(task); FastEvaluator single = new FastEvaluator(task)) {
             fast.setBase(base);
+            fast.setMaxBatch(16); // the GPU's setting; a CPU runs one at a time by default
             single.setBase(base);
             double[] batch = fast.scores(mixed);
             for (int i = 0; i < mixed.size(); i++) {

@@ -1,0 +1,123 @@
+package org.circuitbench.session;
+
+import org.circuitbench.task.TaskDefinition;
+import org.circuitbench.task.TaskDefinition.PromptSpec;
+import org.circuitbench.task.TaskDefinition.TemplateSpec;
+import org.circuitbench.task.TaskDefinition.Variable;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sample sessions shipped in {@code samples/sessions}: the seed notebook's tasks, built as the
+ * seed builds them, each for GPT-2 small and for the demo model, and the circuits the seed reports
+ * for GPT-2 small.
+ */
+public final class SampleSessions {
+    public static final String GPT2 = "gpt2";
+    public static final String DEMO = org.circuitbench.model.AppPaths.DEMO_REF;
+
+    private SampleSessions() {
+    }
+
+    private static PromptSpec clean(String text, String correct, String incorrect, String... vars) {
+        return new PromptSpec(text, correct, incorrect, variables(vars), 0, 0);
+    }
+
+    private static PromptSpec corrupt(String text, int count, long seed, String... vars) {
+        return new PromptSpec(text, null, null, variables(vars), count, seed);
+    }
+
+    private static List<Variable> variables(String... lines) {
+        List<Variable> out = new ArrayList<>();
+        for (String l : lines) {
+            int eq = l.indexOf('=');
+            out.add(new Variable(l.substring(0, eq).trim(), l.substring(eq + 1).trim()));
+        }
+        return out;
+    }
+
+    /** The seed's corrupt set: four random numbers from one random decade per prompt (randint is inclusive, as in Python). */
+    private static final String RANDOM_DECADE = "{randint(d, d+10)} {randint(d, d+10)} {randint(d, d+10)} {randint(d, d+10)}";
+
+    /** Digits increasing, exactly as the seed: a in 1..100, answer a+4, incorrect a; keep end, S3, S2, S1. */
+    public static TaskDefinition digits() {
+        return new TaskDefinition("digits increasing", List.of(new TemplateSpec("digits",
+                clean("{a} {a+1} {a+2} {a+3}", "{a+4}", "{a}", "a = 1..100"),
+                corrupt(RANDOM_DECADE, 100, 1, "d = randint(1, 9) * 10"))),
+                List.of("end", "S3", "S2", "S1"), Map.of());
+    }
+
+    /** Number words: "one two three four" → "five", the same way. */
+    public static TaskDefinition numwords() {
+        return new TaskDefinition("number words", List.of(new TemplateSpec("numwords",
+                clean("{numwords[i]} {numwords[i+1]} {numwords[i+2]} {numwords[i+3]}", "{numwords[i+4]}", "{numwords[i]}", "i = 1..7"),
+                corrupt("{numwords[randint(1, 10)]} {numwords[randint(1, 11)]} {numwords[randint(1, 11)]} {numwords[randint(1, 11)]}",
+                        100, 1))),
+                List.of("end", "S3", "S2", "S1"), Map.of());
+    }
+
+    /** Months: "January February March" → "April". */
+    public static TaskDefinition months() {
+        return new TaskDefinition("months", List.of(new TemplateSpec("months",
+                clean("{months[i]} {months[i+1]} {months[i+2]}", "{months[i+3]}", "{months[i]}", "i = 0..8"),
+                corrupt("{choice(months)} {choice(months)} {choice(months)}", 100, 1))),
+                List.of("end", "S2", "S1"), Map.of());
+    }
+
+    /** Decreasing numerals, the contrast task: "{a+3} {a+2} {a+1} {a}" → "{a-1}". */
+    public static TaskDefinition decreasing() {
+        return new TaskDefinition("digits decreasing", List.of(new TemplateSpec("decreasing",
+                clean("{a+3} {a+2} {a+1} {a}", "{a-1}", "{a+3}", "a = 2..97"),
+                corrupt(RANDOM_DECADE, 100, 1, "d = randint(1, 9) * 10"))),
+                List.of("end", "S3", "S2", "S1"), Map.of());
+    }
+
+    /** The circuits the seed reports for GPT-2 small (its last cells, and bf_3). */
+    public static List<Session.NamedCircuit> seedCircuits() {
+        Map<String, String[]> c = new LinkedHashMap<>();
+        c.put("fb 80, digits incr (seed)", new String[] {"digits increasing", "82.9496",
+                "1.5,3.3,3.7,3.10,3.11,4.4,4.6,4.7,4.10,4.11,5.0,5.2,5.3,5.4,5.6,6.3,6.8,6.10,7.0,7.2,7.7,7.8,7.10,7.11,8.0,8.1,8.6,8.8,8.9,8.11,9.1,11.8"});
+        c.put("fb 80, numwords (seed)", new String[] {"number words", "48.0918 on digits",
+                "3.2,4.4,4.8,4.10,4.11,5.5,5.6,5.7,5.8,6.1,6.7,6.9,6.10,7.0,7.2,7.5,7.6,7.7,7.8,7.10,7.11,8.0,8.1,8.6,8.8,8.11,9.1,10.2"});
+        c.put("fb 80, months (seed)", new String[] {"months", "28.4399 on digits", "4.4,7.11,8.6,8.9,8.11,9.1,9.5,11.10"});
+        c.put("greater-than (seed)", new String[] {null, "12.5404 on digits", "0.1,0.3,0.5,5.5,6.1,6.9,7.10,8.11,9.1"});
+        c.put("IOI (seed)", new String[] {null, "2.0818 on digits",
+                "0.1,0.10,2.2,3.0,4.11,5.5,5.8,5.9,6.9,7.3,7.9,8.6,8.10,9.0,9.6,9.7,9.9,10.0,10.1,10.2,10.6,10.7,10.10,11.2,11.9,11.10"});
+        c.put("bf 3, digits incr (seed)", new String[] {"digits increasing", "97.0464",
+                "0.1,0.2,0.3,0.5,0.8,0.9,0.10,1.0,1.5,1.7,2.0,2.2,2.3,2.4,2.6,2.9,3.3,3.7,3.11,4.4,4.7,4.10,5.2,5.3,5.4,5.6,5.8,5.11,"
+                        + "6.1,6.3,6.6,6.8,6.10,7.2,7.6,7.8,7.10,7.11,8.6,8.8,8.11,9.1,11.10"});
+        List<Session.NamedCircuit> out = new ArrayList<>();
+        c.forEach((name, v) -> out.add(new Session.NamedCircuit(name, v[2], v[0], null,
+                "reported by the seed notebook for GPT-2 small (score there: " + v[1] + "); rescored here once GPT-2 is loaded")));
+        return out;
+    }
+
+    public static Session.SessionTask task(TaskDefinition d) {
+        return new Session.SessionTask(d.name(), d, null, null);
+    }
+
+    /** A one-task session. */
+    public static Session single(TaskDefinition d, String model, List<Session.NamedCircuit> circuits) {
+        return new Session(Session.SCHEMA_VERSION, new Session.ModelRef(model, "auto"), List.of(task(d)), circuits, List.of(),
+                new Session.UiState(d.name(), "all", null, null));
+    }
+
+    /** All four tasks, to compare circuits across them. */
+    public static Session crossTask(String model, List<Session.NamedCircuit> circuits) {
+        return new Session(Session.SCHEMA_VERSION, new Session.ModelRef(model, "auto"),
+                List.of(task(digits()), task(numwords()), task(months()), task(decreasing())), circuits, List.of(),
+                new Session.UiState(digits().name(), "all", null, circuits.stream().limit(3).map(Session.NamedCircuit::name).toList()));
+    }
+
+    public static List<TaskDefinition> all() {
+        return List.of(digits(), numwords(), months(), decreasing());
+    }
+
+    /** File stem of a task's samples: digits, numwords, months, decreasing. */
+    public static String stem(TaskDefinition d) {
+        return d.templates().get(0).id();
+    }
+}

@@ -1,0 +1,228 @@
+package org.circuitbench.task;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The small expression language of prompt templates: integers, names, {@code + - * / %},
+ * list indexing {@code w[i+1]}, and the functions {@code randint(lo, hi)} (inclusive, as Python's),
+ * {@code choice(list)} and {@code len(list)}. Values are longs, strings or lists of strings.
+ */
+public final class Expr {
+    /** Names an expression can see: variables bound so far, then lists. */
+    public interface Scope {
+        Object lookup(String name);
+
+        List<String> names();
+    }
+
+    private final String src;
+    private int pos;
+    private final Scope scope;
+    private final SplittableRandom rng;
+
+    private Expr(String src, Scope scope, SplittableRandom rng) {
+        this.src = src;
+        this.scope = scope;
+        this.rng = rng;
+    }
+
+    /** Evaluates; throws IllegalArgumentException with a message naming the problem. */
+    public static Object eval(String src, Scope scope, SplittableRandom rng) {
+        Expr e = new Expr(src, scope, rng);
+        Object v = e.sum();
+        e.skipSpace();
+        if (e.pos != src.length()) throw e.error("unexpected '" + src.substring(e.pos) + "'");
+        return v;
+    }
+
+    /** The names an expression mentions (for validation without evaluating). */
+    public static List<String> names(String src) {
+        List<String> out = new ArrayList<>();
+        var m = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z_0-9]*").matcher(src);
+        while (m.find()) {
+            String n = m.group();
+            if (!FUNCTIONS.contains(n) && !out.contains(n)) out.add(n);
+        }
+        return out;
+    }
+
+    static final List<String> FUNCTIONS = List.of("randint", "choice", "len");
+
+    private Object sum() {
+        Object v = product();
+        while (true) {
+            skipSpace();
+            if (peek('+')) {
+                pos++;
+                Object r = product();
+                v = (v instanceof String || r instanceof String) ? str(v) + str(r) : num(v) + num(r);
+            } else if (peek('-')) {
+                pos++;
+                v = num(v) - num(product());
+            } else {
+                return v;
+            }
+        }
+    }
+
+    private Object product() {
+        Object v = unary();
+        while (true) {
+            skipSpace();
+            char c = pos < src.length() ? src.charAt(pos) : 0;
+            if (c != '*' && c != '/' && c != '%') return v;
+            pos++;
+            long r = num(unary());
+            if (c != '*' && r == 0) throw error("division by zero");
+            v = switch (c) {
+                case '*' -> num(v) * r;
+                case '/' -> Math.floorDiv(num(v), r);
+                default -> Math.floorMod(num(v), r);
+            };
+        }
+    }
+
+    private Object unary() {
+        skipSpace();
+        if (peek('-')) {
+            pos++;
+            return -num(unary());
+        }
+        return postfix(primary());
+    }
+
+    private Object postfix(Object v) {
+        skipSpace();
+        while (peek('[')) {
+            pos++;
+            long i = num(sum());
+            expect(']');
+            if (!(v instanceof List<?> list)) throw error("only a list can be indexed");
+            if (i < 0 || i >= list.size()) {
+                throw error("index " + i + " is out of range: the list has " + list.size() + " items (0 to " + (list.size() - 1) + ")");
+            }
+            v = list.get((int) i);
+            skipSpace();
+        }
+        return v;
+    }
+
+    private Object primary() {
+        skipSpace();
+        if (pos >= src.length()) throw error("an expression is missing");
+        char c = src.charAt(pos);
+        if (c == '(') {
+            pos++;
+            Object v = sum();
+            expect(')');
+            return v;
+        }
+        if (Character.isDigit(c)) {
+            int start = pos;
+            while (pos < src.length() && Character.isDigit(src.charAt(pos))) pos++;
+            return Long.parseLong(src.substring(start, pos));
+        }
+        if (c == '"' || c == '\'') {
+            int end = src.indexOf(c, pos + 1);
+            if (end < 0) throw error("unterminated string");
+            String s = src.substring(pos + 1, end);
+            pos = end + 1;
+            return s;
+        }
+        if (Character.isLetter(c) || c == '_') {
+            int start = pos;
+            while (pos < src.length() && (Character.isLetterOrDigit(src.charAt(pos)) || src.charAt(pos) == '_')) pos++;
+            String name = src.substring(start, pos);
+            skipSpace();
+            if (peek('(')) return call(name);
+            Object v = scope.lookup(name);
+            if (v == null) throw error("unknown name '" + name + "'; known: " + String.join(", ", scope.names()));
+            return v;
+        }
+        throw error("unexpected '" + c + "'");
+    }
+
+    private Object call(String name) {
+        pos++; // (
+        List<Object> args = new ArrayList<>();
+        skipSpace();
+        if (!peek(')')) {
+            do {
+                args.add(sum());
+                skipSpace();
+            } while (peek(',') && pos++ >= 0);
+        }
+        expect(')');
+        switch (name) {
+            case "randint" -> {
+                if (args.size() != 2) throw error("randint takes two numbers, randint(lo, hi)");
+                long lo = num(args.get(0)), hi = num(args.get(1));
+                if (hi < lo) throw error("randint(" + lo + ", " + hi + "): hi is below lo");
+                if (rng == null) throw error("randint needs a seed");
+                return lo + rng.nextLong(hi - lo + 1);
+            }
+            case "choice" -> {
+                if (args.size() != 1 || !(args.get(0) instanceof List<?> l) || l.isEmpty()) throw error("choice takes one non-empty list");
+                if (rng == null) throw error("choice needs a seed");
+                return l.get(rng.nextInt(l.size()));
+            }
+            case "len" -> {
+                if (args.size() != 1 || !(args.get(0) instanceof List<?> l)) throw error("len takes one list");
+                return (long) l.size();
+            }
+            default -> throw error("unknown function '" + name + "'; there are randint, choice and len");
+        }
+    }
+
+    private long num(Object v) {
+        if (v instanceof Long l) return l;
+        if (v instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                throw error("'" + s + "' is not a number");
+            }
+        }
+        throw error("a list is not a number");
+    }
+
+    static String str(Object v) {
+        return v instanceof List<?> ? v.toString() : String.valueOf(v);
+    }
+
+    private boolean peek(char c) {
+        return pos < src.length() && src.charAt(pos) == c;
+    }
+
+    private void expect(char c) {
+        skipSpace();
+        if (!peek(c)) throw error("expected '" + c + "'");
+        pos++;
+    }
+
+    private void skipSpace() {
+        while (pos < src.length() && Character.isWhitespace(src.charAt(pos))) pos++;
+    }
+
+    private IllegalArgumentException error(String what) {
+        return new IllegalArgumentException("{" + src + "}: " + what);
+    }
+
+    /** A scope over a map of bindings and lists. */
+    public static Scope of(Map<String, Object> values) {
+        return new Scope() {
+            @Override
+            public Object lookup(String name) {
+                return values.get(name);
+            }
+
+            @Override
+            public List<String> names() {
+                return new ArrayList<>(values.keySet());
+            }
+        };
+    }
+}

@@ -1,0 +1,354 @@
+package org.circuitbench.ui;
+
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.collections.ObservableMap;
+import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Node;
+import org.circuitbench.ablation.ScoreDetails;
+import org.circuitbench.search.Job;
+import org.circuitbench.search.JobContext;
+import org.circuitbench.search.JobListener;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The head grid: which nodes are in the circuit, undo and redo, overlays, and the live score.
+ * Every edit asks for a score in the background; rapid edits are merged, so only the newest
+ * circuit is computed, and a result is shown only if it belongs to the circuit on the grid.
+ */
+public final class GridViewModel {
+    public enum Overlay { NONE, IMPORTANCE, COMPARE }
+
+    private final BackgroundRunner runner;
+    private final Supplier<FastEvaluator> evaluator; // null supplier result: no task prepared yet
+    private final Workspace workspace;
+
+    private final ObjectProperty<Circuit> circuit = new SimpleObjectProperty<>();
+    private final ReadOnlyObjectWrapper<ScoreDetails> details = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyStringWrapper scoreText = new ReadOnlyStringWrapper("–");
+    private final ReadOnlyStringWrapper detailText = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final BooleanProperty busy = new SimpleBooleanProperty(false);
+    private final BooleanProperty showMlps = new SimpleBooleanProperty(false);
+    private final BooleanProperty canUndo = new SimpleBooleanProperty(false);
+    private final BooleanProperty canRedo = new SimpleBooleanProperty(false);
+    private final IntegerProperty layers = new SimpleIntegerProperty(12);
+    private final IntegerProperty heads = new SimpleIntegerProperty(12);
+    private final ObjectProperty<Overlay> overlay = new SimpleObjectProperty<>(Overlay.NONE);
+    /** Importance overlay: each node's score without it, and the circuit score it was measured against. */
+    private final ObservableMap<Node, Double> importance = FXCollections.observableHashMap();
+    private double importanceBase = Double.NaN;
+    /** Compare overlay: 2 or 3 named circuits. */
+    private final ObservableList<NamedCircuitView> compared = FXCollections.observableArrayList();
+
+    private final Deque<Circuit> undo = new ArrayDeque<>();
+    private final Deque<Circuit> redo = new ArrayDeque<>();
+    private boolean scoring;
+    private boolean pending;
+    private long generation; // bumped when the model or task changes under the grid
+    private Runnable onEdit = () -> { };
+
+    /** A named circuit as overlays show it. */
+    public record NamedCircuitView(String name, Circuit circuit) {
+    }
+
+    public GridViewModel(BackgroundRunner runner, Workspace workspace, Supplier<FastEvaluator> evaluator) {
+        this.runner = runner;
+        this.workspace = workspace;
+        this.evaluator = evaluator;
+    }
+
+    /** Called after each edit by the user (the session marks itself changed). */
+    public void setOnEdit(Runnable r) {
+        onEdit = r;
+    }
+
+    // ---- shape and state ------------------------------------------------------------------------
+
+    /** A new model or task: the grid takes its shape, keeps the circuit if it fits, and rescores. */
+    public void reset(int nLayers, int nHeads, Circuit start) {
+        generation++;
+        layers.set(nLayers);
+        heads.set(nHeads);
+        undo.clear();
+        redo.clear();
+        updateUndo();
+        importance.clear();
+        compared.clear();
+        overlay.set(Overlay.NONE);
+        Circuit c = start != null && start.layers() == nLayers && start.heads() == nHeads ? start : Circuit.all(nLayers, nHeads);
+        circuit.set(c);
+        requestScore();
+    }
+
+    public ReadOnlyObjectProperty<Circuit> circuitProperty() {
+        return circuit;
+    }
+
+    public Circuit circuit() {
+        return circuit.get();
+    }
+
+    public IntegerProperty layersProperty() {
+        return layers;
+    }
+
+    public IntegerProperty headsProperty() {
+        return heads;
+    }
+
+    public BooleanProperty showMlpsProperty() {
+        return showMlps;
+    }
+
+    // ---- edits ----------------------------------------------------------------------------------
+
+    public void toggle(Node n) {
+        edit(circuit.get().toggled(n));
+    }
+
+    /** Sets several nodes in or out as one undoable step (a drag). */
+    public void paint(List<Node> nodes, boolean present) {
+        Circuit c = circuit.get();
+        for (Node n : nodes) c = present ? c.with(n) : c.without(n);
+        edit(c);
+    }
+
+    /** Shift-click: a whole layer out if all its heads are in, else all in. */
+    public void toggleLayer(int layer) {
+        Circuit c = circuit.get();
+        boolean allIn = c.headsInLayer(layer).length == heads.get();
+        for (int h = 0; h < heads.get(); h++) c = allIn ? c.without(Node.head(layer, h)) : c.with(Node.head(layer, h));
+        edit(c);
+    }
+
+    public void selectAll() {
+        Circuit c = Circuit.all(layers.get(), heads.get());
+        edit(showMlps.get() ? Circuit.allWithMlps(layers.get(), heads.get()) : c);
+    }
+
+    public void selectNone() {
+        edit(showMlps.get() ? Circuit.of(layers.get(), heads.get(), List.of(), true) : Circuit.none(layers.get(), heads.get()));
+    }
+
+    /** Replaces the circuit (a run's result, a named circuit) as one undoable step. */
+    public void setCircuit(Circuit c) {
+        if (c.layers() != layers.get() || c.heads() != heads.get()) {
+            throw new IllegalArgumentException("That circuit is for a " + c.layers() + "×" + c.heads() + " model; this one is "
+                    + layers.get() + "×" + heads.get() + ".");
+        }
+        edit(c);
+    }
+
+    private void edit(Circuit next) {
+        Circuit now = circuit.get();
+        if (next.equals(now)) return;
+        undo.push(now);
+        redo.clear();
+        updateUndo();
+        circuit.set(next);
+        onEdit.run();
+        requestScore();
+    }
+
+    public void undo() {
+        if (undo.isEmpty()) return;
+        redo.push(circuit.get());
+        circuit.set(undo.pop());
+        updateUndo();
+        onEdit.run();
+        requestScore();
+    }
+
+    public void redo() {
+        if (redo.isEmpty()) return;
+        undo.push(circuit.get());
+        circuit.set(redo.pop());
+        updateUndo();
+        onEdit.run();
+        requestScore();
+    }
+
+    private void updateUndo() {
+        canUndo.set(!undo.isEmpty());
+        canRedo.set(!redo.isEmpty());
+    }
+
+    public ReadOnlyBooleanProperty canUndoProperty() {
+        return canUndo;
+    }
+
+    public ReadOnlyBooleanProperty canRedoProperty() {
+        return canRedo;
+    }
+
+    // ---- live score -----------------------------------------------------------------------------
+
+    /** Scores the grid's circuit in the background; while one score runs, newer requests merge into one. */
+    public void requestScore() {
+        details.set(null);
+        scoreText.set("…");
+        if (scoring) {
+            pending = true;
+            busy.set(true);
+            return;
+        }
+        FastEvaluator ev = evaluator.get();
+        if (ev == null) {
+            scoreText.set("–");
+            detailText.set("No task is ready.");
+            busy.set(false);
+            return;
+        }
+        Circuit target = circuit.get();
+        long gen = generation;
+        scoring = true;
+        busy.set(true);
+        Job<ScoreDetails> job = workspace.guarded(new Job<>() {
+            @Override
+            public String title() {
+                return "score " + target.size() + " nodes";
+            }
+
+            @Override
+            public ScoreDetails run(JobContext ctx) {
+                ev.setBase(target);
+                return ev.details(target);
+            }
+        });
+        runner.start(job, new JobListener<>() {
+            @Override
+            public void finished(ScoreDetails d) {
+                done(d, null, gen);
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                done(null, cause, gen);
+            }
+        });
+    }
+
+    private void done(ScoreDetails d, Throwable cause, long gen) {
+        scoring = false;
+        if (pending || gen != generation) { // the grid moved on: compute the newest state, show nothing stale
+            pending = false;
+            requestScore();
+            return;
+        }
+        busy.set(false);
+        if (cause != null) {
+            error.set(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            scoreText.set("error");
+            return;
+        }
+        if (!d.circuit().equals(circuit.get())) { // belongs to an older grid
+            requestScore();
+            return;
+        }
+        error.set("");
+        details.set(d);
+        scoreText.set(String.format(Locale.ROOT, "%.2f %%", d.score()));
+        detailText.set(String.format(Locale.ROOT,
+                "circuit logit diff %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
+                d.circuitLogitDiff(), d.fullLogitDiff(), d.circuit().headCount(),
+                d.circuit().hasMlpNodes() ? " + " + (d.circuit().size() - d.circuit().headCount()) + " MLPs" : "",
+                d.circuitCorrect(), d.prompts(), d.fullCorrect(), d.prompts()));
+    }
+
+    public ReadOnlyObjectProperty<ScoreDetails> detailsProperty() {
+        return details.getReadOnlyProperty();
+    }
+
+    public ReadOnlyStringProperty scoreTextProperty() {
+        return scoreText.getReadOnlyProperty();
+    }
+
+    public ReadOnlyStringProperty detailTextProperty() {
+        return detailText.getReadOnlyProperty();
+    }
+
+    public ReadOnlyStringProperty errorProperty() {
+        return error.getReadOnlyProperty();
+    }
+
+    public BooleanProperty busyProperty() {
+        return busy;
+    }
+
+    // ---- overlays -------------------------------------------------------------------------------
+
+    public ObjectProperty<Overlay> overlayProperty() {
+        return overlay;
+    }
+
+    public void showImportance(java.util.Map<Node, Double> scoreWithout, double circuitScore) {
+        importance.clear();
+        importance.putAll(scoreWithout);
+        importanceBase = circuitScore;
+        overlay.set(Overlay.IMPORTANCE);
+    }
+
+    public void showComparison(List<NamedCircuitView> circuits) {
+        compared.setAll(circuits.subList(0, Math.min(3, circuits.size())));
+        overlay.set(Overlay.COMPARE);
+    }
+
+    public ObservableMap<Node, Double> importance() {
+        return importance;
+    }
+
+    public double importanceBase() {
+        return importanceBase;
+    }
+
+    public ObservableList<NamedCircuitView> compared() {
+        return compared;
+    }
+
+    /** How many points removing a node costs, or NaN without an importance overlay for it. */
+    public double drop(Node n) {
+        Double w = importance.get(n);
+        return w == null ? Double.NaN : importanceBase - w;
+    }
+
+    /** Which compared circuits hold a node, as a bit mask (bit i: circuit i). */
+    public int membership(Node n) {
+        int m = 0;
+        for (int i = 0; i < compared.size(); i++) if (compared.get(i).circuit().contains(n)) m |= 1 << i;
+        return m;
+    }
+
+    /** The exact numbers for a cell's tooltip. */
+    public String cellInfo(Node n) {
+        StringBuilder sb = new StringBuilder(n.isMlp() ? "MLP " + n.layer() : "Head " + n);
+        if (circuit.get() == null) return sb.toString();
+        sb.append(circuit.get().contains(n) || (n.isMlp() && circuit.get().keepsMlp(n.layer())) ? " · in the circuit" : " · mean-ablated");
+        Double w = importance.get(n);
+        if (w != null) {
+            sb.append(String.format(Locale.ROOT, "%nscore without it: %.4f (%+.4f)", w, w - importanceBase));
+        }
+        if (!compared.isEmpty()) {
+            List<String> in = compared.stream().filter(c -> c.circuit().contains(n)).map(NamedCircuitView::name).toList();
+            sb.append("\nin: ").append(in.isEmpty() ? "none of the compared circuits" : String.join(", ", in));
+        }
+        return sb.toString();
+    }
+}

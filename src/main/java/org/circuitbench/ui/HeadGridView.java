@@ -1,0 +1,297 @@
+package org.circuitbench.ui;
+
+import javafx.beans.InvalidationListener;
+import javafx.collections.MapChangeListener;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.ContextMenu;
+import javafx.scene.control.Label;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.Tooltip;
+import javafx.scene.input.MouseButton;
+import javafx.scene.input.MouseDragEvent;
+import javafx.scene.input.MouseEvent;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
+import javafx.util.Duration;
+import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Node;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The layers × heads grid. Click toggles a head, drag paints, shift-click toggles a layer; the
+ * live score sits beside it. Overlays colour the cells by importance or by membership of compared
+ * circuits; each cell's tooltip has the exact numbers; right-click opens its attention pattern.
+ */
+public final class HeadGridView extends BorderPane {
+    private static final Color[] COMPARE = {Color.web("#e15759"), Color.web("#4e79a7"), Color.web("#59a14f")};
+
+    private final GridViewModel vm;
+    private final GridPane grid = new GridPane();
+    private final Map<Node, Label> cells = new HashMap<>();
+    private final HBox legend = new HBox(6);
+    private final List<Node> dragged = new ArrayList<>();
+    private boolean paintValue;
+    private Consumer<Node> onAttentionPattern = n -> { };
+
+    public HeadGridView(GridViewModel vm) {
+        this.vm = vm;
+        getStyleClass().add("head-grid-view");
+        grid.getStyleClass().add("head-grid");
+        grid.setHgap(2);
+        grid.setVgap(2);
+        grid.setId("head-grid");
+
+        Button all = button("All", "grid-all", vm::selectAll);
+        Button none = button("None", "grid-none", vm::selectNone);
+        Button undo = button("Undo", "grid-undo", vm::undo);
+        Button redo = button("Redo", "grid-redo", vm::redo);
+        undo.disableProperty().bind(vm.canUndoProperty().not());
+        redo.disableProperty().bind(vm.canRedoProperty().not());
+        CheckBox mlps = new CheckBox("MLP column");
+        mlps.setId("grid-mlps");
+        mlps.selectedProperty().bindBidirectional(vm.showMlpsProperty());
+        mlps.setTooltip(new Tooltip("Show MLPs as nodes: an MLP outside the circuit is mean-ablated too (as in the paper's code)."));
+        Button clearOverlay = button("Clear overlay", "grid-clear-overlay", () -> vm.overlayProperty().set(GridViewModel.Overlay.NONE));
+        clearOverlay.visibleProperty().bind(vm.overlayProperty().isNotEqualTo(GridViewModel.Overlay.NONE));
+        HBox toolbar = new HBox(6, all, none, undo, redo, mlps, clearOverlay);
+        toolbar.setAlignment(Pos.CENTER_LEFT);
+        toolbar.setPadding(new Insets(0, 0, 8, 0));
+        setTop(toolbar);
+
+        Label score = new Label();
+        score.setId("score-label");
+        score.getStyleClass().add("score-label");
+        score.textProperty().bind(vm.scoreTextProperty());
+        ProgressIndicator busy = new ProgressIndicator();
+        busy.setId("score-busy");
+        busy.setPrefSize(22, 22);
+        busy.visibleProperty().bind(vm.busyProperty());
+        Label detail = new Label();
+        detail.setId("score-detail");
+        detail.setWrapText(true);
+        detail.textProperty().bind(vm.detailTextProperty());
+        Label error = new Label();
+        error.getStyleClass().add("error-text");
+        error.setWrapText(true);
+        error.textProperty().bind(vm.errorProperty());
+        Label caption = new Label("Score: 100 × circuit logit diff / full logit diff");
+        caption.getStyleClass().add("caption");
+        VBox scoreBox = new VBox(6, new Label("Live score"), new HBox(10, score, busy), caption, detail, error);
+        scoreBox.setPadding(new Insets(0, 0, 0, 18));
+        scoreBox.setPrefWidth(330);
+        scoreBox.setMinWidth(260);
+        scoreBox.getStyleClass().add("score-box");
+        legend.setPadding(new Insets(8, 0, 0, 0));
+        setBottom(legend);
+
+        HBox centre = new HBox(grid, scoreBox);
+        centre.setAlignment(Pos.TOP_LEFT);
+        setCenter(centre);
+
+        InvalidationListener rebuild = o -> rebuild();
+        vm.layersProperty().addListener(rebuild);
+        vm.headsProperty().addListener(rebuild);
+        vm.showMlpsProperty().addListener(rebuild);
+        InvalidationListener restyle = o -> restyle();
+        vm.circuitProperty().addListener(restyle);
+        vm.overlayProperty().addListener(restyle);
+        vm.importance().addListener((MapChangeListener<Node, Double>) c -> restyle());
+        vm.compared().addListener((javafx.collections.ListChangeListener<GridViewModel.NamedCircuitView>) c -> restyle());
+        rebuild();
+    }
+
+    public void setOnAttentionPattern(Consumer<Node> c) {
+        onAttentionPattern = c;
+    }
+
+    public GridPane gridPane() {
+        return grid;
+    }
+
+    private static Button button(String text, String id, Runnable action) {
+        Button b = new Button(text);
+        b.setId(id);
+        b.setOnAction(e -> action.run());
+        return b;
+    }
+
+    private void rebuild() {
+        grid.getChildren().clear();
+        cells.clear();
+        int layers = vm.layersProperty().get(), heads = vm.headsProperty().get();
+        Label corner = new Label("L \\ H");
+        corner.getStyleClass().add("axis-label");
+        grid.add(corner, 0, 0);
+        for (int h = 0; h < heads; h++) grid.add(axis(Integer.toString(h)), h + 1, 0);
+        if (vm.showMlpsProperty().get()) grid.add(axis("MLP"), heads + 1, 0);
+        for (int l = 0; l < layers; l++) {
+            grid.add(axis(Integer.toString(l)), 0, l + 1);
+            for (int h = 0; h < heads; h++) grid.add(cell(Node.head(l, h)), h + 1, l + 1);
+            if (vm.showMlpsProperty().get()) grid.add(cell(Node.mlp(l)), heads + 1, l + 1);
+        }
+        restyle();
+    }
+
+    private static Label axis(String text) {
+        Label a = new Label(text);
+        a.getStyleClass().add("axis-label");
+        a.setMinWidth(24);
+        a.setAlignment(Pos.CENTER);
+        return a;
+    }
+
+    private Label cell(Node n) {
+        Label c = new Label();
+        c.setId(n.isMlp() ? "mlp-" + n.layer() : "cell-" + n.layer() + "-" + n.head());
+        c.getStyleClass().add("head-cell");
+        c.setMinSize(34, 24);
+        c.setPrefSize(44, 30);
+        c.setAlignment(Pos.CENTER);
+        Tooltip tip = new Tooltip();
+        tip.setShowDelay(Duration.millis(250));
+        c.setTooltip(tip);
+        c.setOnMouseEntered(e -> tip.setText(vm.cellInfo(n)));
+        c.addEventHandler(MouseEvent.MOUSE_PRESSED, e -> {
+            if (e.getButton() != MouseButton.PRIMARY) return;
+            dragged.clear();
+            if (e.isShiftDown() && !n.isMlp()) {
+                paintValue = false;
+                vm.toggleLayer(n.layer());
+                return;
+            }
+            paintValue = !inCircuit(n);
+            dragged.add(n);
+            preview(c, paintValue);
+        });
+        c.setOnDragDetected(e -> {
+            if (e.getButton() == MouseButton.PRIMARY && !dragged.isEmpty()) c.startFullDrag();
+        });
+        c.addEventHandler(MouseDragEvent.MOUSE_DRAG_ENTERED, e -> {
+            if (!dragged.isEmpty() && !dragged.contains(n) && n.isMlp() == dragged.get(0).isMlp()) {
+                dragged.add(n);
+                preview(c, paintValue);
+            }
+        });
+        c.addEventHandler(MouseEvent.MOUSE_RELEASED, e -> {
+            if (e.getButton() != MouseButton.PRIMARY || dragged.isEmpty()) return;
+            List<Node> nodes = new ArrayList<>(dragged);
+            dragged.clear();
+            vm.paint(nodes, paintValue);
+        });
+        ContextMenu menu = new ContextMenu();
+        MenuItem pattern = new MenuItem("Attention pattern…");
+        pattern.setDisable(n.isMlp());
+        pattern.setOnAction(e -> onAttentionPattern.accept(n));
+        MenuItem layer = new MenuItem("Toggle layer " + n.layer());
+        layer.setOnAction(e -> vm.toggleLayer(n.layer()));
+        menu.getItems().addAll(pattern, layer);
+        c.setContextMenu(menu);
+        cells.put(n, c);
+        return c;
+    }
+
+    private boolean inCircuit(Node n) {
+        Circuit c = vm.circuit();
+        if (c == null) return false;
+        return n.isMlp() ? c.keepsMlp(n.layer()) : c.contains(n);
+    }
+
+    private static void preview(Label c, boolean in) {
+        c.getStyleClass().removeAll("in", "out");
+        c.getStyleClass().add(in ? "in" : "out");
+        c.setStyle("");
+    }
+
+    /** Colours every cell from the circuit and the overlay. */
+    private void restyle() {
+        if (vm.circuit() == null) return;
+        double maxDrop = 0;
+        for (Node n : vm.importance().keySet()) maxDrop = Math.max(maxDrop, Math.abs(vm.drop(n)));
+        GridViewModel.Overlay overlay = vm.overlayProperty().get();
+        for (Map.Entry<Node, Label> e : cells.entrySet()) {
+            Node n = e.getKey();
+            Label c = e.getValue();
+            boolean in = inCircuit(n);
+            c.getStyleClass().removeAll("in", "out");
+            c.getStyleClass().add(in ? "in" : "out");
+            c.setText("");
+            c.setStyle("");
+            if (overlay == GridViewModel.Overlay.IMPORTANCE && vm.importance().containsKey(n)) {
+                double drop = vm.drop(n);
+                double t = maxDrop <= 0 ? 0 : Math.max(0, Math.min(1, drop / maxDrop));
+                c.setStyle("-fx-background-color: " + web(heat(t)) + ";" + (t > 0.5 ? " -fx-text-fill: white;" : ""));
+                c.setText(String.format(Locale.ROOT, "%.0f", drop));
+            } else if (overlay == GridViewModel.Overlay.COMPARE && !vm.compared().isEmpty()) {
+                int m = vm.membership(n);
+                if (m != 0) c.setStyle("-fx-background-color: " + web(mix(m)) + ";");
+                c.setText(m == 0 ? "" : Integer.toBinaryString(Integer.reverse(m) >>> (32 - vm.compared().size()))
+                        .replace('1', '●').replace('0', '·'));
+            }
+        }
+        legend();
+    }
+
+    private void legend() {
+        legend.getChildren().clear();
+        GridViewModel.Overlay overlay = vm.overlayProperty().get();
+        if (overlay == GridViewModel.Overlay.IMPORTANCE) {
+            legend.getChildren().add(new Label("points lost without the head:"));
+            for (int i = 0; i <= 4; i++) {
+                Region r = new Region();
+                r.setPrefSize(26, 14);
+                r.setStyle("-fx-background-color: " + web(heat(i / 4.0)) + ";");
+                legend.getChildren().add(r);
+            }
+            double max = 0;
+            for (Node n : vm.importance().keySet()) max = Math.max(max, Math.abs(vm.drop(n)));
+            legend.getChildren().add(new Label(String.format(Locale.ROOT, "0 … %.1f", max)));
+        } else if (overlay == GridViewModel.Overlay.COMPARE) {
+            for (int i = 0; i < vm.compared().size(); i++) {
+                Region r = new Region();
+                r.setPrefSize(14, 14);
+                r.setStyle("-fx-background-color: " + web(COMPARE[i]) + ";");
+                legend.getChildren().addAll(r, new Label(vm.compared().get(i).name()));
+            }
+            if (vm.compared().size() > 1) legend.getChildren().add(new Label("(mixed colour: in several)"));
+        }
+        legend.setAlignment(Pos.CENTER_LEFT);
+        HBox.setHgrow(legend, Priority.ALWAYS);
+    }
+
+    static Color heat(double t) {
+        return Color.web("#f7fbff").interpolate(Color.web("#08306b"), t);
+    }
+
+    private static Color mix(int mask) {
+        double r = 0, g = 0, b = 0;
+        int n = 0;
+        for (int i = 0; i < COMPARE.length; i++) {
+            if ((mask & (1 << i)) != 0) {
+                r += COMPARE[i].getRed();
+                g += COMPARE[i].getGreen();
+                b += COMPARE[i].getBlue();
+                n++;
+            }
+        }
+        return Color.color(r / n, g / n, b / n);
+    }
+
+    static String web(Color c) {
+        return String.format(Locale.ROOT, "#%02x%02x%02x", (int) (c.getRed() * 255), (int) (c.getGreen() * 255), (int) (c.getBlue() * 255));
+    }
+}

@@ -1,0 +1,137 @@
+package org.circuitbench.ui;
+
+import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Node;
+import org.circuitbench.search.SearchMethod;
+import org.circuitbench.session.RecoveryStore;
+import org.circuitbench.session.Session;
+import org.circuitbench.session.SessionFiles;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The whole app's state without a window: demo start, runs, sessions, recovery. */
+class MainViewModelTest {
+    @TempDir
+    Path dir;
+    Workspace ws;
+    MainViewModel vm;
+
+    @BeforeEach
+    void start() throws Exception {
+        ws = new Workspace();
+        vm = new MainViewModel(SyncRunner.immediate(), ws, new RecoveryStore(dir.resolve("user")), dir.resolve("user"));
+        vm.openDemo();
+    }
+
+    @AfterEach
+    void stop() {
+        ws.close();
+    }
+
+    @Test
+    void firstStartOpensTheDemoModelAndTheDigitsSession() {
+        assertEquals("demo:seqcont-tiny", vm.modelRef());
+        assertTrue(vm.model().demoProperty().get());
+        assertEquals("digits increasing", vm.selectedTaskName());
+        assertEquals(12, vm.grid().layersProperty().get());
+        assertEquals(100.0, vm.grid().detailsProperty().get().score(), 1e-6);
+        assertEquals(9.2649, vm.grid().detailsProperty().get().fullLogitDiff(), 1e-3);
+        vm.grid().toggle(Node.head(0, 1));
+        assertTrue(vm.grid().detailsProperty().get().score() < 100.0);
+    }
+
+    @Test
+    void aRunFillsTheHistoryAndCanBeApplied() {
+        vm.runs().methodProperty().set(SearchMethod.BACKWARD);
+        vm.runs().thresholdProperty().set(3);
+        assertTrue(vm.runs().start());
+        assertEquals(1, vm.runs().history().size());
+        Session.RunRecord r = vm.runs().history().get(0);
+        var task = ws.task(vm.selectedTaskName()).orElseThrow();
+        org.circuitbench.search.PruneResult direct;
+        try (var ev = new org.circuitbench.ablation.FastEvaluator(task)) {
+            direct = new org.circuitbench.search.Pruner(ev, org.circuitbench.search.PruneSettings.of(SearchMethod.BACKWARD, 3,
+                    task.allHeads())).run(org.circuitbench.search.JobContext.silent());
+        }
+        assertEquals(direct.removals().stream().map(x -> x.node().toString()).toList(),
+                r.removals().stream().map(Session.RemovalRecord::head).toList(), "the app's run is the engine's run");
+        assertEquals(direct.circuit().toSpec(), r.circuit());
+        assertEquals(r.removals().size(), vm.runs().log().size());
+        vm.runs().applySelected();
+        assertEquals(r.circuit(), vm.grid().circuit().toSpec());
+        vm.runs().saveSelectedAs("found");
+        assertTrue(vm.circuits().stream().anyMatch(c -> c.name().equals("found")));
+        assertTrue(vm.dirtyProperty().get());
+    }
+
+    @Test
+    void badSettingsGiveAMessage() {
+        vm.runs().thresholdProperty().set(120);
+        assertFalse(vm.runs().start());
+        assertTrue(vm.runs().statusProperty().get().contains("[0, 100]"));
+    }
+
+    @Test
+    void saveThenOpenGivesTheSameSession() throws Exception {
+        vm.grid().toggle(Node.head(3, 3));
+        vm.saveGridAs("mine");
+        vm.runs().methodProperty().set(SearchMethod.FORWARD);
+        vm.runs().thresholdProperty().set(20);
+        vm.runs().start();
+        Session before = vm.snapshot();
+        Path f = dir.resolve("s" + SessionFiles.EXTENSION);
+        assertTrue(vm.saveAs(f));
+        assertFalse(vm.dirtyProperty().get());
+        vm.newSession();
+        assertTrue(vm.tasks().isEmpty());
+        assertTrue(vm.open(f));
+        assertEquals(before, vm.snapshot());
+        assertEquals(Circuit.all(12, 12).without(Node.head(3, 3)), vm.grid().circuit());
+    }
+
+    @Test
+    void corruptAndNewerFilesAreRefusedAndLeftAlone() throws Exception {
+        Path bad = dir.resolve("bad" + SessionFiles.EXTENSION);
+        Files.writeString(bad, "{\"schemaVersion\": 1, \"tasks\": [ {\"name\": ");
+        String tasksBefore = vm.selectedTaskName();
+        assertFalse(vm.open(bad));
+        assertTrue(vm.errorProperty().get().contains("damaged") && vm.errorProperty().get().contains("line"), vm.errorProperty().get());
+        assertEquals(tasksBefore, vm.selectedTaskName(), "the open session is untouched");
+        assertEquals("{\"schemaVersion\": 1, \"tasks\": [ {\"name\": ", Files.readString(bad), "the file is untouched");
+        Path newer = dir.resolve("newer" + SessionFiles.EXTENSION);
+        Files.writeString(newer, "{\"schemaVersion\": 99}");
+        assertFalse(vm.open(newer));
+        assertTrue(vm.errorProperty().get().contains("newer"), vm.errorProperty().get());
+        assertEquals("{\"schemaVersion\": 99}", Files.readString(newer));
+    }
+
+    @Test
+    void unsavedWorkIsRecoverable() throws Exception {
+        vm.grid().toggle(Node.head(7, 7));
+        vm.autosave();
+        RecoveryStore.Recovery r = vm.pendingRecovery().orElseThrow();
+        assertEquals("0.0", r.session().ui().grid().substring(0, 3));
+        Workspace ws2 = new Workspace();
+        try {
+            MainViewModel again = new MainViewModel(SyncRunner.immediate(), ws2, new RecoveryStore(dir.resolve("user")), dir.resolve("user"));
+            again.recover(again.pendingRecovery().orElseThrow());
+            assertNotNull(again.grid().circuit());
+            assertFalse(again.grid().circuit().contains(Node.head(7, 7)));
+            assertTrue(again.dirtyProperty().get());
+        } finally {
+            ws2.close();
+        }
+        vm.saveAs(dir.resolve("x" + SessionFiles.EXTENSION));
+        assertTrue(vm.pendingRecovery().isEmpty(), "a clean save clears the recovery copy");
+    }
+}

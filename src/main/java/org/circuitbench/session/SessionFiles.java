@@ -1,6 +1,5 @@
 package org.circuitbench.session;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,9 +43,7 @@ public final class SessionFiles {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            throw new SessionException(source + " is damaged: its JSON does not parse"
-                    + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
+            throw new SessionException(source + " is damaged: its JSON does not parse" + org.circuitbench.util.JsonErrors.where(e)
                     + ". It was left as it is; a recovery copy may exist (File → Recover).");
         }
         if (root == null || !root.isObject() || !root.has("schemaVersion")) {

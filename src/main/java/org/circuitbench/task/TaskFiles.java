@@ -1,6 +1,5 @@
 package org.circuitbench.task;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,9 +40,7 @@ public final class TaskFiles {
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-            throw new TaskException(source + " is not valid JSON" + where + ": " + e.getOriginalMessage());
+            throw new TaskException(source + " is not valid JSON" + org.circuitbench.util.JsonErrors.where(e) + ": " + e.getOriginalMessage());
         }
         if (root == null || !root.isObject()) {
             throw new TaskException(source + ": the task must be a JSON object with 'clean' and 'corrupt' lists.");

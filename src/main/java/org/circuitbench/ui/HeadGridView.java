@@ -56,17 +56,17 @@ public final class HeadGridView extends BorderPane {
         grid.setVgap(2);
         grid.setId("head-grid");
 
-        Button all = button("All", "grid-all", vm::selectAll);
-        Button none = button("None", "grid-none", vm::selectNone);
-        Button undo = button("Undo", "grid-undo", vm::undo);
-        Button redo = button("Redo", "grid-redo", vm::redo);
+        Button all = Controls.button("All", "grid-all", vm::selectAll);
+        Button none = Controls.button("None", "grid-none", vm::selectNone);
+        Button undo = Controls.button("Undo", "grid-undo", vm::undo);
+        Button redo = Controls.button("Redo", "grid-redo", vm::redo);
         undo.disableProperty().bind(vm.canUndoProperty().not());
         redo.disableProperty().bind(vm.canRedoProperty().not());
         CheckBox mlps = new CheckBox("MLP column");
         mlps.setId("grid-mlps");
         mlps.selectedProperty().bindBidirectional(vm.showMlpsProperty());
         mlps.setTooltip(new Tooltip("Show MLPs as nodes: an MLP outside the circuit is mean-ablated too (as in the paper's code)."));
-        Button clearOverlay = button("Clear overlay", "grid-clear-overlay", () -> vm.overlayProperty().set(GridViewModel.Overlay.NONE));
+        Button clearOverlay = Controls.button("Clear overlay", "grid-clear-overlay", () -> vm.overlayProperty().set(GridViewModel.Overlay.NONE));
         clearOverlay.visibleProperty().bind(vm.overlayProperty().isNotEqualTo(GridViewModel.Overlay.NONE));
         HBox toolbar = new HBox(6, all, none, undo, redo, mlps, clearOverlay);
         toolbar.setAlignment(Pos.CENTER_LEFT);
@@ -123,12 +123,6 @@ public final class HeadGridView extends BorderPane {
         return grid;
     }
 
-    private static Button button(String text, String id, Runnable action) {
-        Button b = new Button(text);
-        b.setId(id);
-        b.setOnAction(e -> action.run());
-        return b;
-    }
 
     private void rebuild() {
         grid.getChildren().clear();

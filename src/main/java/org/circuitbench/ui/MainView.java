@@ -277,13 +277,7 @@ public final class MainView extends BorderPane {
         ListView<Session.SessionTask> tasks = new ListView<>(vm.tasks());
         tasks.setId("task-list");
         tasks.setPrefHeight(160);
-        tasks.setCellFactory(l -> new ListCell<>() {
-            @Override
-            protected void updateItem(Session.SessionTask t, boolean empty) {
-                super.updateItem(t, empty);
-                setText(empty || t == null ? null : t.name() + (t.definition() == null ? " (imported)" : ""));
-            }
-        });
+        tasks.setCellFactory(Controls.textCells(t -> t.name() + (t.definition() == null ? " (imported)" : "")));
         tasks.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
             if (b != null && b != vm.selectedTaskProperty().get()) vm.selectedTaskProperty().set(b);
         });

@@ -130,22 +130,10 @@ public final class RunsView extends BorderPane {
         log.getColumns().add(column("step", r -> r.step(), 50));
         log.getColumns().add(column("head", r -> r.head(), 70));
         TableColumn<RunsViewModel.LogRow, Double> score = column("score after", r -> r.score(), 110);
-        score.setCellFactory(c -> new javafx.scene.control.TableCell<>() {
-            @Override
-            protected void updateItem(Double v, boolean empty) {
-                super.updateItem(v, empty);
-                setText(empty || v == null ? "" : String.format(Locale.ROOT, "%.4f", v));
-            }
-        });
+        score.setCellFactory(Controls.numberCells("%.4f"));
         log.getColumns().add(score);
         TableColumn<RunsViewModel.LogRow, Double> time = column("time (s)", r -> r.seconds(), 80);
-        time.setCellFactory(c -> new javafx.scene.control.TableCell<>() {
-            @Override
-            protected void updateItem(Double v, boolean empty) {
-                super.updateItem(v, empty);
-                setText(empty || v == null ? "" : String.format(Locale.ROOT, "%.1f", v));
-            }
-        });
+        time.setCellFactory(Controls.numberCells("%.1f"));
         log.getColumns().add(time);
         log.setPlaceholder(new Label("Removals appear here as the run goes."));
         vm.log().addListener((ListChangeListener<RunsViewModel.LogRow>) c -> {
@@ -154,13 +142,7 @@ public final class RunsView extends BorderPane {
 
         ListView<Session.RunRecord> history = new ListView<>(vm.history());
         history.setId("run-history");
-        history.setCellFactory(l -> new ListCell<>() {
-            @Override
-            protected void updateItem(Session.RunRecord r, boolean empty) {
-                super.updateItem(r, empty);
-                setText(empty || r == null ? null : describe(r));
-            }
-        });
+        history.setCellFactory(Controls.textCells(RunsView::describe));
         history.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> vm.selectedProperty().set(b));
         vm.selectedProperty().addListener((o, a, b) -> {
             if (b != null && history.getSelectionModel().getSelectedItem() != b) history.getSelectionModel().select(b);

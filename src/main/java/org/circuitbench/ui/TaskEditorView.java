@@ -40,13 +40,13 @@ public final class TaskEditorView extends BorderPane {
         setPadding(new Insets(8));
 
         TextField name = text("editor-name", vm.nameProperty());
-        Button addTpl = button("Add template", "editor-add-template", vm::addTemplate);
-        Button removeTpl = button("Remove template", "editor-remove-template", vm::removeTemplate);
-        Button importBtn = button("Import task file…", "editor-import", this::importFile);
-        Button exportBtn = button("Export task file…", "editor-export", this::exportFile);
-        Button check = button("Check with the model", "editor-check", vm::computeModelPreview);
+        Button addTpl = Controls.button("Add template", "editor-add-template", vm::addTemplate);
+        Button removeTpl = Controls.button("Remove template", "editor-remove-template", vm::removeTemplate);
+        Button importBtn = Controls.button("Import task file…", "editor-import", this::importFile);
+        Button exportBtn = Controls.button("Export task file…", "editor-export", this::exportFile);
+        Button check = Controls.button("Check with the model", "editor-check", vm::computeModelPreview);
         check.disableProperty().bind(vm.busyProperty().or(vm.generatedProperty().isNull()));
-        Button apply = button("Apply", "editor-apply", vm::apply);
+        Button apply = Controls.button("Apply", "editor-apply", vm::apply);
         apply.getStyleClass().add("primary");
         apply.disableProperty().bind(vm.dirtyProperty().not());
         Label dirty = new Label("unsaved edits");
@@ -59,13 +59,7 @@ public final class TaskEditorView extends BorderPane {
         ListView<TaskDefinition.TemplateSpec> templates = new ListView<>(vm.templates());
         templates.setId("editor-templates");
         templates.setPrefWidth(120);
-        templates.setCellFactory(l -> new ListCell<>() {
-            @Override
-            protected void updateItem(TaskDefinition.TemplateSpec t, boolean empty) {
-                super.updateItem(t, empty);
-                setText(empty || t == null ? null : t.id().isEmpty() ? "(default)" : t.id());
-            }
-        });
+        templates.setCellFactory(Controls.textCells(t -> t.id().isEmpty() ? "(default)" : t.id()));
         templates.getSelectionModel().selectedIndexProperty().addListener((o, a, b) -> {
             if (b.intValue() >= 0) vm.selectedTemplateProperty().set(b.intValue());
         });
@@ -238,12 +232,6 @@ public final class TaskEditorView extends BorderPane {
         return t;
     }
 
-    private static Button button(String text, String id, Runnable action) {
-        Button b = new Button(text);
-        b.setId(id);
-        b.setOnAction(e -> action.run());
-        return b;
-    }
 
     private static TableColumn<TaskEditorViewModel.PreviewRow, String> col(String title,
             java.util.function.Function<TaskEditorViewModel.PreviewRow, String> f, double w) {

@@ -52,6 +52,24 @@ class PrunerTest {
         assertNotEquals(removed(r1), removed(r3));
     }
 
+    /** Fast and naive (the seed's full-vocabulary pass) agree on every method. */
+    @Test
+    void fastAndNaiveAgreeOnEveryMethod() {
+        AblationTask task = words();
+        for (SearchMethod m : SearchMethod.values()) {
+            PruneSettings s = new PruneSettings(m, 10, task.allHeads(), 3, 40);
+            PruneResult fast = run(task, s, 1);
+            PruneResult naive;
+            try (Evaluator ev = org.circuitbench.ablation.ReferenceEvaluator.naive(task)) {
+                naive = new Pruner(ev, s).run(JobContext.silent());
+            }
+            assertEquals(removed(naive), removed(fast), m.id);
+            for (int i = 0; i < fast.removals().size(); i++) {
+                assertEquals(naive.removals().get(i).score(), fast.removals().get(i).score(), 1e-3, m.id + " step " + i);
+            }
+        }
+    }
+
     @Test
     void finalScoreIsTheFinalCircuitsOwnScore() {
         AblationTask task = words();

@@ -92,7 +92,7 @@ public final class HubDownloader {
         return snapshot;
     }
 
-    private record FileInfo(String etag, long size, String commit, URI location) {
+    record FileInfo(String etag, long size, String commit, URI location) {
     }
 
     private URI resolveUri(String repo, String revision, String file) {
@@ -225,6 +225,10 @@ public final class HubDownloader {
     }
 
     private static void checkSpace(Path dir, Iterable<FileInfo> files) throws IOException {
+        checkSpace(dir, files, Files.getFileStore(dir).getUsableSpace());
+    }
+
+    static void checkSpace(Path dir, Iterable<FileInfo> files, long free) throws IOException {
         long need = 0;
         for (FileInfo f : files) {
             Path blob = dir.resolve(f.etag);
@@ -232,7 +236,6 @@ public final class HubDownloader {
             Path partial = dir.resolve(f.etag + ".incomplete");
             need += f.size - (Files.isRegularFile(partial) ? Files.size(partial) : 0);
         }
-        long free = Files.getFileStore(dir).getUsableSpace();
         if (need + (64L << 20) > free) {
             throw new IOException(String.format("Not enough disk space in %s: the download needs %.2f GB and %.2f GB are free. "
                     + "Free some space, or set HF_HUB_CACHE to another disk.", dir, need / 1e9, free / 1e9));

@@ -10,6 +10,7 @@ import org.circuitbench.ablation.Evaluator;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.ReferenceEvaluator;
 import org.circuitbench.ablation.ScoreDetails;
+import org.circuitbench.model.AppPaths;
 import org.circuitbench.model.DeviceChoice;
 import org.circuitbench.model.Gpt2Config;
 import org.circuitbench.model.LoadedModel;
@@ -29,11 +30,15 @@ import org.circuitbench.search.PruneResult;
 import org.circuitbench.search.PruneSettings;
 import org.circuitbench.search.Pruner;
 import org.circuitbench.search.SearchMethod;
+import org.circuitbench.session.SampleSessions;
+import org.circuitbench.session.Session;
+import org.circuitbench.session.SessionFiles;
 import org.circuitbench.task.TaskFiles;
 import org.circuitbench.task.TaskProblem;
 import org.circuitbench.util.AtomicFiles;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -297,13 +302,13 @@ final class Commands {
     private static ObjectNode writeSamples(Args a, PrintStream err) throws Exception {
         a.allowOnly(Set.of("out"));
         Path out = Path.of(a.get("out", "samples/sessions"));
-        java.nio.file.Files.createDirectories(out);
+        Files.createDirectories(out);
         ObjectNode o = JSON.createObjectNode();
         ArrayNode written = o.putArray("written");
-        List<org.circuitbench.session.Session.NamedCircuit> tinyCircuits = new ArrayList<>();
-        List<org.circuitbench.session.Session.NamedCircuit> seed = org.circuitbench.session.SampleSessions.seedCircuits();
-        try (LoadedModel m = LoadedModel.open("seqcont-tiny", org.circuitbench.model.AppPaths.demoModel(), DeviceChoice.resolve("cpu"))) {
-            for (var def : org.circuitbench.session.SampleSessions.all()) {
+        List<Session.NamedCircuit> tinyCircuits = new ArrayList<>();
+        List<Session.NamedCircuit> seed = SampleSessions.seedCircuits();
+        try (LoadedModel m = LoadedModel.open("seqcont-tiny", AppPaths.demoModel(), DeviceChoice.resolve("cpu"))) {
+            for (var def : SampleSessions.all()) {
                 var problems = def.check(m.tokenizer()::encode);
                 for (TaskProblem p : problems) err.println((p.isError() ? "error: " : "warning: ") + def.name() + ": " + p.message());
                 if (problems.stream().anyMatch(TaskProblem::isError)) throw new IllegalStateException("sample task " + def.name() + " is invalid");
@@ -311,26 +316,26 @@ final class Commands {
                     PruneResult r = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 3, t.allHeads())).run(JobContext.silent());
                     err.printf("%s on seqcont-tiny: full logit diff %.3f, accuracy %d/%d; bf 3 keeps %d heads at %.2f%%%n", def.name(),
                             t.fullLogitDiff(), t.fullCorrect(), t.tokenized().cleanCount(), r.circuit().size(), r.score());
-                    var named = new org.circuitbench.session.Session.NamedCircuit("bf 3, " + def.name() + " (seqcont-tiny)",
+                    var named = new Session.NamedCircuit("bf 3, " + def.name() + " (seqcont-tiny)",
                             r.circuit().toSpec(), def.name(), r.score(), "backward-forward at T = 3 on the demo model");
                     tinyCircuits.add(named);
-                    String stem = org.circuitbench.session.SampleSessions.stem(def);
-                    var tiny = org.circuitbench.session.SampleSessions.single(def, org.circuitbench.session.SampleSessions.DEMO, List.of(named));
-                    List<org.circuitbench.session.Session.NamedCircuit> mine = seed.stream().filter(c -> def.name().equals(c.task())).toList();
-                    var gpt2 = org.circuitbench.session.SampleSessions.single(def, org.circuitbench.session.SampleSessions.GPT2, mine);
+                    String stem = SampleSessions.stem(def);
+                    var tiny = SampleSessions.single(def, SampleSessions.DEMO, List.of(named));
+                    List<Session.NamedCircuit> mine = seed.stream().filter(c -> def.name().equals(c.task())).toList();
+                    var gpt2 = SampleSessions.single(def, SampleSessions.GPT2, mine);
                     for (var e : Map.of(stem + "-seqcont-tiny", tiny, stem + "-gpt2", gpt2).entrySet()) {
-                        Path f = out.resolve(e.getKey() + org.circuitbench.session.SessionFiles.EXTENSION);
-                        org.circuitbench.session.SessionFiles.write(f, e.getValue());
+                        Path f = out.resolve(e.getKey() + SessionFiles.EXTENSION);
+                        SessionFiles.write(f, e.getValue());
                         written.add(f.toString());
                     }
                 }
             }
         }
-        for (var e : Map.of("cross-task-seqcont-tiny", org.circuitbench.session.SampleSessions.crossTask(
-                org.circuitbench.session.SampleSessions.DEMO, tinyCircuits), "cross-task-gpt2",
-                org.circuitbench.session.SampleSessions.crossTask(org.circuitbench.session.SampleSessions.GPT2, seed)).entrySet()) {
-            Path f = out.resolve(e.getKey() + org.circuitbench.session.SessionFiles.EXTENSION);
-            org.circuitbench.session.SessionFiles.write(f, e.getValue());
+        for (var e : Map.of("cross-task-seqcont-tiny", SampleSessions.crossTask(
+                SampleSessions.DEMO, tinyCircuits), "cross-task-gpt2",
+                SampleSessions.crossTask(SampleSessions.GPT2, seed)).entrySet()) {
+            Path f = out.resolve(e.getKey() + SessionFiles.EXTENSION);
+            SessionFiles.write(f, e.getValue());
             written.add(f.toString());
         }
         return o;

@@ -88,7 +88,11 @@ public final class Main {
         } catch (ClassNotFoundException e) {
             System.out.print(USAGE);
         } catch (ReflectiveOperationException e) {
-            System.err.println("error: the app could not start: " + oneLine(e.getCause() == null ? e : e.getCause()));
+            String why = oneLine(e.getCause() == null ? e : e.getCause());
+            String hint = why.contains("GTK") ? " On Linux the window needs GTK 3 (apt-get install libgtk-3-0)."
+                    : why.toLowerCase(Locale.ROOT).contains("display") ? " There is no display; run it in a desktop session or under xvfb-run."
+                    : "";
+            System.err.println("error: the app could not start: " + why + (why.endsWith(".") ? "" : ".") + hint + " The headless commands work without a window: ./circuitbench help");
             System.exit(1);
         }
     }

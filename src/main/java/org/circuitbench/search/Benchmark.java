@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
-import org.circuitbench.ablation.Evaluator;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ReferenceEvaluator;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 
@@ -377,9 +375,5 @@ public final class Benchmark {
     static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
-    }
-
-    static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.3f", v);
     }
 }

@@ -211,13 +211,19 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             out.add(TaskProblem.error(e.getMessage()));
             return out;
         }
-        if (keep != null) {
-            List<String> known = positionLabels();
-            for (String k : keep) {
-                if (!known.contains(k)) out.add(TaskProblem.error("keep names '" + k + "', which no placeholder gives; labels are " + known + "."));
-            }
-        }
+        out.addAll(keepProblems());
         out.addAll(TokenizedTask.check(file, encoder).problems());
+        return out;
+    }
+
+    /** Keep labels that no placeholder gives. */
+    public List<TaskProblem> keepProblems() {
+        List<TaskProblem> out = new ArrayList<>();
+        if (keep == null) return out;
+        List<String> known = positionLabels();
+        for (String k : keep) {
+            if (!known.contains(k)) out.add(TaskProblem.error("keep names '" + k + "', which no placeholder gives; labels are " + known + "."));
+        }
         return out;
     }
 }

@@ -127,7 +127,7 @@ public final class AnalysisViewModel {
 
     /** Every chosen circuit (or all named ones) on every task of the session. */
     public void runMatrix() {
-        if (busy.get() || grid == null) return;
+        if (busy.get()) return;
         Map<String, Circuit> circuits = chosen().isEmpty() ? all() : chosen();
         if (circuits.isEmpty()) {
             status.set("There are no named circuits yet: save one from the grid or from a run.");

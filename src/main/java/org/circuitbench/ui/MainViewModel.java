@@ -9,6 +9,8 @@ import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.AttentionPatterns;
+import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.model.AppPaths;
@@ -22,6 +24,7 @@ import org.circuitbench.session.RecoveryStore;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionException;
 import org.circuitbench.session.SessionFiles;
+import org.circuitbench.task.Prompt;
 import org.circuitbench.task.TaskException;
 import org.circuitbench.task.TaskFile;
 import org.circuitbench.task.TokenEncoder;
@@ -238,8 +241,8 @@ public final class MainViewModel {
     }
 
     /** A head's attention pattern on a clean prompt, computed in the background. */
-    public void attentionPattern(org.circuitbench.ablation.Node head, int prompt, boolean ablated,
-                                 java.util.function.Consumer<org.circuitbench.ablation.AttentionPatterns.Pattern> onResult,
+    public void attentionPattern(Node head, int prompt, boolean ablated,
+                                 java.util.function.Consumer<AttentionPatterns.Pattern> onResult,
                                  java.util.function.Consumer<String> onError) {
         String name = selectedTaskName();
         Optional<AblationTask> task = name == null ? Optional.empty() : workspace.task(name);
@@ -248,19 +251,19 @@ public final class MainViewModel {
             return;
         }
         Circuit circuit = ablated ? grid.circuit() : null;
-        runner.start(workspace.guarded(new Job<org.circuitbench.ablation.AttentionPatterns.Pattern>() {
+        runner.start(workspace.guarded(new Job<AttentionPatterns.Pattern>() {
             @Override
             public String title() {
                 return "attention pattern of " + head;
             }
 
             @Override
-            public org.circuitbench.ablation.AttentionPatterns.Pattern run(JobContext ctx) {
-                return org.circuitbench.ablation.AttentionPatterns.compute(task.get(), prompt, head, circuit);
+            public AttentionPatterns.Pattern run(JobContext ctx) {
+                return AttentionPatterns.compute(task.get(), prompt, head, circuit);
             }
         }), new JobListener<>() {
             @Override
-            public void finished(org.circuitbench.ablation.AttentionPatterns.Pattern p) {
+            public void finished(AttentionPatterns.Pattern p) {
                 onResult.accept(p);
             }
 
@@ -275,7 +278,7 @@ public final class MainViewModel {
     public List<String> cleanPrompts() {
         String name = selectedTaskName();
         return name == null ? List.of() : workspace.task(name)
-                .map(t -> t.tokenized().task().clean().stream().map(org.circuitbench.task.Prompt::text).toList()).orElse(List.of());
+                .map(t -> t.tokenized().task().clean().stream().map(Prompt::text).toList()).orElse(List.of());
     }
 
     // ---- named circuits -------------------------------------------------------------------------

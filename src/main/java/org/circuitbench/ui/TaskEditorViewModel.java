@@ -236,11 +236,7 @@ public final class TaskEditorViewModel {
             } catch (TaskException e) {
                 found.add(TaskProblem.error(e.getMessage()));
             }
-            if (d.keep() != null) {
-                for (String k : d.keep()) {
-                    if (!available.contains(k)) found.add(TaskProblem.error("keep names '" + k + "', which no placeholder gives."));
-                }
-            }
+            found.addAll(d.keepProblems());
         }
         if (file != null) {
             TokenizedTask checked = TokenizedTask.check(file, enc);

@@ -49,7 +49,7 @@ import java.util.Set;
 /** The headless commands of {@code task-format.md}, plus bench, make-model, download and models. */
 final class Commands {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16");
+    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style");
     private static final Set<String> MULTI = Set.of("circuits", "tasks");
     private static final Set<String> COMMON = Set.of("model", "task", "device", "reference");
 
@@ -244,11 +244,15 @@ final class Commands {
     }
 
     private static ObjectNode bench(Args a, PrintStream err) throws Exception {
-        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style"));
+        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts"));
+        java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
+        for (String p : parts) {
+            if (!Benchmark.Options.ALL_PARTS.contains(p)) throw new Args.UsageException("--parts takes prune, importance, toggle and memory, not '" + p + "'.");
+        }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
                     a.number("threshold", 3), (int) a.integer("sample", -1), (int) a.integer("speculation", 1),
-                    (int) a.integer("memory-evals", 1000), a.has("skip-seed-style"));
+                    (int) a.integer("memory-evals", 1000), a.has("skip-seed-style"), parts);
             return new Benchmark(task, opt, err).run();
         }
     }

@@ -36,7 +36,12 @@ public final class Benchmark {
 
     /** What to run. {@code sample} 0 runs the slow ways in full; −1 chooses by model size. */
     public record Options(SearchMethod method, double threshold, int sample, int speculation, int memoryEvaluations,
-                          boolean skipSeedStyle) {
+                          boolean skipSeedStyle, java.util.Set<String> parts) {
+        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory");
+
+        boolean runs(String part) {
+            return parts == null || parts.isEmpty() || parts.contains(part);
+        }
     }
 
     /** One candidate the fast run decided: the circuit scored, its score, and the decision. */
@@ -69,10 +74,10 @@ public final class Benchmark {
         log.println("[bench] measuring the GEMM peak");
         double peak = gemmPeak(task.model().manager());
         out.put("gemm_peak_gflops", round(peak, 1));
-        out.set("prune", prune(sample, peak));
-        out.set("importance", importance(sample, peak));
-        out.set("toggle", toggle());
-        if (opt.memoryEvaluations() > 0) out.set("memory", memory(opt.memoryEvaluations()));
+        if (opt.runs("prune")) out.set("prune", prune(sample, peak));
+        if (opt.runs("importance")) out.set("importance", importance(sample, peak));
+        if (opt.runs("toggle")) out.set("toggle", toggle());
+        if (opt.runs("memory") && opt.memoryEvaluations() > 0) out.set("memory", memory(opt.memoryEvaluations()));
         return out;
     }
 
@@ -239,7 +244,7 @@ public final class Benchmark {
         try (FastEvaluator ev = new FastEvaluator(task)) {
             long t0 = System.nanoTime();
             ev.setBase(all);
-            ev.score(all);
+            ev.details(all);
             o.put("first_full_seconds", round((System.nanoTime() - t0) / 1e9, 4));
             int heads = task.model().config().nHead();
             double[] times = new double[2 * heads];
@@ -248,7 +253,7 @@ public final class Benchmark {
                 grid = grid.toggled(Node.head(layer, i % heads)); // click a head off, then on again
                 long s = System.nanoTime();
                 ev.setBase(grid);
-                ev.score(grid);
+                ev.details(grid); // what the app's grid computes: score, logit differences, top-1 counts
                 times[i] = (System.nanoTime() - s) / 1e9;
             }
             Arrays.sort(times);

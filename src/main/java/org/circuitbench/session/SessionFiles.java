@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.circuitbench.util.AtomicFiles;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -29,11 +27,9 @@ public final class SessionFiles {
     public static Session read(Path file) throws SessionException {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new SessionException("Session file " + file + " does not exist.");
+            text = org.circuitbench.util.JsonErrors.readText(file, "Session file");
         } catch (IOException e) {
-            throw new SessionException("Cannot read session file " + file + ": " + e.getMessage(), e);
+            throw new SessionException(e.getMessage(), e);
         }
         return parse(text, file.toString());
     }
@@ -44,7 +40,7 @@ public final class SessionFiles {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new SessionException(source + " is damaged: its JSON does not parse" + org.circuitbench.util.JsonErrors.where(e)
-                    + ". It was left as it is; a recovery copy may exist (File → Recover).");
+                    + ". It was left as it is; if the app stopped with unsaved work, it offers the recovery copy at the next start.");
         }
         if (root == null || !root.isObject() || !root.has("schemaVersion")) {
             throw new SessionException(source + " is not a Circuit Workbench session (it has no schemaVersion).");

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,11 +24,9 @@ public final class TaskFiles {
     public static TaskFile read(Path file) throws TaskException {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new TaskException("Task file " + file + " does not exist.");
+            text = org.circuitbench.util.JsonErrors.readText(file, "Task file");
         } catch (IOException e) {
-            throw new TaskException("Cannot read task file " + file + ": " + e.getMessage(), e);
+            throw new TaskException(e.getMessage(), e);
         }
         return parse(text, file.toString());
     }

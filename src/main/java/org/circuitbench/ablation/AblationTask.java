@@ -183,13 +183,11 @@ public final class AblationTask implements AutoCloseable {
     public ScoreDetails details(Circuit circuit) {
         checkShape(circuit);
         try (NDScope ignored = new NDScope()) {
-            NDArray fullEnd = atEnd(model().forward(tokens, Hook.NONE));
             NDArray ablEnd = atEnd(model().forward(tokens, ablation(circuit)));
             float[] per = model().logitDiff(ablEnd, correct, incorrect).toFloatArray();
-            int fullOk = countTop1(fullEnd), circuitCorrect = countTop1(ablEnd);
             double ld = mean(per);
             return new ScoreDetails(circuit, 100.0 * ld / fullLogitDiff, ld, fullLogitDiff, per,
-                    fullPerPrompt.clone(), fullOk, circuitCorrect, per.length);
+                    fullPerPrompt.clone(), fullCorrect(), countTop1(ablEnd), per.length);
         }
     }
 
@@ -198,9 +196,9 @@ public final class AblationTask implements AutoCloseable {
     /** How many clean prompts the full model gets right (top-1 is the correct token); computed once. */
     public int fullCorrect() {
         if (fullCorrect < 0) {
-            try (NDScope ignored = new NDScope()) {
-                fullCorrect = countTop1(atEnd(model().forward(tokens, Hook.NONE)));
-            }
+            int n = 0;
+            for (boolean right : fullTop1Flags()) if (right) n++;
+            fullCorrect = n;
         }
         return fullCorrect;
     }

@@ -49,10 +49,6 @@ public final class JobHandle<R> {
         context.cancel();
     }
 
-    public boolean isCancelRequested() {
-        return context.isCancelled();
-    }
-
     public CompletableFuture<R> result() {
         return result;
     }

@@ -169,18 +169,18 @@ public final class GridViewModel {
     }
 
     public void undo() {
-        if (undo.isEmpty()) return;
-        redo.push(circuit.get());
-        circuit.set(undo.pop());
-        updateUndo();
-        onEdit.run();
-        requestScore();
+        step(undo, redo);
     }
 
     public void redo() {
-        if (redo.isEmpty()) return;
-        undo.push(circuit.get());
-        circuit.set(redo.pop());
+        step(redo, undo);
+    }
+
+    /** Moves back (or forward) one edit: the circuit comes off {@code from}, the current one goes on {@code to}. */
+    private void step(Deque<Circuit> from, Deque<Circuit> to) {
+        if (from.isEmpty()) return;
+        to.push(circuit.get());
+        circuit.set(from.pop());
         updateUndo();
         onEdit.run();
         requestScore();

@@ -10,7 +10,7 @@ import org.circuitbench.model.Hook;
 public final class AttentionPatterns {
 
     /** {@code weights[q][k]}: how much query position q attends to key position k; tokens label both axes. */
-    public record Pattern(Node head, int prompt, String[] tokens, float[][] weights, boolean ablated) {
+    public record Pattern(Node.Head head, int prompt, String[] tokens, float[][] weights, boolean ablated) {
     }
 
     private AttentionPatterns() {
@@ -20,8 +20,7 @@ public final class AttentionPatterns {
      * The pattern of {@code head} on clean prompt {@code prompt}. With a circuit, the layers below
      * run mean-ablated as the circuit says; without one, the full model runs.
      */
-    public static Pattern compute(AblationTask task, int prompt, Node head, Circuit circuit) {
-        if (head.isMlp()) throw new IllegalArgumentException("An MLP has no attention pattern.");
+    public static Pattern compute(AblationTask task, int prompt, Node.Head head, Circuit circuit) {
         int len = task.tokenized().cleanTokens(prompt).length;
         try (NDScope ignored = new NDScope()) {
             NDArray x = task.model().embedding().forward(task.tokens());

@@ -52,18 +52,27 @@ public final class Circuit {
         BitSet h = new BitSet();
         BitSet m = mlpNodes ? new BitSet() : null;
         for (Node n : nodes) {
-            if (n.layer() < 0 || n.layer() >= layers || (!n.isMlp() && (n.head() < 0 || n.head() >= heads))) {
-                throw new IllegalArgumentException("Head " + n + " is outside the model, which has layers 0–" + (layers - 1)
-                        + " and heads 0–" + (heads - 1) + ".");
-            }
-            if (n.isMlp()) {
-                if (m == null) m = new BitSet();
-                m.set(n.layer());
-            } else {
-                h.set(n.layer() * heads + n.head());
+            checkBounds(n, layers, heads);
+            switch (n) {
+                case Node.Head x -> h.set(x.layer() * heads + x.head());
+                case Node.Mlp x -> {
+                    if (m == null) m = new BitSet();
+                    m.set(x.layer());
+                }
             }
         }
         return new Circuit(layers, heads, h, m);
+    }
+
+    private static void checkBounds(Node n, int layers, int heads) {
+        boolean inside = n.layer() >= 0 && n.layer() < layers && switch (n) {
+            case Node.Head x -> x.head() >= 0 && x.head() < heads;
+            case Node.Mlp x -> true;
+        };
+        if (!inside) {
+            throw new IllegalArgumentException("Head " + n + " is outside the model, which has layers 0–" + (layers - 1)
+                    + " and heads 0–" + (heads - 1) + ".");
+        }
     }
 
     /**
@@ -115,7 +124,18 @@ public final class Circuit {
     }
 
     public boolean contains(Node n) {
-        return n.isMlp() ? mlpBits != null && mlpBits.get(n.layer()) : containsHead(n.layer(), n.head());
+        return switch (n) {
+            case Node.Head x -> containsHead(x.layer(), x.head());
+            case Node.Mlp x -> mlpBits != null && mlpBits.get(x.layer());
+        };
+    }
+
+    /** Whether the node runs unablated: a head in the circuit, or an MLP kept (always so when MLPs are not nodes). */
+    public boolean keeps(Node n) {
+        return switch (n) {
+            case Node.Head x -> containsHead(x.layer(), x.head());
+            case Node.Mlp x -> keepsMlp(x.layer());
+        };
     }
 
     public Circuit without(Node n) {
@@ -133,14 +153,15 @@ public final class Circuit {
     private Circuit with(Node n, boolean present) {
         BitSet h = (BitSet) headBits.clone();
         BitSet m = mlpBits == null ? null : (BitSet) mlpBits.clone();
-        if (n.isMlp()) {
-            if (m == null) {
-                m = new BitSet();
-                m.set(0, layers);
+        switch (n) {
+            case Node.Head x -> h.set(x.layer() * heads + x.head(), present);
+            case Node.Mlp x -> {
+                if (m == null) {
+                    m = new BitSet();
+                    m.set(0, layers);
+                }
+                m.set(x.layer(), present);
             }
-            m.set(n.layer(), present);
-        } else {
-            h.set(n.layer() * heads + n.head(), present);
         }
         return new Circuit(layers, heads, h, m);
     }
@@ -184,40 +205,22 @@ public final class Circuit {
         return String.join(",", toStrings());
     }
 
-    public Circuit intersect(Circuit o) {
-        return combine(o, 0);
-    }
-
-    public Circuit union(Circuit o) {
-        return combine(o, 1);
-    }
-
-    public Circuit minus(Circuit o) {
-        return combine(o, 2);
-    }
-
-    private Circuit combine(Circuit o, int op) {
+    /**
+     * This circuit combined with another of the same model. When either has MLP nodes the result
+     * has them too; a circuit without MLP nodes counts every MLP as present, except as the right
+     * side of a difference, where it removes none.
+     */
+    public Circuit combine(SetOperation op, Circuit o) {
         if (o.layers != layers || o.heads != heads) {
             throw new IllegalArgumentException("Circuits of different models (" + layers + "×" + heads + " and "
                     + o.layers + "×" + o.heads + ") cannot be combined.");
         }
-        BitSet h = (BitSet) headBits.clone();
-        BitSet m = mlpBits == null && o.mlpBits == null ? null : (BitSet) mlpSet().clone();
-        switch (op) {
-            case 0 -> {
-                h.and(o.headBits);
-                if (m != null) m.and(o.mlpSet());
-            }
-            case 1 -> {
-                h.or(o.headBits);
-                if (m != null) m.or(o.mlpSet());
-            }
-            default -> {
-                h.andNot(o.headBits);
-                if (m != null) m.andNot(o.mlpBits == null ? new BitSet() : o.mlpBits);
-            }
+        BitSet m = null;
+        if (mlpBits != null || o.mlpBits != null) {
+            BitSet right = op == SetOperation.DIFFERENCE && o.mlpBits == null ? new BitSet() : o.mlpSet();
+            m = op.apply(mlpSet(), right);
         }
-        return new Circuit(layers, heads, h, m);
+        return new Circuit(layers, heads, op.apply(headBits, o.headBits), m);
     }
 
     private BitSet mlpSet() {

@@ -1,8 +1,6 @@
 package org.circuitbench.ablation;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
@@ -245,8 +243,7 @@ public final class FastEvaluator implements Evaluator {
     /** Layer l from its raw z: ablate per circuit, W_O, residual, MLP. Returns the next residual. */
     private NDArray fromRawZ(int l, NDArray x, NDArray z, List<Circuit> circuits, boolean endOnly) {
         int k = circuits.size();
-        NDArray keepMask = zKeepMask(l, circuits).broadcast(z.getShape());     // [k*b, pos, head, d_head]
-        NDArray zAbl = NDArrays.where(keepMask, z, tile(task.means().z()[l], k));
+        NDArray zAbl = NodeAblation.apply(z, NodeAblation.zKeepMask(task.keptPos(), circuits, l), tile(task.means().z()[l], k));
         countLinear(k * batch * positions, dModel, dModel);
         NDArray mid = x.add(blocks.get(l).attn().out(zAbl));
         if (endOnly) {
@@ -272,15 +269,15 @@ public final class FastEvaluator implements Evaluator {
             countAttention(rows, positions, queries, heads);
             if (endOnly) {
                 z = b.attn().zAt(h, null, tile(task.endPos(), k));             // [k*b, 1, head, d_head]
-                keepMask = endKeepMask(l, circuits);
+                keepMask = NodeAblation.zKeepMask(keptEnd, circuits, l);
                 mean = tile(meanZEnd[l], k);
             } else {
                 z = b.attn().z(h);
-                keepMask = zKeepMask(l, circuits);
+                keepMask = NodeAblation.zKeepMask(task.keptPos(), circuits, l);
                 mean = tile(task.means().z()[l], k);
             }
             countLinear(rows * queries, dModel, dModel);
-            attnOut = b.attn().out(NDArrays.where(keepMask.broadcast(z.getShape()), z, mean));
+            attnOut = b.attn().out(NodeAblation.apply(z, keepMask, mean));
         } else {
             HeadSetEntry hs = headSet(l, present);
             if (present.length == 0) {
@@ -289,9 +286,10 @@ public final class FastEvaluator implements Evaluator {
                 NDArray h = b.ln1().forward(x);
                 countAttention(rows, positions, queries, present.length);
                 NDArray z = endOnly ? b.attn().zAt(h, hs.slice, tile(task.endPos(), k)) : b.attn().z(h, hs.slice);
-                NDArray kept = endOnly ? tile(keptEnd, k) : tile(task.keptPos(), k); // [k*b, pos, 1]
-                NDArray zAbl = NDArrays.where(kept.expandDims(3).broadcast(z.getShape()), z,
-                        tile(endOnly ? hs.meanEnd : hs.mean, k));
+                boolean[] allIn = new boolean[present.length];                   // every present head is in the circuit
+                java.util.Arrays.fill(allIn, true);
+                NDArray keep = NodeAblation.zKeepMask(tile(endOnly ? keptEnd : task.keptPos(), k), allIn);
+                NDArray zAbl = NodeAblation.apply(z, keep, tile(endOnly ? hs.meanEnd : hs.mean, k));
                 countLinear(rows * queries, (long) present.length * (dModel / heads), dModel);
                 attnOut = hs.slice.out(zAbl).add(tile(endOnly ? hs.absentOutEnd : hs.absentOut, k));
             }
@@ -300,45 +298,17 @@ public final class FastEvaluator implements Evaluator {
         return mid.add(mlpOut(l, mid, circuits));
     }
 
-    /** hook_mlp_out per circuit: raw when MLPs are not nodes, kept positions when in, mean when out. */
+    /** hook_mlp_out per circuit, by the node rule: raw when MLPs are not nodes, kept positions when in, mean when out. */
     private NDArray mlpOut(int l, NDArray mid, List<Circuit> circuits) {
         int k = circuits.size();
         boolean endRows = mid.getShape().get(1) == 1 && positions != 1;
         NDArray mean = tile(endRows ? meanMlpEnd[l] : task.means().mlp()[l], k);
-        boolean allOut = circuits.stream().allMatch(c -> !c.keepsMlp(l));
-        if (allOut) return mean;
+        if (circuits.stream().allMatch(c -> NodeAblation.mlpRule(c, l) == NodeAblation.MlpRule.MEAN)) return mean;
         Block b = blocks.get(l);
         countLinear(k * batch * mid.getShape().get(1), dModel, 2 * dMlp);
         NDArray raw = b.mlp().forward(b.ln2().forward(mid));
-        if (circuits.stream().noneMatch(Circuit::hasMlpNodes)) return raw;
-        NDArray kept = endRows ? keptEnd : task.keptPos();                      // [b, pos, 1]
-        List<NDArray> masks = new ArrayList<>();
-        for (Circuit c : circuits) {
-            if (!c.hasMlpNodes()) masks.add(kept.onesLike());
-            else if (c.keepsMlp(l)) masks.add(kept);
-            else masks.add(kept.zerosLike());
-        }
-        NDArray mask = (k == 1 ? masks.get(0) : NDArrays.concat(new NDList(masks), 0)).broadcast(raw.getShape());
-        return NDArrays.where(mask, raw, mean);
-    }
-
-    /** [k*batch, pos, head, 1] bool: a kept position of a head in that copy's circuit. */
-    private NDArray zKeepMask(int l, List<Circuit> circuits) {
-        List<NDArray> masks = new ArrayList<>();
-        for (Circuit c : circuits) masks.add(AblationHook.zKeepMask(task, c, l));
-        return circuits.size() == 1 ? masks.get(0) : NDArrays.concat(new NDList(masks), 0);
-    }
-
-    /** The same at each prompt's end row only: [k*batch, 1, head, 1]. */
-    private NDArray endKeepMask(int l, List<Circuit> circuits) {
-        List<NDArray> masks = new ArrayList<>();
-        for (Circuit c : circuits) {
-            boolean[] in = new boolean[heads];
-            for (int h : c.headsInLayer(l)) in[h] = true;
-            NDArray headMask = task.manager().create(in, new Shape(1, 1, heads));
-            masks.add(keptEnd.logicalAnd(headMask).expandDims(3));
-        }
-        return circuits.size() == 1 ? masks.get(0) : NDArrays.concat(new NDList(masks), 0);
+        if (circuits.stream().allMatch(c -> NodeAblation.mlpRule(c, l) == NodeAblation.MlpRule.OWN)) return raw;
+        return NodeAblation.apply(raw, NodeAblation.mlpKeepMask(endRows ? keptEnd : task.keptPos(), circuits, l), mean);
     }
 
     // ---- head sets ------------------------------------------------------------------------------

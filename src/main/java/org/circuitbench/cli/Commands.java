@@ -152,7 +152,7 @@ final class Commands {
             o.set("circuit", CircuitFormats.nodeArray(r.circuit()));
             o.put("score", r.score());
             ArrayNode removed = o.putArray("removed");
-            r.removals().forEach(x -> removed.addObject().put("head", x.node().toString()).put("score", x.score())
+            r.removals().forEach(x -> removed.addObject().put("head", x.element().toString()).put("score", x.score())
                     .put("seconds", round3(x.elapsedSeconds())));
             o.put("evaluations", r.evaluations());
             o.put("size", r.circuit().size());

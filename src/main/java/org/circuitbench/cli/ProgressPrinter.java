@@ -26,8 +26,8 @@ final class ProgressPrinter<R> implements JobListener<R> {
     }
 
     @Override
-    public void removal(Removal r) {
-        err.printf(Locale.ROOT, "[%s] removed %s -> %.4f (%.1f s)%n", title, r.node(), r.score(), r.elapsedSeconds());
+    public void removal(Removal<?> r) {
+        err.printf(Locale.ROOT, "[%s] removed %s -> %.4f (%.1f s)%n", title, r.element(), r.score(), r.elapsedSeconds());
     }
 
     @Override

@@ -92,11 +92,9 @@ public final class Benchmark {
         PruneResult fast;
         long fastFlops;
         double fastSec;
-        Pruner fastPruner;
         try (FastEvaluator ev = new FastEvaluator(task)) {
-            fastPruner = new Pruner(ev, settings, opt.speculation());
             long t0 = System.nanoTime();
-            fast = fastPruner.run(new JobContext(recorder(settings.start(), decisions)));
+            fast = new Pruner(ev, settings, opt.speculation()).run(new JobContext(recorder(settings.start(), decisions)));
             fastSec = (System.nanoTime() - t0) / 1e9;
             fastFlops = ev.flops();
         }
@@ -106,7 +104,7 @@ public final class Benchmark {
         o.put("final_score", fast.score());
         ObjectNode f = way(fastSec, fast.evaluations(), fast.evaluations(), false, fastFlops, peak);
         f.put("speculation", opt.speculation());
-        f.put("speculative_waste", fastPruner.speculativeWaste());
+        f.put("speculative_waste", fast.speculativeWaste());
         o.set("fast", f);
         boolean identical = true;
         double maxDiff = 0;
@@ -145,7 +143,7 @@ public final class Benchmark {
     }
 
     private static List<Node> removedNodes(PruneResult r) {
-        return r.removals().stream().map(Removal::node).toList();
+        return r.removals().stream().map(Removal::element).toList();
     }
 
     /** Records every decided candidate of a prune, in order, from its events. */
@@ -155,15 +153,15 @@ public final class Benchmark {
             boolean removed;
 
             @Override
-            public void removal(Removal r) {
-                current = current.without(r.node());
+            public void removal(Removal<?> r) {
+                current = current.without((Node) r.element());
                 removed = true;
             }
 
             @Override
             public void progress(Progress p) {
-                Circuit before = removed ? current.with(p.candidate()) : current;
-                out.add(new Decision(before.without(p.candidate()), p.candidateScore(), removed));
+                Circuit before = removed ? current.with((Node) p.candidate()) : current;
+                out.add(new Decision(before.without((Node) p.candidate()), p.candidateScore(), removed));
                 removed = false;
             }
         };

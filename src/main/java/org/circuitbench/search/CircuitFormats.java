@@ -39,10 +39,10 @@ public final class CircuitFormats {
 
     /** {@code [(0, 1), (4, 4)]}; MLPs, if any, follow as a second list {@code mlps = [3, 5]}. */
     public static String python(Circuit c) {
-        String heads = c.nodes().stream().filter(n -> !n.isMlp())
+        String heads = c.nodes().stream().filter(n -> n instanceof Node.Head).map(n -> (Node.Head) n)
                 .map(n -> "(" + n.layer() + ", " + n.head() + ")").collect(Collectors.joining(", ", "[", "]"));
         if (!c.hasMlpNodes()) return heads;
-        String mlps = c.nodes().stream().filter(Node::isMlp).map(n -> Integer.toString(n.layer()))
+        String mlps = c.nodes().stream().filter(n -> n instanceof Node.Mlp).map(n -> Integer.toString(n.layer()))
                 .collect(Collectors.joining(", ", "[", "]"));
         return "heads = " + heads + "\nmlps = " + mlps;
     }
@@ -53,8 +53,10 @@ public final class CircuitFormats {
         ArrayNode heads = o.putArray("heads");
         ArrayNode mlps = o.putArray("mlps");
         for (Node n : c.nodes()) {
-            if (n.isMlp()) mlps.add(n.layer());
-            else heads.addArray().add(n.layer()).add(n.head());
+            switch (n) {
+                case Node.Head h -> heads.addArray().add(h.layer()).add(h.head());
+                case Node.Mlp m -> mlps.add(m.layer());
+            }
         }
         if (!c.hasMlpNodes()) {
             for (int l = 0; l < c.layers(); l++) mlps.add(l);
@@ -90,8 +92,8 @@ public final class CircuitFormats {
     public static String csv(PruneResult r) {
         StringBuilder sb = new StringBuilder("step,head,score,seconds,pass\n");
         int i = 1;
-        for (Removal x : r.removals()) {
-            sb.append(i++).append(',').append(x.node()).append(',').append(x.score()).append(',')
+        for (Removal<Node> x : r.removals()) {
+            sb.append(i++).append(',').append(x.element()).append(',').append(x.score()).append(',')
                     .append(String.format(Locale.ROOT, "%.3f", x.elapsedSeconds())).append(',').append(x.pass()).append('\n');
         }
         return sb.toString();

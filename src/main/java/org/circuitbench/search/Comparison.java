@@ -1,6 +1,7 @@
 package org.circuitbench.search;
 
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.SetOperation;
 import org.circuitbench.ablation.Evaluator;
 
 import java.util.ArrayList;
@@ -34,15 +35,15 @@ public final class Comparison implements Job<List<Comparison.Row>> {
         circuits.forEach((n, c) -> rows.add(new Row(n, "circuit", c, Double.NaN)));
         Circuit inter = null, union = null;
         for (Circuit c : circuits.values()) {
-            inter = inter == null ? c : inter.intersect(c);
-            union = union == null ? c : union.union(c);
+            inter = inter == null ? c : inter.combine(SetOperation.INTERSECTION, c);
+            union = union == null ? c : union.combine(SetOperation.UNION, c);
         }
         String all = String.join(" ∩ ", names);
         rows.add(new Row(all, "intersection", inter, Double.NaN));
         rows.add(new Row(String.join(" ∪ ", names), "union", union, Double.NaN));
         for (String a : names) {
             for (String b : names) {
-                if (!a.equals(b)) rows.add(new Row(a + " − " + b, "difference", circuits.get(a).minus(circuits.get(b)), Double.NaN));
+                if (!a.equals(b)) rows.add(new Row(a + " − " + b, "difference", circuits.get(a).combine(SetOperation.DIFFERENCE, circuits.get(b)), Double.NaN));
             }
         }
         return rows;

@@ -29,7 +29,7 @@ public final class JobContext {
         listener.progress(p);
     }
 
-    void removal(Removal r) {
+    void removal(Removal<?> r) {
         listener.removal(r);
     }
 

@@ -12,7 +12,7 @@ public interface JobListener<R> {
     default void progress(Progress progress) {
     }
 
-    default void removal(Removal removal) {
+    default void removal(Removal<?> removal) {
     }
 
     default void finished(R result) {

@@ -1,23 +1,26 @@
 package org.circuitbench.search;
 
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Node;
 
 import java.util.List;
 
 /**
- * What a prune found: the final circuit and its own score (not the last candidate's, which is
- * what the seed's functions return), every removal in order with the score after it, and how
- * many candidates were scored. A cancelled run keeps its removals so far.
+ * What a node prune found: the final circuit and its own score (not the last candidate's, which
+ * is what the seed's functions return), every removal in order with the score after it, and how
+ * many candidates were scored. A cancelled run keeps its removals so far. {@code speculativeWaste}
+ * counts candidates scored ahead and then dropped because an earlier one was removed.
  */
 public record PruneResult(
         PruneSettings settings,
         Circuit circuit,
         double score,
-        List<Removal> removals,
+        List<Removal<Node>> removals,
         long evaluations,
         int passes,
         double seconds,
-        boolean cancelled) {
+        boolean cancelled,
+        long speculativeWaste) {
 
     public PruneResult {
         removals = List.copyOf(removals);

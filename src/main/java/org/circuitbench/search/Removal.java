@@ -1,7 +1,7 @@
 package org.circuitbench.search;
 
-import org.circuitbench.ablation.Node;
+import org.circuitbench.ablation.Element;
 
-/** A node removed by a search, the circuit's score right after, and when (seconds since start). */
-public record Removal(Node node, double score, double elapsedSeconds, int pass) {
+/** A node or edge removed by a search, the circuit's score right after, and when (seconds since start). */
+public record Removal<E extends Element>(E element, double score, double elapsedSeconds, int pass) {
 }

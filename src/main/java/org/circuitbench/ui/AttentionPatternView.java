@@ -25,7 +25,7 @@ final class AttentionPatternView extends VBox {
     private final Canvas canvas = new Canvas(420, 420);
     private final Label status = new Label();
 
-    AttentionPatternView(MainViewModel vm, Node head) {
+    AttentionPatternView(MainViewModel vm, Node.Head head) {
         setPadding(new Insets(10));
         setSpacing(8);
         ComboBox<String> prompt = new ComboBox<>();
@@ -46,7 +46,7 @@ final class AttentionPatternView extends VBox {
         compute.run();
     }
 
-    static void show(Window owner, MainViewModel vm, Node head) {
+    static void show(Window owner, MainViewModel vm, Node.Head head) {
         Stage s = new Stage();
         s.initOwner(owner);
         s.setTitle("Attention pattern of head " + head);

@@ -75,7 +75,7 @@ public final class FxBackgroundRunner implements BackgroundRunner {
                 }
 
                 @Override
-                public void removal(Removal r) {
+                public void removal(Removal<?> r) {
                     ui.run(() -> listener.removal(r));
                 }
             });

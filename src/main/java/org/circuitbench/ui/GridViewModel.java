@@ -338,9 +338,9 @@ public final class GridViewModel {
 
     /** The exact numbers for a cell's tooltip. */
     public String cellInfo(Node n) {
-        StringBuilder sb = new StringBuilder(n.isMlp() ? "MLP " + n.layer() : "Head " + n);
+        StringBuilder sb = new StringBuilder(n instanceof Node.Mlp ? "MLP " + n.layer() : "Head " + n);
         if (circuit.get() == null) return sb.toString();
-        sb.append(circuit.get().contains(n) || (n.isMlp() && circuit.get().keepsMlp(n.layer())) ? " · in the circuit" : " · mean-ablated");
+        sb.append(circuit.get().keeps(n) ? " · in the circuit" : " · mean-ablated");
         Double w = importance.get(n);
         if (w != null) {
             sb.append(String.format(Locale.ROOT, "%nscore without it: %.4f (%+.4f)", w, w - importanceBase));

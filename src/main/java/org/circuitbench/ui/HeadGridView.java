@@ -46,7 +46,7 @@ public final class HeadGridView extends BorderPane {
     private final HBox legend = new HBox(6);
     private final List<Node> dragged = new ArrayList<>();
     private boolean paintValue;
-    private Consumer<Node> onAttentionPattern = n -> { };
+    private Consumer<Node.Head> onAttentionPattern = n -> { };
 
     public HeadGridView(GridViewModel vm) {
         this.vm = vm;
@@ -115,7 +115,7 @@ public final class HeadGridView extends BorderPane {
         rebuild();
     }
 
-    public void setOnAttentionPattern(Consumer<Node> c) {
+    public void setOnAttentionPattern(Consumer<Node.Head> c) {
         onAttentionPattern = c;
     }
 
@@ -151,7 +151,10 @@ public final class HeadGridView extends BorderPane {
 
     private Label cell(Node n) {
         Label c = new Label();
-        c.setId(n.isMlp() ? "mlp-" + n.layer() : "cell-" + n.layer() + "-" + n.head());
+        c.setId(switch (n) {
+            case Node.Head h -> "cell-" + h.layer() + "-" + h.head();
+            case Node.Mlp m -> "mlp-" + m.layer();
+        });
         c.getStyleClass().add("head-cell");
         c.setMinSize(34, 24);
         c.setPrefSize(44, 30);
@@ -163,7 +166,7 @@ public final class HeadGridView extends BorderPane {
         c.addEventHandler(MouseEvent.MOUSE_PRESSED, e -> {
             if (e.getButton() != MouseButton.PRIMARY) return;
             dragged.clear();
-            if (e.isShiftDown() && !n.isMlp()) {
+            if (e.isShiftDown() && n instanceof Node.Head) {
                 paintValue = false;
                 vm.toggleLayer(n.layer());
                 return;
@@ -176,7 +179,7 @@ public final class HeadGridView extends BorderPane {
             if (e.getButton() == MouseButton.PRIMARY && !dragged.isEmpty()) c.startFullDrag();
         });
         c.addEventHandler(MouseDragEvent.MOUSE_DRAG_ENTERED, e -> {
-            if (!dragged.isEmpty() && !dragged.contains(n) && n.isMlp() == dragged.get(0).isMlp()) {
+            if (!dragged.isEmpty() && !dragged.contains(n) && n.getClass() == dragged.get(0).getClass()) {
                 dragged.add(n);
                 preview(c, paintValue);
             }
@@ -189,8 +192,10 @@ public final class HeadGridView extends BorderPane {
         });
         ContextMenu menu = new ContextMenu();
         MenuItem pattern = new MenuItem("Attention pattern…");
-        pattern.setDisable(n.isMlp());
-        pattern.setOnAction(e -> onAttentionPattern.accept(n));
+        pattern.setDisable(!(n instanceof Node.Head));
+        pattern.setOnAction(e -> {
+            if (n instanceof Node.Head h) onAttentionPattern.accept(h);
+        });
         MenuItem layer = new MenuItem("Toggle layer " + n.layer());
         layer.setOnAction(e -> vm.toggleLayer(n.layer()));
         menu.getItems().addAll(pattern, layer);
@@ -202,7 +207,7 @@ public final class HeadGridView extends BorderPane {
     private boolean inCircuit(Node n) {
         Circuit c = vm.circuit();
         if (c == null) return false;
-        return n.isMlp() ? c.keepsMlp(n.layer()) : c.contains(n);
+        return c.keeps(n);
     }
 
     private static void preview(Label c, boolean in) {

@@ -455,12 +455,12 @@ public final class MainView extends BorderPane {
 
     private PruneResult asResult(Session.RunRecord r) {
         int l = vm.grid().layersProperty().get(), h = vm.grid().headsProperty().get();
-        List<Removal> removals = r.removals().stream()
-                .map(x -> new Removal(org.circuitbench.ablation.Node.parse(x.head()), x.score(), x.seconds(), 1)).toList();
+        List<Removal<org.circuitbench.ablation.Node>> removals = r.removals().stream()
+                .map(x -> new Removal<>(org.circuitbench.ablation.Node.parse(x.head()), x.score(), x.seconds(), 1)).toList();
         Circuit start = Circuit.parse(r.start(), l, h);
         return new PruneResult(new PruneSettings(SearchMethod.parse(r.method()), r.threshold(), start.isEmpty() ? Circuit.all(l, h) : start,
                 r.seed(), Math.max(1, r.iterations())), Circuit.parse(r.circuit(), l, h), r.score(), removals, r.evaluations(), 1,
-                r.seconds(), r.cancelled());
+                r.seconds(), r.cancelled(), 0);
     }
 
     private void exportCircuit(CircuitFormats.Format format) {

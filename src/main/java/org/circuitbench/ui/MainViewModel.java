@@ -241,7 +241,7 @@ public final class MainViewModel {
     }
 
     /** A head's attention pattern on a clean prompt, computed in the background. */
-    public void attentionPattern(Node head, int prompt, boolean ablated,
+    public void attentionPattern(Node.Head head, int prompt, boolean ablated,
                                  java.util.function.Consumer<AttentionPatterns.Pattern> onResult,
                                  java.util.function.Consumer<String> onError) {
         String name = selectedTaskName();

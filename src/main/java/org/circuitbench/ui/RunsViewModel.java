@@ -131,8 +131,8 @@ public final class RunsViewModel {
             }
 
             @Override
-            public void removal(Removal r) {
-                log.add(new LogRow(log.size() + 1, r.node().toString(), r.score(), r.elapsedSeconds()));
+            public void removal(Removal<?> r) {
+                log.add(new LogRow(log.size() + 1, r.element().toString(), r.score(), r.elapsedSeconds()));
             }
 
             @Override
@@ -158,7 +158,7 @@ public final class RunsViewModel {
 
     static Session.RunRecord record(String task, PruneResult r) {
         List<Session.RemovalRecord> removals = r.removals().stream()
-                .map(x -> new Session.RemovalRecord(x.node().toString(), x.score(), x.elapsedSeconds())).toList();
+                .map(x -> new Session.RemovalRecord(x.element().toString(), x.score(), x.elapsedSeconds())).toList();
         PruneSettings s = r.settings();
         return new Session.RunRecord(Long.toString(System.nanoTime(), 36), task, s.method().id, s.threshold(), s.start().toSpec(),
                 s.seed(), s.iterations(), removals, r.circuit().toSpec(), r.score(), r.evaluations(), r.seconds(), r.cancelled(),

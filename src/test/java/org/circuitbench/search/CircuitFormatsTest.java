@@ -1,6 +1,7 @@
 package org.circuitbench.search;
 
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.SetOperation;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,9 +42,9 @@ class CircuitFormatsTest {
         assertEquals("all", Circuit.all(12, 12).toSpec());
         assertEquals("none", Circuit.none(12, 12).toSpec());
         Circuit b = Circuit.parse("4.4,5.5", 12, 12);
-        assertEquals("4.4", a.intersect(b).toSpec());
-        assertEquals("0.1,4.4,5.5,9.1", a.union(b).toSpec());
-        assertEquals("0.1,9.1", a.minus(b).toSpec());
+        assertEquals("4.4", a.combine(SetOperation.INTERSECTION, b).toSpec());
+        assertEquals("0.1,4.4,5.5,9.1", a.combine(SetOperation.UNION, b).toSpec());
+        assertEquals("0.1,9.1", a.combine(SetOperation.DIFFERENCE, b).toSpec());
         assertFalse(a.contains(org.circuitbench.ablation.Node.head(5, 5)));
         assertEquals(144, Circuit.all(12, 12).size());
     }

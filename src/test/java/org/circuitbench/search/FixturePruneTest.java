@@ -52,7 +52,7 @@ class FixturePruneTest {
         }
         List<String> wantRemoved = new ArrayList<>();
         p.get("removed").forEach(n -> wantRemoved.add(n.get("head").asText()));
-        List<String> gotRemoved = r.removals().stream().map(x -> x.node().toString()).toList();
+        List<String> gotRemoved = r.removals().stream().map(x -> x.element().toString()).toList();
         Circuit want = Circuits.fromJson(task, p.get("circuit"));
         boolean same = wantRemoved.equals(gotRemoved) && want.equals(r.circuit());
         if (!same && p.path("near_threshold").asBoolean(false)) {

@@ -37,7 +37,7 @@ class PrunerTest {
     }
 
     static List<Node> removed(PruneResult r) {
-        return r.removals().stream().map(Removal::node).toList();
+        return r.removals().stream().map(Removal::element).toList();
     }
 
     @Test
@@ -109,7 +109,7 @@ class PrunerTest {
             public double score(Circuit c) {
                 // a pseudo-random verdict that depends only on the circuit, not on the order of calls
                 int sum = 0;
-                for (Node n : task.allHeads().minus(c).nodes()) sum += n.layer() * 4 + n.head() + 1;
+                for (Node n : task.allHeads().combine(org.circuitbench.ablation.SetOperation.DIFFERENCE, c).nodes()) sum += n.layer() * 4 + ((Node.Head) n).head() + 1;
                 return sum % 3 == 0 ? 99.0 : 50.0;
             }
         };
@@ -137,8 +137,8 @@ class PrunerTest {
             }
 
             @Override
-            public void removal(Removal r) {
-                events.add("removal " + r.node());
+            public void removal(Removal<?> r) {
+                events.add("removal " + r.element());
             }
 
             @Override
@@ -181,7 +181,7 @@ class PrunerTest {
             assertTrue(r.cancelled());
             assertEquals(30, r.evaluations(), "stops within one evaluation");
             Circuit replay = task.allHeads();
-            for (Removal x : r.removals()) replay = replay.without(x.node());
+            for (Removal<Node> x : r.removals()) replay = replay.without(x.element());
             assertEquals(replay, r.circuit(), "the circuit is the start minus the logged removals");
             assertFalse(r.removals().isEmpty());
             assertEquals(ev.score(r.circuit()), r.score(), 1e-3, "score of the partial circuit");

@@ -63,7 +63,7 @@ class MainViewModelTest {
             direct = new org.circuitbench.search.Pruner(ev, org.circuitbench.search.PruneSettings.of(SearchMethod.BACKWARD, 3,
                     task.allHeads())).run(org.circuitbench.search.JobContext.silent());
         }
-        assertEquals(direct.removals().stream().map(x -> x.node().toString()).toList(),
+        assertEquals(direct.removals().stream().map(x -> x.element().toString()).toList(),
                 r.removals().stream().map(Session.RemovalRecord::head).toList(), "the app's run is the engine's run");
         assertEquals(direct.circuit().toSpec(), r.circuit());
         assertEquals(r.removals().size(), vm.runs().log().size());

@@ -8,7 +8,6 @@ import org.circuitbench.ablation.Circuits;
 import org.circuitbench.ablation.Evaluator;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.ReferenceEvaluator;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -22,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Every {@code prunes} entry and the {@code importance} list of every fixture case, with the fast
  * evaluator and with the reference one: same circuit, same removal order, scores within 0.01.
- * A case marked near_threshold that flips is reported (skipped with the reason), not failed.
+ * A case marked near_threshold may differ only at a decision within 0.002 points of the
+ * threshold, and must agree up to it ({@link FixtureLog}).
  */
 class FixturePruneTest {
 
@@ -47,25 +47,24 @@ class FixturePruneTest {
         PruneSettings s = new PruneSettings(SearchMethod.parse(p.get("method").asText()), p.get("threshold").asDouble(),
                 start, p.path("seed").asLong(0), p.path("iterations").asInt(PruneSettings.DEFAULT_ITERATIONS));
         PruneResult r;
+        FixtureLog log = new FixtureLog();
         try (Evaluator ev = make.apply(task)) {
-            r = new Pruner(ev, s).run(JobContext.silent());
+            r = new Pruner(ev, s).run(new JobContext(log.listener()));
         }
         List<String> wantRemoved = new ArrayList<>();
-        p.get("removed").forEach(n -> wantRemoved.add(n.get("head").asText()));
-        List<String> gotRemoved = r.removals().stream().map(x -> x.element().toString()).toList();
-        Circuit want = Circuits.fromJson(task, p.get("circuit"));
-        boolean same = wantRemoved.equals(gotRemoved) && want.equals(r.circuit());
-        if (!same && p.path("near_threshold").asBoolean(false)) {
-            Assumptions.abort("near-threshold case flipped (closest decision " + p.path("closest_decision_points").asDouble()
-                    + " points): expected removals " + wantRemoved + ", got " + gotRemoved);
-        }
-        assertEquals(wantRemoved, gotRemoved, "removal order");
-        assertEquals(want, r.circuit(), "final circuit");
-        for (int k = 0; k < wantRemoved.size(); k++) {
-            assertEquals(p.get("removed").get(k).get("score").asDouble(), r.removals().get(k).score(), 0.01,
-                    "score after removing " + wantRemoved.get(k));
-        }
+        List<Double> wantScores = new ArrayList<>();
+        p.get("removed").forEach(n -> {
+            wantRemoved.add(n.get("head").asText());
+            wantScores.add(n.get("score").asDouble());
+        });
+        if (!log.agrees(wantRemoved, wantScores, s.threshold(), p.path("near_threshold").asBoolean(false), label(caseDir, p))) return;
+        assertEquals(wantRemoved, r.removals().stream().map(x -> x.element().toString()).toList(), "removal order");
+        assertEquals(Circuits.fromJson(task, p.get("circuit")), r.circuit(), "final circuit");
         assertEquals(p.get("score").asDouble(), r.score(), 0.01, "final score");
         assertEquals(p.get("evaluations").asLong(), r.evaluations(), "evaluations");
+    }
+
+    private static String label(Path caseDir, JsonNode p) {
+        return caseDir.getFileName() + " " + p.get("method").asText() + " T=" + p.get("threshold").asDouble();
     }
 }

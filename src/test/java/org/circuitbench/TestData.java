@@ -73,6 +73,22 @@ public final class TestData {
         }
     }
 
+    /** A case's {@code edges-expected.json} or {@code explain-expected.json}, if it has one. */
+    public static Optional<JsonNode> expected(Path caseDir, String file) {
+        Path f = caseDir.resolve(file);
+        if (!Files.isRegularFile(f)) return Optional.empty();
+        try {
+            return Optional.of(JSON.readTree(f.toFile()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The fixture cases that have {@code file} (such as edges-expected.json). */
+    public static List<Path> casesWith(String file) {
+        return fixtureCases().stream().filter(c -> Files.isRegularFile(c.resolve(file))).toList();
+    }
+
     /** The model a case names, relative to the case; falls back to the project's copy of that model. */
     public static Path modelOf(Path caseDir) {
         String rel = expected(caseDir).path("model").asText();

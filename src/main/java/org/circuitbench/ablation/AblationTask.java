@@ -76,8 +76,8 @@ public final class AblationTask implements AutoCloseable {
     }
 
     /**
-     * One forward pass over the corrupt prompts, capturing hook_z and hook_mlp_out; their mean per
-     * template and position is then laid out per clean prompt by its template.
+     * One forward pass over the corrupt prompts, capturing the embeddings, hook_z and hook_mlp_out;
+     * their mean per template and position is then laid out per clean prompt by its template.
      */
     public Means computeMeans() {
         Gpt2Model model = model();
@@ -85,22 +85,26 @@ public final class AblationTask implements AutoCloseable {
         int nCorrupt = task.corruptCount(), t = task.maxLength();
         NDArray[] z = new NDArray[layers];
         NDArray[] mlp = new NDArray[layers];
+        NDArray embed;
         try (NDScope ignored = new NDScope()) {
             NDArray corruptTokens = manager.create(task.padded(false, PAD), new Shape(nCorrupt, t));
             List<NDArray> capturedZ = new ArrayList<>();
             List<NDArray> capturedMlp = new ArrayList<>();
+            NDArray[] capturedEmbed = new NDArray[1];
             model.forward(corruptTokens, (point, layer, act) -> {
+                if (point == HookPoint.RESID_PRE && layer == 0) capturedEmbed[0] = act; // hook_embed + hook_pos_embed
                 if (point == HookPoint.Z) capturedZ.add(act);
                 if (point == HookPoint.MLP_OUT) capturedMlp.add(act);
                 return act;
             });
             NDArray cleanTemplate = manager.create(cleanTemplates());
+            embed = keep(perCleanPrompt(capturedEmbed[0], cleanTemplate));
             for (int l = 0; l < layers; l++) {
                 z[l] = keep(perCleanPrompt(capturedZ.get(l), cleanTemplate));
                 mlp[l] = keep(perCleanPrompt(capturedMlp.get(l), cleanTemplate));
             }
         }
-        return new Means(z, mlp);
+        return new Means(embed, z, mlp);
     }
 
     /** Corrupt activations [n_corrupt, ...] -> template means gathered per clean prompt [batch, ...]. */

@@ -50,6 +50,7 @@ import java.util.Set;
 final class Commands {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style");
+    private static final List<String> EDGE_METHODS = List.of("greedy", "attribution");
     private static final Set<String> MULTI = Set.of("circuits", "tasks");
     private static final Set<String> COMMON = Set.of("model", "task", "device", "reference");
 
@@ -62,6 +63,7 @@ final class Commands {
             case "score" -> score(a, err);
             case "prune" -> prune(a, err);
             case "importance" -> importance(a, err);
+            case "attribute" -> attribute(a, err);
             case "compare" -> compare(a, err);
             case "bench" -> bench(a, err);
             case "make-model" -> makeModel(a, err);
@@ -109,8 +111,10 @@ final class Commands {
     // ---- commands -------------------------------------------------------------------------------
 
     private static ObjectNode score(Args a, PrintStream err) throws Exception {
-        a.allowOnly(known("circuit"));
+        a.allowOnly(known("circuit", "edges"));
+        if (a.has("circuit") && a.has("edges")) throw new Args.UsageException("Give --circuit (heads) or --edges, not both.");
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
+            if (a.has("edges")) return EdgeCommands.score(task, a.get("edges", "all"));
             Circuit c = circuit(a.get("circuit", "all"), task);
             ScoreDetails d = task.details(c);
             ObjectNode o = JSON.createObjectNode();
@@ -127,7 +131,11 @@ final class Commands {
     }
 
     private static ObjectNode prune(Args a, PrintStream err) throws Exception {
-        a.allowOnly(known("method", "threshold", "seed", "iterations", "start", "progress", "export", "out", "speculation"));
+        a.allowOnly(known("method", "threshold", "seed", "iterations", "start", "progress", "export", "out", "speculation", "level", "edges"));
+        String level = a.get("level", "nodes");
+        if (!level.equals("nodes") && !level.equals("edges")) throw new Args.UsageException("--level takes nodes or edges, not '" + level + "'.");
+        if (level.equals("edges")) return pruneEdges(a, err);
+        if (a.has("edges")) throw new Args.UsageException("--edges needs --level edges; a node prune starts from --start.");
         SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"));
         double threshold = a.number("threshold", Double.NaN);
         if (Double.isNaN(threshold)) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
@@ -165,6 +173,33 @@ final class Commands {
                 err.println("wrote " + export.name().toLowerCase() + " to " + file);
             }
             return o;
+        }
+    }
+
+    private static ObjectNode pruneEdges(Args a, PrintStream err) throws Exception {
+        for (String nodeOnly : List.of("start", "seed", "iterations")) {
+            if (a.has(nodeOnly)) throw new Args.UsageException("--" + nodeOnly + " is for node prunes; an edge prune starts from --edges SPEC.");
+        }
+        String method = a.get("method", "greedy");
+        if (!EDGE_METHODS.contains(method)) {
+            throw new Args.UsageException("An edge prune takes --method greedy (edges.md's one pass, the default) or attribution "
+                    + "(the smallest top-n by attribution, by bisection), not '" + method + "'.");
+        }
+        double threshold = a.number("threshold", Double.NaN);
+        if (Double.isNaN(threshold)) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
+        if (threshold < 0 || threshold > 100) {
+            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
+        }
+        if (a.has("export") && !a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
+            return EdgeCommands.prune(a, task, method, threshold, err, m.name());
+        }
+    }
+
+    private static ObjectNode attribute(Args a, PrintStream err) throws Exception {
+        a.allowOnly(known("edges", "circuit"));
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
+            return EdgeCommands.attribute(a, task);
         }
     }
 

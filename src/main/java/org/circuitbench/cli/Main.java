@@ -21,6 +21,10 @@ public final class Main {
                           [--start SPEC] [--seed N] [--iterations N] [--progress]
                           [--export json|paper|python|csv --out FILE]
               importance  --model M --task FILE --circuit SPEC [--progress]
+              score       --model M --task FILE --edges ESPEC          (edge circuits)
+              prune       --model M --task FILE --level edges --threshold T [--edges ESPEC]
+                          [--method greedy|attribution] [--export json|dot|python --out FILE]
+              attribute   --model M --task FILE [--edges ESPEC | --circuit SPEC]
               compare     --model M --task FILE --circuits A B ... [--names a,b,...]
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
               bench       --model M --task FILE [--method backward --threshold 3] [--sample N]
@@ -32,6 +36,7 @@ public final class Main {
             M is a model folder (config.json, model.safetensors, tokenizer.json) or a cached hub
             name such as gpt2. SPEC is all, none, or heads such as 0.1,4.4,9.1 (L.mlp for an MLP),
             or @file. Methods: forward, backward, forward-backward, backward-forward, random.
+            ESPEC is all, none, induced:SPEC, edge names such as 4.4->9.1.k, or @file.
             Common options: --device auto|cpu|gpu[:n] (default auto).
             """;
 

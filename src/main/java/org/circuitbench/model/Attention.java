@@ -115,6 +115,89 @@ public final class Attention {
         return q.gather(idx, 2);
     }
 
+    // ---- the edge level: every head reads its own inputs ------------------------------------------
+
+    /** W_Q, W_K, W_V and W_O of every head as batched matrices, for heads that read their own streams. */
+    public HeadWeights perHead() {
+        NDArray w = cAttn.weight.reshape(3, nHead, dHead, -1)                 // [3*d, d] -> [3, head, d_head, d_model]
+                .transpose(1, 0, 3, 2).reshape(3L * nHead, -1, dHead);         // -> [head*3, d_model, d_head]
+        NDArray b = cAttn.bias.reshape(3, nHead, dHead)                        // [3*d] -> [3, head, d_head]
+                .transpose(1, 0, 2).reshape(3L * nHead, 1, dHead);             // -> [head*3, 1, d_head]
+        NDArray o = cProj.weight.reshape(-1, nHead, dHead).transpose(1, 2, 0)  // [d, head*d_head] -> [head, d_head, d_model]
+                .duplicate();
+        return new HeadWeights(w.duplicate(), b.duplicate(), o, scale);
+    }
+
+    /**
+     * Per-head weights: {@code qkv} [head*3, d_model, d_head] and {@code qkvBias} [head*3, 1, d_head]
+     * (q, k, v of head 0, then of head 1, …), {@code out} [head, d_head, d_model] (W_O without b_O).
+     */
+    public record HeadWeights(NDArray qkv, NDArray qkvBias, NDArray out, float scale) implements AutoCloseable {
+
+        public int heads() {
+            return Math.toIntExact(out.getShape().get(0));
+        }
+
+        /** The weights of some heads only (by index among these). */
+        public HeadWeights select(int[] heads) {
+            long[] rows = new long[3 * heads.length];
+            long[] idx = new long[heads.length];
+            for (int i = 0; i < heads.length; i++) {
+                idx[i] = heads[i];
+                for (int c = 0; c < 3; c++) rows[3 * i + c] = 3L * heads[i] + c;
+            }
+            NDManager m = qkv.getManager();
+            NDArray r = m.create(rows), h = m.create(idx);
+            return new HeadWeights(qkv.get(r), qkvBias.get(r), out.get(h), scale);
+        }
+
+        /**
+         * z when each head's q, k and v read their own stream (edges.md).
+         * x: ln_1 of each input, [head*3, batch, pos, d_model] -> z [head, batch, pos, d_head].
+         */
+        public NDArray z(NDArray x) {
+            NDList qkv = qkv(x);
+            return probabilities(qkv).matMul(qkv.get(2));                            // [head, b, t, t] @ [head, b, t, dh] -> [head, b, t, dh]
+        }
+
+        /** Attention probabilities (hook_pattern) from the same inputs: [head, batch, query_pos, key_pos]. */
+        public NDArray pattern(NDArray x) {
+            return probabilities(qkv(x));
+        }
+
+        /** q, k, v per head: x [head*3, b, t, d] -> 3 x [head, b, t, dh]. */
+        private NDList qkv(NDArray x) {
+            Shape s = x.getShape();
+            long h3 = s.get(0), b = s.get(1), t = s.get(2);
+            long dHead = qkv.getShape().get(2);
+            NDArray out = x.reshape(h3, b * t, s.get(3)).matMul(qkv).add(qkvBias)    // [h*3, b*t, d] @ [h*3, d, dh] -> [h*3, b*t, dh]
+                    .reshape(h3 / 3, 3, b, t, dHead);                                // -> [head, 3, b, t, dh]
+            return new NDList(out.get(":, 0"), out.get(":, 1"), out.get(":, 2"));    // each [head, b, t, dh]
+        }
+
+        private NDArray probabilities(NDList qkv) {
+            NDArray q = qkv.get(0), k = qkv.get(1);
+            long t = k.getShape().get(2);
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale)            // [head, b, t, dh] @ [head, b, dh, t] -> [head, b, t, t]
+                    .add(causalMask(q.getManager(), t));
+            return scores.softmax(-1);
+        }
+
+        /** Each head's result (hook_result, no b_O): z [head, batch, pos, d_head] -> [head, batch, pos, d_model]. */
+        public NDArray result(NDArray z) {
+            Shape s = z.getShape();
+            return z.reshape(s.get(0), s.get(1) * s.get(2), s.get(3)).matMul(out)   // [h, b*t, dh] @ [h, dh, d] -> [h, b*t, d]
+                    .reshape(s.get(0), s.get(1), s.get(2), -1);                      // -> [h, b, t, d]
+        }
+
+        @Override
+        public void close() {
+            qkv.close();
+            qkvBias.close();
+            out.close();
+        }
+    }
+
     /** c_attn rows and c_proj columns for a subset of heads, so absent heads cost nothing. */
     public HeadSlice slice(int[] heads) {
         long d = (long) nHead * dHead;

@@ -27,8 +27,9 @@ public final class Mlp {
             case "relu" -> x.maximum(0f);
             // gelu_new / gelu_pytorch_tanh / gelu_fast: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
             default -> {
-                NDArray inner = x.pow(3f).muli(0.044715f).addi(x).muli((float) SQRT_2_OVER_PI);
-                yield x.mul(inner.tanh().addi(1f)).muli(0.5f);
+                // no in-place ops: autograd (attribution) needs the outputs of pow and tanh
+                NDArray inner = x.pow(3f).mul(0.044715f).add(x).mul((float) SQRT_2_OVER_PI);
+                yield x.mul(inner.tanh().add(1f)).mul(0.5f);
             }
         };
     }

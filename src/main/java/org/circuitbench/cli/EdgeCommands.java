@@ -1,0 +1,132 @@
+package org.circuitbench.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.EdgeAttribution;
+import org.circuitbench.ablation.EdgeCircuit;
+import org.circuitbench.ablation.EdgeEvaluator;
+import org.circuitbench.ablation.Node;
+import org.circuitbench.search.CircuitFormats;
+import org.circuitbench.search.EdgeFormats;
+import org.circuitbench.search.EdgePruneResult;
+import org.circuitbench.search.EdgePruner;
+import org.circuitbench.search.JobHandle;
+import org.circuitbench.search.MinimalEdgeCircuit;
+import org.circuitbench.util.AtomicFiles;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Comparator;
+
+/** The edge-level commands of edges.md: {@code score --edges}, {@code prune --level edges} and {@code attribute}. */
+final class EdgeCommands {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private EdgeCommands() {
+    }
+
+    static ObjectNode score(AblationTask task, String spec) {
+        try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+            EdgeCircuit c = EdgeFormats.read(spec, ev.graph());
+            float[] per = ev.perPrompt(c);
+            double ld = 0;
+            for (float x : per) ld += x;
+            ld /= per.length;
+            ObjectNode o = JSON.createObjectNode();
+            o.put("full_logit_diff", task.fullLogitDiff());
+            o.put("circuit_logit_diff", ld);
+            o.put("score", task.score(per));
+            o.put("edge_count", c.size());
+            return o;
+        }
+    }
+
+    /** The edge prune of edges.md ({@code greedy}), or the attribution-guided minimal circuit ({@code attribution}). */
+    static ObjectNode prune(Args a, AblationTask task, String method, double threshold, PrintStream err, String model) throws Exception {
+        String spec = a.get("edges", "all");
+        EdgeFormats.Format export = a.has("export") ? EdgeFormats.parseFormat(a.get("export", "")) : null;
+        try (EdgeEvaluator ev = new EdgeEvaluator(task)) {
+            EdgeCircuit start = EdgeFormats.read(spec, ev.graph());
+            ObjectNode o = JSON.createObjectNode();
+            o.put("level", "edges");
+            o.put("method", method);
+            o.put("threshold", threshold);
+            o.put("start", spec);
+            EdgeCircuit kept;
+            double score;
+            if (method.equals("attribution")) {
+                MinimalEdgeCircuit.Result r = JobHandle.runHere(new MinimalEdgeCircuit(ev, spec, start, threshold),
+                        a.flag("progress") ? new ProgressPrinter<>(err) : null);
+                kept = r.circuit();
+                score = r.score();
+                o.set("kept", EdgeFormats.names(kept));
+                o.put("score", score);
+                o.put("edge_count", kept.size());
+                o.put("reached", r.reached());
+                o.put("exact_passes", r.exactPasses());
+                ArrayNode curve = o.putArray("curve");
+                r.curve().forEach(p -> curve.addObject().put("edges", p.edges()).put("score", p.score()));
+                o.put("attribution_seconds", round3(r.attributionSeconds()));
+                o.put("seconds", round3(r.seconds()));
+                if (!r.reached()) err.println("warning: even the start circuit does not reach " + (100 - threshold) + "; it is reported unchanged");
+            } else {
+                int speculation = (int) a.integer("speculation", 1);
+                EdgePruneResult r = JobHandle.runHere(new EdgePruner(ev, spec, start, threshold, speculation),
+                        a.flag("progress") ? new ProgressPrinter<>(err) : null);
+                kept = r.circuit();
+                score = r.score();
+                o.set("kept", EdgeFormats.names(kept));
+                o.put("score", score);
+                ArrayNode removed = o.putArray("removed");
+                r.removals().forEach(x -> removed.addObject().put("edge", x.element().toString()).put("score", x.score()));
+                o.put("evaluations", r.evaluations());
+                o.put("edge_count", kept.size());
+                o.put("seconds", round3(r.seconds()));
+            }
+            if (export != null) {
+                Path file = Path.of(a.get("out", ""));
+                EdgeAttribution attribution = export == EdgeFormats.Format.DOT ? ev.attribute(kept) : null;
+                AtomicFiles.writeString(file, EdgeFormats.export(export, kept, score, "prune --level edges --method " + method
+                        + " --threshold " + threshold, model, a.get("task", null), attribution) + "\n");
+                err.println("wrote " + export.name().toLowerCase() + " to " + file);
+            }
+            return o;
+        }
+    }
+
+    /**
+     * Attribution at a state: {@code --edges SPEC} (default all), or {@code --circuit SPEC} for the
+     * edges induced by a node circuit, which adds each node's estimated score without it.
+     */
+    static ObjectNode attribute(Args a, AblationTask task) {
+        if (a.has("edges") && a.has("circuit")) throw new Args.UsageException("Give --edges or --circuit, not both.");
+        try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+            Circuit nodes = a.has("circuit") ? CircuitFormats.read(a.get("circuit", ""), ev.graph().layers(), ev.graph().heads()) : null;
+            EdgeCircuit state = nodes != null ? EdgeCircuit.induced(ev.graph(), nodes) : EdgeFormats.read(a.get("edges", "all"), ev.graph());
+            EdgeAttribution r = ev.attribute(state);
+            ObjectNode o = JSON.createObjectNode();
+            o.put("score", r.score());
+            o.put("edge_count", state.size());
+            ArrayNode edges = o.putArray("edges");
+            r.edges().forEach(e -> edges.addObject().put("edge", e.edge().toString()).put("attribution", e.attribution()));
+            ArrayNode senders = o.putArray("senders");
+            r.senders().forEach(s -> senders.addObject().put("node", s.sender().toString()).put("attribution", s.attribution()));
+            if (nodes != null) {
+                o.set("circuit", CircuitFormats.nodeArray(nodes));
+                ArrayNode est = o.putArray("estimated_importance");
+                r.senders().stream().filter(s -> s.sender() instanceof Node n && nodes.contains(n))
+                        .sorted(Comparator.comparingDouble(EdgeAttribution.SenderValue::attribution))
+                        .forEach(s -> est.addObject().put("node", s.sender().toString())
+                                .put("score_without", r.score() + s.attribution()));
+            }
+            return o;
+        }
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

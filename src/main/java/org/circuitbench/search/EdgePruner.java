@@ -1,0 +1,46 @@
+package org.circuitbench.search;
+
+import org.circuitbench.ablation.Edge;
+import org.circuitbench.ablation.EdgeCircuit;
+import org.circuitbench.ablation.Scorer;
+
+/**
+ * The seed's rule on edges (edges.md): one pass over the receivers (the logits, then each layer
+ * from the top: its MLP, then heads 0..H−1 with q, k, v), trying each receiver's kept edges from
+ * the latest sender to the earliest, and removing an edge when 100 − score(circuit without it) < T.
+ * The rule and the speculation are {@link GreedyRun}'s, as for nodes.
+ */
+public final class EdgePruner implements Job<EdgePruneResult> {
+    private final Scorer<EdgeCircuit> scorer;
+    private final String startSpec;
+    private final EdgeCircuit start;
+    private final double threshold;
+    private final int maxSpeculation;
+
+    public EdgePruner(Scorer<EdgeCircuit> scorer, String startSpec, EdgeCircuit start, double threshold, int maxSpeculation) {
+        if (!(threshold >= 0 && threshold <= 100)) {
+            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
+        }
+        if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges; an edge prune needs edges to remove.");
+        this.scorer = scorer;
+        this.startSpec = startSpec;
+        this.start = start;
+        this.threshold = threshold;
+        this.maxSpeculation = maxSpeculation;
+    }
+
+    @Override
+    public String title() {
+        return "edge prune, T = " + threshold;
+    }
+
+    @Override
+    public EdgePruneResult run(JobContext ctx) {
+        ctx.started(title(), start.size());
+        GreedyRun<EdgeCircuit, Edge> run = new GreedyRun<>(scorer, EdgeCircuit::without, EdgeCircuit::contains, EdgeCircuit::size,
+                threshold, maxSpeculation, ctx, start, start.size());
+        run.sweep(start.graph().pruningOrder());
+        return new EdgePruneResult(startSpec, start, threshold, run.circuit(), run.finalScore(), run.removals(),
+                run.evaluations(), run.seconds(), ctx.isCancelled(), run.speculativeWaste());
+    }
+}

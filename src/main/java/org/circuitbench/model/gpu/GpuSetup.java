@@ -208,6 +208,6 @@ public final class GpuSetup {
             // the message below still says what happened; the next start then tries the GPU again
         }
         return new IllegalStateException("PyTorch's CUDA build in " + a.build().dir() + " failed to load (" + why + "). "
-                + "Start again to use the bundled CPU build; " + NativeSelection.ENABLE_HOW + " tries the GPU again.", e);
+                + "Start again to use the bundled CPU build. To try the GPU again: " + NativeSelection.ENABLE_HOW + ".", e);
     }
 }

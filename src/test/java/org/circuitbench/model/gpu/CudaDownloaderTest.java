@@ -1,7 +1,5 @@
 package org.circuitbench.model.gpu;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import org.circuitbench.model.gpu.NativeSelection.Natives;
 import org.circuitbench.model.gpu.NativeSelection.Want;
 import org.junit.jupiter.api.AfterEach;
@@ -9,22 +7,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,113 +27,47 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * platform. Resume, checksum mismatch, cancel, no space, and an unsafe listing.
  */
 class CudaDownloaderTest {
-    static final String PREFIX = "/pytorch/2.7.1/";
-    static final List<String> LIBS = List.of("libc10.so", "libc10_cuda.so", "libtorch.so", "libtorch_cpu.so", "libtorch_cuda.so");
+    static final String PREFIX = DjlPublishStandIn.PREFIX;
+    static final List<String> LIBS = DjlPublishStandIn.LIBS;
 
     @TempDir
     Path tmp;
-    HttpServer server;
+    DjlPublishStandIn site;
     FakeProbes probes;
     GpuSetup setup;
-    final Map<String, byte[]> raw = new LinkedHashMap<>();   // library → its bytes
-    final Map<String, byte[]> gz = new LinkedHashMap<>();    // path under PREFIX → served bytes
-    final Map<String, String> etags = new LinkedHashMap<>();
-    final List<String> requests = new CopyOnWriteArrayList<>();
-    volatile String breakFile;   // a path whose first GET sends only breakAfter bytes
-    volatile int breakAfter;
-    String listing;
+    Map<String, byte[]> raw, gz;
+    Map<String, String> etags;
+    List<String> requests;
 
     @BeforeEach
     void serve() throws Exception {
-        Random r = new Random(14);
-        int i = 0;
-        for (String lib : LIBS) {
-            byte[] b = new byte[lib.equals("libtorch_cuda.so") ? 3_000_000 : 200_000 + 50_000 * i++];
-            for (int k = 0; k < b.length; k += 2) b[k] = (byte) r.nextInt(); // half random: compresses about 2:1
-            raw.put(lib, b);
-            String path = "cu128/linux-x86_64/native/lib/" + lib + ".gz";
-            gz.put(path, gzip(b));
-            // S3 gives single-part uploads an MD5 ETag and multipart ones "<md5 of md5s>-<parts>"
-            etags.put(path, lib.equals("libtorch_cuda.so") ? "0123456789abcdef0123456789abcdef-3" : md5(gz.get(path)));
-        }
-        listing = String.join("\n", "cpu/linux-x86_64/native/lib/libtorch_cpu.so.gz",
-                String.join("\n", gz.keySet()), "cu128/win-x86_64/native/lib/torch_cuda.dll.gz") + "\n";
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", this::handle);
-        server.start();
+        site = new DjlPublishStandIn();
+        raw = site.raw;
+        gz = site.gz;
+        etags = site.etags;
+        requests = site.requests;
         probes = FakeProbes.h100();
-        setup = new GpuSetup(probes, tmp.resolve("user"), tmp.resolve("djl/pytorch"), "linux-x86_64",
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/pytorch/2.7.1"), w -> { });
+        setup = new GpuSetup(probes, tmp.resolve("user"), tmp.resolve("djl/pytorch"), "linux-x86_64", site.base(), w -> { });
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        site.close();
     }
 
-    static byte[] gzip(byte[] b) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream z = new GZIPOutputStream(out)) {
-            z.write(b);
-        }
-        return out.toByteArray();
-    }
-
-    static String md5(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
-    }
-
-    private void handle(HttpExchange ex) throws IOException {
-        String path = ex.getRequestURI().getRawPath();
-        String range = ex.getRequestHeaders().getFirst("Range");
-        String ifRange = ex.getRequestHeaders().getFirst("If-Range");
-        requests.add(ex.getRequestMethod() + " " + path + (range == null ? "" : " " + range) + (ifRange == null ? "" : " if " + ifRange));
-        if (!path.startsWith(PREFIX)) {
-            ex.sendResponseHeaders(404, -1);
-            ex.close();
-            return;
-        }
-        String rel = path.substring(PREFIX.length());
-        byte[] body = rel.equals("files.txt") ? listing.getBytes() : gz.get(rel);
-        if (body == null) {
-            ex.sendResponseHeaders(404, -1);
-            ex.close();
-            return;
-        }
-        if (etags.containsKey(rel)) ex.getResponseHeaders().add("ETag", "\"" + etags.get(rel) + "\"");
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.getResponseHeaders().add("Content-Length", Integer.toString(body.length));
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
-            return;
-        }
-        int from = 0, to = body.length;
-        boolean partial = range != null && (ifRange == null || ifRange.equals("\"" + etags.get(rel) + "\""));
-        if (partial) {
-            if (range.startsWith("bytes=-")) from = body.length - Integer.parseInt(range.substring(7));
-            else from = Integer.parseInt(range.replaceAll("bytes=(\\d+)-.*", "$1"));
-        }
-        if (rel.equals(breakFile)) { // a dropped connection: the body ends early
-            to = Math.min(to, from + breakAfter);
-            breakFile = null;
-        }
-        ex.sendResponseHeaders(partial ? 206 : 200, to < body.length ? 0 : body.length - from);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body, from, to - from);
-        } catch (IOException ignored) {
-            // the client went away (cancel)
-        }
+    static String md5(byte[] b) {
+        return DjlPublishStandIn.md5(b);
     }
 
     private long gzTotal() {
-        return gz.values().stream().mapToLong(b -> b.length).sum();
+        return site.gzTotal();
     }
 
     private void assertBuildIsTheServedOne(Path dir) throws IOException {
         for (String lib : LIBS) assertArrayEquals(raw.get(lib), Files.readAllBytes(dir.resolve(lib)), lib);
         CudaBuild.Status st = setup.cuda().inspect();
         assertTrue(st.complete(), st.detail());
-        assertEquals(raw.values().stream().mapToLong(b -> b.length).sum(), st.bytes());
+        assertEquals(site.rawTotal(), st.bytes());
         assertFalse(Files.exists(setup.downloader().staging()), "the staging folder is moved into place");
     }
 
@@ -183,8 +106,8 @@ class CudaDownloaderTest {
     void aBrokenConnectionKeepsWhatArrivedAndTheNextTryResumesFromThere() throws IOException {
         String cuda = "cu128/linux-x86_64/native/lib/libtorch_cuda.so.gz";
         CudaDownloader.Plan plan = setup.downloader().plan();
-        breakFile = cuda;
-        breakAfter = 1_000_000;
+        site.breakFile = cuda;
+        site.breakAfter = 1_000_000;
         IOException e = assertThrows(IOException.class, () -> setup.enable(plan, (f, d, t) -> { }, () -> false));
         assertTrue(e.getMessage().contains("libtorch_cuda.so") && e.getMessage().contains("resumes"), e.getMessage());
         assertFalse(Files.exists(setup.cuda().dir()), "no half build where DJL would look");
@@ -262,10 +185,10 @@ class CudaDownloaderTest {
 
     @Test
     void aListingThatPointsOutsideTheFolderIsRefused() {
-        listing = "cu128/linux-x86_64/native/lib/..%2F..%2Fevil.so.gz\n";
+        site.listing = "cu128/linux-x86_64/native/lib/..%2F..%2Fevil.so.gz\n";
         IOException e = assertThrows(IOException.class, () -> setup.downloader().plan());
         assertTrue(e.getMessage().contains("nothing was downloaded"), e.getMessage());
-        listing = "cpu/linux-x86_64/native/lib/libtorch.so.gz\n";
+        site.listing = "cpu/linux-x86_64/native/lib/libtorch.so.gz\n";
         e = assertThrows(IOException.class, () -> setup.downloader().plan());
         assertTrue(e.getMessage().contains("lists no PyTorch 2.7.1, CUDA 12.8 build for linux-x86_64"), e.getMessage());
     }

@@ -13,7 +13,7 @@ import java.util.Optional;
  * A machine for the tests: what nvidia-smi prints (or that it is missing or fails), which driver
  * files exist, environment settings, and the free disk space.
  */
-final class FakeProbes implements Probes {
+public final class FakeProbes implements Probes {
     final Map<String, String> commands = new HashMap<>();   // "nvidia-smi --query-gpu…" or "nvidia-smi" → output
     final Map<String, String> failing = new HashMap<>();    // command → why it fails
     final Map<Path, String> files = new HashMap<>();
@@ -24,12 +24,12 @@ final class FakeProbes implements Probes {
     static final String QUERY = "nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader,nounits";
 
     /** No NVIDIA driver at all. */
-    static FakeProbes noGpu() {
+    public static FakeProbes noGpu() {
         return new FakeProbes();
     }
 
     /** One H100 with a CUDA 12.4 driver, as nvidia-smi shows it. */
-    static FakeProbes h100() {
+    public static FakeProbes h100() {
         FakeProbes p = new FakeProbes();
         p.commands.put(QUERY, "0, NVIDIA H100 80GB HBM3, 81559, 550.54.15\n");
         p.commands.put("nvidia-smi", """

@@ -291,22 +291,33 @@ final class Commands {
         if (a.positional().size() != 1) throw new Args.UsageException("download needs a model name, e.g. download gpt2.");
         String name = a.positional().get(0);
         HubDownloader hub = HubDownloader.fromEnvironment();
-        Path folder = hub.download(name, a.get("revision", "main"), new HubDownloader.Listener() {
-            long last;
-
-            @Override
-            public void progress(String file, long done, long total) {
-                long now = System.nanoTime();
-                if (now - last > 1_000_000_000L || done == total) {
-                    last = now;
-                    err.printf("%s: %.1f / %.1f MB%n", file, done / 1e6, total / 1e6);
-                }
-            }
-        }, () -> false);
+        Path folder = hub.download(name, a.get("revision", "main"), new ByteProgress(err, false), () -> false);
         ObjectNode o = JSON.createObjectNode();
         o.put("model", name);
         o.put("folder", folder.toString());
         return o;
+    }
+
+    /** Download progress on stderr, at most once a second: "model.safetensors: 12.3 / 548.1 MB". */
+    private static final class ByteProgress implements HubDownloader.Listener, CudaDownloader.Listener {
+        private final PrintStream err;
+        private final boolean gb;
+        private long last;
+
+        ByteProgress(PrintStream err, boolean gb) {
+            this.err = err;
+            this.gb = gb;
+        }
+
+        @Override
+        public void progress(String file, long done, long total) {
+            long now = System.nanoTime();
+            if (now - last > 1_000_000_000L || done == total) {
+                last = now;
+                if (gb) err.printf("%s: %.2f / %.2f GB%n", file, done / 1e9, total / 1e9);
+                else err.printf("%s: %.1f / %.1f MB%n", file, done / 1e6, total / 1e6);
+            }
+        }
     }
 
     /** Developer command: rebuilds samples/sessions, finding the demo model's circuits with backward-forward at T = 3. */
@@ -368,18 +379,7 @@ final class Commands {
                 if (!setup.cuda().inspect().complete()) {
                     CudaDownloader.Plan plan = setup.downloader().plan();
                     err.println(plan.describe());
-                    setup.enable(plan, new CudaDownloader.Listener() {
-                        long last;
-
-                        @Override
-                        public void progress(String file, long done, long total) {
-                            long now = System.nanoTime();
-                            if (now - last > 2_000_000_000L || done == total) {
-                                last = now;
-                                err.printf("%s: %.2f / %.2f GB%n", file, done / 1e9, total / 1e9);
-                            }
-                        }
-                    }, () -> false);
+                    setup.enable(plan, new ByteProgress(err, true), () -> false);
                 } else {
                     setup.rememberGpu();
                 }

@@ -17,6 +17,12 @@ import org.circuitbench.model.LoadedModel;
 import org.circuitbench.model.ModelResolver;
 import org.circuitbench.model.RandomModel;
 import org.circuitbench.model.SafeTensors;
+import org.circuitbench.model.gpu.CudaBuild;
+import org.circuitbench.model.gpu.CudaDownloader;
+import org.circuitbench.model.gpu.GpuInfo;
+import org.circuitbench.model.gpu.GpuSetup;
+import org.circuitbench.model.gpu.GpuSettings;
+import org.circuitbench.model.gpu.NativeSelection;
 import org.circuitbench.model.hub.HubDownloader;
 import org.circuitbench.search.Benchmark;
 import org.circuitbench.search.CircuitFormats;
@@ -69,6 +75,7 @@ final class Commands {
             case "make-model" -> makeModel(a, err);
             case "download" -> download(a, err);
             case "models" -> models(a);
+            case "gpu" -> gpu(a, err);
             case "write-samples" -> writeSamples(a, err);
             default -> throw new Args.UsageException("Unknown command '" + cmd + "'.");
         };
@@ -319,22 +326,33 @@ final class Commands {
         if (a.positional().size() != 1) throw new Args.UsageException("download needs a model name, e.g. download gpt2.");
         String name = a.positional().get(0);
         HubDownloader hub = HubDownloader.fromEnvironment();
-        Path folder = hub.download(name, a.get("revision", "main"), new HubDownloader.Listener() {
-            long last;
-
-            @Override
-            public void progress(String file, long done, long total) {
-                long now = System.nanoTime();
-                if (now - last > 1_000_000_000L || done == total) {
-                    last = now;
-                    err.printf("%s: %.1f / %.1f MB%n", file, done / 1e6, total / 1e6);
-                }
-            }
-        }, () -> false);
+        Path folder = hub.download(name, a.get("revision", "main"), new ByteProgress(err, false), () -> false);
         ObjectNode o = JSON.createObjectNode();
         o.put("model", name);
         o.put("folder", folder.toString());
         return o;
+    }
+
+    /** Download progress on stderr, at most once a second: "model.safetensors: 12.3 / 548.1 MB". */
+    private static final class ByteProgress implements HubDownloader.Listener, CudaDownloader.Listener {
+        private final PrintStream err;
+        private final boolean gb;
+        private long last;
+
+        ByteProgress(PrintStream err, boolean gb) {
+            this.err = err;
+            this.gb = gb;
+        }
+
+        @Override
+        public void progress(String file, long done, long total) {
+            long now = System.nanoTime();
+            if (now - last > 1_000_000_000L || done == total) {
+                last = now;
+                if (gb) err.printf("%s: %.2f / %.2f GB%n", file, done / 1e9, total / 1e9);
+                else err.printf("%s: %.1f / %.1f MB%n", file, done / 1e6, total / 1e6);
+            }
+        }
     }
 
     /** Developer command: rebuilds samples/sessions, finding the demo model's circuits with backward-forward at T = 3. */
@@ -377,6 +395,64 @@ final class Commands {
             SessionFiles.write(f, e.getValue());
             written.add(f.toString());
         }
+        return o;
+    }
+
+    /** gpu [status|enable|disable|remove]: what GPU there is, and PyTorch's CUDA build (see README, GPU). */
+    private static ObjectNode gpu(Args a, PrintStream err) throws Exception {
+        a.allowOnly(Set.of());
+        if (a.positional().size() > 1) throw new Args.UsageException("gpu takes one of status, enable, disable, remove.");
+        String action = a.positional().isEmpty() ? "status" : a.positional().get(0);
+        GpuSetup setup = GpuSetup.current();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("action", action);
+        switch (action) {
+            case "status" -> { }
+            case "enable" -> {
+                GpuInfo g = setup.detect();
+                if (!g.usable()) err.println("note: " + g.summary() + "; the CUDA build is downloaded anyway (to copy to a GPU machine, see README, GPU).");
+                if (!setup.cuda().inspect().complete()) {
+                    CudaDownloader.Plan plan = setup.downloader().plan();
+                    err.println(plan.describe());
+                    setup.enable(plan, new ByteProgress(err, true), () -> false);
+                } else {
+                    setup.rememberGpu();
+                }
+                o.put("next", g.usable() ? "The next command (and the next start of the app) uses the GPU."
+                        : "Ready; this machine has no usable GPU, so the CPU is still used here.");
+            }
+            case "disable" -> {
+                setup.rememberCpu();
+                o.put("next", "The next start of the app uses PyTorch's bundled CPU build; --device gpu still uses the CUDA build.");
+            }
+            case "remove" -> {
+                ArrayNode removed = o.putArray("removed");
+                setup.remove().forEach(p -> removed.add(p.toString()));
+            }
+            default -> throw new Args.UsageException("gpu takes one of status, enable, disable, remove, not '" + action + "'.");
+        }
+        GpuInfo g = setup.detect();
+        ObjectNode gpu = o.putObject("gpu");
+        gpu.put("usable", g.usable());
+        gpu.put("summary", g.summary());
+        ArrayNode list = gpu.putArray("gpus");
+        g.gpus().forEach(x -> list.addObject().put("index", x.index()).put("name", x.name()).put("memory_mib", x.memoryMiB()));
+        gpu.put("driver", g.driverVersion());
+        gpu.put("cuda", g.cudaVersion());
+        CudaBuild cuda = setup.cuda();
+        CudaBuild.Status st = cuda.inspect();
+        ObjectNode build = o.putObject("cuda_build");
+        build.put("what", cuda.label());
+        build.put("state", st.state().name().toLowerCase());
+        build.put("dir", st.dir().toString());
+        build.put("detail", st.detail());
+        build.put("bytes", st.bytes());
+        GpuSettings s = setup.settings();
+        o.put("choice", s.choice());
+        o.put("last_failure", s.failure());
+        NativeSelection.Selection next = setup.select(NativeSelection.Want.AUTO, true);
+        o.put("app_uses", next.cuda() ? "the CUDA build" : next.natives() == NativeSelection.Natives.USER ? "your PYTORCH_* settings" : "the bundled CPU build");
+        o.put("message", next.message());
         return o;
     }
 

@@ -1,7 +1,12 @@
 package org.circuitbench.cli;
 
+import org.circuitbench.model.gpu.GpuSetup;
+import org.circuitbench.model.gpu.NativeSelection.Selection;
+import org.circuitbench.model.gpu.NativeSelection.Want;
+
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * {@code ./circuitbench}: with no command it opens the app; with one it runs headless, prints one
@@ -31,6 +36,8 @@ public final class Main {
               make-model  --layers 12 --heads 12 --d-model 768 --seed N OUT
               download    NAME [--revision main]   (from the Hugging Face hub into its cache)
               models      list the GPT-2 models in the local Hugging Face cache
+              gpu         [status|enable|disable|remove]   the GPU and PyTorch's CUDA build:
+                          enable downloads it (resumable) and uses it from the next command on
               help        this text
 
             M is a model folder (config.json, model.safetensors, tokenizer.json) or a cached hub
@@ -39,12 +46,15 @@ public final class Main {
             ESPEC is all, none, induced:SPEC, edge names such as 4.4->9.1.k, or @file.
             Common options: --device auto|cpu|gpu[:n] (default auto).
             """;
+    /** The commands that load a model, and so PyTorch: they pick its natives from --device. */
+    private static final Set<String> MODEL_COMMANDS = Set.of("score", "prune", "importance", "compare", "bench");
 
     private Main() {
     }
 
     public static void main(String[] argv) {
         Locale.setDefault(Locale.ROOT);
+        chooseNatives(argv, System.err);
         if (argv.length == 0) {
             launchApp(argv);
             return;
@@ -78,6 +88,33 @@ public final class Main {
             if (System.getenv("CIRCUITBENCH_DEBUG") != null) e.printStackTrace(err);
             return 1;
         }
+    }
+
+    /**
+     * Picks PyTorch's natives (the bundled CPU build or the downloaded CUDA build) before anything
+     * loads them: DJL decides once per process. The app follows the remembered choice; a command
+     * follows its --device.
+     */
+    static void chooseNatives(String[] argv, PrintStream err) {
+        boolean app = argv.length == 0 || argv[0].equals("gui") || argv[0].equals("app");
+        if (!app && !MODEL_COMMANDS.contains(argv[0])) return;
+        Want want = app ? Want.AUTO : Want.of(deviceOption(argv));
+        try {
+            Selection s = GpuSetup.applyAtStartup(GpuSetup.fromEnvironment(), want);
+            if (!app && want == Want.AUTO && !s.cuda() && !s.message().isEmpty()) err.println("note: " + s.message());
+        } catch (RuntimeException e) {
+            err.println("warning: the GPU set-up could not be read (" + oneLine(e) + "); PyTorch's bundled CPU build is used.");
+        }
+    }
+
+    /** The last --device value, as Args reads it; null if none. */
+    static String deviceOption(String[] argv) {
+        String v = null;
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i].equals("--device") && i + 1 < argv.length) v = argv[++i];
+            else if (argv[i].startsWith("--device=")) v = argv[i].substring("--device=".length());
+        }
+        return v;
     }
 
     static String oneLine(Throwable e) {

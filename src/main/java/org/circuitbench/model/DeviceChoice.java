@@ -2,18 +2,20 @@ package org.circuitbench.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.util.cuda.CudaUtils;
+import org.circuitbench.model.gpu.GpuSetup;
 
 import java.util.Locale;
 
 /**
  * Where the model runs. {@code auto} prefers a GPU; a GPU that cannot be used falls back to
- * the CPU, and {@link #note()} says why.
+ * the CPU, and {@link #note()} says why. Which PyTorch build is loaded (CPU or CUDA) was decided
+ * at start ({@link GpuSetup#applyAtStartup}).
  */
 public record DeviceChoice(String requested, Device device, String note) {
 
     public static DeviceChoice resolve(String spec) {
         String s = spec == null || spec.isBlank() ? "auto" : spec.trim().toLowerCase(Locale.ROOT);
+        Engine engine = engine();
         if (s.equals("cpu")) {
             return new DeviceChoice(s, Device.cpu(), "");
         }
@@ -27,19 +29,22 @@ public record DeviceChoice(String requested, Device device, String note) {
         } else if (!s.equals("gpu") && !s.equals("auto")) {
             throw new IllegalArgumentException("Device '" + spec + "': expected auto, cpu, gpu or gpu:N");
         }
-        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        int gpus = engine.getGpuCount();
         if (index < gpus) {
             return new DeviceChoice(s, Device.gpu(index), "");
         }
-        String why;
-        if (gpus > 0) {
-            why = "GPU " + index + " does not exist (this machine has " + gpus + ")";
-        } else if (!CudaUtils.hasCuda() || CudaUtils.getGpuCount() == 0) {
-            why = "no CUDA GPU or driver was found";
-        } else {
-            why = "the PyTorch natives in use are the CPU build; run with PYTORCH_FLAVOR=cu128 (see README, GPU)";
+        if (s.equals("auto")) return new DeviceChoice(s, Device.cpu(), "");
+        String why = gpus > 0 ? "GPU " + index + " does not exist (this machine has " + gpus + ")" : GpuSetup.cpuReason();
+        return new DeviceChoice(s, Device.cpu(), "Using the CPU: " + why + ".");
+    }
+
+    /** The PyTorch engine; loading it the first time may fail, e.g. a CUDA build the driver cannot run. */
+    static Engine engine() {
+        try {
+            return Engine.getEngine("PyTorch");
+        } catch (RuntimeException | LinkageError e) {
+            throw GpuSetup.engineFailed(e);
         }
-        return new DeviceChoice(s, Device.cpu(), s.equals("auto") ? "" : "Using the CPU: " + why + ".");
     }
 
     /** "CPU" or "GPU 0", for status lines. */

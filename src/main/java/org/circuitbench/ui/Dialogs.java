@@ -13,14 +13,24 @@ final class Dialogs {
     }
 
     static void error(Window owner, String header, String message) {
-        Alert a = new Alert(Alert.AlertType.ERROR);
+        show(Alert.AlertType.ERROR, owner, header, message);
+    }
+
+    static void info(Window owner, String header, String message) {
+        show(Alert.AlertType.INFORMATION, owner, header, message);
+    }
+
+    private static void show(Alert.AlertType type, Window owner, String header, String message) {
+        Alert a = new Alert(type);
         a.initOwner(owner);
         a.setTitle("Circuit Workbench");
         a.setHeaderText(header);
         Label l = new Label(message);
         l.setWrapText(true);
         l.setMaxWidth(520);
+        l.setPrefWidth(520); // wrap long messages instead of widening the dialog past the screen
         a.getDialogPane().setContent(l);
+        a.getDialogPane().setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
         a.show();
     }
 

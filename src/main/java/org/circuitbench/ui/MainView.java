@@ -208,6 +208,8 @@ public final class MainView extends BorderPane {
             });
             device.getItems().add(r);
         }
+        device.getItems().add(new SeparatorMenuItem());
+        device.getItems().addAll(gpuMenuItems());
         model.getItems().addAll(
                 item("Open a model folder…", "menu-open-model", null, this::openModelFolder),
                 cache,
@@ -222,6 +224,26 @@ public final class MainView extends BorderPane {
         MenuBar bar = new MenuBar(file, edit, model, help);
         bar.setId("menu-bar");
         return bar;
+    }
+
+    /** Under Model → Device: what GPU was found, Enable GPU, and going back to the CPU build. */
+    private MenuItem[] gpuMenuItems() {
+        GpuViewModel gpu = vm.model().gpu();
+        MenuItem found = new MenuItem();
+        found.setId("menu-gpu-status");
+        found.textProperty().bind(gpu.foundProperty());
+        found.setDisable(true);
+        MenuItem enable = item("Enable GPU (download PyTorch's CUDA build)…", "menu-enable-gpu", null, () -> gpu.enable(plan ->
+                Dialogs.confirm(window(), "Download PyTorch's CUDA build?", plan.describe()
+                        + "\n\nThe bundled CPU build stays; the GPU is used after a restart.", "Download", "Cancel")));
+        enable.disableProperty().bind(gpu.canEnableProperty().not().or(gpu.busyProperty()));
+        MenuItem cpu = item("Use PyTorch's CPU build from the next start", "menu-use-cpu", null, gpu::useCpu);
+        cpu.disableProperty().bind(gpu.canUseCpuProperty().not());
+        gpu.restartNeededProperty().addListener((o, was, now) -> {
+            if (now) Dialogs.info(window(), "Restart to use the GPU", gpu.messageProperty().get());
+        });
+        gpu.refresh();
+        return new MenuItem[] {found, enable, cpu};
     }
 
     private static MenuItem item(String text, String id, String accel, Runnable action) {
@@ -371,8 +393,35 @@ public final class MainView extends BorderPane {
         note.textProperty().bind(vm.model().deviceNoteProperty());
         note.getStyleClass().add("caption");
         Region gap = new Region();
-        bar.getRightItems().addAll(status, gap, note, loading, p, cancelDownload);
+        bar.getRightItems().addAll(status, gap, note, loading, p, cancelDownload, gpuStatus());
         return bar;
+    }
+
+    /** The GPU's state; while Enable GPU downloads, its progress and a Cancel button. */
+    private javafx.scene.Node gpuStatus() {
+        GpuViewModel gpu = vm.model().gpu();
+        Label state = new Label();
+        state.setId("gpu-status");
+        state.textProperty().bind(gpu.statusProperty());
+        state.setTooltip(new javafx.scene.control.Tooltip());
+        state.getTooltip().textProperty().bind(gpu.detailProperty());
+        Label text = new Label();
+        text.textProperty().bind(gpu.messageProperty());
+        text.visibleProperty().bind(gpu.busyProperty());
+        text.managedProperty().bind(gpu.busyProperty());
+        ProgressBar p = new ProgressBar();
+        p.setPrefWidth(120);
+        p.progressProperty().bind(gpu.progressProperty());
+        p.visibleProperty().bind(gpu.busyProperty());
+        p.managedProperty().bind(gpu.busyProperty());
+        Button cancel = new Button("Cancel");
+        cancel.setId("gpu-cancel");
+        cancel.visibleProperty().bind(gpu.busyProperty().and(gpu.progressProperty().greaterThanOrEqualTo(0)));
+        cancel.managedProperty().bind(cancel.visibleProperty());
+        cancel.setOnAction(e -> gpu.cancel());
+        HBox box = new HBox(6, text, p, cancel, state);
+        box.setAlignment(Pos.CENTER_RIGHT);
+        return box;
     }
 
     // ---- actions --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import org.circuitbench.model.AppPaths;
 import org.circuitbench.model.DeviceChoice;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.model.ModelResolver;
+import org.circuitbench.model.gpu.GpuSetup;
 import org.circuitbench.model.hub.HubDownloader;
 import org.circuitbench.search.Job;
 import org.circuitbench.search.JobContext;
@@ -41,11 +42,13 @@ public final class ModelViewModel {
     private final BooleanProperty demo = new SimpleBooleanProperty(false);
     private final DoubleProperty progress = new SimpleDoubleProperty(-1);
     private final ObservableList<String> cached = FXCollections.observableArrayList();
+    private final GpuViewModel gpu;
     private RunningJob<?> download;
 
     public ModelViewModel(BackgroundRunner runner, Workspace workspace) {
         this.runner = runner;
         this.workspace = workspace;
+        this.gpu = new GpuViewModel(runner, GpuSetup.current(), GpuSetup.active(), error::set);
     }
 
     /** Loads a model reference (demo:seqcont-tiny, a hub name, or a folder); then calls {@code onLoaded}. */
@@ -174,4 +177,5 @@ public final class ModelViewModel {
     public BooleanProperty demoProperty() { return demo; }
     public DoubleProperty progressProperty() { return progress; }
     public ObservableList<String> cachedModels() { return cached; }
+    public GpuViewModel gpu() { return gpu; }
 }

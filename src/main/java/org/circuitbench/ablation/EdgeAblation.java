@@ -24,7 +24,8 @@ final class EdgeAblation {
      *
      * @param resid     the stream at that point, [batch, pos, d_model] (or [batch, d_model] at the end rows)
      * @param receivers receiver indices of {@code circuit}'s graph
-     * @param delta     per sender index, μ_s − a_s in this pass, shaped like {@code resid}
+     * @param delta     per sender index, μ_s − a_s in this pass, shaped like {@code resid}; null where it
+     *                  is zero (a sender with no kept out-edge writes its mean)
      * @return [receivers, ...resid's shape]
      */
     static NDArray inputs(NDArray resid, int[] receivers, EdgeCircuit circuit, NDArray[] delta) {
@@ -33,6 +34,7 @@ final class EdgeAblation {
         for (int r : receivers) senders = Math.max(senders, g.sendersOf(r));
         List<Integer> cols = new ArrayList<>();            // senders with a removed edge into any of these receivers
         for (int s = 0; s < senders; s++) {
+            if (delta[s] == null) continue;
             for (int r : receivers) {
                 if (s < g.sendersOf(r) && !circuit.contains(s, r)) {
                     cols.add(s);

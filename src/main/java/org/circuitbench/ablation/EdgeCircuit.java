@@ -10,6 +10,7 @@ import java.util.Locale;
 public final class EdgeCircuit {
     private final EdgeGraph graph;
     private final BitSet kept; // bit: edge id
+    private volatile BitSet senders; // derived: senders with a kept out-edge
 
     private EdgeCircuit(EdgeGraph graph, BitSet kept) {
         this.graph = graph;
@@ -182,10 +183,21 @@ public final class EdgeCircuit {
 
     /** Whether sender {@code s} (index) keeps at least one out-edge. */
     public boolean hasOutEdge(int s) {
-        for (int r = 0; r < graph.receiverCount(); r++) {
-            if (s < graph.sendersOf(r) && contains(s, r)) return true;
+        return senders().get(s);
+    }
+
+    /** The senders (by index) that keep at least one out-edge; computed once. */
+    BitSet senders() {
+        BitSet b = senders;
+        if (b == null) {
+            b = new BitSet(graph.senderCount());
+            for (int r = 0; r < graph.receiverCount(); r++) {
+                int from = graph.id(0, r);
+                for (int i = kept.nextSetBit(from); i >= 0 && i < from + graph.sendersOf(r); i = kept.nextSetBit(i + 1)) b.set(i - from);
+            }
+            senders = b;
         }
-        return false;
+        return b;
     }
 
     @Override

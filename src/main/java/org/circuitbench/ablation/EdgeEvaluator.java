@@ -41,6 +41,8 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     private final NDArray kept;                    // [1, batch, pos, 1] bool: positions named in keep
     private final NDArray[] mu;                    // per sender [batch, pos, d_model]: its template mean
 
+    private final Set<NDArray> permanent;         // the means: passes may hold them but never own them
+
     private Pass base;
     private Pass last;
 
@@ -72,6 +74,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                 mu[graph.senderIndex(Node.mlp(l))] = task.means().mlp()[l];
             }
         }
+        permanent = Pass.identitySet(List.of(mu));
     }
 
     public AblationTask task() {
@@ -96,7 +99,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         NDManager owner = cache.newSubManager();
         try (NDScope ignored = new NDScope()) {
             p = run(circuit, base, Probe.NONE);
-            p.adopt(owner, base);
+            p.adopt(owner, base, permanent);
         }
         if (last != null) last.close();
         last = p;
@@ -124,12 +127,12 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             NDManager owner = cache.newSubManager();
             try (NDScope ignored = new NDScope()) {
                 next = run(circuit, base, Probe.NONE);
-                next.adopt(owner, base);
+                next.adopt(owner, base, permanent);
             }
         } else {
             last = null;
         }
-        next.takeShared(base); // arrays the new base reuses from the old one move to it
+        next.takeShared(base, permanent); // arrays the new base reuses from the old one move to it
         base.close();
         base = next;
         if (last != null) {
@@ -146,7 +149,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         NDManager owner = cache.newSubManager();
         try (NDScope ignored = new NDScope()) {
             Pass p = run(c, null, Probe.NONE);
-            p.adopt(owner, null);
+            p.adopt(owner, null, permanent);
             return p;
         }
     }
@@ -180,18 +183,21 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             residMid = new NDArray[layers];
         }
 
-        private List<NDArray> arrays() {
+        /** The arrays this pass holds, but not the evaluator's own (the means). */
+        private List<NDArray> arrays(Set<NDArray> permanent) {
             List<NDArray> all = new ArrayList<>();
-            for (NDArray[] a : List.of(out, delta, residPre, residMid)) all.addAll(List.of(a));
+            for (NDArray[] a : List.of(out, delta, residPre, residMid)) {
+                for (NDArray x : a) if (x != null && !permanent.contains(x)) all.add(x);
+            }
             all.add(residFinal);
             return all;
         }
 
         /** Takes ownership of the arrays this pass computed itself (not those reused from {@code from}). */
-        void adopt(NDManager owner, Pass from) {
+        void adopt(NDManager owner, Pass from, Set<NDArray> permanent) {
             manager = owner;
-            Set<NDArray> reused = from == null ? Set.of() : identitySet(from.arrays());
-            for (NDArray a : arrays()) {
+            Set<NDArray> reused = from == null ? Set.of() : identitySet(from.arrays(permanent));
+            for (NDArray a : arrays(permanent)) {
                 if (!reused.contains(a)) {
                     NDScope.unregister(a);
                     a.attach(owner);
@@ -200,12 +206,12 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         }
 
         /** Moves the arrays shared with {@code old} into this pass's manager, before {@code old} is closed. */
-        void takeShared(Pass old) {
-            Set<NDArray> mine = identitySet(arrays());
-            for (NDArray a : old.arrays()) if (mine.contains(a)) a.attach(manager);
+        void takeShared(Pass old, Set<NDArray> permanent) {
+            Set<NDArray> mine = identitySet(arrays(permanent));
+            for (NDArray a : old.arrays(permanent)) if (mine.contains(a)) a.attach(manager);
         }
 
-        private static Set<NDArray> identitySet(List<NDArray> arrays) {
+        static Set<NDArray> identitySet(List<NDArray> arrays) {
             Map<NDArray, Boolean> m = new IdentityHashMap<>();
             for (NDArray a : arrays) m.put(a, Boolean.TRUE);
             return m.keySet();
@@ -233,12 +239,18 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     private Pass run(EdgeCircuit c, Pass from, Probe probe) {
         Pass p = new Pass(c, graph.senderCount(), layers);
         BitSet changed = new BitSet(); // senders whose output was recomputed
-        if (from == null) {
+        // A sender without a kept out-edge is read as its mean by every receiver, so what it would
+        // write does not matter: it writes its mean (delta zero) and is never computed.
+        BitSet alive = c.senders();
+        if (from != null && from.circuit.senders().get(0) == alive.get(0)) {
+            copy(p, from, 0);
+        } else if (alive.get(0)) {
             p.out[0] = task.model().embedding().forward(task.tokens());                // hook_embed + hook_pos_embed
             p.delta[0] = mu[0].sub(p.out[0]);
+            changed.set(0);
         } else {
-            p.out[0] = from.out[0];
-            p.delta[0] = from.delta[0];
+            writeMean(p, 0);
+            changed.set(0);
         }
         NDArray resid = p.out[0];
         for (int l = 0; l < layers; l++) {
@@ -247,8 +259,19 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             // heads: recompute those whose q, k or v input changed
             List<Integer> redo = new ArrayList<>();
             for (int h = 0; h < heads; h++) {
-                if (from == null || headInputsChanged(c, from, l, h, changed)) redo.add(h);
-                else copy(p, from, graph.senderIndex(Node.head(l, h)));
+                int s = graph.senderIndex(Node.head(l, h));
+                boolean wasAlive = from != null && from.circuit.senders().get(s);
+                if (!alive.get(s)) {
+                    if (from != null && !wasAlive) copy(p, from, s);
+                    else {
+                        writeMean(p, s);
+                        changed.set(s);
+                    }
+                } else if (from == null || !wasAlive || headInputsChanged(c, from, l, h, changed)) {
+                    redo.add(h);
+                } else {
+                    copy(p, from, s);
+                }
             }
             if (!redo.isEmpty()) {
                 int[] hs = redo.stream().mapToInt(Integer::intValue).toArray();
@@ -280,7 +303,14 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             }
             // the MLP
             int mlpR = graph.receiverIndex(Node.mlp(l)), mlpS = graph.senderIndex(Node.mlp(l));
-            if (from == null || inputsChanged(c, from, mlpR, changed)) {
+            boolean mlpWasAlive = from != null && from.circuit.senders().get(mlpS);
+            if (!alive.get(mlpS)) {
+                if (from != null && !mlpWasAlive) copy(p, from, mlpS);
+                else {
+                    writeMean(p, mlpS);
+                    changed.set(mlpS);
+                }
+            } else if (from == null || !mlpWasAlive || inputsChanged(c, from, mlpR, changed)) {
                 int[] r = {mlpR};
                 NDArray in = probe.apply(EdgeAblation.inputs(p.residMid[l], r, c, p.delta), r, p.delta).get(0); // [b, pos, d]
                 p.out[mlpS] = block.mlp().forward(block.ln2().forward(in));
@@ -400,6 +430,8 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         check(c);
         float[] byId = new float[graph.edgeCount()];
         java.util.Arrays.fill(byId, Float.NaN);
+        // a kept edge into a head or MLP whose output nothing reads (no kept out-edge) changes nothing: 0
+        c.ids().stream().forEach(i -> byId[i] = 0f);
         double score;
         synchronized (EdgeEvaluator.class) { // PyTorch's gradient collector is one per process
             try (NDScope ignored = new NDScope()) {
@@ -424,7 +456,10 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                     for (int r : receivers) senders = Math.max(senders, graph.sendersOf(r));
                     NDArray grad = probes.get(g).getGradient().reshape(receivers.length, -1); // [receivers, N]
                     NDList d = new NDList(senders);
-                    for (int s = 0; s < senders; s++) d.add(p.delta[s].stopGradient().reshape(1, -1));
+                    for (int s = 0; s < senders; s++) {
+                        d.add(p.delta[s] == null ? grad.getManager().zeros(new ai.djl.ndarray.types.Shape(1, grad.getShape().get(1)))
+                                : p.delta[s].stopGradient().reshape(1, -1));
+                    }
                     float[] a = grad.matMul(NDArrays.concat(d, 0).transpose()).toFloatArray(); // [receivers, N] @ [N, senders]
                     for (int i = 0; i < receivers.length; i++) {
                         for (int s = 0; s < graph.sendersOf(receivers[i]); s++) {
@@ -459,6 +494,11 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             });
             return task.score(p.perPrompt);
         }
+    }
+
+    private void writeMean(Pass p, int s) {
+        p.out[s] = mu[s];
+        p.delta[s] = null;
     }
 
     private static void copy(Pass p, Pass from, int s) {

@@ -286,15 +286,15 @@ final class Commands {
     }
 
     private static ObjectNode bench(Args a, PrintStream err) throws Exception {
-        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts"));
+        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds"));
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
-            if (!Benchmark.Options.ALL_PARTS.contains(p)) throw new Args.UsageException("--parts takes prune, importance, toggle and memory, not '" + p + "'.");
+            if (!Benchmark.Options.ALL_PARTS.contains(p)) throw new Args.UsageException("--parts takes prune, importance, toggle, memory and edges, not '" + p + "'.");
         }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
                     a.number("threshold", 3), (int) a.integer("sample", -1), (int) a.integer("speculation", 1),
-                    (int) a.integer("memory-evals", 1000), a.has("skip-seed-style"), parts);
+                    (int) a.integer("memory-evals", 1000), a.has("skip-seed-style"), parts, a.number("edge-prune-seconds", 0));
             return new Benchmark(task, opt, err).run();
         }
     }

@@ -36,8 +36,8 @@ public final class Benchmark {
 
     /** What to run. {@code sample} 0 runs the slow ways in full; −1 chooses by model size. */
     public record Options(SearchMethod method, double threshold, int sample, int speculation, int memoryEvaluations,
-                          boolean skipSeedStyle, java.util.Set<String> parts) {
-        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory");
+                          boolean skipSeedStyle, java.util.Set<String> parts, double edgePruneSeconds) {
+        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "edges");
 
         boolean runs(String part) {
             return parts == null || parts.isEmpty() || parts.contains(part);
@@ -78,6 +78,7 @@ public final class Benchmark {
         if (opt.runs("importance")) out.set("importance", importance(sample, peak));
         if (opt.runs("toggle")) out.set("toggle", toggle());
         if (opt.runs("memory") && opt.memoryEvaluations() > 0) out.set("memory", memory(opt.memoryEvaluations()));
+        if (opt.runs("edges")) out.set("edges", new EdgeBenchmark(task, log, opt.memoryEvaluations(), opt.edgePruneSeconds()).run());
         return out;
     }
 

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 
 /**
  * Downloads a model from the Hugging Face hub into the standard cache layout
@@ -29,6 +30,10 @@ import java.util.function.BooleanSupplier;
  * {@code HF_ENDPOINT} and {@code HF_TOKEN}. A file downloads to {@code blobs/<etag>.incomplete} and
  * resumes from there; the snapshot and ref are written only once every file is complete, so an
  * interrupted download never leaves a half model that the app would try to load.
+ *
+ * <p>The hub is not trusted: its commit id and ETags become file names only when they are hex
+ * ids, every path is checked to stay inside the model's cache folder, and the token goes only to
+ * the exact origin (scheme, host, port) of {@code HF_ENDPOINT}, never along a redirect elsewhere.
  */
 public final class HubDownloader {
     /** Files a GPT-2 folder needs; the tokenizer files are optional one by one. */
@@ -40,14 +45,28 @@ public final class HubDownloader {
         void progress(String file, long done, long total);
     }
 
+    /** A git commit id: the only form of {@code x-repo-commit} used as a folder name. */
+    static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+    /** A git blob id (40 hex) or an LFS SHA-256 (64 hex): the only ETags used as file names. */
+    static final Pattern ETAG = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+    /** huggingface_hub's repo id rule: an optional namespace, a name, letters, digits, '-', '_' and '.'. */
+    private static final Pattern REPO_ID = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9_][A-Za-z0-9_.-]{0,95}");
+    /** A branch, tag or commit; may hold '/' (refs/pr/1) but no '.' or '..' segment. */
+    private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*");
+
     private final String endpoint;
     private final String token;
+    private final boolean tokenMalformed;
     private final ModelResolver cache;
     private final HttpClient http;
 
     public HubDownloader(String endpoint, String token, ModelResolver cache) {
         this.endpoint = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
-        this.token = token == null || token.isBlank() ? null : token.trim();
+        String t = token == null || token.isBlank() ? null : token.trim();
+        // a token with a line break or control character would be refused by the HTTP client with the
+        // token in its message; it is refused here instead, without ever being shown
+        this.tokenMalformed = t != null && !t.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        this.token = tokenMalformed ? null : t;
         this.cache = cache;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(20)).build();
@@ -66,9 +85,20 @@ public final class HubDownloader {
 
     /** Downloads (or resumes) a model; returns its snapshot folder. */
     public Path download(String name, String revision, Listener listener, BooleanSupplier cancelled) throws IOException {
+        if (tokenMalformed) {
+            throw new IOException("HF_TOKEN contains a space, line break or other control character, so it cannot be sent. "
+                    + "Set HF_TOKEN to the token alone (it is not shown here).");
+        }
         String repo = ModelResolver.repoId(name);
-        Path repoDir = cache.repoFolder(repo);
-        Path blobs = repoDir.resolve("blobs");
+        if (!REPO_ID.matcher(repo).matches() || repo.contains("--") || repo.contains("..") || repo.endsWith(".git")) {
+            throw new IOException("'" + name + "' is not a hub model name: use letters, digits, '-', '_' and '.', "
+                    + "with an optional organisation, e.g. gpt2 or openai-community/gpt2.");
+        }
+        if (revision == null || !REVISION.matcher(revision).matches()) {
+            throw new IOException("'" + revision + "' is not a revision: give a branch, tag or commit id, e.g. main.");
+        }
+        Path repoDir = cache.repoFolder(repo).toAbsolutePath().normalize();
+        Path blobs = inside(repoDir, repoDir.resolve("blobs"));
         Files.createDirectories(blobs);
         Map<String, FileInfo> infos = new LinkedHashMap<>();
         for (String f : REQUIRED) infos.put(f, head(repo, revision, f, true));
@@ -81,15 +111,53 @@ public final class HubDownloader {
         for (Map.Entry<String, FileInfo> e : infos.entrySet()) {
             fetch(repo, revision, e.getKey(), e.getValue(), blobs, listener, cancelled);
         }
-        Path snapshot = repoDir.resolve("snapshots").resolve(commit);
+        Path snapshot = inside(repoDir, repoDir.resolve("snapshots").resolve(commit));
         Files.createDirectories(snapshot);
+        inside(repoDir, snapshot.toRealPath());
         for (Map.Entry<String, FileInfo> e : infos.entrySet()) {
-            link(snapshot.resolve(e.getKey()), blobs.resolve(e.getValue().etag));
+            link(inside(repoDir, snapshot.resolve(e.getKey())), inside(repoDir, blobs.resolve(e.getValue().etag)));
         }
-        Path ref = repoDir.resolve("refs").resolve(revision);
+        Path ref = inside(repoDir, repoDir.resolve("refs").resolve(revision));
         Files.createDirectories(ref.getParent());
+        inside(repoDir, ref.getParent().toRealPath());
         org.circuitbench.util.AtomicFiles.writeString(ref, commit);
         return snapshot;
+    }
+
+    /**
+     * {@code path}, if it lies inside {@code root} (both absolute); else an IOException. Real
+     * paths are compared where they exist, so a link planted in the cache cannot lead out either.
+     */
+    static Path inside(Path root, Path path) throws IOException {
+        Path p = path.toAbsolutePath().normalize();
+        Path r = root.toAbsolutePath().normalize();
+        if (Files.exists(r) && Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(p)) {
+            p = p.toRealPath();
+            r = r.toRealPath();
+        }
+        if (!p.startsWith(r) || p.equals(r)) {
+            throw new IOException("Refusing to write " + path + ": it lies outside the model's cache folder " + root
+                    + ". The hub's answer is not trustworthy; check HF_ENDPOINT.");
+        }
+        return path;
+    }
+
+    /** scheme://host:port, with the scheme's default port made explicit. */
+    static String origin(URI u) {
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+        int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : scheme.equals("http") ? 80 : -1;
+        String host = u.getHost() == null ? "" : u.getHost().toLowerCase(java.util.Locale.ROOT);
+        return scheme + "://" + host + ":" + port;
+    }
+
+    /** Whether a request to {@code uri} may carry the token: only to HF_ENDPOINT's own origin. */
+    boolean mayCarryToken(URI uri) {
+        return origin(uri).equals(origin(URI.create(endpoint + "/")));
+    }
+
+    /** A message with the token, should anything ever echo it, blanked out. */
+    private String redact(String message) {
+        return token == null || message == null ? message : message.replace(token, "<HF_TOKEN>");
     }
 
     record FileInfo(String etag, long size, String commit, URI location) {
@@ -116,11 +184,23 @@ public final class HubDownloader {
         if (code >= 400) throw new IOException("The hub answered HTTP " + code + " for " + uri + ".");
         HttpHeaders h = r.headers();
         String etag = h.firstValue("x-linked-etag").or(() -> h.firstValue("etag")).orElse("")
-                .replace("W/", "").replace("\"", "");
-        long size = h.firstValue("x-linked-size").or(() -> h.firstValue("content-length")).map(Long::parseLong).orElse(-1L);
-        String commit = h.firstValue("x-repo-commit").orElse(revision);
-        if (etag.isEmpty() || !etag.matches("[A-Za-z0-9._-]+")) {
-            throw new IOException("The hub gave no usable ETag for " + uri + "; is HF_ENDPOINT a Hugging Face hub?");
+                .replace("W/", "").replace("\"", "").trim().toLowerCase(java.util.Locale.ROOT);
+        String sizeText = h.firstValue("x-linked-size").or(() -> h.firstValue("content-length")).orElse("-1").trim();
+        long size;
+        try {
+            size = Long.parseLong(sizeText);
+        } catch (NumberFormatException e) {
+            size = -2;
+        }
+        if (size < -1) throw new IOException("The hub gave an invalid size '" + cap(sizeText) + "' for " + uri + "; is HF_ENDPOINT a Hugging Face hub?");
+        String commit = h.firstValue("x-repo-commit").orElse(COMMIT.matcher(revision).matches() ? revision : "").trim();
+        if (!ETAG.matcher(etag).matches()) {
+            throw new IOException("The hub gave no usable ETag for " + uri + " (expected a 40- or 64-digit hex id, got '"
+                    + cap(etag) + "'); is HF_ENDPOINT a Hugging Face hub?");
+        }
+        if (!COMMIT.matcher(commit).matches()) {
+            throw new IOException("The hub gave no usable commit id for " + uri + " (expected 40 hex digits in x-repo-commit, got '"
+                    + cap(commit) + "'); is HF_ENDPOINT a Hugging Face hub?");
         }
         URI location = code >= 300 && code < 400 ? h.firstValue("location").map(uri::resolve).orElse(uri) : uri;
         return new FileInfo(etag, size, commit, location);
@@ -166,7 +246,7 @@ public final class HubDownloader {
                     }
                 }
             } catch (IOException e) {
-                throw new IOException("Downloading " + file + " broke off (" + e.getMessage() + "). The partial file "
+                throw new IOException("Downloading " + file + " broke off (" + redact(e.getMessage()) + "). The partial file "
                         + partial + " is kept; run the download again to resume.", e);
             }
         }
@@ -186,12 +266,17 @@ public final class HubDownloader {
         Files.move(partial, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** GET with a range, following redirects by hand so the token never goes to another host. */
+    /**
+     * GET with a range, following redirects by hand so the token goes only to HF_ENDPOINT's origin;
+     * once a redirect has left that origin, no later hop carries it (as huggingface_hub does).
+     */
     private HttpResponse<InputStream> getFollowing(URI uri, long from) throws IOException {
         URI current = uri;
+        boolean trusted = true;
         for (int hops = 0; hops < 8; hops++) {
-            HttpRequest.Builder b = current.getHost().equals(uri.getHost()) ? request(current)
-                    : HttpRequest.newBuilder(current).timeout(Duration.ofMinutes(30));
+            trusted = trusted && mayCarryToken(current);
+            HttpRequest.Builder b = trusted ? request(current)
+                    : HttpRequest.newBuilder(current).timeout(Duration.ofMinutes(30)).header("User-Agent", "circuitbench/0.1");
             if (from > 0) b.header("Range", "bytes=" + from + "-");
             HttpResponse<InputStream> r = send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             int code = r.statusCode();
@@ -205,11 +290,16 @@ public final class HubDownloader {
         throw new IOException("Too many redirects downloading " + uri + ".");
     }
 
+    /** A request to HF_ENDPOINT's origin, with the token. */
     private HttpRequest.Builder request(URI uri) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30))
                 .header("User-Agent", "circuitbench/0.1");
-        if (token != null) b.header("Authorization", "Bearer " + token);
+        if (token != null && mayCarryToken(uri)) b.header("Authorization", "Bearer " + token);
         return b;
+    }
+
+    private static String cap(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "…";
     }
 
     private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
@@ -220,7 +310,7 @@ public final class HubDownloader {
             throw new IOException("Interrupted while talking to " + req.uri().getHost(), e);
         } catch (IOException e) {
             throw new IOException("Cannot reach " + req.uri().getHost() + " (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "). Check the network, or set HF_ENDPOINT to a mirror.", e);
+                    + (e.getMessage() == null ? "" : ": " + redact(e.getMessage())) + "). Check the network, or set HF_ENDPOINT to a mirror.", e);
         }
     }
 

@@ -21,6 +21,12 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
@@ -40,9 +46,14 @@ public final class HubDownloader {
     static final List<String> REQUIRED = List.of("config.json", "model.safetensors");
     static final List<String> OPTIONAL = List.of("tokenizer.json", "vocab.json", "merges.txt", "generation_config.json");
 
-    /** Progress of the file being downloaded; called often, from the downloading thread. */
+    /** Progress of the file being downloaded; called often, from the downloading thread (a stall, from a watchdog). */
     public interface Listener {
         void progress(String file, long done, long total);
+
+        /** No data for {@code seconds}; by default shown as progress, "model.safetensors (no data for 12 s)". */
+        default void stalled(String file, long done, long total, long seconds) {
+            progress(file + " (no data for " + seconds + " s)", done, total);
+        }
     }
 
     /** A git commit id: the only form of {@code x-repo-commit} used as a folder name. */
@@ -59,8 +70,15 @@ public final class HubDownloader {
     private final boolean tokenMalformed;
     private final ModelResolver cache;
     private final HttpClient http;
+    /** How long to wait for an answer, and for the next byte of a body, before giving up. */
+    private final Duration timeout;
 
+    /** A hub that waits up to 30 s for an answer or for the next byte. */
     public HubDownloader(String endpoint, String token, ModelResolver cache) {
+        this(endpoint, token, cache, Duration.ofSeconds(30));
+    }
+
+    HubDownloader(String endpoint, String token, ModelResolver cache, Duration timeout) {
         this.endpoint = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
         String t = token == null || token.isBlank() ? null : token.trim();
         // a token with a line break or control character would be refused by the HTTP client with the
@@ -68,8 +86,9 @@ public final class HubDownloader {
         this.tokenMalformed = t != null && !t.chars().allMatch(c -> c > 0x20 && c < 0x7f);
         this.token = tokenMalformed ? null : t;
         this.cache = cache;
+        this.timeout = timeout;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(20)).build();
+                .connectTimeout(timeout.compareTo(Duration.ofSeconds(20)) < 0 ? timeout : Duration.ofSeconds(20)).build();
     }
 
     public static HubDownloader fromEnvironment() {
@@ -209,61 +228,215 @@ public final class HubDownloader {
     private void fetch(String repo, String revision, String file, FileInfo info, Path blobs, Listener listener,
                        BooleanSupplier cancelled) throws IOException {
         Path blob = blobs.resolve(info.etag);
-        if (Files.isRegularFile(blob) && (info.size < 0 || Files.size(blob) == info.size)) {
+        if (isComplete(blob, info)) {
             listener.progress(file, info.size, info.size);
             return;
         }
-        Path partial = blobs.resolve(info.etag + ".incomplete");
-        long have = Files.isRegularFile(partial) ? Files.size(partial) : 0;
-        if (info.size >= 0 && have > info.size) {
-            Files.delete(partial);
-            have = 0;
-        }
-        if (info.size < 0 || have < info.size) {
-            URI uri = resolveUri(repo, revision, file);
-            HttpResponse<InputStream> r = getFollowing(uri, have);
-            int code = r.statusCode();
-            if (code != 200 && code != 206) {
-                r.body().close();
-                throw new IOException("Downloading " + file + " failed: HTTP " + code + " from " + r.uri().getHost() + ".");
+        try (BlobLock ignored = BlobLock.acquire(lockFile(repo, info), file, info.size, listener, cancelled)) {
+            if (isComplete(blob, info)) { // another download finished it while this one waited
+                listener.progress(file, info.size, info.size);
+                return;
             }
-            if (code == 200 && have > 0) { // the server ignored the range: start again
-                have = 0;
-                Files.deleteIfExists(partial);
-            }
-            try (InputStream in = r.body();
-                 OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                byte[] buf = new byte[1 << 16];
-                long done = have;
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    done += n;
-                    listener.progress(file, done, info.size);
-                    if (cancelled.getAsBoolean()) {
-                        throw new java.util.concurrent.CancellationException("Download cancelled; " + done / 1_000_000
-                                + " MB of " + file + " are kept and the next download resumes from there.");
-                    }
-                }
-            } catch (IOException e) {
-                throw new IOException("Downloading " + file + " broke off (" + redact(e.getMessage()) + "). The partial file "
-                        + partial + " is kept; run the download again to resume.", e);
-            }
-        }
-        long got = Files.size(partial);
-        if (info.size >= 0 && got != info.size) {
-            throw new IOException("Downloading " + file + " ended early: " + got + " of " + info.size
-                    + " bytes. The partial file is kept; run the download again to resume.");
-        }
-        if (info.etag.matches("[0-9a-f]{64}")) { // LFS files are named by their SHA-256
-            String sha = sha256(partial);
-            if (!sha.equals(info.etag)) {
+            Path partial = blobs.resolve(info.etag + ".incomplete");
+            long have = Files.isRegularFile(partial) ? Files.size(partial) : 0;
+            if (info.size >= 0 && have > info.size) {
                 Files.delete(partial);
-                throw new IOException("The downloaded " + file + " is corrupt (SHA-256 " + sha + ", expected " + info.etag
-                        + "); it was deleted. Run the download again.");
+                have = 0;
+            }
+            if (info.size < 0 || have < info.size) receive(resolveUri(repo, revision, file), file, info, partial, have, listener, cancelled);
+            long got = Files.size(partial);
+            if (info.size >= 0 && got != info.size) {
+                throw new IOException("Downloading " + file + " ended early: " + got + " of " + info.size
+                        + " bytes. The partial file is kept; run the download again to resume.");
+            }
+            if (info.etag.length() == 64) { // LFS files are named by their SHA-256
+                String sha = sha256(partial);
+                if (!sha.equals(info.etag)) {
+                    Files.delete(partial);
+                    throw new IOException("The downloaded " + file + " is corrupt (SHA-256 " + sha + ", expected " + info.etag
+                            + "); it was deleted. Run the download again.");
+                }
+            }
+            Files.move(partial, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private static boolean isComplete(Path blob, FileInfo info) throws IOException {
+        return Files.isRegularFile(blob) && (info.size < 0 || Files.size(blob) == info.size);
+    }
+
+    /** huggingface_hub's lock place: {@code <cache>/.locks/models--org--name/<etag>.lock}. */
+    private Path lockFile(String repo, FileInfo info) throws IOException {
+        Path root = cache.hubCache().toAbsolutePath().normalize();
+        Path dir = inside(root, cache.repoFolder(repo).toAbsolutePath().normalize().getParent().resolve(".locks")
+                .resolve(cache.repoFolder(repo).getFileName()));
+        Files.createDirectories(dir);
+        return inside(root, dir.resolve(info.etag + ".lock"));
+    }
+
+    /**
+     * GETs a file into {@code partial}, resuming at {@code have} bytes. A ranged answer is used only
+     * if its Content-Range starts where the partial file ends; otherwise the file starts again.
+     */
+    private void receive(URI uri, String file, FileInfo info, Path partial, long have, Listener listener,
+                         BooleanSupplier cancelled) throws IOException {
+        HttpResponse<InputStream> r = getFollowing(uri, have);
+        int code = r.statusCode();
+        if (have > 0 && (code == 416 || (code == 206 && !rangeStartsAt(r.headers(), have, info.size)))) {
+            r.body().close(); // the server got the range wrong: appending would corrupt the file
+            Files.deleteIfExists(partial);
+            have = 0;
+            r = getFollowing(uri, 0);
+            code = r.statusCode();
+        }
+        if (code != 200 && code != 206) {
+            r.body().close();
+            throw new IOException("Downloading " + file + " failed: HTTP " + code + " from " + r.uri().getHost() + ".");
+        }
+        if (code == 206 && !rangeStartsAt(r.headers(), have, info.size)) {
+            r.body().close();
+            throw new IOException("Downloading " + file + " failed: " + r.uri().getHost() + " answered with the wrong part of the file (Content-Range '"
+                    + cap(r.headers().firstValue("content-range").orElse("")) + "', wanted bytes from " + have + "). Try again later or another HF_ENDPOINT.");
+        }
+        if (code == 200 && have > 0) { // the server ignored the range: start again
+            have = 0;
+            Files.deleteIfExists(partial);
+        }
+        copy(r.body(), r.uri().getHost(), file, info, partial, have, listener, cancelled);
+    }
+
+    /** Whether a 206 answer's {@code Content-Range: bytes START-END/TOTAL} starts at {@code from} and fits the size. */
+    static boolean rangeStartsAt(HttpHeaders h, long from, long size) {
+        var m = Pattern.compile("bytes\\s+(\\d{1,18})-(\\d{1,18})/(\\d{1,18}|\\*)").matcher(h.firstValue("content-range").orElse("").trim());
+        if (!m.matches()) return false;
+        long start = Long.parseLong(m.group(1)), end = Long.parseLong(m.group(2));
+        boolean totalOk = m.group(3).equals("*") || size < 0 || Long.parseLong(m.group(3)) == size;
+        return start == from && end >= start && totalOk && (size < 0 || end < size);
+    }
+
+    /**
+     * Appends the body to the partial file. A watchdog notes a quiet connection to the listener and,
+     * after {@code timeout} without a byte (or on cancel), closes it, so a stalled hub never hangs.
+     */
+    private void copy(InputStream in, String host, String file, FileInfo info, Path partial, long have, Listener listener,
+                      BooleanSupplier cancelled) throws IOException {
+        AtomicLong lastData = new AtomicLong(System.nanoTime());
+        AtomicLong done = new AtomicLong(have);
+        AtomicBoolean stalled = new AtomicBoolean();
+        AtomicBoolean stopped = new AtomicBoolean();
+        long period = Math.clamp(timeout.toMillis() / 10, 50, 1000);
+        long notice = Math.max(timeout.toNanos() / 6, 1_000_000_000L); // say so after a few quiet seconds
+        ScheduledFuture<?> watch = WATCHDOG.scheduleAtFixedRate(() -> {
+            long quiet = System.nanoTime() - lastData.get();
+            if (cancelled.getAsBoolean() || quiet >= timeout.toNanos()) {
+                if (!cancelled.getAsBoolean()) stalled.set(true);
+                stopped.set(true);
+                try {
+                    in.close(); // unblocks the read below
+                } catch (IOException ignored) {
+                    // closing is all that is wanted
+                }
+            } else if (quiet >= notice) {
+                listener.stalled(file, done.get(), info.size, quiet / 1_000_000_000L);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        try (in; OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                lastData.set(System.nanoTime());
+                out.write(buf, 0, n);
+                listener.progress(file, done.addAndGet(n), info.size);
+                if (cancelled.getAsBoolean()) throw cancelledAt(done.get(), file);
+            }
+        } catch (IOException e) {
+            if (cancelled.getAsBoolean()) throw cancelledAt(done.get(), file);
+            if (stalled.get()) {
+                throw new IOException(String.format(java.util.Locale.ROOT, "Downloading %s stalled: %s sent no data for %d s "
+                        + "(%.1f of %.1f MB received). The partial file %s is kept; run the download again to resume, "
+                        + "or set HF_ENDPOINT to a mirror.", file, host, timeout.toSeconds(), done.get() / 1e6, info.size / 1e6, partial), e);
+            }
+            throw new IOException("Downloading " + file + " broke off (" + redact(e.getMessage()) + "). The partial file "
+                    + partial + " is kept; run the download again to resume.", e);
+        } finally {
+            watch.cancel(false);
+        }
+        if (stopped.get() && cancelled.getAsBoolean()) throw cancelledAt(done.get(), file);
+    }
+
+    private static java.util.concurrent.CancellationException cancelledAt(long done, String file) {
+        return new java.util.concurrent.CancellationException("Download cancelled; " + done / 1_000_000
+                + " MB of " + file + " are kept and the next download resumes from there.");
+    }
+
+    /** Watches downloads for stalls; daemon threads, so it never keeps the app alive. */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "hub-download-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * One download of a blob at a time: a lock within this JVM, then a file lock against other
+     * processes. A second download of the same file waits, then finds it complete.
+     */
+    private static final class BlobLock implements AutoCloseable {
+        private static final Map<Path, java.util.concurrent.locks.ReentrantLock> IN_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.locks.ReentrantLock local;
+        private final java.nio.channels.FileChannel channel;
+        private final java.nio.channels.FileLock lock;
+
+        private BlobLock(java.util.concurrent.locks.ReentrantLock local, java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock) {
+            this.local = local;
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static BlobLock acquire(Path file, String name, long size, Listener listener, BooleanSupplier cancelled) throws IOException {
+            var local = IN_PROCESS.computeIfAbsent(file, k -> new java.util.concurrent.locks.ReentrantLock());
+            boolean told = false;
+            try {
+                while (!local.tryLock(200, TimeUnit.MILLISECONDS)) {
+                    if (cancelled.getAsBoolean()) throw new java.util.concurrent.CancellationException("Download cancelled while waiting for another download of " + name + ".");
+                    if (!told) listener.progress(name + " (waiting for another download of it)", 0, size);
+                    told = true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("Interrupted while waiting for another download of " + name + ".", e);
+            }
+            java.nio.channels.FileChannel ch = null;
+            try {
+                ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                java.nio.channels.FileLock l;
+                while ((l = ch.tryLock()) == null) {
+                    if (cancelled.getAsBoolean()) throw new java.util.concurrent.CancellationException("Download cancelled while waiting for another download of " + name + ".");
+                    if (!told) listener.progress(name + " (waiting for another program's download of it)", 0, size);
+                    told = true;
+                    Thread.sleep(200);
+                }
+                return new BlobLock(local, ch, l);
+            } catch (IOException | RuntimeException | InterruptedException e) {
+                if (ch != null) ch.close();
+                local.unlock();
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("Interrupted while waiting for another download of " + name + ".", e);
+                }
+                if (e instanceof IOException io) throw io;
+                throw (RuntimeException) e;
             }
         }
-        Files.move(partial, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+                channel.close();
+            } finally {
+                local.unlock();
+            }
+        }
     }
 
     /**
@@ -276,7 +449,7 @@ public final class HubDownloader {
         for (int hops = 0; hops < 8; hops++) {
             trusted = trusted && mayCarryToken(current);
             HttpRequest.Builder b = trusted ? request(current)
-                    : HttpRequest.newBuilder(current).timeout(Duration.ofMinutes(30)).header("User-Agent", "circuitbench/0.1");
+                    : HttpRequest.newBuilder(current).timeout(timeout).header("User-Agent", "circuitbench/0.1");
             if (from > 0) b.header("Range", "bytes=" + from + "-");
             HttpResponse<InputStream> r = send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             int code = r.statusCode();
@@ -292,7 +465,7 @@ public final class HubDownloader {
 
     /** A request to HF_ENDPOINT's origin, with the token. */
     private HttpRequest.Builder request(URI uri) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30))
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("User-Agent", "circuitbench/0.1");
         if (token != null && mayCarryToken(uri)) b.header("Authorization", "Bearer " + token);
         return b;
@@ -308,6 +481,12 @@ public final class HubDownloader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while talking to " + req.uri().getHost(), e);
+        } catch (java.net.http.HttpConnectTimeoutException e) {
+            throw new IOException("Cannot reach " + req.uri().getHost() + " (no connection within " + Math.min(20, timeout.toSeconds())
+                    + " s). Check the network, or set HF_ENDPOINT to a mirror.", e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new IOException(req.uri().getHost() + " did not answer within " + timeout.toSeconds() + " s (" + req.method() + " "
+                    + req.uri().getPath() + "). Check the network and HF_ENDPOINT, then try again.", e);
         } catch (IOException e) {
             throw new IOException("Cannot reach " + req.uri().getHost() + " (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + redact(e.getMessage())) + "). Check the network, or set HF_ENDPOINT to a mirror.", e);

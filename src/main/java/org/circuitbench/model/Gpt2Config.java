@@ -53,6 +53,14 @@ public record Gpt2Config(
         } catch (IOException e) {
             throw new ModelLoadException("Cannot read " + file + ": " + e.getMessage(), e);
         }
+        if (root == null || root.isMissingNode()) {
+            throw new ModelLoadException(file + " is empty. A GPT-2 config.json holds \"model_type\": \"gpt2\", n_layer, n_head, n_embd and more; download it again.");
+        }
+        if (!root.isObject()) throw new ModelLoadException(file + " is not a JSON object; download the model's config.json again.");
+        if (!root.path("model_type").isTextual() || root.path("model_type").asText().isBlank()) {
+            throw new ModelLoadException(file + " has no model_type. A GPT-2 config says \"model_type\": \"gpt2\"; "
+                    + "check that this is the model's own config.json.");
+        }
         String type = root.path("model_type").asText("");
         if (!type.equals("gpt2")) {
             throw new ModelLoadException(file + " says model_type '" + type
@@ -64,7 +72,12 @@ public record Gpt2Config(
             throw new ModelLoadException(file + ": activation_function '" + act + "' is not supported; expected one of " + ACTIVATIONS);
         }
         JsonNode inner = root.path("n_inner");
-        int nPositions = root.has("n_positions") ? root.get("n_positions").asInt() : required(file, root, "n_ctx");
+        int nPositions = root.has("n_positions") ? required(file, root, "n_positions") : required(file, root, "n_ctx");
+        double eps = root.path("layer_norm_epsilon").asDouble(1e-5);
+        if (!(eps > 0 && eps < 1) || (root.has("layer_norm_epsilon") && !root.get("layer_norm_epsilon").isNumber())) {
+            throw new ModelLoadException(file + ": layer_norm_epsilon must be a small positive number (GPT-2 uses 1e-05), got "
+                    + root.get("layer_norm_epsilon") + ".");
+        }
         try {
             return new Gpt2Config(
                     required(file, root, "n_layer"),
@@ -72,8 +85,8 @@ public record Gpt2Config(
                     nEmbd,
                     nPositions,
                     required(file, root, "vocab_size"),
-                    inner.isNumber() ? inner.asInt() : 4 * nEmbd,
-                    root.path("layer_norm_epsilon").asDouble(1e-5),
+                    inner.isNumber() ? required(file, root, "n_inner") : 4 * nEmbd,
+                    eps,
                     act,
                     root.path("tie_word_embeddings").asBoolean(true),
                     root.path("scale_attn_by_inverse_layer_idx").asBoolean(false));
@@ -82,12 +95,17 @@ public record Gpt2Config(
         }
     }
 
+    /** A positive whole number; 2.7 or 1e12 is refused rather than read as 2 or a wrapped int. */
     private static int required(Path file, JsonNode root, String field) throws ModelLoadException {
         JsonNode n = root.get(field);
         if (n == null || !n.isNumber()) {
             throw new ModelLoadException(file + " lacks the number field '" + field + "'.");
         }
-        return n.asInt();
+        double v = n.asDouble();
+        if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
+            throw new ModelLoadException(file + ": '" + field + "' must be a positive whole number, got " + n + ".");
+        }
+        return (int) v;
     }
 
     /** Writes this config as a Hugging Face {@code config.json}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -132,43 +133,43 @@ public final class SafeTensors implements AutoCloseable {
         try {
             dtype = DType.valueOf(dtypeName);
         } catch (IllegalArgumentException e) {
-            throw corrupt(file, "tensor " + cap(name) + " has the unknown dtype '" + cap(dtypeName) + "'");
+            throw corrupt(file, "tensor " + Texts.cap(name) + " has the unknown dtype '" + Texts.cap(dtypeName) + "'");
         }
         JsonNode shapeNode = node.path("shape");
         JsonNode offs = node.path("data_offsets");
         if (!shapeNode.isArray() || !offs.isArray() || offs.size() != 2) {
-            throw corrupt(file, "the header entry for " + cap(name) + " lacks a shape or data_offsets");
+            throw corrupt(file, "the header entry for " + Texts.cap(name) + " lacks a shape or data_offsets");
         }
         long[] shape = new long[shapeNode.size()];
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
             if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
-                throw corrupt(file, "tensor " + cap(name) + " has the shape " + cap(shapeNode.toString()) + "; dimensions are whole numbers from 0");
+                throw corrupt(file, "tensor " + Texts.cap(name) + " has the shape " + Texts.cap(shapeNode.toString()) + "; dimensions are whole numbers from 0");
             }
             shape[i] = d.asLong();
             try {
                 count = Math.multiplyExact(count, shape[i]);
             } catch (ArithmeticException e) {
-                throw corrupt(file, "tensor " + cap(name) + " has the impossible shape " + cap(shapeNode.toString()));
+                throw corrupt(file, "tensor " + Texts.cap(name) + " has the impossible shape " + Texts.cap(shapeNode.toString()));
             }
         }
         for (JsonNode o : offs) {
             if (!o.isIntegralNumber() || !o.canConvertToLong() || o.asLong() < 0 || o.asLong() > Long.MAX_VALUE / 4) {
-                throw corrupt(file, "tensor " + cap(name) + " has data_offsets " + cap(offs.toString())
+                throw corrupt(file, "tensor " + Texts.cap(name) + " has data_offsets " + Texts.cap(offs.toString())
                         + "; offsets are whole numbers from 0 to the size of the data");
             }
         }
         long begin = dataStart + offs.get(0).asLong();
         long end = dataStart + offs.get(1).asLong();
-        if (end < begin) throw corrupt(file, "tensor " + cap(name) + " ends before it begins (data_offsets " + offs + ")");
+        if (end < begin) throw corrupt(file, "tensor " + Texts.cap(name) + " ends before it begins (data_offsets " + offs + ")");
         TensorInfo info = new TensorInfo(name, dtype, shape, begin, end);
         if (end > size) {
-            throw truncated(file, "tensor " + cap(name) + " needs bytes up to " + end + " but the file has only " + size);
+            throw truncated(file, "tensor " + Texts.cap(name) + " needs bytes up to " + end + " but the file has only " + size);
         }
         if (count > Long.MAX_VALUE / 8 || end - begin != count * dtype.bytes) {
-            throw corrupt(file, "tensor " + cap(name) + " spans " + (end - begin) + " bytes, but its shape "
-                    + cap(java.util.Arrays.toString(shape)) + " in " + dtype + " needs " + (count > Long.MAX_VALUE / 8 ? "more" : count * dtype.bytes));
+            throw corrupt(file, "tensor " + Texts.cap(name) + " spans " + (end - begin) + " bytes, but its shape "
+                    + Texts.cap(java.util.Arrays.toString(shape)) + " in " + dtype + " needs " + (count > Long.MAX_VALUE / 8 ? "more" : count * dtype.bytes));
         }
         return info;
     }
@@ -180,15 +181,12 @@ public final class SafeTensors implements AutoCloseable {
         for (int i = 1; i < sorted.size(); i++) {
             TensorInfo a = sorted.get(i - 1), b = sorted.get(i);
             if (b.begin() < a.end() && b.end() > b.begin()) {
-                throw corrupt(file, "tensors " + cap(a.name()) + " and " + cap(b.name()) + " overlap (bytes " + b.begin() + " to "
+                throw corrupt(file, "tensors " + Texts.cap(a.name()) + " and " + Texts.cap(b.name()) + " overlap (bytes " + b.begin() + " to "
                         + Math.min(a.end(), b.end()) + ")");
             }
         }
     }
 
-    private static String cap(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 80) + "…";
-    }
 
     private static ModelLoadException truncated(Path file, String why) {
         return new ModelLoadException(file + " is truncated: " + why

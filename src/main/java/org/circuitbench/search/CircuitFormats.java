@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Node;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -149,7 +150,7 @@ public final class CircuitFormats {
                 f.append(ch);
             }
         }
-        if (quoted) throw new IllegalArgumentException(source + ": a quote in '" + cap(line) + "' is not closed.");
+        if (quoted) throw new IllegalArgumentException(source + ": a quote in '" + Texts.cap(line) + "' is not closed.");
         out.add(f.toString());
         return out;
     }
@@ -160,24 +161,20 @@ public final class CircuitFormats {
         Circuit c = null;
         for (int i = 1; i < lines.size(); i++) {
             List<String> f = csvFields(lines.get(i), source);
-            if (f.size() < 2) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": expected step,head,…, found '" + cap(lines.get(i)) + "'.");
+            if (f.size() < 2) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": expected step,head,…, found '" + Texts.cap(lines.get(i)) + "'.");
             String step = f.get(0).strip();
             if (step.equals("0")) {
                 if (c != null) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": step 0 (the start circuit) must come first.");
                 c = parseText(f.get(1), layers, heads, source + ", line " + (i + 1));
                 continue;
             }
-            if (!step.matches("\\d{1,9}")) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": step '" + cap(step) + "' is not a number.");
+            if (!step.matches("\\d{1,9}")) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": step '" + Texts.cap(step) + "' is not a number.");
             if (c == null) c = Circuit.all(layers, heads);
             Node n = Node.parse(f.get(1));
             Circuit.of(layers, heads, List.of(n)); // throws with the bounds when it lies outside the model
             c = c.without(n);
         }
         return c == null ? Circuit.all(layers, heads) : c;
-    }
-
-    private static String cap(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 60) + "…";
     }
 
     public static String export(Format f, PruneResult r, String model, String task) {
@@ -238,7 +235,7 @@ public final class CircuitFormats {
                 for (JsonNode p : hs) {
                     if (!p.isArray() || p.size() != 2 || !isIndex(p.get(0)) || !isIndex(p.get(1))) {
                         throw new IllegalArgumentException(source + ": 'heads' must be a list of [layer, head] pairs of whole numbers, found "
-                                + cap(p.toString()) + ".");
+                                + Texts.cap(p.toString()) + ".");
                     }
                     nodes.add(Node.head(p.get(0).asInt(), p.get(1).asInt()));
                 }
@@ -247,7 +244,7 @@ public final class CircuitFormats {
                 List<Node> mlpNodeList = new ArrayList<>();
                 if (mlps != null) {
                     for (JsonNode m : mlps) {
-                        if (!isIndex(m)) throw new IllegalArgumentException(source + ": 'mlps' must list layers as whole numbers, found " + cap(m.toString()) + ".");
+                        if (!isIndex(m)) throw new IllegalArgumentException(source + ": 'mlps' must list layers as whole numbers, found " + Texts.cap(m.toString()) + ".");
                         mlpNodeList.add(Node.mlp(m.asInt()));
                     }
                 }
@@ -283,17 +280,17 @@ public final class CircuitFormats {
         var tm = TUPLE.matcher(m.group(1));
         while (tm.find()) {
             if (!tm.group(1).matches("\\d{1,9}") || !tm.group(2).matches("\\d{1,9}")) {
-                throw new IllegalArgumentException(source + ": head " + cap(tm.group()) + " is outside the model, which has layers 0–"
+                throw new IllegalArgumentException(source + ": head " + Texts.cap(tm.group()) + " is outside the model, which has layers 0–"
                         + (layers - 1) + " and heads 0–" + (heads - 1) + ".");
             }
             nodes.add(Node.head(Integer.parseInt(tm.group(1)), Integer.parseInt(tm.group(2))));
         }
         String rest = TUPLE.matcher(m.group(1)).replaceAll("").replaceAll("[,\\s]", "");
-        if (!rest.isEmpty()) throw new IllegalArgumentException(source + ": cannot read '" + cap(rest) + "' as a (layer, head) pair.");
+        if (!rest.isEmpty()) throw new IllegalArgumentException(source + ": cannot read '" + Texts.cap(rest) + "' as a (layer, head) pair.");
         if (m.group(2) == null) return Circuit.of(layers, heads, nodes);
         for (String part : m.group(2).split(",")) {
             if (part.isBlank()) continue;
-            if (!part.strip().matches("\\d{1,9}")) throw new IllegalArgumentException(source + ": cannot read '" + cap(part.strip()) + "' as an MLP layer.");
+            if (!part.strip().matches("\\d{1,9}")) throw new IllegalArgumentException(source + ": cannot read '" + Texts.cap(part.strip()) + "' as an MLP layer.");
             nodes.add(Node.mlp(Integer.parseInt(part.strip())));
         }
         return Circuit.of(layers, heads, nodes, true);
@@ -307,7 +304,7 @@ public final class CircuitFormats {
         if (!array.isArray()) throw new IllegalArgumentException(source + ": the circuit must be a list of \"L.H\" strings.");
         List<Node> nodes = new ArrayList<>();
         for (JsonNode n : array) {
-            if (!n.isTextual()) throw new IllegalArgumentException(source + ": the circuit must be a list of \"L.H\" strings, found " + cap(n.toString()) + ".");
+            if (!n.isTextual()) throw new IllegalArgumentException(source + ": the circuit must be a list of \"L.H\" strings, found " + Texts.cap(n.toString()) + ".");
             nodes.add(Node.parse(n.asText()));
         }
         return Circuit.of(layers, heads, nodes);

@@ -1,6 +1,7 @@
 package org.circuitbench.model.hub;
 
 import org.circuitbench.model.ModelResolver;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -211,15 +212,15 @@ public final class HubDownloader {
         } catch (NumberFormatException e) {
             size = -2;
         }
-        if (size < -1) throw new IOException("The hub gave an invalid size '" + cap(sizeText) + "' for " + uri + "; is HF_ENDPOINT a Hugging Face hub?");
+        if (size < -1) throw new IOException("The hub gave an invalid size '" + Texts.cap(sizeText) + "' for " + uri + "; is HF_ENDPOINT a Hugging Face hub?");
         String commit = h.firstValue("x-repo-commit").orElse(COMMIT.matcher(revision).matches() ? revision : "").trim();
         if (!ETAG.matcher(etag).matches()) {
             throw new IOException("The hub gave no usable ETag for " + uri + " (expected a 40- or 64-digit hex id, got '"
-                    + cap(etag) + "'); is HF_ENDPOINT a Hugging Face hub?");
+                    + Texts.cap(etag) + "'); is HF_ENDPOINT a Hugging Face hub?");
         }
         if (!COMMIT.matcher(commit).matches()) {
             throw new IOException("The hub gave no usable commit id for " + uri + " (expected 40 hex digits in x-repo-commit, got '"
-                    + cap(commit) + "'); is HF_ENDPOINT a Hugging Face hub?");
+                    + Texts.cap(commit) + "'); is HF_ENDPOINT a Hugging Face hub?");
         }
         URI location = code >= 300 && code < 400 ? h.firstValue("location").map(uri::resolve).orElse(uri) : uri;
         return new FileInfo(etag, size, commit, location);
@@ -296,7 +297,7 @@ public final class HubDownloader {
         if (code == 206 && !rangeStartsAt(r.headers(), have, info.size)) {
             r.body().close();
             throw new IOException("Downloading " + file + " failed: " + r.uri().getHost() + " answered with the wrong part of the file (Content-Range '"
-                    + cap(r.headers().firstValue("content-range").orElse("")) + "', wanted bytes from " + have + "). Try again later or another HF_ENDPOINT.");
+                    + Texts.cap(r.headers().firstValue("content-range").orElse("")) + "', wanted bytes from " + have + "). Try again later or another HF_ENDPOINT.");
         }
         if (code == 200 && have > 0) { // the server ignored the range: start again
             have = 0;
@@ -469,10 +470,6 @@ public final class HubDownloader {
                 .header("User-Agent", "circuitbench/0.1");
         if (token != null && mayCarryToken(uri)) b.header("Authorization", "Bearer " + token);
         return b;
-    }
-
-    private static String cap(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 80) + "…";
     }
 
     private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {

@@ -44,6 +44,22 @@ public final class Expr {
         return v;
     }
 
+    /**
+     * A message if an expression nests brackets, parentheses or minus signs deeper than
+     * {@link #MAX_DEPTH} (a check without evaluating, e.g. when a session is opened); else null.
+     */
+    public static String tooDeep(String text) {
+        int depth = 0, max = 0, minus = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '(' || c == '[') depth++;
+            else if (c == ')' || c == ']') depth = Math.max(0, depth - 1);
+            minus = c == '-' ? minus + 1 : Character.isWhitespace(c) ? minus : 0;
+            max = Math.max(max, depth + minus);
+        }
+        return max <= MAX_DEPTH ? null : "an expression nests " + max + " levels deep (" + Texts.cap(text) + "); the limit is " + MAX_DEPTH + ".";
+    }
+
     /** The names an expression mentions (for validation without evaluating). */
     public static List<String> names(String src) {
         List<String> out = new ArrayList<>();

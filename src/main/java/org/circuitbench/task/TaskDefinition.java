@@ -55,6 +55,14 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
     private static final Pattern RANGE = Pattern.compile("^(.+?)\\.\\.(.+)$");
     public static final int MAX_PROMPTS = 100_000;
 
+    /** The expressions in a text's placeholders, in order. */
+    public static List<String> expressions(String text) {
+        List<String> out = new ArrayList<>();
+        Matcher m = PLACEHOLDER.matcher(text == null ? "" : text);
+        while (m.find()) out.add(m.group(1));
+        return out;
+    }
+
     /** Position labels of a text: S1 … Sn, one per placeholder. */
     public static List<String> labels(String text) {
         List<String> out = new ArrayList<>();

@@ -345,6 +345,9 @@ public final class MainViewModel {
 
     /** Opens a session file; a file that cannot be read leaves everything as it was. */
     public boolean open(Path path) {
+        Session before = snapshot();
+        Path beforeFile = file.get();
+        boolean beforeDirty = dirty.get();
         try {
             Session s = SessionFiles.read(path);
             apply(s, path);
@@ -353,6 +356,11 @@ public final class MainViewModel {
             return true;
         } catch (SessionException e) {
             error.set(e.getMessage());
+            return false;
+        } catch (RuntimeException e) { // a session the checks missed: put the previous one back
+            apply(before, beforeFile);
+            dirty.set(beforeDirty);
+            error.set(path + " could not be opened (" + e + "). The session that was open is unchanged.");
             return false;
         }
     }

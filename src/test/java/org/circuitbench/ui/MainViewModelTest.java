@@ -119,6 +119,27 @@ class MainViewModelTest {
     }
 
     @Test
+    void aSessionTheAppCannotShowIsRefusedAndTheOpenOneStaysAsItWas() throws Exception {
+        vm.grid().toggle(Node.head(1, 1));
+        Session before = vm.snapshot();
+        String sample = Files.readString(Path.of("samples/sessions/digits-seqcont-tiny" + SessionFiles.EXTENSION));
+        String[] bad = {
+                sample.replace("\"name\" : \"digits increasing\",\n    \"definition\"", "\"name\" : null,\n    \"definition\""),
+                sample.replace("\"expression\" : \"1..100\"", "\"expression\" : \"" + "(".repeat(20_000) + "1" + ")".repeat(20_000) + "..100\""),
+        };
+        for (String text : bad) {
+            assertTrue(!text.equals(sample), "the edit applied");
+            Path f = dir.resolve("bad" + SessionFiles.EXTENSION);
+            Files.writeString(f, text);
+            assertFalse(vm.open(f));
+            assertTrue(vm.errorProperty().get().contains("no name") || vm.errorProperty().get().contains("nests"), vm.errorProperty().get());
+            assertEquals(before, vm.snapshot(), "the open session is untouched");
+            assertTrue(vm.dirtyProperty().get());
+            assertEquals(text, Files.readString(f), "the file is untouched");
+        }
+    }
+
+    @Test
     void unsavedWorkIsRecoverable() throws Exception {
         vm.grid().toggle(Node.head(7, 7));
         vm.autosave();

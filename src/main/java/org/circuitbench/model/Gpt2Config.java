@@ -30,11 +30,20 @@ public record Gpt2Config(
         if (nLayer <= 0 || nHead <= 0 || nEmbd <= 0 || nEmbd % nHead != 0) {
             throw new IllegalArgumentException("n_layer, n_head and n_embd must be positive, with n_embd divisible by n_head");
         }
+        if (nPositions <= 0 || vocabSize <= 0 || nInner <= 0) {
+            throw new IllegalArgumentException("n_positions, vocab_size and n_inner must be positive");
+        }
     }
 
     /** A GPT-2 with the usual defaults (4 × n_embd MLP, gelu_new, tied unembedding). */
     public static Gpt2Config of(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize) {
-        return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, 4 * nEmbd, 1e-5, "gelu_new", true, false);
+        return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, mlpWidth(nEmbd), 1e-5, "gelu_new", true, false);
+    }
+
+    /** GPT-2's MLP width, 4 × n_embd; refused where that is more than an int counts. */
+    private static int mlpWidth(int nEmbd) {
+        if (nEmbd > Integer.MAX_VALUE / 4) throw new IllegalArgumentException("n_embd " + nEmbd + " is too large (its MLP would be 4 × that wide)");
+        return 4 * nEmbd;
     }
 
     public int dHead() {
@@ -85,7 +94,7 @@ public record Gpt2Config(
                     nEmbd,
                     nPositions,
                     required(file, root, "vocab_size"),
-                    inner.isNumber() ? required(file, root, "n_inner") : 4 * nEmbd,
+                    inner.isNumber() ? required(file, root, "n_inner") : mlpWidth(nEmbd),
                     eps,
                     act,
                     root.path("tie_word_embeddings").asBoolean(true),

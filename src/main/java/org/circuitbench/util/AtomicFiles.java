@@ -86,13 +86,10 @@ public final class AtomicFiles {
     }
 
     private static String reason(IOException e) {
-        String r = e.getClass().getSimpleName().replace("Exception", "");
-        return switch (r) {
-            case "AccessDenied" -> "permission denied";
-            case "NoSuchFile" -> "no such folder";
-            case "FileSystem" -> e.getMessage() == null ? "refused by the file system" : e.getMessage();
-            default -> e.getMessage() == null ? r : e.getMessage();
-        };
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.NoSuchFileException) return "the file system there takes no new files";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** The file a path finally names, following symlinks (also dangling ones) so the link itself survives. */

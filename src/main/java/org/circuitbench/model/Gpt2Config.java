@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,7 +59,8 @@ public record Gpt2Config(
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new ModelLoadException(file + " does not parse as JSON: " + e.getOriginalMessage());
+            throw new ModelLoadException(file + " does not parse as JSON" + org.circuitbench.util.JsonErrors.where(e) + ": "
+                    + Texts.cap(e.getOriginalMessage().lines().findFirst().orElse("")));
         } catch (IOException e) {
             throw new ModelLoadException("Cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -72,20 +74,20 @@ public record Gpt2Config(
         }
         String type = root.path("model_type").asText("");
         if (!type.equals("gpt2")) {
-            throw new ModelLoadException(file + " says model_type '" + type
+            throw new ModelLoadException(file + " says model_type '" + Texts.cap(type)
                     + "'. Circuit Workbench runs GPT-2-family models only (model_type gpt2: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2).");
         }
         int nEmbd = required(file, root, "n_embd");
         String act = root.path("activation_function").asText("gelu_new");
         if (!ACTIVATIONS.contains(act)) {
-            throw new ModelLoadException(file + ": activation_function '" + act + "' is not supported; expected one of " + ACTIVATIONS);
+            throw new ModelLoadException(file + ": activation_function '" + Texts.cap(act) + "' is not supported; expected one of " + ACTIVATIONS);
         }
         JsonNode inner = root.path("n_inner");
         int nPositions = root.has("n_positions") ? required(file, root, "n_positions") : required(file, root, "n_ctx");
         double eps = root.path("layer_norm_epsilon").asDouble(1e-5);
         if (!(eps > 0 && eps < 1) || (root.has("layer_norm_epsilon") && !root.get("layer_norm_epsilon").isNumber())) {
             throw new ModelLoadException(file + ": layer_norm_epsilon must be a small positive number (GPT-2 uses 1e-05), got "
-                    + root.get("layer_norm_epsilon") + ".");
+                    + Texts.cap(String.valueOf(root.get("layer_norm_epsilon"))) + ".");
         }
         try {
             return new Gpt2Config(
@@ -112,7 +114,7 @@ public record Gpt2Config(
         }
         double v = n.asDouble();
         if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
-            throw new ModelLoadException(file + ": '" + field + "' must be a positive whole number, got " + n + ".");
+            throw new ModelLoadException(file + ": '" + field + "' must be a positive whole number, got " + Texts.cap(n.toString()) + ".");
         }
         return (int) v;
     }

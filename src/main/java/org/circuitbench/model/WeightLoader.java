@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -97,28 +98,42 @@ final class WeightLoader {
                     var e = it.next();
                     String shard = e.getValue().asText("");
                     // a shard is a file of this folder: no path may lead elsewhere
-                    if (!e.getValue().isTextual() || !shard.matches("[^/\\\\]+") || shard.equals(".") || shard.equals("..")
+                    if (!e.getValue().isTextual() || !shard.matches("[^/\\\\\\x00]+") || shard.equals(".") || shard.equals("..")
                             || !folder.resolve(shard).normalize().getParent().equals(folder.normalize())) {
-                        throw new ModelLoadException(shardIndex + " maps " + e.getKey() + " to '" + e.getValue().asText()
+                        throw new ModelLoadException(shardIndex + " maps " + Texts.cap(e.getKey()) + " to '" + Texts.cap(e.getValue().asText())
                                 + "', which is not a file name in " + folder + ". Download the model again.");
                     }
                     shards.add(shard);
                 }
-                for (String shard : shards) out.add(SafeTensors.open(folder.resolve(shard)));
-                return out;
-            } catch (IOException e) {
-                for (SafeTensors st : out) {
-                    try {
-                        st.close();
-                    } catch (IOException ignored) {
-                        // already failing
+                for (String shard : shards) {
+                    if (!Files.isRegularFile(folder.resolve(shard))) {
+                        throw new ModelLoadException(shardIndex + " names the shard '" + Texts.cap(shard) + "', which is missing from "
+                                + folder + ". Download the model again.");
                     }
+                    out.add(SafeTensors.open(folder.resolve(shard)));
                 }
+                return out;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                closeAll(out);
+                throw new ModelLoadException(shardIndex + " does not parse as JSON" + org.circuitbench.util.JsonErrors.where(e) + ": "
+                        + Texts.cap(e.getOriginalMessage().lines().findFirst().orElse("")) + ". Download the model again.");
+            } catch (IOException e) {
+                closeAll(out);
                 throw e instanceof ModelLoadException m ? m
                         : new ModelLoadException("Cannot read " + shardIndex + ": " + e.getMessage(), e);
             }
         }
         throw ModelFolder.missingWeights(folder);
+    }
+
+    private static void closeAll(List<SafeTensors> files) {
+        for (SafeTensors st : files) {
+            try {
+                st.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+        }
     }
 
     private Gpt2Model build() throws ModelLoadException {

@@ -60,14 +60,29 @@ public final class SessionFiles {
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             String at = e.getPath().stream().map(r -> r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]")
                     .collect(java.util.stream.Collectors.joining()).replaceFirst("^\\.", "");
-            String why = e.getCause() instanceof NullPointerException ? "a value there is missing (null)"
-                    : e.getOriginalMessage().lines().findFirst().orElse("");
-            throw new SessionException(source + " is damaged" + (at.isEmpty() ? "" : " at " + at) + ": " + Texts.cap(why), e);
+            throw new SessionException(source + " is damaged" + (at.isEmpty() ? "" : " at " + at) + ": " + why(e), e);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new SessionException(source + " is damaged: " + e.getMessage().lines().findFirst().orElse(""), e);
         }
         check(s, source);
         return s;
+    }
+
+    /** What Jackson found wrong, in the session's terms rather than Java's. */
+    private static String why(com.fasterxml.jackson.databind.JsonMappingException e) {
+        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
+            Class<?> t = m.getTargetType();
+            String kind = CharSequence.class.isAssignableFrom(t) ? "text"
+                    : t == int.class || t == long.class || t == Integer.class || t == Long.class ? "a whole number"
+                    : t.isPrimitive() && t != boolean.class || Number.class.isAssignableFrom(t) ? "a number"
+                    : t == boolean.class || t == Boolean.class ? "true or false"
+                    : java.util.Collection.class.isAssignableFrom(t) ? "a list"
+                    : "an object";
+            return "expected " + kind + " there";
+        }
+        if (e.getCause() instanceof NullPointerException) return "a value there is missing (null)";
+        if (e.getCause() instanceof IllegalArgumentException iae && iae.getMessage() != null) return Texts.cap(iae.getMessage());
+        return "a value there has the wrong form";
     }
 
     /** The path of the first null entry of a list, such as {@code tasks[1]}; no list of a session may hold one. */

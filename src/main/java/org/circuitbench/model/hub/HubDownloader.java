@@ -111,11 +111,11 @@ public final class HubDownloader {
         }
         String repo = ModelResolver.repoId(name);
         if (!REPO_ID.matcher(repo).matches() || repo.contains("--") || repo.contains("..") || repo.endsWith(".git")) {
-            throw new IOException("'" + name + "' is not a hub model name: use letters, digits, '-', '_' and '.', "
+            throw new IOException("'" + Texts.cap(name) + "' is not a hub model name: use letters, digits, '-', '_' and '.', "
                     + "with an optional organisation, e.g. gpt2 or openai-community/gpt2.");
         }
         if (revision == null || !REVISION.matcher(revision).matches()) {
-            throw new IOException("'" + revision + "' is not a revision: give a branch, tag or commit id, e.g. main.");
+            throw new IOException("'" + Texts.cap(String.valueOf(revision)) + "' is not a revision: give a branch, tag or commit id, e.g. main.");
         }
         Path repoDir = cache.repoFolder(repo).toAbsolutePath().normalize();
         Path blobs = inside(repoDir, repoDir.resolve("blobs"));
@@ -184,7 +184,9 @@ public final class HubDownloader {
     }
 
     private URI resolveUri(String repo, String revision, String file) {
-        return URI.create(endpoint + "/" + repo + "/resolve/" + revision + "/" + file);
+        // the revision is one path segment, as huggingface_hub sends it (refs/pr/1 → refs%2Fpr%2F1)
+        return URI.create(endpoint + "/" + repo + "/resolve/" + java.net.URLEncoder.encode(revision, java.nio.charset.StandardCharsets.UTF_8)
+                + "/" + file);
     }
 
     /** The file's etag, size and commit, from the resolve endpoint's headers (before any redirect). */

@@ -64,15 +64,31 @@ public final class AblationTask implements AutoCloseable {
         fullLogitDiff = mean(fullPerPrompt);
     }
 
-    /** Tokenizes and checks the task, takes the means and the full model's logit difference. */
+    /**
+     * Tokenizes and checks the task, takes the means and the full model's logit difference. A task
+     * too big for the free memory, or whose full logit difference is 0 or not a number (every
+     * score divides by it), is refused with the reason.
+     */
     public static AblationTask prepare(LoadedModel loaded, TaskFile file) throws TaskException {
-        TokenizedTask task = TokenizedTask.build(file, loaded.tokenizer()::encode);
         int maxPos = loaded.config().nPositions();
+        TokenizedTask task = TokenizedTask.build(file, loaded.tokenizer()::encode, maxPos);
         if (task.maxLength() > maxPos) {
             throw new TaskException("The longest prompt has " + task.maxLength() + " tokens but " + loaded.name()
                     + " reads at most " + maxPos + ". Shorten the prompts.");
         }
-        return new AblationTask(loaded, task);
+        String tooBig = org.circuitbench.model.MemoryBudget.check(loaded.config(), loaded.name(), task.cleanCount(),
+                task.corruptCount(), task.maxLength(), loaded.device().device());
+        if (tooBig != null) throw new TaskException(tooBig);
+        AblationTask t = new AblationTask(loaded, task);
+        if (!Double.isFinite(t.fullLogitDiff) || t.fullLogitDiff == 0) {
+            t.close();
+            throw new TaskException(Double.isFinite(t.fullLogitDiff)
+                    ? "The full model's logit difference is 0 on this task, so scores, which divide by it, are undefined. "
+                    + "Check that the correct and incorrect answers differ, and that " + loaded.name() + "'s weights are not all zero."
+                    : "The full model's logit difference is " + t.fullLogitDiff + " on this task: " + loaded.name()
+                    + " computes NaN or infinite values, so its weights are damaged. Download or convert the model again.");
+        }
+        return t;
     }
 
     /**

@@ -62,24 +62,36 @@ final class Args {
         return options.getOrDefault(name, List.of());
     }
 
+    /** A finite number; NaN and infinities are refused like any other non-number. */
     double number(String name, double def) {
         String v = get(name, null);
         if (v == null) return def;
         try {
-            return Double.parseDouble(v);
+            double d = Double.parseDouble(v.trim());
+            if (Double.isFinite(d)) return d;
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a number, got '" + v + "'.");
+            // the message below
         }
+        throw new UsageException("--" + name + " must be a number, got '" + org.circuitbench.util.Texts.cap(v) + "'.");
     }
 
     long integer(String name, long def) {
         String v = get(name, null);
         if (v == null) return def;
         try {
-            return Long.parseLong(v);
+            return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a whole number, got '" + v + "'.");
+            throw new UsageException("--" + name + " must be a whole number, got '" + org.circuitbench.util.Texts.cap(v) + "'.");
         }
+    }
+
+    /** A whole number from {@code min} to {@code max}; 4294967297 is refused, not wrapped to 1. */
+    int integer(String name, int def, int min, int max) {
+        long v = integer(name, def);
+        if (v < min || v > max) {
+            throw new UsageException(String.format(java.util.Locale.ROOT, "--%s must be a whole number from %d to %d, got %d.", name, min, max, v));
+        }
+        return (int) v;
     }
 
     List<String> positional() {

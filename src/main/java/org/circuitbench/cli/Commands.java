@@ -26,6 +26,7 @@ import org.circuitbench.model.gpu.NativeSelection;
 import org.circuitbench.model.hub.HubDownloader;
 import org.circuitbench.search.Benchmark;
 import org.circuitbench.search.CircuitFormats;
+import org.circuitbench.search.EdgeFormats;
 import org.circuitbench.search.Comparison;
 import org.circuitbench.search.CrossTaskMatrix;
 import org.circuitbench.search.Importance;
@@ -144,21 +145,17 @@ final class Commands {
         if (level.equals("edges")) return pruneEdges(a, err);
         if (a.has("edges")) throw new Args.UsageException("--edges needs --level edges; a node prune starts from --start.");
         SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"));
-        double threshold = a.number("threshold", Double.NaN);
-        if (Double.isNaN(threshold)) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
-        long iterations = a.integer("iterations", PruneSettings.DEFAULT_ITERATIONS);
-        if (iterations < 1) throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations + ".");
-        if (threshold < 0 || threshold > 100) {
-            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
-        }
+        double threshold = threshold(a);
+        int iterations = a.integer("iterations", PruneSettings.DEFAULT_ITERATIONS, 1, Integer.MAX_VALUE);
         CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", "")) : null;
         if (export != null && !a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
+        if (export != null) checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
              Evaluator ev = evaluator(a, task)) {
             PruneSettings s = new PruneSettings(method, threshold, circuit(a.get("start", "all"), task),
-                    a.integer("seed", 0), (int) iterations);
+                    a.integer("seed", 0), iterations);
             // speculation batches candidates: it pays on a GPU, and only costs on a CPU
-            Pruner pruner = new Pruner(ev, s, (int) a.integer("speculation", m.device().device().isGpu() ? 8 : 1));
+            Pruner pruner = new Pruner(ev, s, a.integer("speculation", m.device().device().isGpu() ? 8 : 1, 1, 4096));
             JobListener<PruneResult> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
             PruneResult r = JobHandle.runHere(pruner, listener);
             ObjectNode o = JSON.createObjectNode();
@@ -192,12 +189,12 @@ final class Commands {
             throw new Args.UsageException("An edge prune takes --method greedy (edges.md's one pass, the default) or attribution "
                     + "(the smallest top-n by attribution, by bisection), not '" + method + "'.");
         }
-        double threshold = a.number("threshold", Double.NaN);
-        if (Double.isNaN(threshold)) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
-        if (threshold < 0 || threshold > 100) {
-            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
+        double threshold = threshold(a);
+        if (a.has("export")) {
+            EdgeFormats.parseFormat(a.get("export", ""));
+            if (!a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
+            checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
         }
-        if (a.has("export") && !a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
             return EdgeCommands.prune(a, task, method, threshold, err, m.name());
         }
@@ -207,6 +204,25 @@ final class Commands {
         a.allowOnly(known("edges", "circuit"));
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
             return EdgeCommands.attribute(a, task);
+        }
+    }
+
+    /** --threshold T: required, a percentage in [0, 100]. */
+    private static double threshold(Args a) {
+        if (!a.has("threshold")) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
+        double threshold = a.number("threshold", Double.NaN);
+        if (threshold < 0 || threshold > 100) {
+            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
+        }
+        return threshold;
+    }
+
+    /** Fails before any work if the export cannot be written there. */
+    private static void checkOut(Path out) {
+        try {
+            AtomicFiles.checkWritable(out);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("Cannot write --out " + out + ": " + e.getMessage() + ". Give a file in a folder you can write to.");
         }
     }
 
@@ -234,7 +250,10 @@ final class Commands {
         a.allowOnly(known("circuits", "names", "tasks", "progress"));
         List<String> specs = a.all("circuits");
         if (specs.isEmpty()) throw new Args.UsageException("Missing --circuits A B ... (specs or @files).");
-        List<String> names = a.has("names") ? List.of(a.get("names", "").split(",")) : List.of();
+        List<String> names = a.has("names") ? List.of(a.get("names", "").split(",", -1)) : List.of();
+        if (names.size() > specs.size()) {
+            throw new Args.UsageException("--names gives " + names.size() + " names for " + specs.size() + " circuits; give one name per circuit.");
+        }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
              Evaluator ev = evaluator(a, task)) {
             Map<String, Circuit> circuits = new LinkedHashMap<>();
@@ -242,7 +261,10 @@ final class Commands {
                 String name = i < names.size() ? names.get(i).trim()
                         : specs.get(i).startsWith("@") ? Path.of(specs.get(i).substring(1)).getFileName().toString()
                         : String.valueOf((char) ('A' + i));
-                circuits.put(name, circuit(specs.get(i), task));
+                if (name.isEmpty()) throw new Args.UsageException("--names has an empty name; give each circuit a name.");
+                if (circuits.put(name, circuit(specs.get(i), task)) != null) {
+                    throw new Args.UsageException("Two circuits are named '" + name + "'; give each its own name with --names a,b,….");
+                }
             }
             ObjectNode o = JSON.createObjectNode();
             if (circuits.size() >= 2) {
@@ -266,7 +288,10 @@ final class Commands {
                         open.add(t);
                         Evaluator e = new FastEvaluator(t);
                         open.add(0, e);
-                        tasks.put(Path.of(f).getFileName().toString(), e);
+                        if (tasks.put(Path.of(f).getFileName().toString(), e) != null) {
+                            throw new Args.UsageException("Two --tasks files are named " + Path.of(f).getFileName()
+                                    + "; the matrix names tasks by file name, so give them different names.");
+                        }
                     }
                     CrossTaskMatrix.Result r = new CrossTaskMatrix(circuits, tasks).run(JobContext.silent());
                     ObjectNode mx = o.putObject("matrix");
@@ -293,8 +318,8 @@ final class Commands {
         }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
-                    a.number("threshold", 3), (int) a.integer("sample", -1), (int) a.integer("speculation", 1),
-                    (int) a.integer("memory-evals", 1000), a.has("skip-seed-style"), parts, a.number("edge-prune-seconds", 0));
+                    a.number("threshold", 3), a.integer("sample", -1, -1, Integer.MAX_VALUE), a.integer("speculation", 1, 1, 4096),
+                    a.integer("memory-evals", 1000, 0, Integer.MAX_VALUE), a.has("skip-seed-style"), parts, a.number("edge-prune-seconds", 0));
             return new Benchmark(task, opt, err).run();
         }
     }
@@ -303,16 +328,21 @@ final class Commands {
         a.allowOnly(Set.of("layers", "heads", "d-model", "seed", "positions", "vocab", "f16"));
         if (a.positional().size() != 1) throw new Args.UsageException("make-model needs one output folder, e.g. make-model --seed 1 /tmp/gpt2-random.");
         Path out = Path.of(a.positional().get(0));
-        int layers = (int) a.integer("layers", 12), heads = (int) a.integer("heads", 12), d = (int) a.integer("d-model", 768);
+        int max = Integer.MAX_VALUE;
+        int layers = a.integer("layers", 12, 1, max), heads = a.integer("heads", 12, 1, max), d = a.integer("d-model", 768, 1, max);
         Gpt2Config cfg;
         try {
-            cfg = Gpt2Config.of(layers, heads, d, (int) a.integer("positions", 1024), (int) a.integer("vocab", 50257));
+            cfg = Gpt2Config.of(layers, heads, d, a.integer("positions", 1024, 1, max), a.integer("vocab", 50257, 1, max));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Cannot make that model: " + e.getMessage() + ".");
         }
         long t0 = System.nanoTime();
         SafeTensors.DType dtype = a.flag("f16") ? SafeTensors.DType.F16 : SafeTensors.DType.F32;
-        RandomModel.write(out, cfg, a.integer("seed", 0), dtype);
+        try {
+            RandomModel.write(out, cfg, a.integer("seed", 0), dtype);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Cannot make that model: " + e.getMessage() + ".");
+        }
         ObjectNode o = JSON.createObjectNode();
         o.put("folder", out.toString());
         o.put("layers", layers).put("heads", heads).put("d_model", d).put("dtype", dtype.name());

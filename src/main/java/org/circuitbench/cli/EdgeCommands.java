@@ -73,7 +73,7 @@ final class EdgeCommands {
                 o.put("seconds", round3(r.seconds()));
                 if (!r.reached()) err.println("warning: even the start circuit does not reach " + (100 - threshold) + "; it is reported unchanged");
             } else {
-                int speculation = (int) a.integer("speculation", 1);
+                int speculation = a.integer("speculation", 1, 1, 4096);
                 EdgePruneResult r = JobHandle.runHere(new EdgePruner(ev, spec, start, threshold, speculation),
                         a.flag("progress") ? new ProgressPrinter<>(err) : null);
                 kept = r.circuit();

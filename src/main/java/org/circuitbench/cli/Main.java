@@ -87,6 +87,20 @@ public final class Main {
             err.println("error: " + oneLine(e));
             if (System.getenv("CIRCUITBENCH_DEBUG") != null) e.printStackTrace(err);
             return 1;
+        } catch (OutOfMemoryError e) {
+            err.println(String.format(Locale.ROOT, "error: out of memory (%s; Java may use at most %.1f GB). Use a smaller model or "
+                    + "task, or give Java more memory, e.g. CIRCUITBENCH_JAVA_OPTS=-Xmx16g ./circuitbench %s …",
+                    e.getMessage() == null ? "heap" : e.getMessage(), Runtime.getRuntime().maxMemory() / 1e9, cmd));
+            return 1;
+        } catch (StackOverflowError e) {
+            err.println("error: the input nests too deeply to process (stack overflow in " + cmd + "). Simplify it, "
+                    + "or run with CIRCUITBENCH_DEBUG=1 and report where.");
+            if (System.getenv("CIRCUITBENCH_DEBUG") != null) e.printStackTrace(err);
+            return 1;
+        } catch (LinkageError e) { // native libraries: a CUDA or PyTorch build that does not fit this machine
+            err.println("error: a native library could not be loaded (" + oneLine(e) + "). Try --device cpu; see README, GPU.");
+            if (System.getenv("CIRCUITBENCH_DEBUG") != null) e.printStackTrace(err);
+            return 1;
         }
     }
 

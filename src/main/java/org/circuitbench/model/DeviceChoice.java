@@ -26,6 +26,7 @@ public record DeviceChoice(String requested, Device device, String note) {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("Device '" + spec + "': expected auto, cpu, gpu or gpu:N");
             }
+            if (index < 0) throw new IllegalArgumentException("Device '" + spec + "': GPUs are counted from 0 (gpu:0, gpu:1, …).");
         } else if (!s.equals("gpu") && !s.equals("auto")) {
             throw new IllegalArgumentException("Device '" + spec + "': expected auto, cpu, gpu or gpu:N");
         }

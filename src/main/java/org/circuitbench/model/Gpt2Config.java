@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,11 +31,20 @@ public record Gpt2Config(
         if (nLayer <= 0 || nHead <= 0 || nEmbd <= 0 || nEmbd % nHead != 0) {
             throw new IllegalArgumentException("n_layer, n_head and n_embd must be positive, with n_embd divisible by n_head");
         }
+        if (nPositions <= 0 || vocabSize <= 0 || nInner <= 0) {
+            throw new IllegalArgumentException("n_positions, vocab_size and n_inner must be positive");
+        }
     }
 
     /** A GPT-2 with the usual defaults (4 × n_embd MLP, gelu_new, tied unembedding). */
     public static Gpt2Config of(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize) {
-        return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, 4 * nEmbd, 1e-5, "gelu_new", true, false);
+        return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, mlpWidth(nEmbd), 1e-5, "gelu_new", true, false);
+    }
+
+    /** GPT-2's MLP width, 4 × n_embd; refused where that is more than an int counts. */
+    private static int mlpWidth(int nEmbd) {
+        if (nEmbd > Integer.MAX_VALUE / 4) throw new IllegalArgumentException("n_embd " + nEmbd + " is too large (its MLP would be 4 × that wide)");
+        return 4 * nEmbd;
     }
 
     public int dHead() {
@@ -49,22 +59,36 @@ public record Gpt2Config(
         try {
             root = JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new ModelLoadException(file + " does not parse as JSON: " + e.getOriginalMessage());
+            throw new ModelLoadException(file + " does not parse as JSON" + org.circuitbench.util.JsonErrors.where(e) + ": "
+                    + Texts.cap(e.getOriginalMessage().lines().findFirst().orElse("")));
         } catch (IOException e) {
             throw new ModelLoadException("Cannot read " + file + ": " + e.getMessage(), e);
         }
+        if (root == null || root.isMissingNode()) {
+            throw new ModelLoadException(file + " is empty. A GPT-2 config.json holds \"model_type\": \"gpt2\", n_layer, n_head, n_embd and more; download it again.");
+        }
+        if (!root.isObject()) throw new ModelLoadException(file + " is not a JSON object; download the model's config.json again.");
+        if (!root.path("model_type").isTextual() || root.path("model_type").asText().isBlank()) {
+            throw new ModelLoadException(file + " has no model_type. A GPT-2 config says \"model_type\": \"gpt2\"; "
+                    + "check that this is the model's own config.json.");
+        }
         String type = root.path("model_type").asText("");
         if (!type.equals("gpt2")) {
-            throw new ModelLoadException(file + " says model_type '" + type
+            throw new ModelLoadException(file + " says model_type '" + Texts.cap(type)
                     + "'. Circuit Workbench runs GPT-2-family models only (model_type gpt2: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2).");
         }
         int nEmbd = required(file, root, "n_embd");
         String act = root.path("activation_function").asText("gelu_new");
         if (!ACTIVATIONS.contains(act)) {
-            throw new ModelLoadException(file + ": activation_function '" + act + "' is not supported; expected one of " + ACTIVATIONS);
+            throw new ModelLoadException(file + ": activation_function '" + Texts.cap(act) + "' is not supported; expected one of " + ACTIVATIONS);
         }
         JsonNode inner = root.path("n_inner");
-        int nPositions = root.has("n_positions") ? root.get("n_positions").asInt() : required(file, root, "n_ctx");
+        int nPositions = root.has("n_positions") ? required(file, root, "n_positions") : required(file, root, "n_ctx");
+        double eps = root.path("layer_norm_epsilon").asDouble(1e-5);
+        if (!(eps > 0 && eps < 1) || (root.has("layer_norm_epsilon") && !root.get("layer_norm_epsilon").isNumber())) {
+            throw new ModelLoadException(file + ": layer_norm_epsilon must be a small positive number (GPT-2 uses 1e-05), got "
+                    + Texts.cap(String.valueOf(root.get("layer_norm_epsilon"))) + ".");
+        }
         try {
             return new Gpt2Config(
                     required(file, root, "n_layer"),
@@ -72,8 +96,8 @@ public record Gpt2Config(
                     nEmbd,
                     nPositions,
                     required(file, root, "vocab_size"),
-                    inner.isNumber() ? inner.asInt() : 4 * nEmbd,
-                    root.path("layer_norm_epsilon").asDouble(1e-5),
+                    inner.isNumber() ? required(file, root, "n_inner") : mlpWidth(nEmbd),
+                    eps,
                     act,
                     root.path("tie_word_embeddings").asBoolean(true),
                     root.path("scale_attn_by_inverse_layer_idx").asBoolean(false));
@@ -82,12 +106,17 @@ public record Gpt2Config(
         }
     }
 
+    /** A positive whole number; 2.7 or 1e12 is refused rather than read as 2 or a wrapped int. */
     private static int required(Path file, JsonNode root, String field) throws ModelLoadException {
         JsonNode n = root.get(field);
         if (n == null || !n.isNumber()) {
             throw new ModelLoadException(file + " lacks the number field '" + field + "'.");
         }
-        return n.asInt();
+        double v = n.asDouble();
+        if (v != Math.rint(v) || v < 1 || v > Integer.MAX_VALUE) {
+            throw new ModelLoadException(file + ": '" + field + "' must be a positive whole number, got " + Texts.cap(n.toString()) + ".");
+        }
+        return (int) v;
     }
 
     /** Writes this config as a Hugging Face {@code config.json}. */

@@ -85,8 +85,10 @@ public final class ModelResolver {
             Path ref = folder.resolve("refs").resolve("main");
             try {
                 if (Files.isRegularFile(ref)) {
-                    Path s = folder.resolve("snapshots").resolve(Files.readString(ref).trim());
-                    if (isComplete(s)) return Optional.of(s);
+                    // the ref names a snapshot folder; anything but a plain name (a path, "..") is ignored
+                    String commit = Files.readString(ref).trim();
+                    Path s = folder.resolve("snapshots").resolve(commit);
+                    if (commit.matches("[A-Za-z0-9_-][A-Za-z0-9_.-]*") && isComplete(s)) return Optional.of(s);
                 }
                 Path snaps = folder.resolve("snapshots");
                 if (Files.isDirectory(snaps)) {

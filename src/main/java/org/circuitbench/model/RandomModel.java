@@ -19,6 +19,7 @@ public final class RandomModel {
     }
 
     public static void write(Path out, Gpt2Config cfg, long seed, SafeTensors.DType dtype) throws IOException {
+        checkSizes(cfg);
         Files.createDirectories(out);
         SplittableRandom rng = new SplittableRandom(seed);
         int d = cfg.nEmbd(), inner = cfg.nInner();
@@ -57,6 +58,21 @@ public final class RandomModel {
             try (InputStream in = RandomModel.class.getResourceAsStream("/org/circuitbench/gpt2/" + f)) {
                 if (in == null) throw new IOException("GPT-2 tokenizer resource " + f + " is missing from the build.");
                 Files.copy(in, out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** Each tensor is one Java array: refuses sizes that do not fit one, naming the tensor and the numbers. */
+    static void checkSizes(Gpt2Config cfg) {
+        long d = cfg.nEmbd();
+        long[][] shapes = {{cfg.vocabSize(), d}, {cfg.nPositions(), d}, {d, 3 * d}, {d, cfg.nInner()}};
+        String[] names = {"wte (vocab × d_model)", "wpe (positions × d_model)", "c_attn (d_model × 3·d_model)", "c_fc (d_model × 4·d_model)"};
+        for (int i = 0; i < shapes.length; i++) {
+            long n = shapes[i][0] * shapes[i][1];
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "its %s tensor would hold %d × %d = %,d values, "
+                        + "more than one array holds (%,d); choose a smaller --d-model, --vocab or --positions",
+                        names[i], shapes[i][0], shapes[i][1], n, Integer.MAX_VALUE - 8));
             }
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,13 +29,21 @@ import java.util.Map;
  */
 public final class SafeTensors implements AutoCloseable {
 
-    /** The element types we read; everything is converted to F32 on load. */
+    /**
+     * The element types of the format. Weights are read from F32, F16 and BF16 ({@link #readable})
+     * and converted to F32; other types occur in buffers that the model skips (old checkpoints
+     * store the causal mask {@code h.N.attn.bias} as U8, BOOL or I64).
+     */
     public enum DType {
-        F32(4), F16(2), BF16(2);
+        F32(4, true), F16(2, true), BF16(2, true),
+        F64(8, false), I64(8, false), U64(8, false), I32(4, false), U32(4, false), I16(2, false), U16(2, false),
+        I8(1, false), U8(1, false), BOOL(1, false), F8_E4M3(1, false), F8_E5M2(1, false);
         public final int bytes;
+        public final boolean readable;
 
-        DType(int bytes) {
+        DType(int bytes, boolean readable) {
             this.bytes = bytes;
+            this.readable = readable;
         }
     }
 
@@ -47,7 +56,8 @@ public final class SafeTensors implements AutoCloseable {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // a key given twice in a header is damage, not a choice of the last one
+    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final long MAX_HEADER = 100L * 1024 * 1024;
 
     private final Path file;
@@ -105,6 +115,7 @@ public final class SafeTensors implements AutoCloseable {
                 }
                 tensors.put(e.getKey(), parseEntry(file, e.getKey(), e.getValue(), dataStart, size));
             }
+            checkNoOverlap(file, tensors.values());
             return new SafeTensors(file, ch, Collections.unmodifiableMap(tensors), metadata);
         } catch (ModelLoadException e) {
             closeQuietly(ch);
@@ -122,28 +133,60 @@ public final class SafeTensors implements AutoCloseable {
         try {
             dtype = DType.valueOf(dtypeName);
         } catch (IllegalArgumentException e) {
-            throw new ModelLoadException(file + ": tensor " + name + " has dtype '" + dtypeName
-                    + "'; Circuit Workbench reads F32, F16 and BF16. Convert the weights to one of those.");
+            throw corrupt(file, "tensor " + Texts.cap(name) + " has the unknown dtype '" + Texts.cap(dtypeName) + "'");
         }
         JsonNode shapeNode = node.path("shape");
         JsonNode offs = node.path("data_offsets");
         if (!shapeNode.isArray() || !offs.isArray() || offs.size() != 2) {
-            throw corrupt(file, "the header entry for " + name + " lacks a shape or data_offsets");
+            throw corrupt(file, "the header entry for " + Texts.cap(name) + " lacks a shape or data_offsets");
         }
         long[] shape = new long[shapeNode.size()];
-        for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asLong();
+        long count = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = shapeNode.get(i);
+            if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
+                throw corrupt(file, "tensor " + Texts.cap(name) + " has the shape " + Texts.cap(shapeNode.toString()) + "; dimensions are whole numbers from 0");
+            }
+            shape[i] = d.asLong();
+            try {
+                count = Math.multiplyExact(count, shape[i]);
+            } catch (ArithmeticException e) {
+                throw corrupt(file, "tensor " + Texts.cap(name) + " has the impossible shape " + Texts.cap(shapeNode.toString()));
+            }
+        }
+        for (JsonNode o : offs) {
+            if (!o.isIntegralNumber() || !o.canConvertToLong() || o.asLong() < 0 || o.asLong() > Long.MAX_VALUE / 4) {
+                throw corrupt(file, "tensor " + Texts.cap(name) + " has data_offsets " + Texts.cap(offs.toString())
+                        + "; offsets are whole numbers from 0 to the size of the data");
+            }
+        }
         long begin = dataStart + offs.get(0).asLong();
         long end = dataStart + offs.get(1).asLong();
+        if (end < begin) throw corrupt(file, "tensor " + Texts.cap(name) + " ends before it begins (data_offsets " + offs + ")");
         TensorInfo info = new TensorInfo(name, dtype, shape, begin, end);
         if (end > size) {
-            throw truncated(file, "tensor " + name + " needs bytes up to " + end + " but the file has only " + size);
+            throw truncated(file, "tensor " + Texts.cap(name) + " needs bytes up to " + end + " but the file has only " + size);
         }
-        if (end - begin != info.elementCount() * dtype.bytes) {
-            throw corrupt(file, "tensor " + name + " spans " + (end - begin) + " bytes, but its shape "
-                    + java.util.Arrays.toString(shape) + " in " + dtype + " needs " + info.elementCount() * dtype.bytes);
+        if (count > Long.MAX_VALUE / 8 || end - begin != count * dtype.bytes) {
+            throw corrupt(file, "tensor " + Texts.cap(name) + " spans " + (end - begin) + " bytes, but its shape "
+                    + Texts.cap(java.util.Arrays.toString(shape)) + " in " + dtype + " needs " + (count > Long.MAX_VALUE / 8 ? "more" : count * dtype.bytes));
         }
         return info;
     }
+
+    /** Two tensors may not share bytes: writing one would change the other, and a damaged header shows this way. */
+    private static void checkNoOverlap(Path file, java.util.Collection<TensorInfo> tensors) throws ModelLoadException {
+        List<TensorInfo> sorted = new ArrayList<>(tensors);
+        sorted.sort(java.util.Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+        for (int i = 1; i < sorted.size(); i++) {
+            TensorInfo a = sorted.get(i - 1), b = sorted.get(i);
+            if (b.begin() < a.end() && b.end() > b.begin()) {
+                throw corrupt(file, "tensors " + Texts.cap(a.name()) + " and " + Texts.cap(b.name()) + " overlap (bytes " + b.begin() + " to "
+                        + Math.min(a.end(), b.end()) + ")");
+            }
+        }
+    }
+
 
     private static ModelLoadException truncated(Path file, String why) {
         return new ModelLoadException(file + " is truncated: " + why
@@ -199,13 +242,21 @@ public final class SafeTensors implements AutoCloseable {
 
     /** One tensor's values as F32, e.g. to convert or inspect a checkpoint. */
     public float[] floats(TensorInfo info) throws ModelLoadException {
+        if (!info.dtype().readable) {
+            throw new ModelLoadException(file + ": tensor " + info.name() + " has dtype " + info.dtype()
+                    + "; Circuit Workbench reads weights in F32, F16 and BF16. Convert the weights to one of those.");
+        }
+        if (info.elementCount() > Integer.MAX_VALUE - 8) {
+            throw new ModelLoadException(file + ": tensor " + info.name() + " has " + info.elementCount()
+                    + " values, more than one Java array holds.");
+        }
         ByteBuffer b = map(info);
-        float[] out = new float[Math.toIntExact(info.elementCount())];
+        float[] out = new float[(int) info.elementCount()];
         for (int i = 0; i < out.length; i++) {
             out[i] = switch (info.dtype()) {
                 case F32 -> b.getFloat();
                 case F16 -> Float.float16ToFloat(b.getShort());
-                case BF16 -> Float.intBitsToFloat((b.getShort() & 0xFFFF) << 16);
+                default -> Float.intBitsToFloat((b.getShort() & 0xFFFF) << 16); // BF16
             };
         }
         return out;
@@ -225,6 +276,7 @@ public final class SafeTensors implements AutoCloseable {
     /** Writes tensors in name order of the map; values are stored in {@code dtype}. */
     public static void write(Path file, Map<String, Tensor> tensors, DType dtype, Map<String, String> metadata)
             throws IOException {
+        if (!dtype.readable) throw new IllegalArgumentException("Weights are written as F32, F16 or BF16, not " + dtype + ".");
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -260,7 +312,7 @@ public final class SafeTensors implements AutoCloseable {
                     switch (dtype) {
                         case F32 -> buf.putFloat(v);
                         case F16 -> buf.putShort(Float.floatToFloat16(v));
-                        case BF16 -> buf.putShort((short) (Float.floatToRawIntBits(v) + 0x7FFF
+                        default -> buf.putShort((short) (Float.floatToRawIntBits(v) + 0x7FFF
                                 + ((Float.floatToRawIntBits(v) >>> 16) & 1) >>> 16));
                     }
                 }

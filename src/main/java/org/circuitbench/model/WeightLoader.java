@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,7 +25,8 @@ import java.util.regex.Pattern;
 /**
  * Builds a {@link Gpt2Model} from a Hugging Face folder. Tensors are read one at a time from
  * memory-mapped safetensors, converted to F32 and created on the target device. Keys may carry
- * the {@code transformer.} prefix; the causal-mask buffers and a tied {@code lm_head.weight} are skipped.
+ * the {@code transformer.} prefix (but not both forms of one key); the causal-mask buffers, of any
+ * dtype, and a tied {@code lm_head.weight} are skipped.
  */
 final class WeightLoader {
     private static final Pattern BUFFER = Pattern.compile("h\\.\\d+\\.attn\\.(bias|masked_bias)");
@@ -52,7 +54,12 @@ final class WeightLoader {
             for (SafeTensors st : files) {
                 for (SafeTensors.TensorInfo info : st.tensors().values()) {
                     String key = info.name().startsWith("transformer.") ? info.name().substring(12) : info.name();
-                    loader.index.put(key, info);
+                    SafeTensors.TensorInfo twin = loader.index.put(key, info);
+                    if (twin != null) { // which of the two is meant cannot be known
+                        throw new ModelLoadException(st.file() + " is damaged: it holds tensor " + key + " twice ('" + twin.name()
+                                + "' in " + loader.fileOf.get(key).file().getFileName() + " and '" + info.name() + "' in "
+                                + st.file().getFileName() + "). Download the model again.");
+                    }
                     loader.fileOf.put(key, st);
                 }
             }
@@ -81,24 +88,52 @@ final class WeightLoader {
         }
         if (Files.isRegularFile(shardIndex)) {
             try {
-                JsonNode map = new ObjectMapper().readTree(shardIndex.toFile()).path("weight_map");
-                TreeSet<String> shards = new TreeSet<>();
-                map.fields().forEachRemaining(e -> shards.add(e.getValue().asText()));
-                for (String shard : shards) out.add(SafeTensors.open(folder.resolve(shard)));
-                return out;
-            } catch (IOException e) {
-                for (SafeTensors st : out) {
-                    try {
-                        st.close();
-                    } catch (IOException ignored) {
-                        // already failing
-                    }
+                JsonNode map = new ObjectMapper().readTree(shardIndex.toFile());
+                map = map == null ? null : map.get("weight_map");
+                if (map == null || !map.isObject() || map.isEmpty()) {
+                    throw new ModelLoadException(shardIndex + " has no 'weight_map' of tensor names to shard files. Download the model again.");
                 }
+                TreeSet<String> shards = new TreeSet<>();
+                for (var it = map.fields(); it.hasNext(); ) {
+                    var e = it.next();
+                    String shard = e.getValue().asText("");
+                    // a shard is a file of this folder: no path may lead elsewhere
+                    if (!e.getValue().isTextual() || !shard.matches("[^/\\\\\\x00]+") || shard.equals(".") || shard.equals("..")
+                            || !folder.resolve(shard).normalize().getParent().equals(folder.normalize())) {
+                        throw new ModelLoadException(shardIndex + " maps " + Texts.cap(e.getKey()) + " to '" + Texts.cap(e.getValue().asText())
+                                + "', which is not a file name in " + folder + ". Download the model again.");
+                    }
+                    shards.add(shard);
+                }
+                for (String shard : shards) {
+                    if (!Files.isRegularFile(folder.resolve(shard))) {
+                        throw new ModelLoadException(shardIndex + " names the shard '" + Texts.cap(shard) + "', which is missing from "
+                                + folder + ". Download the model again.");
+                    }
+                    out.add(SafeTensors.open(folder.resolve(shard)));
+                }
+                return out;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                closeAll(out);
+                throw new ModelLoadException(shardIndex + " does not parse as JSON" + org.circuitbench.util.JsonErrors.where(e) + ": "
+                        + Texts.cap(e.getOriginalMessage().lines().findFirst().orElse("")) + ". Download the model again.");
+            } catch (IOException e) {
+                closeAll(out);
                 throw e instanceof ModelLoadException m ? m
                         : new ModelLoadException("Cannot read " + shardIndex + ": " + e.getMessage(), e);
             }
         }
         throw ModelFolder.missingWeights(folder);
+    }
+
+    private static void closeAll(List<SafeTensors> files) {
+        for (SafeTensors st : files) {
+            try {
+                st.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+        }
     }
 
     private Gpt2Model build() throws ModelLoadException {
@@ -159,11 +194,15 @@ final class WeightLoader {
             throw new ModelLoadException(st.file() + ": tensor " + info.name() + " has shape " + Arrays.toString(info.shape())
                     + " but config.json implies " + Arrays.toString(shape) + ". The config and the weights do not belong together.");
         }
+        if (!info.dtype().readable) {
+            throw new ModelLoadException(st.file() + ": tensor " + info.name() + " has dtype " + info.dtype()
+                    + "; Circuit Workbench reads weights in F32, F16 and BF16. Convert the weights to one of those.");
+        }
         ByteBuffer bytes = st.map(info);
         DataType type = switch (info.dtype()) {
             case F32 -> DataType.FLOAT32;
             case F16 -> DataType.FLOAT16;
-            case BF16 -> { // PyTorch's native side aborts on BF16 buffers from DJL; widen here (bf16 is f32's top half)
+            default -> { // BF16: PyTorch's native side aborts on BF16 buffers from DJL; widen here (bf16 is f32's top half)
                 bytes = bf16ToF32(bytes, info.elementCount());
                 yield DataType.FLOAT32;
             }

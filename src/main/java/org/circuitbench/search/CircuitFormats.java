@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Node;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,8 @@ import java.util.stream.Collectors;
 /**
  * Circuits in and out: our JSON (with method, threshold, score, model and task), the paper's
  * {@code {"heads": [[l, h], ...], "mlps": [...]}}, a Python list literal to paste into a
- * notebook, and CSV of a removal log. Reading accepts all of these and plain specs.
+ * notebook, and CSV of a removal log. Reading accepts all of these and plain specs, and each
+ * export reads back as exactly the circuit written, MLP nodes included.
  */
 public final class CircuitFormats {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -60,9 +62,14 @@ public final class CircuitFormats {
         }
         if (!c.hasMlpNodes()) {
             for (int l = 0; l < c.layers(); l++) mlps.add(l);
+        } else {
+            o.put(MLP_NODES, true); // with every MLP kept, the lists alone would read back as MLPs that are not nodes
         }
         return o;
     }
+
+    /** Marks a circuit whose MLPs are nodes, for the cases its lists cannot show (none kept, or all). */
+    private static final String MLP_NODES = "mlp_nodes";
 
     public static ArrayNode nodeArray(Circuit c) {
         ArrayNode a = JSON.createArrayNode();
@@ -85,18 +92,91 @@ public final class CircuitFormats {
         }
         o.put("size", c.size());
         o.set("circuit", nodeArray(c));
+        if (c.hasMlpNodes()) o.put(MLP_NODES, true);
         return o;
     }
 
-    /** The removal log: step, node, score after, seconds since start, pass. */
+    /**
+     * The removal log: step, node, score after, seconds since start, pass. Step 0 holds the start
+     * circuit, so that the log reads back as the circuit it ends with.
+     */
     public static String csv(PruneResult r) {
-        StringBuilder sb = new StringBuilder("step,head,score,seconds,pass\n");
+        StringBuilder sb = new StringBuilder(CSV_HEADER + "\n");
+        Circuit start = r.settings().start();
+        sb.append("0,").append(csvField(exactSpec(start))).append(',')
+                .append(start.equals(Circuit.all(start.layers(), start.heads())) ? "100.0" : "").append(",0.000,0\n");
         int i = 1;
         for (Removal<Node> x : r.removals()) {
             sb.append(i++).append(',').append(x.element()).append(',').append(x.score()).append(',')
                     .append(String.format(Locale.ROOT, "%.3f", x.elapsedSeconds())).append(',').append(x.pass()).append('\n');
         }
         return sb.toString();
+    }
+
+    private static final String CSV_HEADER = "step,head,score,seconds,pass";
+
+    /** A spec that reads back as exactly {@code c}; the paper's JSON where a spec cannot say it. */
+    private static String exactSpec(Circuit c) {
+        if (c.equals(Circuit.allWithMlps(c.layers(), c.heads()))) return "all+mlp";
+        String spec = c.toSpec();
+        if (Circuit.parse(spec, c.layers(), c.heads()).equals(c)) return spec;
+        return paper(c).toString();
+    }
+
+    private static String csvField(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    /** One CSV line's fields (RFC 4180 quoting). */
+    private static List<String> csvFields(String line, String source) {
+        List<String> out = new ArrayList<>();
+        StringBuilder f = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    f.append('"');
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    f.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',') {
+                out.add(f.toString());
+                f.setLength(0);
+            } else {
+                f.append(ch);
+            }
+        }
+        if (quoted) throw new IllegalArgumentException(source + ": a quote in '" + Texts.cap(line) + "' is not closed.");
+        out.add(f.toString());
+        return out;
+    }
+
+    /** A removal log: its start circuit (step 0; all heads if absent) less every head it removed. */
+    private static Circuit fromCsv(String text, int layers, int heads, String source) {
+        List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        Circuit c = null;
+        for (int i = 1; i < lines.size(); i++) {
+            List<String> f = csvFields(lines.get(i), source);
+            if (f.size() < 2) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": expected step,head,…, found '" + Texts.cap(lines.get(i)) + "'.");
+            String step = f.get(0).strip();
+            if (step.equals("0")) {
+                if (c != null) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": step 0 (the start circuit) must come first.");
+                c = parseText(f.get(1), layers, heads, source + ", line " + (i + 1));
+                continue;
+            }
+            if (!step.matches("\\d{1,9}")) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": step '" + Texts.cap(step) + "' is not a number.");
+            if (c == null) c = Circuit.all(layers, heads);
+            Node n = Node.parse(f.get(1));
+            Circuit.of(layers, heads, List.of(n)); // throws with the bounds when it lies outside the model
+            c = c.without(n);
+        }
+        return c == null ? Circuit.all(layers, heads) : c;
     }
 
     public static String export(Format f, PruneResult r, String model, String task) {
@@ -114,36 +194,64 @@ public final class CircuitFormats {
 
     /**
      * A circuit from the command line: a spec ({@code all}, {@code 0.1,4.4}) or {@code @file}
-     * holding a spec, a Python list, a JSON array of "L.H", our JSON or the paper's JSON.
+     * holding a spec, a Python list, a JSON array of "L.H", our JSON, the paper's JSON or a removal
+     * log (CSV). Empty text is refused rather than read as the empty circuit, which is {@code none}.
      */
     public static Circuit read(String arg, int layers, int heads) {
-        if (!arg.startsWith("@")) return Circuit.parse(arg, layers, heads);
+        if (!arg.startsWith("@")) {
+            if (arg.isBlank()) throw new IllegalArgumentException("The circuit '" + arg + "' is empty; write none for the empty circuit or all for every head.");
+            return Circuit.parse(arg, layers, heads);
+        }
         Path file = Path.of(arg.substring(1));
         String text;
         try {
-            text = Files.readString(file).trim();
+            text = org.circuitbench.util.JsonErrors.readText(file, "Circuit file");
         } catch (IOException e) {
-            throw new IllegalArgumentException("Cannot read circuit file " + file + ": " + e.getMessage());
+            throw new IllegalArgumentException(e.getMessage());
         }
         return parseText(text, layers, heads, file.toString());
     }
 
     public static Circuit parseText(String text, int layers, int heads, String source) {
-        String t = text.trim();
+        String t = text.strip();
+        if (t.isEmpty()) {
+            throw new IllegalArgumentException(source + " is empty; it should hold a circuit, e.g. none, all or 0.1,4.4.");
+        }
+        if (t.startsWith(CSV_HEADER)) return fromCsv(t, layers, heads, source);
         if (t.startsWith("{")) {
             JsonNode root;
             try {
                 root = JSON.readTree(t);
             } catch (IOException e) {
-                throw new IllegalArgumentException(source + " is not valid JSON: " + e.getMessage());
+                throw new IllegalArgumentException(source + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
-            if (root.has("circuit")) return fromArray(root.get("circuit"), layers, heads, source);
+            boolean mlpNodes = root.path(MLP_NODES).asBoolean(false);
+            if (root.has("circuit")) {
+                Circuit c = fromArray(root.get("circuit"), layers, heads, source);
+                return mlpNodes ? Circuit.of(layers, heads, c.nodes(), true) : c;
+            }
             if (root.has("heads")) {
                 List<Node> nodes = new ArrayList<>();
-                for (JsonNode p : root.get("heads")) nodes.add(Node.head(p.get(0).asInt(), p.get(1).asInt()));
+                JsonNode hs = root.get("heads");
+                if (!hs.isArray()) throw new IllegalArgumentException(source + ": 'heads' must be a list of [layer, head] pairs.");
+                for (JsonNode p : hs) {
+                    if (!p.isArray() || p.size() != 2 || !isIndex(p.get(0)) || !isIndex(p.get(1))) {
+                        throw new IllegalArgumentException(source + ": 'heads' must be a list of [layer, head] pairs of whole numbers, found "
+                                + Texts.cap(p.toString()) + ".");
+                    }
+                    nodes.add(Node.head(p.get(0).asInt(), p.get(1).asInt()));
+                }
                 JsonNode mlps = root.get("mlps");
-                boolean allMlps = mlps == null || mlps.size() == layers;
-                if (!allMlps) for (JsonNode m : mlps) nodes.add(Node.mlp(m.asInt()));
+                if (mlps != null && !mlps.isArray()) throw new IllegalArgumentException(source + ": 'mlps' must be a list of layers.");
+                List<Node> mlpNodeList = new ArrayList<>();
+                if (mlps != null) {
+                    for (JsonNode m : mlps) {
+                        if (!isIndex(m)) throw new IllegalArgumentException(source + ": 'mlps' must list layers as whole numbers, found " + Texts.cap(m.toString()) + ".");
+                        mlpNodeList.add(Node.mlp(m.asInt()));
+                    }
+                }
+                boolean allMlps = !mlpNodes && (mlps == null || mlpNodeList.stream().distinct().count() == layers);
+                if (!allMlps) nodes.addAll(mlpNodeList);
                 return Circuit.of(layers, heads, nodes, !allMlps);
             }
             throw new IllegalArgumentException(source + ": expected a 'circuit' list or the paper's 'heads' list.");
@@ -152,23 +260,55 @@ public final class CircuitFormats {
             try {
                 return fromArray(JSON.readTree(t), layers, heads, source);
             } catch (IOException e) {
-                throw new IllegalArgumentException(source + " is not valid JSON: " + e.getMessage());
+                throw new IllegalArgumentException(source + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
         }
-        // A Python list of tuples, [(0, 1), (4, 4)], or a plain spec
-        if (t.contains("(")) {
-            List<Node> nodes = new ArrayList<>();
-            var m = java.util.regex.Pattern.compile("\\(\\s*(\\d+)\\s*,\\s*(\\d+)\\s*\\)").matcher(t);
-            while (m.find()) nodes.add(Node.head(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
-            return Circuit.of(layers, heads, nodes);
-        }
+        // Python: [(0, 1), (4, 4)], or heads = [...] and mlps = [...] on their own lines
+        if (t.contains("(") || t.startsWith("heads")) return fromPython(t, layers, heads, source);
         return Circuit.parse(t, layers, heads);
+    }
+
+    private static final java.util.regex.Pattern PYTHON = java.util.regex.Pattern.compile(
+            "(?:heads\\s*=\\s*)?\\[([^\\[\\]]*)]\\s*(?:\\R\\s*mlps\\s*=\\s*\\[([^\\[\\]]*)])?");
+    private static final java.util.regex.Pattern TUPLE = java.util.regex.Pattern.compile("\\(\\s*(-?\\d+)\\s*,\\s*(-?\\d+)\\s*\\)");
+
+    private static Circuit fromPython(String t, int layers, int heads, String source) {
+        var m = PYTHON.matcher(t);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(source + ": expected a Python list such as [(0, 1), (4, 4)], optionally as "
+                    + "heads = [...] with mlps = [...] on the next line.");
+        }
+        List<Node> nodes = new ArrayList<>();
+        var tm = TUPLE.matcher(m.group(1));
+        while (tm.find()) {
+            if (!tm.group(1).matches("\\d{1,9}") || !tm.group(2).matches("\\d{1,9}")) {
+                throw new IllegalArgumentException(source + ": head " + Texts.cap(tm.group()) + " is outside the model, which has layers 0–"
+                        + (layers - 1) + " and heads 0–" + (heads - 1) + ".");
+            }
+            nodes.add(Node.head(Integer.parseInt(tm.group(1)), Integer.parseInt(tm.group(2))));
+        }
+        String rest = TUPLE.matcher(m.group(1)).replaceAll("").replaceAll("[,\\s]", "");
+        if (!rest.isEmpty()) throw new IllegalArgumentException(source + ": cannot read '" + Texts.cap(rest) + "' as a (layer, head) pair.");
+        if (m.group(2) == null) return Circuit.of(layers, heads, nodes);
+        for (String part : m.group(2).split(",")) {
+            if (part.isBlank()) continue;
+            if (!part.strip().matches("\\d{1,9}")) throw new IllegalArgumentException(source + ": cannot read '" + Texts.cap(part.strip()) + "' as an MLP layer.");
+            nodes.add(Node.mlp(Integer.parseInt(part.strip())));
+        }
+        return Circuit.of(layers, heads, nodes, true);
+    }
+
+    private static boolean isIndex(JsonNode n) {
+        return n != null && n.isIntegralNumber() && n.canConvertToInt() && n.asInt() >= 0;
     }
 
     private static Circuit fromArray(JsonNode array, int layers, int heads, String source) {
         if (!array.isArray()) throw new IllegalArgumentException(source + ": the circuit must be a list of \"L.H\" strings.");
         List<Node> nodes = new ArrayList<>();
-        for (JsonNode n : array) nodes.add(Node.parse(n.asText()));
+        for (JsonNode n : array) {
+            if (!n.isTextual()) throw new IllegalArgumentException(source + ": the circuit must be a list of \"L.H\" strings, found " + Texts.cap(n.toString()) + ".");
+            nodes.add(Node.parse(n.asText()));
+        }
         return Circuit.of(layers, heads, nodes);
     }
 }

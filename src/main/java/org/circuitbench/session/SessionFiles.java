@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.circuitbench.util.AtomicFiles;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -51,10 +52,113 @@ public final class SessionFiles {
                     + "; this version reads up to " + Session.SCHEMA_VERSION + "). Update the app to open it; the file was not changed.");
         }
         if (version < 1) throw new SessionException(source + " has an invalid schemaVersion " + root.get("schemaVersion") + ".");
+        String nullEntry = nullEntry(root, "");
+        if (nullEntry != null) throw new SessionException(source + " is damaged: " + nullEntry + " is empty (null).");
+        Session s;
         try {
-            return JSON.treeToValue(root, Session.class);
+            s = JSON.treeToValue(root, Session.class);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            String at = e.getPath().stream().map(r -> r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]")
+                    .collect(java.util.stream.Collectors.joining()).replaceFirst("^\\.", "");
+            throw new SessionException(source + " is damaged" + (at.isEmpty() ? "" : " at " + at) + ": " + why(e), e);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new SessionException(source + " is damaged: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+        check(s, source);
+        return s;
+    }
+
+    /** What Jackson found wrong, in the session's terms rather than Java's. */
+    private static String why(com.fasterxml.jackson.databind.JsonMappingException e) {
+        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
+            Class<?> t = m.getTargetType();
+            String kind = CharSequence.class.isAssignableFrom(t) ? "text"
+                    : t == int.class || t == long.class || t == Integer.class || t == Long.class ? "a whole number"
+                    : t.isPrimitive() && t != boolean.class || Number.class.isAssignableFrom(t) ? "a number"
+                    : t == boolean.class || t == Boolean.class ? "true or false"
+                    : java.util.Collection.class.isAssignableFrom(t) ? "a list"
+                    : "an object";
+            return "expected " + kind + " there";
+        }
+        if (e.getCause() instanceof NullPointerException) return "a value there is missing (null)";
+        if (e.getCause() instanceof IllegalArgumentException iae && iae.getMessage() != null) return Texts.cap(iae.getMessage());
+        return "a value there has the wrong form";
+    }
+
+    /** The path of the first null entry of a list, such as {@code tasks[1]}; no list of a session may hold one. */
+    private static String nullEntry(JsonNode n, String path) {
+        if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                String p = path + "[" + i + "]";
+                if (n.get(i).isNull()) return p;
+                String deeper = nullEntry(n.get(i), p);
+                if (deeper != null) return deeper;
+            }
+        } else if (n.isObject()) {
+            for (var it = n.fields(); it.hasNext(); ) {
+                var e = it.next();
+                String deeper = nullEntry(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+                if (deeper != null) return deeper;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What the app relies on when it shows a session: named, distinct tasks with prompts or a
+     * definition, expressions it can parse, circuits and runs with their specs, a known device.
+     * A session that breaks one of these is refused whole, naming the part.
+     */
+    static void check(Session s, String source) throws SessionException {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < s.tasks().size(); i++) {
+            Session.SessionTask t = s.tasks().get(i);
+            String where = source + ": task " + (i + 1);
+            if (t == null) throw new SessionException(where + " is empty (null).");
+            if (t.name() == null || t.name().isBlank()) throw new SessionException(where + " has no name; give it a \"name\".");
+            where = source + ": task '" + Texts.cap(t.name()) + "'";
+            if (!names.add(t.name())) {
+                throw new SessionException(where + " appears twice; task names must differ. Rename or remove one of them.");
+            }
+            if (t.definition() == null && t.prompts() == null) {
+                throw new SessionException(where + " has neither a definition nor prompts.");
+            }
+            if (t.definition() != null) checkDefinition(t.definition(), where);
+        }
+        for (Session.NamedCircuit c : s.circuits()) {
+            if (c == null || c.name() == null || c.name().isBlank() || c.circuit() == null) {
+                throw new SessionException(source + ": a saved circuit lacks its \"name\" or its \"circuit\".");
+            }
+        }
+        for (Session.RunRecord r : s.runs()) {
+            if (r == null || r.circuit() == null || r.method() == null
+                    || r.removals().stream().anyMatch(x -> x == null || x.head() == null)) {
+                throw new SessionException(source + ": a run lacks its \"method\", its \"circuit\" or the heads of its removals.");
+            }
+        }
+        String device = s.model() == null ? null : s.model().device();
+        if (device != null && !device.trim().toLowerCase(java.util.Locale.ROOT).matches("auto|cpu|gpu|gpu:\\d{1,4}")) {
+            throw new SessionException(source + ": the model's device '" + Texts.cap(device) + "' is not one of auto, cpu, gpu or gpu:N.");
+        }
+    }
+
+    private static void checkDefinition(org.circuitbench.task.TaskDefinition d, String where) throws SessionException {
+        for (var t : d.templates()) {
+            if (t == null) throw new SessionException(where + " has an empty (null) template.");
+            for (var spec : java.util.Arrays.asList(t.clean(), t.corrupt())) {
+                if (spec == null) continue;
+                for (String text : java.util.Arrays.asList(spec.text(), spec.correct(), spec.incorrect())) {
+                    for (String expr : org.circuitbench.task.TaskDefinition.expressions(text)) {
+                        String deep = org.circuitbench.task.Expr.tooDeep(expr);
+                        if (deep != null) throw new SessionException(where + ": " + deep);
+                    }
+                }
+                for (var v : spec.variables()) {
+                    if (v == null) throw new SessionException(where + " has an empty (null) variable.");
+                    String deep = v.expression() == null ? null : org.circuitbench.task.Expr.tooDeep(v.expression());
+                    if (deep != null) throw new SessionException(where + ", variable " + Texts.cap(v.name()) + ": " + deep);
+                }
+            }
         }
     }
 

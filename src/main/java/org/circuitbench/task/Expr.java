@@ -1,5 +1,7 @@
 package org.circuitbench.task;
 
+import org.circuitbench.util.Texts;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +20,12 @@ public final class Expr {
         List<String> names();
     }
 
+    /** Deeper nesting is refused: the parser recurses, and 20,000 parentheses would overflow its stack. */
+    static final int MAX_DEPTH = 100;
+
     private final String src;
     private int pos;
+    private int depth;
     private final Scope scope;
     private final SplittableRandom rng;
 
@@ -34,8 +40,24 @@ public final class Expr {
         Expr e = new Expr(src, scope, rng);
         Object v = e.sum();
         e.skipSpace();
-        if (e.pos != src.length()) throw e.error("unexpected '" + src.substring(e.pos) + "'");
+        if (e.pos != src.length()) throw e.error("unexpected '" + Texts.cap(src.substring(e.pos)) + "'");
         return v;
+    }
+
+    /**
+     * A message if an expression nests brackets, parentheses or minus signs deeper than
+     * {@link #MAX_DEPTH} (a check without evaluating, e.g. when a session is opened); else null.
+     */
+    public static String tooDeep(String text) {
+        int depth = 0, max = 0, minus = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '(' || c == '[') depth++;
+            else if (c == ')' || c == ']') depth = Math.max(0, depth - 1);
+            minus = c == '-' ? minus + 1 : Character.isWhitespace(c) ? minus : 0;
+            max = Math.max(max, depth + minus);
+        }
+        return max <= MAX_DEPTH ? null : "an expression nests " + max + " levels deep (" + Texts.cap(text) + "); the limit is " + MAX_DEPTH + ".";
     }
 
     /** The names an expression mentions (for validation without evaluating). */
@@ -52,19 +74,36 @@ public final class Expr {
     static final List<String> FUNCTIONS = List.of("randint", "choice", "len");
 
     private Object sum() {
+        if (++depth > MAX_DEPTH) throw error("it nests more than " + MAX_DEPTH + " levels deep");
         Object v = product();
         while (true) {
             skipSpace();
             if (peek('+')) {
                 pos++;
                 Object r = product();
-                v = (v instanceof String || r instanceof String) ? str(v) + str(r) : num(v) + num(r);
+                if (v instanceof String || r instanceof String) {
+                    v = str(v) + str(r);
+                } else {
+                    long a = num(v), b = num(r);
+                    v = exact(() -> Math.addExact(a, b));
+                }
             } else if (peek('-')) {
                 pos++;
-                v = num(v) - num(product());
+                long a = num(v), b = num(product());
+                v = exact(() -> Math.subtractExact(a, b));
             } else {
+                depth--;
                 return v;
             }
+        }
+    }
+
+    /** Whole-number arithmetic that says so when a result leaves the long range, instead of wrapping. */
+    private long exact(java.util.function.LongSupplier op) {
+        try {
+            return op.getAsLong();
+        } catch (ArithmeticException e) {
+            throw error("a result is too large for a whole number");
         }
     }
 
@@ -75,12 +114,12 @@ public final class Expr {
             char c = pos < src.length() ? src.charAt(pos) : 0;
             if (c != '*' && c != '/' && c != '%') return v;
             pos++;
-            long r = num(unary());
+            long l = num(v), r = num(unary());
             if (c != '*' && r == 0) throw error("division by zero");
             v = switch (c) {
-                case '*' -> num(v) * r;
-                case '/' -> Math.floorDiv(num(v), r);
-                default -> Math.floorMod(num(v), r);
+                case '*' -> exact(() -> Math.multiplyExact(l, r));
+                case '/' -> exact(() -> Math.floorDivExact(l, r));
+                default -> Math.floorMod(l, r);
             };
         }
     }
@@ -89,7 +128,10 @@ public final class Expr {
         skipSpace();
         if (peek('-')) {
             pos++;
-            return -num(unary());
+            if (++depth > MAX_DEPTH) throw error("it nests more than " + MAX_DEPTH + " levels deep");
+            long x = num(unary());
+            depth--;
+            return exact(() -> Math.negateExact(x));
         }
         return postfix(primary());
     }
@@ -123,7 +165,12 @@ public final class Expr {
         if (Character.isDigit(c)) {
             int start = pos;
             while (pos < src.length() && Character.isDigit(src.charAt(pos))) pos++;
-            return Long.parseLong(src.substring(start, pos));
+            try {
+                return Long.parseLong(src.substring(start, pos));
+            } catch (NumberFormatException e) { // too many digits, or digits of another script
+                throw error("the number " + Texts.cap(src.substring(start, pos)) + " is not a whole number from "
+                        + Long.MIN_VALUE + " to " + Long.MAX_VALUE);
+            }
         }
         if (c == '"' || c == '\'') {
             int end = src.indexOf(c, pos + 1);
@@ -142,7 +189,7 @@ public final class Expr {
             if (v == null) throw error("unknown name '" + name + "'; known: " + String.join(", ", scope.names()));
             return v;
         }
-        throw error("unexpected '" + c + "'");
+        throw error("unexpected '" + Texts.cap(src.substring(pos)) + "'");
     }
 
     private Object call(String name) {
@@ -162,7 +209,9 @@ public final class Expr {
                 long lo = num(args.get(0)), hi = num(args.get(1));
                 if (hi < lo) throw error("randint(" + lo + ", " + hi + "): hi is below lo");
                 if (rng == null) throw error("randint needs a seed");
-                return lo + rng.nextLong(hi - lo + 1);
+                long span = hi - lo + 1; // wraps only for a range wider than the long range
+                if (span <= 0) throw error("randint(" + lo + ", " + hi + ") spans more numbers than it can pick from");
+                return lo + rng.nextLong(span);
             }
             case "choice" -> {
                 if (args.size() != 1 || !(args.get(0) instanceof List<?> l) || l.isEmpty()) throw error("choice takes one non-empty list");
@@ -183,7 +232,7 @@ public final class Expr {
             try {
                 return Long.parseLong(s.trim());
             } catch (NumberFormatException e) {
-                throw error("'" + s + "' is not a number");
+                throw error("'" + Texts.cap(s) + "' is not a number");
             }
         }
         throw error("a list is not a number");
@@ -208,7 +257,7 @@ public final class Expr {
     }
 
     private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("{" + src + "}: " + what);
+        return new IllegalArgumentException("{" + Texts.cap(src) + "}: " + what);
     }
 
     /** A scope over a map of bindings and lists. */

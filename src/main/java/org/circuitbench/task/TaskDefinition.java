@@ -1,5 +1,7 @@
 package org.circuitbench.task;
 
+import org.circuitbench.util.Texts;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +55,14 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
     private static final Pattern RANGE = Pattern.compile("^(.+?)\\.\\.(.+)$");
     public static final int MAX_PROMPTS = 100_000;
 
+    /** The expressions in a text's placeholders, in order. */
+    public static List<String> expressions(String text) {
+        List<String> out = new ArrayList<>();
+        Matcher m = PLACEHOLDER.matcher(text == null ? "" : text);
+        while (m.find()) out.add(m.group(1));
+        return out;
+    }
+
     /** Position labels of a text: S1 … Sn, one per placeholder. */
     public static List<String> labels(String text) {
         List<String> out = new ArrayList<>();
@@ -100,7 +110,10 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
         List<Variable> perPrompt = new ArrayList<>();
         for (Variable v : spec.variables()) {
             if (v.name() == null || !v.name().matches("[A-Za-z_][A-Za-z_0-9]*")) {
-                throw new TaskException(where + ": '" + v.name() + "' is not a variable name (letters, digits, _).");
+                throw new TaskException(where + ": '" + Texts.cap(v.name()) + "' is not a variable name (letters, digits, _).");
+            }
+            if (v.expression() == null || v.expression().isBlank()) {
+                throw new TaskException(where + ": variable " + v.name() + " has no expression; write e.g. " + v.name() + " = 1..10.");
             }
             Matcher m = RANGE.matcher(v.expression().trim());
             if (m.matches()) {
@@ -118,9 +131,16 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             }
         }
         long total = 1;
-        for (long[] r : ranges) total *= r[1] - r[0] + 1;
+        try {
+            for (long[] r : ranges) total = Math.multiplyExact(total, Math.addExact(Math.subtractExact(r[1], r[0]), 1));
+        } catch (ArithmeticException e) {
+            total = Long.MAX_VALUE; // more than any limit
+        }
         if (ranges.isEmpty()) total = Math.max(spec.count(), 1);
-        if (total > MAX_PROMPTS) throw new TaskException(where + " would make " + total + " prompts; the limit is " + MAX_PROMPTS + ".");
+        if (total > MAX_PROMPTS) {
+            throw new TaskException(where + " would make " + (total == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : total)
+                    + " prompts; the limit is " + MAX_PROMPTS + ". Narrow the ranges.");
+        }
         List<Prompt> out = new ArrayList<>();
         long[] idx = new long[ranges.size()];
         for (int r = 0; r < ranges.size(); r++) idx[r] = ranges.get(r)[0];
@@ -168,7 +188,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
     private static String describe(Map<String, Object> env) {
         StringBuilder sb = new StringBuilder();
         env.forEach((k, v) -> {
-            if (!k.equals("n") || env.size() == 1) sb.append(sb.length() == 0 ? "" : ", ").append(k).append(" = ").append(v);
+            if (!k.equals("n") || env.size() == 1) sb.append(sb.length() == 0 ? "" : ", ").append(k).append(" = ").append(Texts.cap(Expr.str(v)));
         });
         return sb.toString();
     }
@@ -185,7 +205,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
     private static Filled fill(String template, Expr.Scope scope, SplittableRandom rng) {
         String stray = PLACEHOLDER.matcher(template).replaceAll("");
         if (stray.indexOf('{') >= 0 || stray.indexOf('}') >= 0) {
-            throw new IllegalArgumentException("'" + template + "' has a brace that opens or closes no placeholder");
+            throw new IllegalArgumentException("'" + Texts.cap(template) + "' has a brace that opens or closes no placeholder");
         }
         StringBuilder sb = new StringBuilder();
         List<Integer> ends = new ArrayList<>();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.util.Texts;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,7 +37,8 @@ public final class TaskFiles {
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new TaskException(source + " is not valid JSON" + org.circuitbench.util.JsonErrors.where(e) + ": " + e.getOriginalMessage());
+            throw new TaskException(source + " is not valid JSON" + org.circuitbench.util.JsonErrors.where(e) + ": "
+                    + Texts.cap(e.getOriginalMessage().lines().findFirst().orElse("")));
         }
         if (root == null || !root.isObject()) {
             throw new TaskException(source + ": the task must be a JSON object with 'clean' and 'corrupt' lists.");
@@ -59,7 +61,7 @@ public final class TaskFiles {
             if (!keepNode.isArray()) throw new TaskException(source + ": 'keep' must be a list of position labels.");
             keep = new ArrayList<>();
             for (JsonNode k : keepNode) {
-                if (!k.isTextual()) throw new TaskException(source + ": 'keep' must hold label strings, found " + k);
+                if (!k.isTextual()) throw new TaskException(source + ": 'keep' must hold label strings, found " + Texts.cap(k.toString()));
                 keep.add(k.asText());
             }
         }
@@ -81,7 +83,7 @@ public final class TaskFiles {
             for (var it = pos.fields(); it.hasNext(); ) {
                 var e = it.next();
                 if (!e.getValue().canConvertToInt() || !e.getValue().isIntegralNumber()) {
-                    throw new TaskException(where + ": position '" + e.getKey() + "' must be a token index, found " + e.getValue());
+                    throw new TaskException(where + ": position '" + Texts.cap(e.getKey()) + "' must be a token index, found " + Texts.cap(e.getValue().toString()));
                 }
                 if (e.getKey().equals("end")) {
                     throw new TaskException(where + ": 'end' is always the last token and cannot be set in 'positions'.");

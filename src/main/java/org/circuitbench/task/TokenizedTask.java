@@ -1,5 +1,7 @@
 package org.circuitbench.task;
 
+import org.circuitbench.util.Texts;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -42,9 +44,21 @@ public final class TokenizedTask {
         this.problems = List.copyOf(problems);
     }
 
+    /**
+     * GPT-2's longest token is 128 bytes, and a character is at least one byte: a text longer than
+     * this many characters per token cannot fit, and is refused before the tokenizer spends
+     * minutes on it.
+     */
+    static final int MAX_CHARS_PER_TOKEN = 128;
+
     /** Tokenizes and checks; throws on the first error. Warnings stay in {@link #problems()}. */
     public static TokenizedTask build(TaskFile task, TokenEncoder encoder) throws TaskException {
-        TokenizedTask t = check(task, encoder);
+        return build(task, encoder, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #build(TaskFile, TokenEncoder)}, for a model that reads at most {@code maxTokens} tokens. */
+    public static TokenizedTask build(TaskFile task, TokenEncoder encoder, int maxTokens) throws TaskException {
+        TokenizedTask t = check(task, encoder, maxTokens);
         for (TaskProblem p : t.problems) {
             if (p.isError()) throw new TaskException(p.message());
         }
@@ -53,6 +67,14 @@ public final class TokenizedTask {
 
     /** Tokenizes and collects every problem, errors and warnings, without throwing. */
     public static TokenizedTask check(TaskFile task, TokenEncoder encoder) {
+        return check(task, encoder, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #check(TaskFile, TokenEncoder)}; a prompt longer than {@code maxTokens} tokens is an
+     * error, found from its length alone where it is far too long to tokenize.
+     */
+    public static TokenizedTask check(TaskFile task, TokenEncoder encoder, int maxTokens) {
         List<TaskProblem> problems = new ArrayList<>();
         List<String> templates = new ArrayList<>();
         int nClean = task.clean().size(), nCorrupt = task.corrupt().size();
@@ -66,45 +88,85 @@ public final class TokenizedTask {
         // the first prompt seen of each template, as "set[i]" and its length
         Map<String, Object[]> firstOfTemplate = new LinkedHashMap<>();
         int maxLen = 0;
+        long maxChars = (long) maxTokens * MAX_CHARS_PER_TOKEN;
+        if (nClean == 0) {
+            problems.add(TaskProblem.error("The task has no clean prompts, so there is nothing to score. Add at least one clean prompt."));
+        }
+        int sameAnswers = 0;
 
         for (int i = 0; i < nClean; i++) {
             Prompt p = task.clean().get(i);
-            clean[i] = encoder.encode(p.text());
+            String name = "clean[" + i + "] " + Texts.quote(p.text());
             cleanT[i] = templateIndex(templates, p.template());
+            if (p.text().length() > maxChars) {
+                problems.add(TaskProblem.error(tooLong(name, maxTokens)));
+                clean[i] = new long[0];
+                keep[i] = new boolean[0];
+                continue;
+            }
+            clean[i] = encoder.encode(p.text());
             maxLen = Math.max(maxLen, clean[i].length);
-            String name = "clean[" + i + "] \"" + p.text() + "\"";
             if (clean[i].length == 0) {
                 problems.add(TaskProblem.error(name + " is empty after tokenization."));
                 keep[i] = new boolean[0];
                 continue;
             }
+            if (clean[i].length > maxTokens) problems.add(TaskProblem.error(tokensTooMany(name, clean[i].length, maxTokens)));
             sameLength(firstOfTemplate, p.template(), name, clean[i].length, problems);
-            correct[i] = answerId(encoder, p.correct(), name, "correct", problems);
-            incorrect[i] = answerId(encoder, p.incorrect(), name, "incorrect", problems);
+            correct[i] = answerId(encoder, p.correct(), name, "correct", maxChars, problems);
+            incorrect[i] = answerId(encoder, p.incorrect(), name, "incorrect", maxChars, problems);
+            if (correct[i] >= 0 && correct[i] == incorrect[i]) {
+                sameAnswers++;
+                if (sameAnswers == 1) {
+                    problems.add(TaskProblem.warning(name + ": its correct and incorrect answers are the same token, "
+                            + "so its logit difference is always 0."));
+                }
+            }
             keep[i] = keptPositions(p, clean[i].length, task.keep(), name, problems);
         }
+        if (nClean > 0 && sameAnswers == nClean) {
+            problems.add(TaskProblem.error("In every clean prompt the correct and incorrect answers are the same token, so the "
+                    + "logit difference is 0 and scores, which divide by it, are undefined. Give each prompt an incorrect answer "
+                    + "that differs from its correct one."));
+        }
+        java.util.Set<String> corruptTemplates = new java.util.HashSet<>();
         for (int i = 0; i < nCorrupt; i++) {
             Prompt p = task.corrupt().get(i);
-            corrupt[i] = encoder.encode(p.text());
+            String name = "corrupt[" + i + "] " + Texts.quote(p.text());
             corruptT[i] = templateIndex(templates, p.template());
+            corruptTemplates.add(p.template());
+            if (p.text().length() > maxChars) {
+                problems.add(TaskProblem.error(tooLong(name, maxTokens)));
+                corrupt[i] = new long[0];
+                continue;
+            }
+            corrupt[i] = encoder.encode(p.text());
             maxLen = Math.max(maxLen, corrupt[i].length);
-            String name = "corrupt[" + i + "] \"" + p.text() + "\"";
             if (corrupt[i].length == 0) {
                 problems.add(TaskProblem.error(name + " is empty after tokenization."));
                 continue;
             }
+            if (corrupt[i].length > maxTokens) problems.add(TaskProblem.error(tokensTooMany(name, corrupt[i].length, maxTokens)));
             sameLength(firstOfTemplate, p.template(), name, corrupt[i].length, problems);
         }
         for (int i = 0; i < nClean; i++) {
             String tpl = task.clean().get(i).template();
-            boolean hasCorrupt = task.corrupt().stream().anyMatch(c -> c.template().equals(tpl));
-            if (!hasCorrupt) {
+            if (!corruptTemplates.contains(tpl)) {
                 problems.add(TaskProblem.error("Template " + templateLabel(tpl) + " has clean prompts but no corrupt prompts, "
-                        + "so its means cannot be taken. Add corrupt prompts with \"template\": \"" + tpl + "\"."));
+                        + "so its means cannot be taken. Add corrupt prompts with \"template\": \"" + Texts.cap(tpl) + "\"."));
                 break;
             }
         }
         return new TokenizedTask(task, templates, clean, corrupt, cleanT, corruptT, correct, incorrect, keep, maxLen, problems);
+    }
+
+    private static String tooLong(String name, int maxTokens) {
+        return name + " is far longer than the " + maxTokens + " tokens the model reads (a token covers at most "
+                + MAX_CHARS_PER_TOKEN + " characters). Shorten it.";
+    }
+
+    private static String tokensTooMany(String name, int tokens, int maxTokens) {
+        return name + " has " + tokens + " tokens, but the model reads at most " + maxTokens + ". Shorten it.";
     }
 
     private static int templateIndex(List<String> templates, String template) {
@@ -115,7 +177,7 @@ public final class TokenizedTask {
     }
 
     static String templateLabel(String template) {
-        return template.isEmpty() ? "\"\" (the default)" : "'" + template + "'";
+        return template.isEmpty() ? "\"\" (the default)" : "'" + Texts.cap(template) + "'";
     }
 
     private static void sameLength(Map<String, Object[]> first, String template, String name, int length,
@@ -128,18 +190,24 @@ public final class TokenizedTask {
         }
     }
 
-    private static long answerId(TokenEncoder encoder, String answer, String name, String field, List<TaskProblem> problems) {
+    private static long answerId(TokenEncoder encoder, String answer, String name, String field, long maxChars,
+                                 List<TaskProblem> problems) {
         if (answer == null || answer.isEmpty()) {
             problems.add(TaskProblem.error(name + " has no '" + field + "' answer."));
-            return 0;
+            return -1;
+        }
+        if (answer.length() > maxChars) {
+            problems.add(TaskProblem.error(name + ": the " + field + " answer " + Texts.quote(answer)
+                    + " is far longer than the model reads; an answer is scored by its first token. Shorten it."));
+            return -1;
         }
         long[] ids = encoder.encode(" " + answer);
         if (ids.length == 0) {
-            problems.add(TaskProblem.error(name + ": the " + field + " answer '" + answer + "' gives no token."));
-            return 0;
+            problems.add(TaskProblem.error(name + ": the " + field + " answer '" + Texts.cap(answer) + "' gives no token."));
+            return -1;
         }
         if (ids.length > 1) {
-            problems.add(TaskProblem.warning(name + ": the " + field + " answer \" " + answer + "\" is " + ids.length
+            problems.add(TaskProblem.warning(name + ": the " + field + " answer " + Texts.quote(" " + answer) + " is " + ids.length
                     + " tokens; only its first token is scored."));
         }
         return ids[0];
@@ -149,7 +217,7 @@ public final class TokenizedTask {
                                            List<TaskProblem> problems) {
         for (Map.Entry<String, Integer> e : p.positions().entrySet()) {
             if (e.getValue() < 0 || e.getValue() >= length) {
-                problems.add(TaskProblem.error(name + ": position " + e.getKey() + " = " + e.getValue()
+                problems.add(TaskProblem.error(name + ": position " + Texts.cap(e.getKey()) + " = " + e.getValue()
                         + " is outside the prompt, which has " + length + " tokens (indices 0 to " + (length - 1) + ")."));
             }
         }
@@ -161,7 +229,7 @@ public final class TokenizedTask {
         for (String label : keepLabels) {
             Integer idx = label.equals(END) ? Integer.valueOf(length - 1) : p.positions().get(label);
             if (idx == null) {
-                problems.add(TaskProblem.error(name + " has no position '" + label + "', which 'keep' names. "
+                problems.add(TaskProblem.error(name + " has no position '" + Texts.cap(label) + "', which 'keep' names. "
                         + "Give it in the prompt's 'positions' or remove it from 'keep'."));
             } else if (idx >= 0 && idx < length) {
                 kept[idx] = true;

@@ -112,6 +112,7 @@ public final class MainView extends BorderPane {
     /** A session or model named on the command line, else a recovery offer, else the demo. */
     public void firstStart(List<String> args) {
         Optional<RecoveryStore.Recovery> rec = vm.pendingRecovery();
+        if (!vm.recoveryDamage().isEmpty()) Dialogs.error(window(), "A recovery copy is damaged", vm.recoveryDamage());
         if (!args.isEmpty()) {
             Path p = Path.of(args.get(0));
             if (p.toString().endsWith(".json")) {
@@ -124,7 +125,7 @@ public final class MainView extends BorderPane {
         }
         if (rec.isPresent()) {
             boolean restore = Dialogs.confirm(window(), "Recover unsaved work?",
-                    "Circuit Workbench did not close cleanly. A copy of the session"
+                    "Circuit Workbench ended with unsaved work. A copy of the session"
                             + (rec.get().originalFile() == null ? "" : " " + Path.of(rec.get().originalFile()).getFileName())
                             + " from " + rec.get().savedAt() + " was kept.", "Recover", "Discard");
             if (restore) {

@@ -69,6 +69,7 @@ public final class MainViewModel {
     private final StringProperty error = new SimpleStringProperty("");
     private final ObservableList<Path> recent = FXCollections.observableArrayList();
     private Session.UiState pendingUi = Session.UiState.EMPTY;
+    private Optional<RecoveryStore.Recovery> offeredRecovery = Optional.empty();
     private String modelRef;
 
     public MainViewModel(BackgroundRunner runner, Workspace workspace, RecoveryStore recovery, Path userDir) throws ModelLoadException {
@@ -344,6 +345,9 @@ public final class MainViewModel {
 
     /** Opens a session file; a file that cannot be read leaves everything as it was. */
     public boolean open(Path path) {
+        Session before = snapshot();
+        Path beforeFile = file.get();
+        boolean beforeDirty = dirty.get();
         try {
             Session s = SessionFiles.read(path);
             apply(s, path);
@@ -352,6 +356,11 @@ public final class MainViewModel {
             return true;
         } catch (SessionException e) {
             error.set(e.getMessage());
+            return false;
+        } catch (RuntimeException e) { // a session the checks missed: put the previous one back
+            apply(before, beforeFile);
+            dirty.set(beforeDirty);
+            error.set(path + " could not be opened (" + e + "). The session that was open is unchanged.");
             return false;
         }
     }
@@ -387,21 +396,33 @@ public final class MainViewModel {
     }
 
     public Optional<RecoveryStore.Recovery> pendingRecovery() {
-        return recovery.pending();
+        offeredRecovery = recovery.pending();
+        return offeredRecovery;
+    }
+
+    /** Recovery copies that {@link #pendingRecovery()} found damaged and kept aside, and where; "" if none. */
+    public String recoveryDamage() {
+        return String.join(" ", recovery.damaged());
     }
 
     public void recover(RecoveryStore.Recovery r) {
         apply(r.session(), r.originalFile() == null ? null : Path.of(r.originalFile()));
         dirty.set(true);
+        try {
+            recovery.adopt(r); // this instance's copy now; the old one goes
+        } catch (IOException e) {
+            status.set("autosave failed: " + e.getMessage());
+        }
     }
 
     public void discardRecovery() {
-        recovery.clear();
+        offeredRecovery.ifPresent(recovery::discard);
     }
 
-    /** A clean exit: nothing left to recover. */
+    /** Exit: unsaved changes get a fresh recovery copy (offered at the next start); else none is left. */
     public void closing() {
-        if (!dirty.get()) recovery.clear();
+        if (dirty.get()) autosave(); else recovery.clear();
+        recovery.close();
     }
 
     private void markDirty() {

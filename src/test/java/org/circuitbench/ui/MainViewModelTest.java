@@ -24,17 +24,20 @@ class MainViewModelTest {
     @TempDir
     Path dir;
     Workspace ws;
+    RecoveryStore store;
     MainViewModel vm;
 
     @BeforeEach
     void start() throws Exception {
         ws = new Workspace();
-        vm = new MainViewModel(SyncRunner.immediate(), ws, new RecoveryStore(dir.resolve("user")), dir.resolve("user"));
+        store = new RecoveryStore(dir.resolve("user"));
+        vm = new MainViewModel(SyncRunner.immediate(), ws, store, dir.resolve("user"));
         vm.openDemo();
     }
 
     @AfterEach
     void stop() {
+        store.close();
         ws.close();
     }
 
@@ -116,22 +119,71 @@ class MainViewModelTest {
     }
 
     @Test
+    void aSessionTheAppCannotShowIsRefusedAndTheOpenOneStaysAsItWas() throws Exception {
+        vm.grid().toggle(Node.head(1, 1));
+        Session before = vm.snapshot();
+        String sample = Files.readString(Path.of("samples/sessions/digits-seqcont-tiny" + SessionFiles.EXTENSION));
+        String[] bad = {
+                sample.replace("\"name\" : \"digits increasing\",\n    \"definition\"", "\"name\" : null,\n    \"definition\""),
+                sample.replace("\"expression\" : \"1..100\"", "\"expression\" : \"" + "(".repeat(20_000) + "1" + ")".repeat(20_000) + "..100\""),
+        };
+        for (String text : bad) {
+            assertTrue(!text.equals(sample), "the edit applied");
+            Path f = dir.resolve("bad" + SessionFiles.EXTENSION);
+            Files.writeString(f, text);
+            assertFalse(vm.open(f));
+            assertTrue(vm.errorProperty().get().contains("no name") || vm.errorProperty().get().contains("nests"), vm.errorProperty().get());
+            assertEquals(before, vm.snapshot(), "the open session is untouched");
+            assertTrue(vm.dirtyProperty().get());
+            assertEquals(text, Files.readString(f), "the file is untouched");
+        }
+    }
+
+    @Test
     void unsavedWorkIsRecoverable() throws Exception {
         vm.grid().toggle(Node.head(7, 7));
         vm.autosave();
-        RecoveryStore.Recovery r = vm.pendingRecovery().orElseThrow();
-        assertEquals("0.0", r.session().ui().grid().substring(0, 3));
+        assertTrue(vm.pendingRecovery().isEmpty(), "an instance's own copy is not offered to itself while it runs");
+        store.close(); // the app dies: its lock goes, its copy stays
         Workspace ws2 = new Workspace();
         try {
-            MainViewModel again = new MainViewModel(SyncRunner.immediate(), ws2, new RecoveryStore(dir.resolve("user")), dir.resolve("user"));
-            again.recover(again.pendingRecovery().orElseThrow());
+            RecoveryStore store2 = new RecoveryStore(dir.resolve("user"));
+            MainViewModel again = new MainViewModel(SyncRunner.immediate(), ws2, store2, dir.resolve("user"));
+            RecoveryStore.Recovery r = again.pendingRecovery().orElseThrow();
+            assertEquals("0.0", r.session().ui().grid().substring(0, 3));
+            again.recover(r);
             assertNotNull(again.grid().circuit());
             assertFalse(again.grid().circuit().contains(Node.head(7, 7)));
             assertTrue(again.dirtyProperty().get());
+            assertTrue(Files.isRegularFile(store2.file()), "the recovered work is at once this instance's own copy");
+            again.saveAs(dir.resolve("x" + SessionFiles.EXTENSION));
+            assertFalse(Files.exists(store2.file()), "a clean save clears the recovery copy");
+            again.closing();
         } finally {
             ws2.close();
         }
-        vm.saveAs(dir.resolve("x" + SessionFiles.EXTENSION));
-        assertTrue(vm.pendingRecovery().isEmpty(), "a clean save clears the recovery copy");
+        assertTrue(new RecoveryStore(dir.resolve("user")).pending().isEmpty(), "nothing is left to offer");
+    }
+
+    @Test
+    void quittingWithUnsavedChangesWritesAFreshCopy() throws Exception {
+        vm.grid().toggle(Node.head(2, 5)); // after the last autosave, or with none at all
+        vm.closing();
+        Workspace ws2 = new Workspace();
+        try {
+            MainViewModel again = new MainViewModel(SyncRunner.immediate(), ws2, new RecoveryStore(dir.resolve("user")), dir.resolve("user"));
+            RecoveryStore.Recovery r = again.pendingRecovery().orElseThrow();
+            assertFalse(Circuit.parse(r.session().ui().grid(), 12, 12).contains(Node.head(2, 5)), "the last edit is in the copy");
+        } finally {
+            ws2.close();
+        }
+    }
+
+    @Test
+    void aDamagedRecoveryCopyIsReported() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("user/recovery"));
+        Files.writeString(folder.resolve("pid7-0" + SessionFiles.EXTENSION), "{ damaged");
+        assertTrue(vm.pendingRecovery().isEmpty());
+        assertTrue(vm.recoveryDamage().contains("damaged.json"), vm.recoveryDamage());
     }
 }

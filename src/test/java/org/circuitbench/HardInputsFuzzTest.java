@@ -1,0 +1,413 @@
+package org.circuitbench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.model.Gpt2Config;
+import org.circuitbench.model.Gpt2Model;
+import org.circuitbench.model.Gpt2Tokenizer;
+import org.circuitbench.model.Hook;
+import org.circuitbench.model.ModelLoadException;
+import org.circuitbench.model.RandomModel;
+import org.circuitbench.model.SafeTensors;
+import org.circuitbench.session.Session;
+import org.circuitbench.session.SessionException;
+import org.circuitbench.session.SessionFiles;
+import org.circuitbench.task.TaskDefinition;
+import org.circuitbench.task.TaskException;
+import org.circuitbench.task.TaskFile;
+import org.circuitbench.task.TaskFiles;
+import org.circuitbench.task.TokenizedTask;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Hundreds of generated bad task, session and model files through the loaders. Each must give
+ * a clear error (the loader's own exception, one line, no Java internals) or a correct result (it
+ * round-trips, or computes finite numbers of the shape its config says); never another
+ * throwable, and never a changed file. The generator is seeded: a failure names its case, which
+ * {@code case(kind, seed)} rebuilds.
+ */
+class HardInputsFuzzTest {
+    static final int TASKS = 150, SESSIONS = 150, MODELS = 100;
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final JsonNodeFactory F = JsonNodeFactory.instance;
+    static final long[] TOKENS = {16, 362, 513, 604, 642};
+
+    @TempDir
+    static Path dir;
+    static Path baseModel;
+    static Gpt2Tokenizer tokenizer;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        baseModel = dir.resolve("base-model");
+        RandomModel.write(baseModel, Gpt2Config.of(2, 2, 16, 32, 50257), 21, SafeTensors.DType.F32);
+        tokenizer = Gpt2Tokenizer.bundled();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        tokenizer.close();
+    }
+
+    // ---- the checks ----------------------------------------------------------------------------
+
+    /** What is wrong with an error: null when its message is one clear line. */
+    static String unclear(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) return "no message";
+        if (m.contains("\n")) return "more than one line";
+        if (m.length() > 1500) return "a " + m.length() + "-character message";
+        for (String internal : new String[] {"Exception", "For input string", "\tat ", "java.", "null pointer", "Input length ="}) {
+            if (m.contains(internal)) return "Java internals ('" + internal + "')";
+        }
+        return null;
+    }
+
+    /** Size, time and hash of every file under a folder, to show nothing was written. */
+    static Map<String, String> fingerprint(Path folder) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(folder)) {
+            for (Path p : s.toList()) {
+                if (!Files.isRegularFile(p)) {
+                    out.put(folder.relativize(p) + "/", "dir");
+                    continue;
+                }
+                byte[] b = Files.readAllBytes(p);
+                out.put(folder.relativize(p).toString(), b.length + " " + Files.getLastModifiedTime(p).toMillis() + " "
+                        + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b)));
+            }
+        }
+        return out;
+    }
+
+    interface Load {
+        void run() throws Exception;
+    }
+
+    /** Runs one case; returns null if it behaved, else what went wrong. */
+    static String check(String name, Path folder, Class<? extends Exception> clear, Load load) throws Exception {
+        Map<String, String> before = fingerprint(folder);
+        String problem = null;
+        try {
+            load.run();
+        } catch (Throwable e) {
+            if (!clear.isInstance(e)) {
+                problem = "threw " + e.getClass().getName() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            } else if (unclear(e) != null) {
+                problem = unclear(e) + ": " + e.getMessage().substring(0, Math.min(300, e.getMessage().length()));
+            }
+        }
+        if (!before.equals(fingerprint(folder))) problem = (problem == null ? "" : problem + "; ") + "a file changed";
+        return problem == null ? null : name + ": " + problem;
+    }
+
+    static void report(List<String> failures, int cases) {
+        assertTrue(failures.isEmpty(), failures.size() + " of " + cases + " cases misbehaved:\n" + String.join("\n", failures));
+    }
+
+    // ---- mutations -----------------------------------------------------------------------------
+
+    static final String DEEP_JSON = "[".repeat(5_000) + "]".repeat(5_000);
+
+    /** Values that loaders trip over: wrong types, extremes, huge and hostile text. */
+    static JsonNode weird(SplittableRandom r) {
+        return switch (r.nextInt(22)) {
+            case 0 -> F.nullNode();
+            case 1 -> F.textNode("");
+            case 2 -> F.numberNode(0);
+            case 3 -> F.numberNode(-1);
+            case 4 -> F.numberNode(2.7);
+            case 5 -> F.numberNode(1e308);
+            case 6 -> F.numberNode(new BigInteger("9".repeat(30)));
+            case 7 -> F.textNode("x".repeat(200_000));
+            case 8 -> F.arrayNode();
+            case 9 -> F.objectNode();
+            case 10 -> F.booleanNode(true);
+            case 11 -> F.textNode("__DEEP__");
+            case 12 -> F.textNode("{" + "(".repeat(5_000) + "a" + ")".repeat(5_000) + "}");
+            case 13 -> F.textNode("{" + "-".repeat(5_000) + "1}");
+            case 14 -> F.textNode("{99999999999999999999999} {a*9223372036854775807*9}");
+            case 15 -> F.textNode("{a} } {");
+            case 16 -> F.textNode("../../etc/passwd");
+            case 17 -> F.textNode("tpu");
+            case 18 -> F.textNode("gpu:-1");
+            case 19 -> F.textNode("\u0000\uFFFF\uD800");
+            case 20 -> F.numberNode(Long.MIN_VALUE);
+            default -> {
+                ArrayNode a = F.arrayNode();
+                for (int i = 0; i < 3; i++) a.addNull();
+                yield a;
+            }
+        };
+    }
+
+    /** Every container and slot of a tree: (parent, field or index). */
+    static void slots(JsonNode n, List<Object[]> out) {
+        if (n.isObject()) {
+            for (var it = n.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                out.add(new Object[] {n, k});
+                slots(n.get(k), out);
+            }
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                out.add(new Object[] {n, i});
+                slots(n.get(i), out);
+            }
+        }
+    }
+
+    /** One to three edits of a JSON tree: replace a value with a weird one, remove it, or copy another over it. */
+    static String mutateTree(String json, SplittableRandom r) throws Exception {
+        JsonNode root = JSON.readTree(json);
+        int edits = 1 + r.nextInt(3);
+        for (int e = 0; e < edits; e++) {
+            List<Object[]> slots = new ArrayList<>();
+            slots(root, slots);
+            if (slots.isEmpty()) break;
+            Object[] s = slots.get(r.nextInt(slots.size()));
+            Object[] other = slots.get(r.nextInt(slots.size()));
+            JsonNode otherValue = other[1] instanceof String k ? other[0] instanceof ObjectNode o ? o.get(k) : null
+                    : ((ArrayNode) other[0]).get((Integer) other[1]);
+            int op = r.nextInt(10);
+            if (s[0] instanceof ObjectNode o) {
+                String k = (String) s[1];
+                if (op < 6) o.set(k, weird(r));
+                else if (op < 8) o.remove(k);
+                else if (otherValue != null) o.set(k, otherValue.deepCopy());
+            } else {
+                ArrayNode a = (ArrayNode) s[0];
+                int i = (Integer) s[1];
+                if (op < 6) a.set(i, weird(r));
+                else if (op < 8) a.remove(i);
+                else if (otherValue != null) a.add(otherValue.deepCopy());
+            }
+        }
+        return JSON.writeValueAsString(root).replace("\"__DEEP__\"", DEEP_JSON);
+    }
+
+    /** Byte damage: truncation, flipped bytes, bytes that are not UTF-8, a NUL. */
+    static byte[] mutateBytes(byte[] b, SplittableRandom r, int from, int to) {
+        byte[] out = b.clone();
+        switch (r.nextInt(4)) {
+            case 0 -> {
+                return java.util.Arrays.copyOf(out, from + r.nextInt(Math.max(1, to - from)));
+            }
+            case 1 -> {
+                for (int i = 0; i < 1 + r.nextInt(8); i++) out[from + r.nextInt(to - from)] ^= (byte) (1 << r.nextInt(8));
+            }
+            case 2 -> {
+                int at = from + r.nextInt(to - from);
+                out[at] = (byte) (0x80 | r.nextInt(0x40)); // a continuation byte with no lead: not UTF-8
+            }
+            default -> out[from + r.nextInt(to - from)] = 0;
+        }
+        return out;
+    }
+
+    static byte[] mutateJsonFile(String text, SplittableRandom r) throws Exception {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        return r.nextInt(4) == 0 ? mutateBytes(b, r, 0, b.length) : mutateTree(text, r).getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- tasks ---------------------------------------------------------------------------------
+
+    @Test
+    void badTaskFiles() throws Exception {
+        List<String> bases = List.of(Files.readString(TestData.fixture("words-months-seqcont-4x4").resolve("task.json")),
+                Files.readString(TestData.fixture("digits-seqcont-tiny").resolve("task.json")));
+        var model = TestData.model(TestData.model4x4());
+        List<String> failures = new ArrayList<>();
+        int loaded = 0;
+        for (int seed = 0; seed < TASKS; seed++) {
+            SplittableRandom r = new SplittableRandom(1000 + seed);
+            Path folder = Files.createDirectories(dir.resolve("task-" + seed));
+            Path file = folder.resolve("task.json");
+            Files.write(file, mutateJsonFile(bases.get(seed % 2), r));
+            int[] ok = {0};
+            String p = check("task case " + seed, folder, TaskException.class, () -> {
+                TaskFile t = TaskFiles.read(file);
+                assertEquals(t, TaskFiles.parse(TaskFiles.toJson(t), "again"), "a task read is written back as it was");
+                try (AblationTask prepared = AblationTask.prepare(model, t)) {
+                    double full = prepared.fullLogitDiff();
+                    double score = prepared.details(prepared.allHeads()).score();
+                    assertTrue(Double.isFinite(full) && full != 0 && Double.isFinite(score), full + " " + score);
+                    ok[0]++;
+                }
+            });
+            loaded += ok[0];
+            if (p != null) failures.add(p);
+        }
+        report(failures, TASKS);
+        assertTrue(loaded > 5 && loaded < TASKS - 20, "both outcomes occur: " + loaded + " of " + TASKS + " prepared");
+    }
+
+    // ---- sessions ------------------------------------------------------------------------------
+
+    @Test
+    void badSessionFiles() throws Exception {
+        List<String> bases = new ArrayList<>();
+        for (String s : List.of("digits-seqcont-tiny", "cross-task-seqcont-tiny", "months-gpt2")) {
+            bases.add(Files.readString(Path.of("samples/sessions", s + SessionFiles.EXTENSION)));
+        }
+        List<String> failures = new ArrayList<>();
+        int loaded = 0;
+        for (int seed = 0; seed < SESSIONS; seed++) {
+            SplittableRandom r = new SplittableRandom(2000 + seed);
+            Path folder = Files.createDirectories(dir.resolve("session-" + seed));
+            Path file = folder.resolve("s" + SessionFiles.EXTENSION);
+            Files.write(file, mutateJsonFile(bases.get(seed % bases.size()), r));
+            int[] ok = {0};
+            String p = check("session case " + seed, folder, SessionException.class, () -> {
+                Session s = SessionFiles.read(file);
+                assertEquals(s, SessionFiles.parse(SessionFiles.toJson(s), "again"), "a session read is written back as it was");
+                // what the app does next with each task: generate it, or check its prompts, in the editor
+                for (Session.SessionTask t : s.tasks()) {
+                    try {
+                        TaskFile f = t.definition() != null ? t.definition().generate(tokenizer::encode) : t.prompts();
+                        TokenizedTask.check(f, tokenizer::encode, 1024);
+                        if (t.definition() != null) {
+                            for (var problem : t.definition().check(tokenizer::encode)) {
+                                String u = unclear(new Exception(problem.message()));
+                                if (u != null) throw new AssertionError("task '" + t.name() + "': " + u + ": " + problem.message());
+                            }
+                        }
+                    } catch (TaskException e) {
+                        String u = unclear(e);
+                        if (u != null) throw new AssertionError("task '" + t.name() + "': " + u + ": " + e.getMessage());
+                    }
+                }
+                ok[0]++;
+            });
+            loaded += ok[0];
+            if (p != null) failures.add(p);
+        }
+        report(failures, SESSIONS);
+        assertTrue(loaded > 5 && loaded < SESSIONS - 20, "both outcomes occur: " + loaded + " of " + SESSIONS + " opened");
+    }
+
+    // ---- models --------------------------------------------------------------------------------
+
+    /** The base model's safetensors: header JSON and where the data begins. */
+    static Object[] header(byte[] file) throws Exception {
+        long len = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return new Object[] {new String(file, 8, (int) len, StandardCharsets.UTF_8), 8 + (int) len};
+    }
+
+    static byte[] withHeader(String header, byte[] file, int dataStart) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(8 + h.length + file.length - dataStart).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(h.length).put(h).put(file, dataStart, file.length - dataStart);
+        return out.array();
+    }
+
+    /** Damage to a header entry: its dtype, shape or offsets, or a twin under the prefixed name. */
+    static String mutateHeader(String header, SplittableRandom r) throws Exception {
+        ObjectNode root = (ObjectNode) JSON.readTree(header);
+        List<String> names = new ArrayList<>();
+        root.fieldNames().forEachRemaining(names::add);
+        for (int e = 0; e < 1 + r.nextInt(2); e++) {
+            String n = names.get(r.nextInt(names.size()));
+            if (!(root.get(n) instanceof ObjectNode t)) continue;
+            String other = names.get(r.nextInt(names.size()));
+            switch (r.nextInt(9)) {
+                case 0 -> t.put("dtype", new String[] {"F16", "BF16", "I64", "U8", "BOOL", "F64", "FOO", ""}[r.nextInt(8)]);
+                case 1 -> t.set("dtype", weird(r));
+                case 2 -> t.set("shape", weird(r));
+                case 3 -> ((ArrayNode) t.get("shape")).add(r.nextInt(3) == 0 ? -1 : 1 + r.nextInt(4));
+                case 4 -> t.set("data_offsets", weird(r));
+                case 5 -> {
+                    ArrayNode o = (ArrayNode) t.get("data_offsets");
+                    long shift = (r.nextBoolean() ? -1 : 1) * (4L << r.nextInt(20));
+                    t.putArray("data_offsets").add(o.get(0).asLong() + shift).add(o.get(1).asLong() + shift);
+                }
+                case 6 -> {
+                    if (root.get(other) instanceof ObjectNode o) t.set("data_offsets", o.get("data_offsets").deepCopy());
+                }
+                case 7 -> root.set(n.startsWith("transformer.") ? n.substring(12) : "transformer." + n, t.deepCopy());
+                default -> root.remove(n);
+            }
+        }
+        return JSON.writeValueAsString(root);
+    }
+
+    @Test
+    void badModelFolders() throws Exception {
+        byte[] weights = Files.readAllBytes(baseModel.resolve("model.safetensors"));
+        Object[] h = header(weights);
+        String header = (String) h[0];
+        int dataStart = (Integer) h[1];
+        String config = Files.readString(baseModel.resolve("config.json"));
+        List<String> failures = new ArrayList<>();
+        int loaded = 0;
+        for (int seed = 0; seed < MODELS; seed++) {
+            SplittableRandom r = new SplittableRandom(3000 + seed);
+            Path folder = Files.createDirectories(dir.resolve("model-" + seed));
+            Files.copy(baseModel.resolve("tokenizer.json"), folder.resolve("tokenizer.json"));
+            byte[] w = weights;
+            byte[] c = config.getBytes(StandardCharsets.UTF_8);
+            switch (r.nextInt(6)) {
+                case 0, 1 -> w = withHeader(mutateHeader(header, r), weights, dataStart);
+                case 2 -> w = mutateBytes(weights, r, 0, dataStart); // the length field and the header's bytes
+                case 3 -> c = mutateJsonFile(config, r);
+                case 4 -> {
+                    w = mutateBytes(weights, r, 0, dataStart);
+                    c = mutateTree(config, r).getBytes(StandardCharsets.UTF_8);
+                }
+                default -> { // sharded, with an index that may point anywhere
+                    ObjectNode index = JSON.createObjectNode();
+                    ObjectNode map = index.putObject("weight_map");
+                    JSON.readTree(header).fieldNames().forEachRemaining(k -> map.put(k, "model-00001-of-00001.safetensors"));
+                    Files.write(folder.resolve("model-00001-of-00001.safetensors"), weights);
+                    Files.write(folder.resolve("model.safetensors.index.json"), mutateJsonFile(index.toString(), r));
+                    w = null;
+                }
+            }
+            if (w != null) Files.write(folder.resolve("model.safetensors"), w);
+            Files.write(folder.resolve("config.json"), c);
+            int[] ok = {0};
+            String p = check("model case " + seed, folder, ModelLoadException.class, () -> {
+                Gpt2Config cfg = Gpt2Config.read(folder.resolve("config.json"));
+                try (Gpt2Model m = Gpt2Model.load(folder, ai.djl.Device.cpu()); NDScope ignored = new NDScope()) {
+                    assertEquals(cfg, m.config(), "the model is what its config says");
+                    NDArray tok = m.manager().create(TOKENS).reshape(1, TOKENS.length);
+                    float[] logits = m.logits(m.forward(tok, Hook.NONE)).toFloatArray();
+                    assertEquals(TOKENS.length * (long) cfg.vocabSize(), logits.length);
+                    for (float x : logits) if (!Float.isFinite(x)) throw new AssertionError("a logit is " + x);
+                    ok[0]++;
+                }
+            });
+            loaded += ok[0];
+            if (p != null) failures.add(p);
+        }
+        report(failures, MODELS);
+        assertTrue(loaded > 3 && loaded < MODELS - 20, "both outcomes occur: " + loaded + " of " + MODELS + " loaded");
+    }
+}

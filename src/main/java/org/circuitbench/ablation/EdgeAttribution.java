@@ -63,8 +63,11 @@ public final class EdgeAttribution {
         return out;
     }
 
-    /** The kept edges ordered by attribution, most negative first: the edges whose removal is estimated to hurt most. */
+    /**
+     * The kept edges ordered by the size of their attribution, largest first, as EAP ranks them:
+     * an edge whose removal is estimated to change the score most, either way, comes first.
+     */
     public List<Edge> ranking() {
-        return edges().stream().sorted(Comparator.comparingDouble(EdgeValue::attribution)).map(EdgeValue::edge).toList();
+        return edges().stream().sorted(Comparator.comparingDouble((EdgeValue e) -> -Math.abs(e.attribution()))).map(EdgeValue::edge).toList();
     }
 }

@@ -107,4 +107,37 @@ class EdgeEvaluatorTest {
             }
         }
     }
+
+    @Test
+    void manyScoresWithAMovingBaseLeaveNoArraysBehind() {
+        AblationTask task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));
+        int atStart = task.model().manager().getManagedArrays().size();
+        try (EdgeEvaluator fast = new EdgeEvaluator(task)) {
+            EdgeGraph g = fast.graph();
+            List<Edge> order = g.pruningOrder();
+            SplittableRandom rng = new SplittableRandom(5);
+            Runnable many = () -> {
+                EdgeCircuit base = EdgeCircuit.all(g);
+                for (int i = 0; i < 300; i++) {
+                    EdgeCircuit c = base.toggled(order.get(rng.nextInt(order.size())));
+                    fast.score(c);
+                    if (i % 7 == 0) {
+                        base = c;
+                        fast.setBase(base); // promotes the last candidate
+                    } else if (i % 50 == 0) {
+                        fast.setBase(randomEdges(g, rng)); // a base far away: computed from the old one
+                    }
+                }
+                fast.setBase(EdgeCircuit.all(g));
+            };
+            many.run();
+            int before = task.model().manager().getManagedArrays().size();
+            many.run();
+            many.run();
+            assertEquals(before, task.model().manager().getManagedArrays().size(), "arrays held after 600 more scores");
+            fast.attribute(EdgeCircuit.all(g));
+            assertEquals(before, task.model().manager().getManagedArrays().size(), "arrays held after attribution");
+        }
+        assertEquals(atStart, task.model().manager().getManagedArrays().size(), "arrays held after close");
+    }
 }

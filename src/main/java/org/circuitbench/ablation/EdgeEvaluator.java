@@ -241,36 +241,22 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         BitSet changed = new BitSet(); // senders whose output was recomputed
         // A sender without a kept out-edge is read as its mean by every receiver, so what it would
         // write does not matter: it writes its mean (delta zero) and is never computed.
-        BitSet alive = c.senders();
-        if (from != null && from.circuit.senders().get(0) == alive.get(0)) {
-            copy(p, from, 0);
-        } else if (alive.get(0)) {
+        if (mustCompute(p, from, 0, changed, () -> false)) {
             p.out[0] = task.model().embedding().forward(task.tokens());                // hook_embed + hook_pos_embed
             p.delta[0] = mu[0].sub(p.out[0]);
-            changed.set(0);
-        } else {
-            writeMean(p, 0);
             changed.set(0);
         }
         NDArray resid = p.out[0];
         for (int l = 0; l < layers; l++) {
+            final int layer = l;
             Block block = blocks.get(l);
             p.residPre[l] = resid;
             // heads: recompute those whose q, k or v input changed
             List<Integer> redo = new ArrayList<>();
             for (int h = 0; h < heads; h++) {
-                int s = graph.senderIndex(Node.head(l, h));
-                boolean wasAlive = from != null && from.circuit.senders().get(s);
-                if (!alive.get(s)) {
-                    if (from != null && !wasAlive) copy(p, from, s);
-                    else {
-                        writeMean(p, s);
-                        changed.set(s);
-                    }
-                } else if (from == null || !wasAlive || headInputsChanged(c, from, l, h, changed)) {
+                final int head = h;
+                if (mustCompute(p, from, graph.senderIndex(Node.head(l, h)), changed, () -> headInputsChanged(c, from, layer, head, changed))) {
                     redo.add(h);
-                } else {
-                    copy(p, from, s);
                 }
             }
             if (!redo.isEmpty()) {
@@ -303,21 +289,12 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             }
             // the MLP
             int mlpR = graph.receiverIndex(Node.mlp(l)), mlpS = graph.senderIndex(Node.mlp(l));
-            boolean mlpWasAlive = from != null && from.circuit.senders().get(mlpS);
-            if (!alive.get(mlpS)) {
-                if (from != null && !mlpWasAlive) copy(p, from, mlpS);
-                else {
-                    writeMean(p, mlpS);
-                    changed.set(mlpS);
-                }
-            } else if (from == null || !mlpWasAlive || inputsChanged(c, from, mlpR, changed)) {
+            if (mustCompute(p, from, mlpS, changed, () -> inputsChanged(c, from, mlpR, changed))) {
                 int[] r = {mlpR};
                 NDArray in = probe.apply(EdgeAblation.inputs(p.residMid[l], r, c, p.delta), r, p.delta).get(0); // [b, pos, d]
                 p.out[mlpS] = block.mlp().forward(block.ln2().forward(in));
                 p.delta[mlpS] = mu[mlpS].sub(p.out[mlpS]);
                 changed.set(mlpS);
-            } else {
-                copy(p, from, mlpS);
             }
             if (from == null || !changed.isEmpty()) resid = p.residMid[l].add(p.out[mlpS]);
             else resid = l + 1 < layers ? from.residPre[l + 1] : from.residFinal;
@@ -494,6 +471,28 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             });
             return task.score(p.perPrompt);
         }
+    }
+
+    /**
+     * Settles sender s of pass p: true when it must be computed. Otherwise its output is taken from
+     * {@code from} (it writes there and nothing it reads changed) or is its mean (it has no kept
+     * out-edge, so every receiver reads the mean whatever it would write).
+     */
+    private boolean mustCompute(Pass p, Pass from, int s, BitSet changed, java.util.function.BooleanSupplier inputsChanged) {
+        boolean alive = p.circuit.senders().get(s);
+        boolean wasAlive = from != null && from.circuit.senders().get(s);
+        if (!alive) {
+            if (from != null && !wasAlive) {
+                copy(p, from, s);
+            } else {
+                writeMean(p, s);
+                changed.set(s);
+            }
+            return false;
+        }
+        if (from == null || !wasAlive || inputsChanged.getAsBoolean()) return true;
+        copy(p, from, s);
+        return false;
     }
 
     private void writeMean(Pass p, int s) {

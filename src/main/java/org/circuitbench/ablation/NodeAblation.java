@@ -53,10 +53,7 @@ final class NodeAblation {
 
     /** k circuits' masks stacked on the batch axis, one copy of the prompts per circuit: [k*rows, pos, head, 1]. */
     static NDArray zKeepMask(NDArray keptRows, List<Circuit> circuits, int layer) {
-        if (circuits.size() == 1) return zKeepMask(keptRows, circuits.get(0), layer);
-        NDList masks = new NDList(circuits.size());
-        for (Circuit c : circuits) masks.add(zKeepMask(keptRows, c, layer));
-        return NDArrays.concat(masks, 0);
+        return stacked(circuits, c -> zKeepMask(keptRows, c, layer));
     }
 
     /** Where an MLP's output stays its own: keptRows [rows, pos, 1] -> [rows, pos, 1] bool. */
@@ -70,9 +67,13 @@ final class NodeAblation {
 
     /** k circuits' MLP masks stacked on the batch axis: [k*rows, pos, 1]. */
     static NDArray mlpKeepMask(NDArray keptRows, List<Circuit> circuits, int layer) {
-        if (circuits.size() == 1) return mlpKeepMask(keptRows, circuits.get(0), layer);
+        return stacked(circuits, c -> mlpKeepMask(keptRows, c, layer));
+    }
+
+    private static NDArray stacked(List<Circuit> circuits, java.util.function.Function<Circuit, NDArray> mask) {
+        if (circuits.size() == 1) return mask.apply(circuits.get(0));
         NDList masks = new NDList(circuits.size());
-        for (Circuit c : circuits) masks.add(mlpKeepMask(keptRows, c, layer));
+        for (Circuit c : circuits) masks.add(mask.apply(c));
         return NDArrays.concat(masks, 0);
     }
 

@@ -211,9 +211,7 @@ final class Commands {
     private static double threshold(Args a) {
         if (!a.has("threshold")) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
         double threshold = a.number("threshold", Double.NaN);
-        if (threshold < 0 || threshold > 100) {
-            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
-        }
+        PruneSettings.checkThreshold(threshold);
         return threshold;
     }
 

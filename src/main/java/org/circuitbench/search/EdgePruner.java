@@ -18,9 +18,7 @@ public final class EdgePruner implements Job<EdgePruneResult> {
     private final int maxSpeculation;
 
     public EdgePruner(Scorer<EdgeCircuit> scorer, String startSpec, EdgeCircuit start, double threshold, int maxSpeculation) {
-        if (!(threshold >= 0 && threshold <= 100)) {
-            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
-        }
+        PruneSettings.checkThreshold(threshold);
         if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges; an edge prune needs edges to remove.");
         this.scorer = scorer;
         this.startSpec = startSpec;

@@ -42,9 +42,7 @@ public final class MinimalEdgeCircuit implements Job<MinimalEdgeCircuit.Result> 
     private final double threshold;
 
     public MinimalEdgeCircuit(EdgeEvaluator evaluator, String startSpec, EdgeCircuit start, double threshold) {
-        if (!(threshold >= 0 && threshold <= 100)) {
-            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
-        }
+        PruneSettings.checkThreshold(threshold);
         if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges.");
         this.evaluator = evaluator;
         this.startSpec = startSpec;

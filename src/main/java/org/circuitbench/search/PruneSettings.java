@@ -11,14 +11,19 @@ public record PruneSettings(SearchMethod method, double threshold, Circuit start
 
     public PruneSettings {
         if (method == null) throw new IllegalArgumentException("No method given; use forward, backward, forward-backward, backward-forward or random.");
-        if (!(threshold >= 0 && threshold <= 100)) {
-            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
-        }
+        checkThreshold(threshold);
         if (start == null || start.isEmpty()) {
             throw new IllegalArgumentException("The start circuit is empty; a prune needs heads to remove. Start from 'all' or list heads.");
         }
         if (iterations < 1) {
             throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations + ".");
+        }
+    }
+
+    /** T is a percentage of the full model's score, in [0, 100]. */
+    public static void checkThreshold(double threshold) {
+        if (!(threshold >= 0 && threshold <= 100)) {
+            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full model's score.");
         }
     }
 

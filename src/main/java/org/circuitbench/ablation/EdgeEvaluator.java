@@ -336,7 +336,10 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             return p.circuit;
         }
 
-        /** What the sender wrote in this pass (hook_embed + hook_pos_embed, hook_result without b_O, hook_mlp_out). */
+        /**
+         * What the sender wrote in this pass (hook_embed + hook_pos_embed, hook_result without b_O,
+         * hook_mlp_out). A sender with no kept out-edge is not computed: it writes its mean.
+         */
         public NDArray output(Sender s) {
             return p.out[graph.senderIndex(s)];
         }

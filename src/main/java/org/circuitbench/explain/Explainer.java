@@ -83,7 +83,8 @@ public final class Explainer {
         long t0 = System.nanoTime();
         Set<Measure> measures = asked.isEmpty() ? EnumSet.allOf(Measure.class) : EnumSet.copyOf(asked);
         JobListener<?> listener = ctx.listener();
-        int total = measures.size() + 1;
+        // one step for the pass, one per measure, and OV (the long one) one per layer
+        int total = 1 + measures.size() + (measures.contains(Measure.OV) ? layers - 1 : 0);
         listener.started("explain " + scope.label(), total);
         DirectLogitAttribution dla = null;
         LogitLens lens = null;
@@ -91,20 +92,23 @@ public final class Explainer {
         OvScores ov = null;
         HeadTypes types = null;
         double ld;
-        int done = 0;
+        int[] done = {0};
         try (NDScope ignored = new NDScope(); PassView pass = PassView.of(task, scope)) {
             ld = mean(pass.perPrompt());
-            listener.progress(step(++done, total, "pass"));
+            listener.progress(step(++done[0], total, "pass"));
             for (Measure m : measures) {
                 if (ctx.isCancelled()) break;
                 switch (m) {
                     case DLA -> dla = dla(pass, ld);
                     case LENS -> lens = lens(pass);
                     case ATTENTION -> attention = attention(pass);
-                    case OV -> ov = ov(pass, ctx, which(List.of()));
+                    case OV -> ov = ov(pass, ctx, which(List.of()),
+                            l -> { if (l + 1 < layers) listener.progress(step(++done[0], total, "ov, layer " + l)); });
+                    // a cancel inside OV leaves layers unscored: drop it rather than show zeros
                     case HEADS -> types = headTypes();
                 }
-                listener.progress(step(++done, total, m.id));
+                if (m == Measure.OV && ctx.isCancelled()) ov = null;
+                listener.progress(step(++done[0], total, m.id));
             }
         }
         return new Explanation(scope.label(), ld, task.fullLogitDiff(), dla, lens, attention, ov, types,
@@ -140,7 +144,7 @@ public final class Explainer {
     /** OV scores of some heads only (NaN for the others); every head when {@code heads} is empty. */
     public OvScores ov(Scope scope, List<Node.Head> heads) {
         try (NDScope ignored = new NDScope(); PassView pass = PassView.of(task, scope)) {
-            return ov(pass, JobContext.silent(), which(heads));
+            return ov(pass, JobContext.silent(), which(heads), l -> { });
         }
     }
 
@@ -284,7 +288,7 @@ public final class Explainer {
      * a hit is the token ("copy") or its successor ("next"), with or without a leading space, among
      * the top 5.
      */
-    private OvScores ov(PassView pass, JobContext ctx, boolean[][] only) {
+    private OvScores ov(PassView pass, JobContext ctx, boolean[][] only, java.util.function.IntConsumer layerDone) {
         if (layers < 2) {
             throw new IllegalArgumentException("OV scores read layer 1's ln_1, and " + task.loaded().name() + " has only one layer.");
         }
@@ -301,6 +305,14 @@ public final class Explainer {
         NDArray unembedT = m.unembed().transpose();                                                  // [d, vocab]
         NDArray shift = lnF.bias().matMul(unembedT);                                                 // [vocab]: β · W_Uᵀ
         for (int l = 0; l < layers && !ctx.isCancelled(); l++) {
+            boolean any = false;
+            for (boolean b : only[l]) any |= b;
+            if (!any) {
+                java.util.Arrays.fill(next[l], Double.NaN);
+                java.util.Arrays.fill(copy[l], Double.NaN);
+                layerDone.accept(l);
+                continue;
+            }
             try (NDScope ignored = new NDScope(); Attention.HeadWeights w = m.blocks().get(l).attn().perHead()) {
                 NDArray vIdx = x.getManager().arange(2, 3 * heads, 3, DataType.INT64);               // rows 3h+2: W_V of head h
                 NDArray v = x.expandDims(0).broadcast(heads, pairCount, x.getShape().get(1))
@@ -334,6 +346,7 @@ public final class Explainer {
                     copy[l][h] = 100.0 * c / pairCount;
                 }
             }
+            layerDone.accept(l);
         }
         return new OvScores(next, copy, pairCount, withNext);
     }

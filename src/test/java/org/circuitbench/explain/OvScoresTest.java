@@ -39,7 +39,7 @@ class OvScoresTest {
     }
 
     /** {next, copy} in percent for one head, directly. */
-    private static double[] direct(AblationTask task, Node.Head head) {
+    static double[] direct(AblationTask task, Node.Head head) {
         Gpt2Tokenizer tok = task.loaded().tokenizer();
         List<Prompt> prompts = task.tokenized().task().clean();
         int next = 0, copy = 0, pairs = 0;

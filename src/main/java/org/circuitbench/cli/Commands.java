@@ -71,6 +71,8 @@ final class Commands {
             case "prune" -> prune(a, err);
             case "importance" -> importance(a, err);
             case "attribute" -> attribute(a, err);
+            case "explain" -> ExplainCommands.explain(a, err);
+            case "reproduce" -> ExplainCommands.reproduce(a, err);
             case "compare" -> compare(a, err);
             case "bench" -> bench(a, err);
             case "make-model" -> makeModel(a, err);
@@ -93,7 +95,7 @@ final class Commands {
 
     // ---- shared set-up --------------------------------------------------------------------------
 
-    private static LoadedModel model(Args a, PrintStream err) throws Exception {
+    static LoadedModel model(Args a, PrintStream err) throws Exception {
         String m = a.required("model", "(a model folder or a cached hub name such as gpt2)");
         DeviceChoice device = DeviceChoice.resolve(a.get("device", "auto"));
         if (!device.note().isEmpty()) err.println(device.note());
@@ -101,7 +103,7 @@ final class Commands {
         return LoadedModel.open(Path.of(m).getFileName().toString(), folder, device);
     }
 
-    private static AblationTask task(LoadedModel model, String file, PrintStream err) throws Exception {
+    static AblationTask task(LoadedModel model, String file, PrintStream err) throws Exception {
         AblationTask t = AblationTask.prepare(model, TaskFiles.read(Path.of(file)));
         for (TaskProblem w : t.tokenized().warnings()) err.println("warning: " + w.message());
         return t;

@@ -30,6 +30,10 @@ public final class Main {
               prune       --model M --task FILE --level edges --threshold T [--edges ESPEC]
                           [--method greedy|attribution] [--export json|dot|python --out FILE]
               attribute   --model M --task FILE [--edges ESPEC | --circuit SPEC]
+              explain     --model M --task FILE [--circuit SPEC | --edges ESPEC]
+                          [--measures dla,lens,attention,ov,heads] [--progress]
+                          (what each head does: docs/explain.md)
+              reproduce   --model gpt2 [--progress]   check GPT-2 small against published numbers
               compare     --model M --task FILE --circuits A B ... [--names a,b,...]
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
               bench       --model M --task FILE [--method backward --threshold 3] [--sample N]
@@ -47,7 +51,7 @@ public final class Main {
             Common options: --device auto|cpu|gpu[:n] (default auto).
             """;
     /** The commands that load a model, and so PyTorch: they pick its natives from --device. */
-    private static final Set<String> MODEL_COMMANDS = Set.of("score", "prune", "importance", "compare", "bench");
+    private static final Set<String> MODEL_COMMANDS = Set.of("score", "prune", "importance", "compare", "bench", "explain", "reproduce");
 
     private Main() {
     }

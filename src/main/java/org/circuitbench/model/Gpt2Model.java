@@ -64,6 +64,16 @@ public final class Gpt2Model implements AutoCloseable {
         return h.mul(wc).sum(new int[] {1}).sub(h.mul(wi).sum(new int[] {1}));
     }
 
+    /** W_U as stored, [vocab, d_model] (tied to wte unless the config says otherwise). */
+    public NDArray unembed() {
+        return unembed;
+    }
+
+    /** The unembedding rows of some tokens: ids [batch] int64 -> W_U[ids] [batch, d_model]. */
+    public NDArray unembedRows(NDArray ids) {
+        return rows(ids);
+    }
+
     private NDArray rows(NDArray ids) {
         return ids.getNDArrayInternal().embedding(ids, unembed, SparseFormat.DENSE).singletonOrThrow();
     }

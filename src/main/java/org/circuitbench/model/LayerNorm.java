@@ -22,4 +22,18 @@ public final class LayerNorm {
     Shape shape() {
         return weight.getShape();
     }
+
+    /** The scale γ [d_model], for a LayerNorm applied by hand (direct logit attribution). */
+    public NDArray weight() {
+        return weight;
+    }
+
+    /** The shift β [d_model]. */
+    public NDArray bias() {
+        return bias;
+    }
+
+    public float eps() {
+        return eps;
+    }
 }

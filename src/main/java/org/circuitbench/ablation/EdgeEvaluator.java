@@ -42,6 +42,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     private final NDArray[] mu;                    // per sender [batch, pos, d_model]: its template mean
 
     private final Set<NDArray> permanent;         // the means: passes may hold them but never own them
+    private final long rowLength;                  // batch * pos * d_model: one delta as a row
 
     private Pass base;
     private Pass last;
@@ -75,6 +76,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             }
         }
         permanent = Pass.identitySet(List.of(mu));
+        rowLength = task.tokenized().cleanCount() * (long) task.tokenized().maxLength() * cfg.nEmbd();
     }
 
     public AblationTask task() {
@@ -90,7 +92,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         check(circuit);
         if (!reuse) {
             try (NDScope ignored = new NDScope()) {
-                return task.score(run(circuit, null, Probe.NONE).perPrompt);
+                return task.score(run(circuit, null, Probe.NONE, true).perPrompt);
             }
         }
         ensureBase();
@@ -98,7 +100,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         Pass p;
         NDManager owner = cache.newSubManager();
         try (NDScope ignored = new NDScope()) {
-            p = run(circuit, base, Probe.NONE);
+            p = run(circuit, base, Probe.NONE, true);
             p.adopt(owner, base, permanent);
         }
         if (last != null) last.close();
@@ -110,7 +112,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     public float[] perPrompt(EdgeCircuit circuit) {
         check(circuit);
         try (NDScope ignored = new NDScope()) {
-            return run(circuit, null, Probe.NONE).perPrompt.clone();
+            return run(circuit, null, Probe.NONE, true).perPrompt.clone();
         }
     }
 
@@ -126,7 +128,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             }
             NDManager owner = cache.newSubManager();
             try (NDScope ignored = new NDScope()) {
-                next = run(circuit, base, Probe.NONE);
+                next = run(circuit, base, Probe.NONE, true);
                 next.adopt(owner, base, permanent);
             }
         } else {
@@ -148,7 +150,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     private Pass fresh(EdgeCircuit c) {
         NDManager owner = cache.newSubManager();
         try (NDScope ignored = new NDScope()) {
-            Pass p = run(c, null, Probe.NONE);
+            Pass p = run(c, null, Probe.NONE, true);
             p.adopt(owner, null, permanent);
             return p;
         }
@@ -171,6 +173,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         final NDArray[] residPre; // per layer: the stream entering it
         final NDArray[] residMid; // per layer: the stream after its attention
         NDArray residFinal;
+        NDArray rows;      // [senders, batch*pos*d_model]: every delta as a row (buffered passes)
         NDArray logitDiff; // [batch], only when computed in this pass
         float[] perPrompt;
         NDManager manager;
@@ -190,6 +193,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                 for (NDArray x : a) if (x != null && !permanent.contains(x)) all.add(x);
             }
             all.add(residFinal);
+            if (rows != null) all.add(rows);
             return all;
         }
 
@@ -234,16 +238,21 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     /**
      * One edge-ablated pass for {@code c}. With {@code from}, a receiver whose inputs are the same
      * as in {@code from} keeps its output from there; everything else is computed. {@code probe}
-     * sees every receiver input computed.
+     * sees every receiver input computed. A {@code buffered} pass also keeps every delta as a row
+     * of one array, so that mixing reads a view instead of concatenating (no autograd through it).
      */
-    private Pass run(EdgeCircuit c, Pass from, Probe probe) {
+    private Pass run(EdgeCircuit c, Pass from, Probe probe, boolean buffered) {
         Pass p = new Pass(c, graph.senderCount(), layers);
+        if (buffered) {
+            p.rows = from != null && from.rows != null ? from.rows.duplicate()
+                    : task.manager().zeros(new ai.djl.ndarray.types.Shape(graph.senderCount(), rowLength));
+        }
         BitSet changed = new BitSet(); // senders whose output was recomputed
         // A sender without a kept out-edge is read as its mean by every receiver, so what it would
         // write does not matter: it writes its mean (delta zero) and is never computed.
         if (mustCompute(p, from, 0, changed, () -> false)) {
             p.out[0] = task.model().embedding().forward(task.tokens());                // hook_embed + hook_pos_embed
-            p.delta[0] = mu[0].sub(p.out[0]);
+            setDelta(p, 0, mu[0].sub(p.out[0]));
             changed.set(0);
         }
         NDArray resid = p.out[0];
@@ -267,7 +276,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                         receivers[3 * i + ch.ordinal()] = graph.receiverIndex(Node.head(l, hs[i]).input(ch));
                     }
                 }
-                NDArray in = probe.apply(EdgeAblation.inputs(resid, receivers, c, p.delta), receivers, p.delta); // [heads*3, b, pos, d]
+                NDArray in = probe.apply(EdgeAblation.inputs(resid, receivers, c, p.delta, p.rows), receivers, p.delta); // [heads*3, b, pos, d]
                 Attention.HeadWeights w = hs.length == heads ? weights[l] : weights[l].select(hs);
                 NDArray mz = hs.length == heads ? meanZ[l] : meanZ[l].get(task.manager().create(toLong(hs)));
                 NDArray z = NodeAblation.apply(w.z(block.ln1().forward(in)), kept, mz); // [heads, b, pos, dh]: the mean outside keep
@@ -275,7 +284,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                 for (int i = 0; i < hs.length; i++) {
                     int s = graph.senderIndex(Node.head(l, hs[i]));
                     p.out[s] = result.get(i);
-                    p.delta[s] = mu[s].sub(p.out[s]);
+                    setDelta(p, s, mu[s].sub(p.out[s]));
                     changed.set(s);
                 }
             }
@@ -291,9 +300,9 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             int mlpR = graph.receiverIndex(Node.mlp(l)), mlpS = graph.senderIndex(Node.mlp(l));
             if (mustCompute(p, from, mlpS, changed, () -> inputsChanged(c, from, mlpR, changed))) {
                 int[] r = {mlpR};
-                NDArray in = probe.apply(EdgeAblation.inputs(p.residMid[l], r, c, p.delta), r, p.delta).get(0); // [b, pos, d]
+                NDArray in = probe.apply(EdgeAblation.inputs(p.residMid[l], r, c, p.delta, p.rows), r, p.delta).get(0); // [b, pos, d]
                 p.out[mlpS] = block.mlp().forward(block.ln2().forward(in));
-                p.delta[mlpS] = mu[mlpS].sub(p.out[mlpS]);
+                setDelta(p, mlpS, mu[mlpS].sub(p.out[mlpS]));
                 changed.set(mlpS);
             }
             if (from == null || !changed.isEmpty()) resid = p.residMid[l].add(p.out[mlpS]);
@@ -306,7 +315,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             p.perPrompt = from.perPrompt;
         } else {
             int[] r = {logits};
-            NDArray in = probe.apply(EdgeAblation.inputs(resid, r, c, p.delta), r, p.delta).get(0); // [b, pos, d]
+            NDArray in = probe.apply(EdgeAblation.inputs(resid, r, c, p.delta, p.rows), r, p.delta).get(0); // [b, pos, d]
             p.logitDiff = task.logitDiff(in);                                                       // [b]
             p.perPrompt = p.logitDiff.toFloatArray();
         }
@@ -321,7 +330,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
      */
     public Trace trace(EdgeCircuit c) {
         check(c);
-        return new Trace(run(c, null, Probe.NONE));
+        return new Trace(run(c, null, Probe.NONE, false));
     }
 
     /** One pass's activations; every array is [batch, pos, d_model] unless said otherwise. */
@@ -425,7 +434,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                         groups.add(receivers);
                         probes.add(probeArray);
                         return in.add(probeArray);
-                    });
+                    }, false);
                     NDArray s = p.logitDiff.mean().mul(100.0 / task.fullLogitDiff());
                     gc.backward(s);
                 }
@@ -471,7 +480,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                     }
                 }
                 return in;
-            });
+            }, false);
             return task.score(p.perPrompt);
         }
     }
@@ -496,6 +505,11 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         if (from == null || !wasAlive || inputsChanged.getAsBoolean()) return true;
         copy(p, from, s);
         return false;
+    }
+
+    private static void setDelta(Pass p, int s, NDArray delta) {
+        p.delta[s] = delta;
+        if (p.rows != null) p.rows.set(new ai.djl.ndarray.index.NDIndex("{}", s), delta.reshape(-1));
     }
 
     private void writeMean(Pass p, int s) {

@@ -1,8 +1,6 @@
 package org.circuitbench.ablation;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
@@ -19,31 +17,43 @@ final class EdgeAblation {
     private EdgeAblation() {
     }
 
+    /** Where a pass keeps each sender's μ_s − a_s. */
+    interface Deltas {
+        /** Whether μ_s − a_s is zero (a sender with no kept out-edge writes its mean). */
+        boolean isZero(int s);
+
+        /** Senders 0..count−1 as rows [count, N] in one view, or null when the deltas are kept apart. Zero senders' rows are never read. */
+        NDArray prefix(int count);
+
+        /** These senders' deltas as rows [senders.length, N]. */
+        NDArray rows(int[] senders);
+    }
+
+    /** Whether any of these receivers has a removed edge from a sender whose delta is not zero. */
+    static boolean anyRemoved(int[] receivers, EdgeCircuit circuit, Deltas deltas) {
+        EdgeGraph g = circuit.graph();
+        for (int r : receivers) {
+            for (int s = 0; s < g.sendersOf(r); s++) {
+                if (!deltas.isZero(s) && !circuit.contains(s, r)) return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * The inputs of several receivers that read the same point of the stream.
      *
      * @param resid     the stream at that point, [batch, pos, d_model]
      * @param receivers receiver indices of {@code circuit}'s graph
-     * @param delta     per sender index, μ_s − a_s in this pass, shaped like {@code resid}; null where it
-     *                  is zero (a sender with no kept out-edge writes its mean)
-     * @return [receivers, ...resid's shape]
+     * @return [receivers, batch, pos, d_model]
      */
-    static NDArray inputs(NDArray resid, int[] receivers, EdgeCircuit circuit, NDArray[] delta) {
-        return inputs(resid, receivers, circuit, delta, null);
-    }
-
-    /**
-     * The same, reading the deltas from {@code rows} when given: [senders, N], row s holding
-     * sender s's delta flattened (a row may be stale where {@code delta[s]} is null; it is never
-     * read). A prefix of rows is a view, so nothing is copied when most senders are read.
-     */
-    static NDArray inputs(NDArray resid, int[] receivers, EdgeCircuit circuit, NDArray[] delta, NDArray rows) {
+    static NDArray inputs(NDArray resid, int[] receivers, EdgeCircuit circuit, Deltas deltas) {
         EdgeGraph g = circuit.graph();
         int senders = 0;
         for (int r : receivers) senders = Math.max(senders, g.sendersOf(r));
         List<Integer> cols = new ArrayList<>();            // senders with a removed edge into any of these receivers
         for (int s = 0; s < senders; s++) {
-            if (delta[s] == null) continue;
+            if (deltas.isZero(s)) continue;
             for (int r : receivers) {
                 if (s < g.sendersOf(r) && !circuit.contains(s, r)) {
                     cols.add(s);
@@ -54,8 +64,10 @@ final class EdgeAblation {
         Shape shape = resid.getShape();
         NDArray base = resid.expandDims(0);                                  // [1, ...]
         if (cols.isEmpty()) return base.broadcast(new Shape(receivers.length).addAll(shape)); // [receivers, ...]
-        boolean prefix = rows != null && cols.size() * 4 >= senders;         // most senders: read the prefix view
+        NDArray rows = cols.size() * 4 >= senders ? deltas.prefix(senders) : null; // most senders: read one view
+        boolean prefix = rows != null;
         int width = prefix ? senders : cols.size();
+        if (!prefix) rows = deltas.rows(cols.stream().mapToInt(Integer::intValue).toArray());
         float[] removed = new float[receivers.length * width];               // [receivers, width]: 1 where s->r is removed
         for (int i = 0; i < receivers.length; i++) {
             for (int j = 0; j < cols.size(); j++) {
@@ -65,18 +77,8 @@ final class EdgeAblation {
                 }
             }
         }
-        NDArray deltas;                                                      // [width, N]
-        if (prefix) {
-            deltas = rows.get(":{}", senders);
-        } else if (rows != null) {
-            deltas = rows.get(resid.getManager().create(cols.stream().mapToLong(Integer::longValue).toArray()));
-        } else {
-            NDList d = new NDList(cols.size());
-            for (int s : cols) d.add(delta[s].reshape(1, -1));               // [..] -> [1, N]
-            deltas = cols.size() == 1 ? d.get(0) : NDArrays.concat(d, 0);
-        }
         NDArray mask = resid.getManager().create(removed, new Shape(receivers.length, width));
-        NDArray mixed = mask.matMul(deltas)                                  // [receivers, width] @ [width, N] -> [receivers, N]
+        NDArray mixed = mask.matMul(rows)                                    // [receivers, width] @ [width, N] -> [receivers, N]
                 .reshape(new Shape(receivers.length).addAll(shape));          // -> [receivers, ...]
         return base.add(mixed);
     }

@@ -1,23 +1,24 @@
 package org.circuitbench.ablation;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import org.circuitbench.model.Attention;
 import org.circuitbench.model.Block;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * Scores edge circuits exactly (edges.md) with the rule of {@link EdgeAblation}: every head's
  * q, k and v read their own input through their own ln_1, and so does each MLP and the logits.
+ * A sender with no kept out-edge is read as its mean by every receiver, so it is not computed.
  *
  * <p>The fast path keeps the activations of a base circuit (the current circuit of a prune). A
  * candidate recomputes only the receivers whose inputs differ from the base's: those whose own
@@ -39,13 +40,13 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     private final Attention.HeadWeights[] weights; // per layer
     private final NDArray[] meanZ;                 // per layer [head, batch, pos, d_head]
     private final NDArray kept;                    // [1, batch, pos, 1] bool: positions named in keep
+    private final NDArray[] muHeads;               // per layer [head, batch, pos, d_model]: mean z · W_O
     private final NDArray[] mu;                    // per sender [batch, pos, d_model]: its template mean
-
-    private final Set<NDArray> permanent;         // the means: passes may hold them but never own them
+    private final Set<NDArray> permanent;          // the means: passes may hold them but never own them
     private final long rowLength;                  // batch * pos * d_model: one delta as a row
 
-    private Pass base;
-    private Pass last;
+    private EdgePass base;
+    private EdgePass last;
 
     public EdgeEvaluator(AblationTask task) {
         this(task, true);
@@ -62,6 +63,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         this.cache = task.manager().newSubManager();
         this.weights = new Attention.HeadWeights[layers];
         this.meanZ = new NDArray[layers];
+        this.muHeads = new NDArray[layers];
         this.mu = new NDArray[graph.senderCount()];
         try (NDScope ignored = new NDScope()) {
             kept = keep(task.keptPos().expandDims(0));                                  // [b, pos, 1] -> [1, b, pos, 1]
@@ -70,12 +72,14 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                 Attention.HeadWeights w = blocks.get(l).attn().perHead();
                 weights[l] = new Attention.HeadWeights(keep(w.qkv()), keep(w.qkvBias()), keep(w.out()), w.scale());
                 meanZ[l] = keep(task.means().z()[l].transpose(2, 0, 1, 3));            // [b, pos, head, dh] -> [head, b, pos, dh]
-                NDArray result = weights[l].result(meanZ[l]);                           // [head, b, pos, d]: mean z · W_O
-                for (int h = 0; h < heads; h++) mu[graph.senderIndex(Node.head(l, h))] = keep(result.get(h));
+                muHeads[l] = keep(weights[l].result(meanZ[l]));                        // [head, b, pos, d]: mean z · W_O
+                for (int h = 0; h < heads; h++) mu[graph.senderIndex(Node.head(l, h))] = keep(muHeads[l].get(h));
                 mu[graph.senderIndex(Node.mlp(l))] = task.means().mlp()[l];
             }
         }
-        permanent = Pass.identitySet(List.of(mu));
+        List<NDArray> means = new ArrayList<>(List.of(mu));
+        means.addAll(List.of(muHeads));
+        permanent = EdgePass.identitySet(means);
         rowLength = task.tokenized().cleanCount() * (long) task.tokenized().maxLength() * cfg.nEmbd();
     }
 
@@ -97,12 +101,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         }
         ensureBase();
         if (circuit.equals(base.circuit)) return task.score(base.perPrompt);
-        Pass p;
-        NDManager owner = cache.newSubManager();
-        try (NDScope ignored = new NDScope()) {
-            p = run(circuit, base, Probe.NONE, true);
-            p.adopt(owner, base, permanent);
-        }
+        EdgePass p = derive(circuit);
         if (last != null) last.close();
         last = p;
         return task.score(p.perPrompt);
@@ -120,20 +119,12 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     public void setBase(EdgeCircuit circuit) {
         check(circuit);
         if (!reuse || (base != null && base.circuit.equals(circuit))) return;
-        Pass next = last != null && last.circuit.equals(circuit) ? last : null;
-        if (next == null) {
-            if (base == null) {
-                base = fresh(circuit);
-                return;
-            }
-            NDManager owner = cache.newSubManager();
-            try (NDScope ignored = new NDScope()) {
-                next = run(circuit, base, Probe.NONE, true);
-                next.adopt(owner, base, permanent);
-            }
-        } else {
-            last = null;
+        if (base == null) {
+            base = fresh(circuit);
+            return;
         }
+        EdgePass next = last != null && last.circuit.equals(circuit) ? last : derive(circuit);
+        if (next == last) last = null;
         next.takeShared(base, permanent); // arrays the new base reuses from the old one move to it
         base.close();
         base = next;
@@ -147,11 +138,21 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         if (base == null) base = fresh(EdgeCircuit.all(graph));
     }
 
-    private Pass fresh(EdgeCircuit c) {
+    private EdgePass fresh(EdgeCircuit c) {
         NDManager owner = cache.newSubManager();
         try (NDScope ignored = new NDScope()) {
-            Pass p = run(c, null, Probe.NONE, true);
+            EdgePass p = run(c, null, Probe.NONE, true);
             p.adopt(owner, null, permanent);
+            return p;
+        }
+    }
+
+    /** A pass for {@code c} computed from the base's, owning what it computed itself. */
+    private EdgePass derive(EdgeCircuit c) {
+        NDManager owner = cache.newSubManager();
+        try (NDScope ignored = new NDScope()) {
+            EdgePass p = run(c, base, Probe.NONE, true);
+            p.adopt(owner, base, permanent);
             return p;
         }
     }
@@ -165,147 +166,68 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
 
     // ---- the edge-ablated pass ------------------------------------------------------------------
 
-    /** The activations of one edge-ablated pass over the clean prompts. */
-    private static final class Pass implements AutoCloseable {
-        final EdgeCircuit circuit;
-        final NDArray[] out;      // per sender: a_s, [batch, pos, d_model]
-        final NDArray[] delta;    // per sender: μ_s − a_s
-        final NDArray[] residPre; // per layer: the stream entering it
-        final NDArray[] residMid; // per layer: the stream after its attention
-        NDArray residFinal;
-        NDArray rows;      // [senders, batch*pos*d_model]: every delta as a row (buffered passes)
-        NDArray logitDiff; // [batch], only when computed in this pass
-        float[] perPrompt;
-        NDManager manager;
-
-        Pass(EdgeCircuit circuit, int senders, int layers) {
-            this.circuit = circuit;
-            out = new NDArray[senders];
-            delta = new NDArray[senders];
-            residPre = new NDArray[layers];
-            residMid = new NDArray[layers];
-        }
-
-        /** The arrays this pass holds, but not the evaluator's own (the means). */
-        private List<NDArray> arrays(Set<NDArray> permanent) {
-            List<NDArray> all = new ArrayList<>();
-            for (NDArray[] a : List.of(out, delta, residPre, residMid)) {
-                for (NDArray x : a) if (x != null && !permanent.contains(x)) all.add(x);
-            }
-            all.add(residFinal);
-            if (rows != null) all.add(rows);
-            return all;
-        }
-
-        /** Takes ownership of the arrays this pass computed itself (not those reused from {@code from}). */
-        void adopt(NDManager owner, Pass from, Set<NDArray> permanent) {
-            manager = owner;
-            Set<NDArray> reused = from == null ? Set.of() : identitySet(from.arrays(permanent));
-            for (NDArray a : arrays(permanent)) {
-                if (!reused.contains(a)) {
-                    NDScope.unregister(a);
-                    a.attach(owner);
-                }
-            }
-        }
-
-        /** Moves the arrays shared with {@code old} into this pass's manager, before {@code old} is closed. */
-        void takeShared(Pass old, Set<NDArray> permanent) {
-            Set<NDArray> mine = identitySet(arrays(permanent));
-            for (NDArray a : old.arrays(permanent)) if (mine.contains(a)) a.attach(manager);
-        }
-
-        static Set<NDArray> identitySet(List<NDArray> arrays) {
-            Map<NDArray, Boolean> m = new IdentityHashMap<>();
-            for (NDArray a : arrays) m.put(a, Boolean.TRUE);
-            return m.keySet();
-        }
-
-        @Override
-        public void close() {
-            manager.close();
-        }
-    }
-
     /** Adds something to receivers' inputs: a gradient probe (attribution) or a nudge (its test). */
     interface Probe {
-        Probe NONE = (in, receivers, delta) -> in;
+        Probe NONE = (in, receivers, pass) -> in;
 
         /** in [receivers, batch, pos, d_model] -> the same shape. */
-        NDArray apply(NDArray in, int[] receivers, NDArray[] delta);
+        NDArray apply(NDArray in, int[] receivers, EdgePass pass);
     }
 
+    /** What a pass does with one sender: reuse the base's output, write the mean, or compute it. */
+    private enum Step { REUSE, MEAN, COMPUTE }
+
     /**
-     * One edge-ablated pass for {@code c}. With {@code from}, a receiver whose inputs are the same
+     * One edge-ablated pass for {@code c}. With {@code from}, a sender whose inputs are the same
      * as in {@code from} keeps its output from there; everything else is computed. {@code probe}
-     * sees every receiver input computed. A {@code buffered} pass also keeps every delta as a row
-     * of one array, so that mixing reads a view instead of concatenating (no autograd through it).
+     * sees every receiver input computed. A {@code buffered} pass keeps the deltas as rows of one
+     * array (no autograd through it); an unbuffered one keeps them apart and needs {@code from} null.
      */
-    private Pass run(EdgeCircuit c, Pass from, Probe probe, boolean buffered) {
-        Pass p = new Pass(c, graph.senderCount(), layers);
-        if (buffered) {
-            p.rows = from != null && from.rows != null ? from.rows.duplicate()
-                    : task.manager().zeros(new ai.djl.ndarray.types.Shape(graph.senderCount(), rowLength));
+    private EdgePass run(EdgeCircuit c, EdgePass from, Probe probe, boolean buffered) {
+        NDArray rows = !buffered ? null : from != null ? from.rows.duplicate()
+                : task.manager().zeros(new Shape(graph.senderCount(), rowLength));
+        EdgePass p = new EdgePass(c, from, rows);
+        BitSet changed = new BitSet(); // senders whose output differs from from's
+        switch (step(p, from, 0, () -> false)) {
+            case REUSE -> p.embed = from.embed;
+            case MEAN -> {
+                p.embed = mu[0];
+                p.setZero(0);
+                changed.set(0);
+            }
+            case COMPUTE -> {
+                p.embed = task.model().embedding().forward(task.tokens());             // hook_embed + hook_pos_embed
+                p.setDelta(0, mu[0].sub(p.embed));
+                changed.set(0);
+            }
         }
-        BitSet changed = new BitSet(); // senders whose output was recomputed
-        // A sender without a kept out-edge is read as its mean by every receiver, so what it would
-        // write does not matter: it writes its mean (delta zero) and is never computed.
-        if (mustCompute(p, from, 0, changed, () -> false)) {
-            p.out[0] = task.model().embedding().forward(task.tokens());                // hook_embed + hook_pos_embed
-            setDelta(p, 0, mu[0].sub(p.out[0]));
-            changed.set(0);
-        }
-        NDArray resid = p.out[0];
+        NDArray resid = p.embed;
         for (int l = 0; l < layers; l++) {
-            final int layer = l;
-            Block block = blocks.get(l);
             p.residPre[l] = resid;
-            // heads: recompute those whose q, k or v input changed
-            List<Integer> redo = new ArrayList<>();
-            for (int h = 0; h < heads; h++) {
-                final int head = h;
-                if (mustCompute(p, from, graph.senderIndex(Node.head(l, h)), changed, () -> headInputsChanged(c, from, layer, head, changed))) {
-                    redo.add(h);
-                }
-            }
-            if (!redo.isEmpty()) {
-                int[] hs = redo.stream().mapToInt(Integer::intValue).toArray();
-                int[] receivers = new int[3 * hs.length];
-                for (int i = 0; i < hs.length; i++) {
-                    for (Receiver.Channel ch : Receiver.Channel.values()) {
-                        receivers[3 * i + ch.ordinal()] = graph.receiverIndex(Node.head(l, hs[i]).input(ch));
-                    }
-                }
-                NDArray in = probe.apply(EdgeAblation.inputs(resid, receivers, c, p.delta, p.rows), receivers, p.delta); // [heads*3, b, pos, d]
-                Attention.HeadWeights w = hs.length == heads ? weights[l] : weights[l].select(hs);
-                NDArray mz = hs.length == heads ? meanZ[l] : meanZ[l].get(task.manager().create(toLong(hs)));
-                NDArray z = NodeAblation.apply(w.z(block.ln1().forward(in)), kept, mz); // [heads, b, pos, dh]: the mean outside keep
-                NDArray result = w.result(z);                                           // [heads, b, pos, d]
-                for (int i = 0; i < hs.length; i++) {
-                    int s = graph.senderIndex(Node.head(l, hs[i]));
-                    p.out[s] = result.get(i);
-                    setDelta(p, s, mu[s].sub(p.out[s]));
-                    changed.set(s);
-                }
-            }
-            // the stream after attention: Σ of every head's result plus b_O
-            if (from == null || !changed.isEmpty()) {
-                NDList results = new NDList(heads);
-                for (int h = 0; h < heads; h++) results.add(p.out[graph.senderIndex(Node.head(l, h))]);
-                p.residMid[l] = resid.add(NDArrays.stack(results).sum(new int[] {0})).add(block.attn().cProj().bias());
-            } else {
-                p.residMid[l] = from.residMid[l];
-            }
+            heads(p, from, l, resid, changed, probe);
+            Block block = blocks.get(l);
+            // the stream after attention: every head's result plus b_O
+            p.residMid[l] = from == null || !changed.isEmpty()
+                    ? resid.add(p.heads[l].sum(new int[] {0})).add(block.attn().cProj().bias())
+                    : from.residMid[l];
             // the MLP
             int mlpR = graph.receiverIndex(Node.mlp(l)), mlpS = graph.senderIndex(Node.mlp(l));
-            if (mustCompute(p, from, mlpS, changed, () -> inputsChanged(c, from, mlpR, changed))) {
-                int[] r = {mlpR};
-                NDArray in = probe.apply(EdgeAblation.inputs(p.residMid[l], r, c, p.delta, p.rows), r, p.delta).get(0); // [b, pos, d]
-                p.out[mlpS] = block.mlp().forward(block.ln2().forward(in));
-                setDelta(p, mlpS, mu[mlpS].sub(p.out[mlpS]));
-                changed.set(mlpS);
+            switch (step(p, from, mlpS, () -> inputsChanged(c, from, mlpR, changed))) {
+                case REUSE -> p.mlps[l] = from.mlps[l];
+                case MEAN -> {
+                    p.mlps[l] = mu[mlpS];
+                    p.setZero(mlpS);
+                    changed.set(mlpS);
+                }
+                case COMPUTE -> {
+                    int[] r = {mlpR};
+                    NDArray in = probe.apply(EdgeAblation.inputs(p.residMid[l], r, c, p), r, p).get(0); // [b, pos, d]
+                    p.mlps[l] = block.mlp().forward(block.ln2().forward(in));
+                    p.setDelta(mlpS, mu[mlpS].sub(p.mlps[l]));
+                    changed.set(mlpS);
+                }
             }
-            if (from == null || !changed.isEmpty()) resid = p.residMid[l].add(p.out[mlpS]);
+            if (from == null || !changed.isEmpty()) resid = p.residMid[l].add(p.mlps[l]);
             else resid = l + 1 < layers ? from.residPre[l + 1] : from.residFinal;
         }
         p.residFinal = resid;
@@ -315,11 +237,115 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             p.perPrompt = from.perPrompt;
         } else {
             int[] r = {logits};
-            NDArray in = probe.apply(EdgeAblation.inputs(resid, r, c, p.delta, p.rows), r, p.delta).get(0); // [b, pos, d]
-            p.logitDiff = task.logitDiff(in);                                                       // [b]
+            NDArray in = probe.apply(EdgeAblation.inputs(resid, r, c, p), r, p).get(0); // [b, pos, d]
+            p.logitDiff = task.logitDiff(in);                                           // [b]
             p.perPrompt = p.logitDiff.toFloatArray();
         }
         return p;
+    }
+
+    /** Layer l's heads as one block: reuse, the mean, or computed from each head's own q, k, v inputs. */
+    private void heads(EdgePass p, EdgePass from, int l, NDArray resid, BitSet changed, Probe probe) {
+        EdgeCircuit c = p.circuit;
+        Step[] steps = new Step[heads];
+        List<Integer> compute = new ArrayList<>(), mean = new ArrayList<>();
+        for (int h = 0; h < heads; h++) {
+            final int head = h;
+            steps[h] = step(p, from, graph.senderIndex(Node.head(l, h)), () -> headInputsChanged(c, from, l, head, changed));
+            if (steps[h] == Step.COMPUTE) compute.add(h);
+            if (steps[h] == Step.MEAN) mean.add(h);
+        }
+        if (compute.isEmpty() && mean.isEmpty()) {
+            p.heads[l] = from.heads[l];
+            return;
+        }
+        int[] hs = compute.stream().mapToInt(Integer::intValue).toArray();
+        NDArray result = hs.length == 0 ? null : computeHeads(p, l, hs, resid, probe); // [|hs|, b, pos, d]
+        if (from == null && hs.length == heads) {
+            p.heads[l] = result;
+        } else {
+            NDArray block = (from != null ? from.heads[l] : muHeads[l]).duplicate();  // [head, b, pos, d]
+            if (hs.length > 0) block.set(new NDIndex("{}", index(hs)), result);
+            if (from != null && !mean.isEmpty()) {
+                NDArray idx = index(mean.stream().mapToInt(Integer::intValue).toArray());
+                block.set(new NDIndex("{}", idx), muHeads[l].get(idx));
+            }
+            p.heads[l] = block;
+        }
+        if (hs.length > 0) {
+            NDArray mus = hs.length == heads ? muHeads[l] : muHeads[l].get(index(hs));
+            p.setDeltas(senders(l, hs), mus.sub(result));
+        }
+        for (int h : mean) p.setZero(graph.senderIndex(Node.head(l, h)));
+        for (int s : senders(l, hs)) changed.set(s);
+        for (int h : mean) changed.set(graph.senderIndex(Node.head(l, h)));
+    }
+
+    /** The results [|hs|, batch, pos, d_model] of heads hs of layer l, each from its own inputs. */
+    private NDArray computeHeads(EdgePass p, int l, int[] hs, NDArray resid, Probe probe) {
+        Block block = blocks.get(l);
+        int[] receivers = new int[3 * hs.length];
+        for (int i = 0; i < hs.length; i++) {
+            for (Receiver.Channel ch : Receiver.Channel.values()) {
+                receivers[3 * i + ch.ordinal()] = graph.receiverIndex(Node.head(l, hs[i]).input(ch));
+            }
+        }
+        Attention.HeadWeights w = hs.length == heads ? weights[l] : weights[l].select(hs);
+        NDArray x;
+        if (probe == Probe.NONE && !EdgeAblation.anyRemoved(receivers, p.circuit, p)) {
+            x = block.ln1().forward(resid).expandDims(0);                              // they all read the stream itself: one ln_1
+        } else {
+            x = block.ln1().forward(probe.apply(EdgeAblation.inputs(resid, receivers, p.circuit, p), receivers, p)); // [heads*3, b, pos, d]
+        }
+        NDArray mz = hs.length == heads ? meanZ[l] : meanZ[l].get(index(hs));
+        NDArray z = NodeAblation.apply(w.z(x), kept, mz);                              // [heads, b, pos, dh]: the mean outside keep
+        return w.result(z);                                                             // [heads, b, pos, d]
+    }
+
+    /**
+     * What a pass does with sender s: a sender with no kept out-edge writes its mean (every
+     * receiver reads the mean whatever it would write); one that writes in both passes and reads
+     * nothing changed reuses {@code from}'s output; otherwise it is computed.
+     */
+    private static Step step(EdgePass p, EdgePass from, int s, BooleanSupplier inputsChanged) {
+        boolean alive = p.circuit.senders().get(s);
+        boolean wasAlive = from != null && from.circuit.senders().get(s);
+        if (!alive) return from != null && !wasAlive ? Step.REUSE : Step.MEAN;
+        if (from == null || !wasAlive || inputsChanged.getAsBoolean()) return Step.COMPUTE;
+        return Step.REUSE;
+    }
+
+    private boolean headInputsChanged(EdgeCircuit c, EdgePass from, int l, int h, BitSet changed) {
+        for (Receiver.Channel ch : Receiver.Channel.values()) {
+            if (inputsChanged(c, from, graph.receiverIndex(Node.head(l, h).input(ch)), changed)) return true;
+        }
+        return false;
+    }
+
+    /** Whether receiver r's input may differ from {@code from}'s: its own edges changed, or a kept edge carries a changed output. */
+    private boolean inputsChanged(EdgeCircuit c, EdgePass from, int r, BitSet changed) {
+        if (!c.sameInputs(from.circuit, r)) return true;
+        int senders = graph.sendersOf(r);
+        for (int s = changed.nextSetBit(0); s >= 0 && s < senders; s = changed.nextSetBit(s + 1)) {
+            if (c.contains(s, r)) return true;
+        }
+        return false;
+    }
+
+    private int[] senders(int l, int[] hs) {
+        int[] out = new int[hs.length];
+        for (int i = 0; i < hs.length; i++) out[i] = graph.senderIndex(Node.head(l, hs[i]));
+        return out;
+    }
+
+    private NDArray index(int[] a) {
+        return task.manager().create(Arrays.stream(a).asLongStream().toArray());
+    }
+
+    private NDArray keep(NDArray a) {
+        NDScope.unregister(a);
+        a.attach(cache);
+        return a;
     }
 
     // ---- a pass laid open, for explanations ------------------------------------------------------
@@ -335,9 +361,9 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
 
     /** One pass's activations; every array is [batch, pos, d_model] unless said otherwise. */
     public final class Trace {
-        private final Pass p;
+        private final EdgePass p;
 
-        private Trace(Pass p) {
+        private Trace(EdgePass p) {
             this.p = p;
         }
 
@@ -350,7 +376,11 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
          * hook_mlp_out). A sender with no kept out-edge is not computed: it writes its mean.
          */
         public NDArray output(Sender s) {
-            return p.out[graph.senderIndex(s)];
+            return switch (s) {
+                case Sender.Embed e -> p.embed;
+                case Node.Head h -> p.heads[h.layer()].get(h.head());
+                case Node.Mlp m -> p.mlps[m.layer()];
+            };
         }
 
         /** The sender's template mean, what a removed edge carries instead. */
@@ -360,8 +390,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
 
         /** What receiver r reads from sender s: its output when the edge is kept, its mean when removed. */
         public NDArray readBy(Sender s, Receiver r) {
-            int si = graph.senderIndex(s);
-            return p.circuit.contains(si, graph.receiverIndex(r)) ? p.out[si] : mu[si];
+            return p.circuit.contains(graph.senderIndex(s), graph.receiverIndex(r)) ? output(s) : mean(s);
         }
 
         /** Receiver r's input by the rule of {@link EdgeAblation}. */
@@ -371,7 +400,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                 case Node.Mlp m -> p.residMid[m.layer()];
                 case Receiver.Logits l -> p.residFinal;
             };
-            return EdgeAblation.inputs(at, new int[] {graph.receiverIndex(r)}, p.circuit, p.delta).get(0);
+            return EdgeAblation.inputs(at, new int[] {graph.receiverIndex(r)}, p.circuit, p).get(0);
         }
 
         /** The stream entering layer l, in this pass. */
@@ -397,7 +426,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                     receivers[3 * h + ch.ordinal()] = graph.receiverIndex(Node.head(layer, h).input(ch));
                 }
             }
-            NDArray in = EdgeAblation.inputs(p.residPre[layer], receivers, p.circuit, p.delta);
+            NDArray in = EdgeAblation.inputs(p.residPre[layer], receivers, p.circuit, p);
             return weights[layer].pattern(blocks.get(layer).ln1().forward(in));
         }
 
@@ -418,7 +447,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     public EdgeAttribution attribute(EdgeCircuit c) {
         check(c);
         float[] byId = new float[graph.edgeCount()];
-        java.util.Arrays.fill(byId, Float.NaN);
+        Arrays.fill(byId, Float.NaN);
         // a kept edge into a head or MLP whose output nothing reads (no kept out-edge) changes nothing: 0
         c.ids().stream().forEach(i -> byId[i] = 0f);
         double score;
@@ -426,30 +455,25 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             try (NDScope ignored = new NDScope()) {
                 List<int[]> groups = new ArrayList<>();
                 List<NDArray> probes = new ArrayList<>();
-                Pass p;
+                EdgePass p;
                 try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
-                    p = run(c, null, (in, receivers, delta) -> {
+                    p = run(c, null, (in, receivers, pass) -> {
                         NDArray probeArray = in.getManager().zeros(in.getShape());
                         probeArray.setRequiresGradient(true);
                         groups.add(receivers);
                         probes.add(probeArray);
                         return in.add(probeArray);
                     }, false);
-                    NDArray s = p.logitDiff.mean().mul(100.0 / task.fullLogitDiff());
-                    gc.backward(s);
+                    gc.backward(p.logitDiff.mean().mul(100.0 / task.fullLogitDiff()));
                 }
                 score = task.score(p.perPrompt);
+                NDArray all = p.detachedRows(graph.senderCount(), rowLength);           // [senders, N]
                 for (int g = 0; g < groups.size(); g++) {
                     int[] receivers = groups.get(g);
                     int senders = 0;
                     for (int r : receivers) senders = Math.max(senders, graph.sendersOf(r));
                     NDArray grad = probes.get(g).getGradient().reshape(receivers.length, -1); // [receivers, N]
-                    NDList d = new NDList(senders);
-                    for (int s = 0; s < senders; s++) {
-                        d.add(p.delta[s] == null ? grad.getManager().zeros(new ai.djl.ndarray.types.Shape(1, grad.getShape().get(1)))
-                                : p.delta[s].stopGradient().reshape(1, -1));
-                    }
-                    float[] a = grad.matMul(NDArrays.concat(d, 0).transpose()).toFloatArray(); // [receivers, N] @ [N, senders]
+                    float[] a = grad.matMul(all.get(":{}", senders).transpose()).toFloatArray(); // [receivers, N] @ [N, senders]
                     for (int i = 0; i < receivers.length; i++) {
                         for (int s = 0; s < graph.sendersOf(receivers[i]); s++) {
                             if (c.contains(s, receivers[i])) byId[graph.id(s, receivers[i])] = a[i * senders + s];
@@ -470,85 +494,19 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         check(c);
         int s = graph.senderIndex(e.sender()), r = graph.receiverIndex(e.receiver());
         try (NDScope ignored = new NDScope()) {
-            Pass p = run(c, null, (in, receivers, delta) -> {
+            EdgePass p = run(c, null, (in, receivers, pass) -> {
                 for (int i = 0; i < receivers.length; i++) {
-                    if (receivers[i] == r) {
+                    if (receivers[i] == r && !pass.isZero(s)) {
                         float[] w = new float[receivers.length];
                         w[i] = (float) eps;
                         NDArray sel = in.getManager().create(w).reshape(receivers.length, 1, 1, 1); // [receivers, 1, 1, 1]
-                        return in.add(sel.mul(delta[s].expandDims(0)));
+                        return in.add(sel.mul(pass.delta[s].expandDims(0)));
                     }
                 }
                 return in;
             }, false);
             return task.score(p.perPrompt);
         }
-    }
-
-    /**
-     * Settles sender s of pass p: true when it must be computed. Otherwise its output is taken from
-     * {@code from} (it writes there and nothing it reads changed) or is its mean (it has no kept
-     * out-edge, so every receiver reads the mean whatever it would write).
-     */
-    private boolean mustCompute(Pass p, Pass from, int s, BitSet changed, java.util.function.BooleanSupplier inputsChanged) {
-        boolean alive = p.circuit.senders().get(s);
-        boolean wasAlive = from != null && from.circuit.senders().get(s);
-        if (!alive) {
-            if (from != null && !wasAlive) {
-                copy(p, from, s);
-            } else {
-                writeMean(p, s);
-                changed.set(s);
-            }
-            return false;
-        }
-        if (from == null || !wasAlive || inputsChanged.getAsBoolean()) return true;
-        copy(p, from, s);
-        return false;
-    }
-
-    private static void setDelta(Pass p, int s, NDArray delta) {
-        p.delta[s] = delta;
-        if (p.rows != null) p.rows.set(new ai.djl.ndarray.index.NDIndex("{}", s), delta.reshape(-1));
-    }
-
-    private void writeMean(Pass p, int s) {
-        p.out[s] = mu[s];
-        p.delta[s] = null;
-    }
-
-    private static void copy(Pass p, Pass from, int s) {
-        p.out[s] = from.out[s];
-        p.delta[s] = from.delta[s];
-    }
-
-    private boolean headInputsChanged(EdgeCircuit c, Pass from, int l, int h, BitSet changed) {
-        for (Receiver.Channel ch : Receiver.Channel.values()) {
-            if (inputsChanged(c, from, graph.receiverIndex(Node.head(l, h).input(ch)), changed)) return true;
-        }
-        return false;
-    }
-
-    /** Whether receiver r's input may differ from {@code from}'s: its own edges changed, or a kept edge carries a changed output. */
-    private boolean inputsChanged(EdgeCircuit c, Pass from, int r, BitSet changed) {
-        if (!c.sameInputs(from.circuit, r)) return true;
-        int senders = graph.sendersOf(r);
-        for (int s = changed.nextSetBit(0); s >= 0 && s < senders; s = changed.nextSetBit(s + 1)) {
-            if (c.contains(s, r)) return true;
-        }
-        return false;
-    }
-
-    private static long[] toLong(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) out[i] = a[i];
-        return out;
-    }
-
-    private NDArray keep(NDArray a) {
-        NDScope.unregister(a);
-        a.attach(cache);
-        return a;
     }
 
     @Override

@@ -153,7 +153,8 @@ public final class Attention {
 
         /**
          * z when each head's q, k and v read their own stream (edges.md).
-         * x: ln_1 of each input, [head*3, batch, pos, d_model] -> z [head, batch, pos, d_head].
+         * x: ln_1 of each input, [head*3, batch, pos, d_model] -> z [head, batch, pos, d_head];
+         * or [1, batch, pos, d_model] when they all read the same stream.
          */
         public NDArray z(NDArray x) {
             NDList qkv = qkv(x);
@@ -165,12 +166,12 @@ public final class Attention {
             return probabilities(qkv(x));
         }
 
-        /** q, k, v per head: x [head*3, b, t, d] -> 3 x [head, b, t, dh]. */
+        /** q, k, v per head: x [head*3 or 1, b, t, d] -> 3 x [head, b, t, dh]. */
         private NDList qkv(NDArray x) {
             Shape s = x.getShape();
-            long h3 = s.get(0), b = s.get(1), t = s.get(2);
+            long h3 = qkv.getShape().get(0), b = s.get(1), t = s.get(2);
             long dHead = qkv.getShape().get(2);
-            NDArray out = x.reshape(h3, b * t, s.get(3)).matMul(qkv).add(qkvBias)    // [h*3, b*t, d] @ [h*3, d, dh] -> [h*3, b*t, dh]
+            NDArray out = x.reshape(s.get(0), b * t, s.get(3)).matMul(qkv).add(qkvBias) // [h*3 or 1, b*t, d] @ [h*3, d, dh] -> [h*3, b*t, dh]
                     .reshape(h3 / 3, 3, b, t, dHead);                                // -> [head, 3, b, t, dh]
             return new NDList(out.get(":, 0"), out.get(":, 1"), out.get(":, 2"));    // each [head, b, t, dh]
         }

@@ -166,12 +166,28 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
 
     // ---- the edge-ablated pass ------------------------------------------------------------------
 
-    /** Adds something to receivers' inputs: a gradient probe (attribution) or a nudge (its test). */
+    /** Sees a pass's receivers as they are computed: gradient probes (attribution) or a nudge (its test). */
     interface Probe {
-        Probe NONE = (in, receivers, pass) -> in;
+        Probe NONE = new Probe() {
+        };
 
-        /** in [receivers, batch, pos, d_model] -> the same shape. */
-        NDArray apply(NDArray in, int[] receivers, EdgePass pass);
+        /** Receivers' inputs: in [receivers, batch, pos, d_model] -> the same shape. */
+        default NDArray input(NDArray in, int[] receivers, EdgePass pass) {
+            return in;
+        }
+
+        /**
+         * A layer's head receivers after ln_1 and the projection: qkv [receivers, batch*pos, d_head],
+         * from inputs {@code in} [receivers or 1 when shared, batch, pos, d_model].
+         */
+        default NDArray projected(NDArray qkv, int[] receivers, NDArray in, int layer, Attention.HeadWeights w) {
+            return qkv;
+        }
+
+        /** Whether heads that read the stream itself may share one ln_1 (false when each input must be seen). */
+        default boolean sharesInputs() {
+            return true;
+        }
     }
 
     /** What a pass does with one sender: reuse the base's output, write the mean, or compute it. */
@@ -221,7 +237,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                 }
                 case COMPUTE -> {
                     int[] r = {mlpR};
-                    NDArray in = probe.apply(EdgeAblation.inputs(p.residMid[l], r, c, p), r, p).get(0); // [b, pos, d]
+                    NDArray in = probe.input(EdgeAblation.inputs(p.residMid[l], r, c, p), r, p).get(0); // [b, pos, d]
                     p.mlps[l] = block.mlp().forward(block.ln2().forward(in));
                     p.setDelta(mlpS, mu[mlpS].sub(p.mlps[l]));
                     changed.set(mlpS);
@@ -237,7 +253,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             p.perPrompt = from.perPrompt;
         } else {
             int[] r = {logits};
-            NDArray in = probe.apply(EdgeAblation.inputs(resid, r, c, p), r, p).get(0); // [b, pos, d]
+            NDArray in = probe.input(EdgeAblation.inputs(resid, r, c, p), r, p).get(0); // [b, pos, d]
             p.logitDiff = task.logitDiff(in);                                           // [b]
             p.perPrompt = p.logitDiff.toFloatArray();
         }
@@ -291,14 +307,12 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             }
         }
         Attention.HeadWeights w = hs.length == heads ? weights[l] : weights[l].select(hs);
-        NDArray x;
-        if (probe == Probe.NONE && !EdgeAblation.anyRemoved(receivers, p.circuit, p)) {
-            x = block.ln1().forward(resid).expandDims(0);                              // they all read the stream itself: one ln_1
-        } else {
-            x = block.ln1().forward(probe.apply(EdgeAblation.inputs(resid, receivers, p.circuit, p), receivers, p)); // [heads*3, b, pos, d]
-        }
+        NDArray in = probe.sharesInputs() && !EdgeAblation.anyRemoved(receivers, p.circuit, p)
+                ? resid.expandDims(0)                                                   // they all read the stream itself: one ln_1
+                : probe.input(EdgeAblation.inputs(resid, receivers, p.circuit, p), receivers, p); // [heads*3, b, pos, d]
+        NDArray qkv = probe.projected(w.project(block.ln1().forward(in)), receivers, in, l, w); // [heads*3, b*pos, dh]
         NDArray mz = hs.length == heads ? meanZ[l] : meanZ[l].get(index(hs));
-        NDArray z = NodeAblation.apply(w.z(x), kept, mz);                              // [heads, b, pos, dh]: the mean outside keep
+        NDArray z = NodeAblation.apply(w.attend(qkv, resid.getShape().get(0)), kept, mz); // [heads, b, pos, dh]: the mean outside keep
         return w.result(z);                                                             // [heads, b, pos, d]
     }
 
@@ -453,27 +467,34 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         double score;
         synchronized (EdgeEvaluator.class) { // PyTorch's gradient collector is one per process
             try (NDScope ignored = new NDScope()) {
-                List<int[]> groups = new ArrayList<>();
-                List<NDArray> probes = new ArrayList<>();
+                List<Gradient> probes = new ArrayList<>();
                 EdgePass p;
                 try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
-                    p = run(c, null, (in, receivers, pass) -> {
-                        NDArray probeArray = in.getManager().zeros(in.getShape());
-                        probeArray.setRequiresGradient(true);
-                        groups.add(receivers);
-                        probes.add(probeArray);
-                        return in.add(probeArray);
+                    p = run(c, null, new Probe() {
+                        @Override
+                        public NDArray input(NDArray in, int[] receivers, EdgePass pass) {
+                            NDArray leaf = leaf(in);
+                            probes.add(new Gradient(receivers, leaf, null, -1, null));
+                            return in.add(leaf);
+                        }
+
+                        @Override
+                        public NDArray projected(NDArray qkv, int[] receivers, NDArray in, int layer, Attention.HeadWeights w) {
+                            NDArray leaf = leaf(qkv);                        // on q, k, v: small, and ln_1 stays shared
+                            probes.add(new Gradient(receivers, leaf, in, layer, w));
+                            return qkv.add(leaf);
+                        }
                     }, false);
                     gc.backward(p.logitDiff.mean().mul(100.0 / task.fullLogitDiff()));
                 }
                 score = task.score(p.perPrompt);
                 NDArray all = p.detachedRows(graph.senderCount(), rowLength);           // [senders, N]
-                for (int g = 0; g < groups.size(); g++) {
-                    int[] receivers = groups.get(g);
+                for (Gradient g : probes) {
+                    int[] receivers = g.receivers();
                     int senders = 0;
                     for (int r : receivers) senders = Math.max(senders, graph.sendersOf(r));
-                    NDArray grad = probes.get(g).getGradient().reshape(receivers.length, -1); // [receivers, N]
-                    float[] a = grad.matMul(all.get(":{}", senders).transpose()).toFloatArray(); // [receivers, N] @ [N, senders]
+                    float[] a = g.ofInputs(blocks).reshape(receivers.length, -1)        // [receivers, N]
+                            .matMul(all.get(":{}", senders).transpose()).toFloatArray(); // @ [N, senders]
                     for (int i = 0; i < receivers.length; i++) {
                         for (int s = 0; s < graph.sendersOf(receivers[i]); s++) {
                             if (c.contains(s, receivers[i])) byId[graph.id(s, receivers[i])] = a[i * senders + s];
@@ -485,6 +506,30 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         return new EdgeAttribution(c, score, byId);
     }
 
+    /** Zeros shaped like {@code like}, whose gradient autograd keeps. */
+    private static NDArray leaf(NDArray like) {
+        NDArray leaf = like.getManager().zeros(like.getShape());
+        leaf.setRequiresGradient(true);
+        return leaf;
+    }
+
+    /**
+     * A gradient probe: on receivers' inputs ({@code in} null), or on heads' projected q, k, v. For
+     * the latter, ∂score/∂in_r comes from ∂score/∂qkv through W and ln_1's vector-Jacobian product,
+     * the chain rule autograd would apply, without copying the stream once per head.
+     */
+    private record Gradient(int[] receivers, NDArray leaf, NDArray in, int layer, Attention.HeadWeights w) {
+        /** ∂score/∂in_r for each receiver: [receivers, batch, pos, d_model]. */
+        NDArray ofInputs(List<Block> blocks) {
+            NDArray g = leaf.getGradient();
+            if (in == null) return g;
+            Shape s = in.getShape();
+            NDArray gx = g.matMul(w.qkv().transpose(0, 2, 1))                         // [r, b*t, dh] @ [r, dh, d] -> [r, b*t, d]
+                    .reshape(receivers.length, s.get(1), s.get(2), s.get(3));          // -> [r, b, t, d]
+            return blocks.get(layer).ln1().vjp(in, gx);
+        }
+    }
+
     /**
      * The exact score of {@code c} with {@code eps} × (μ_s − a_s) added to r's input for one edge
      * s->r: at eps = 1 the edge is removed, and d score / d eps at 0 is its attribution. For the
@@ -494,16 +539,24 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         check(c);
         int s = graph.senderIndex(e.sender()), r = graph.receiverIndex(e.receiver());
         try (NDScope ignored = new NDScope()) {
-            EdgePass p = run(c, null, (in, receivers, pass) -> {
-                for (int i = 0; i < receivers.length; i++) {
-                    if (receivers[i] == r && !pass.isZero(s)) {
-                        float[] w = new float[receivers.length];
-                        w[i] = (float) eps;
-                        NDArray sel = in.getManager().create(w).reshape(receivers.length, 1, 1, 1); // [receivers, 1, 1, 1]
-                        return in.add(sel.mul(pass.delta[s].expandDims(0)));
+            EdgePass p = run(c, null, new Probe() {
+                @Override
+                public NDArray input(NDArray in, int[] receivers, EdgePass pass) {
+                    for (int i = 0; i < receivers.length; i++) {
+                        if (receivers[i] == r && !pass.isZero(s)) {
+                            float[] w = new float[receivers.length];
+                            w[i] = (float) eps;
+                            NDArray sel = in.getManager().create(w).reshape(receivers.length, 1, 1, 1); // [receivers, 1, 1, 1]
+                            return in.add(sel.mul(pass.delta[s].expandDims(0)));
+                        }
                     }
+                    return in;
                 }
-                return in;
+
+                @Override
+                public boolean sharesInputs() {
+                    return false;
+                }
             }, false);
             return task.score(p.perPrompt);
         }

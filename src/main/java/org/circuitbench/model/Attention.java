@@ -157,7 +157,18 @@ public final class Attention {
          * or [1, batch, pos, d_model] when they all read the same stream.
          */
         public NDArray z(NDArray x) {
-            NDList qkv = qkv(x);
+            return attend(project(x), x.getShape().get(1));
+        }
+
+        /** The projections q, k, v of every head: x [head*3 or 1, b, t, d] -> [head*3, b*t, d_head]. */
+        public NDArray project(NDArray x) {
+            Shape s = x.getShape();
+            return x.reshape(s.get(0), s.get(1) * s.get(2), s.get(3)).matMul(qkv).add(qkvBias); // [h*3 or 1, b*t, d] @ [h*3, d, dh]
+        }
+
+        /** z from projections [head*3, batch*pos, d_head] of {@code batch} prompts: [head, batch, pos, d_head]. */
+        public NDArray attend(NDArray projected, long batch) {
+            NDList qkv = split(projected, batch);
             return probabilities(qkv).matMul(qkv.get(2));                            // [head, b, t, t] @ [head, b, t, dh] -> [head, b, t, dh]
         }
 
@@ -168,12 +179,14 @@ public final class Attention {
 
         /** q, k, v per head: x [head*3 or 1, b, t, d] -> 3 x [head, b, t, dh]. */
         private NDList qkv(NDArray x) {
-            Shape s = x.getShape();
-            long h3 = qkv.getShape().get(0), b = s.get(1), t = s.get(2);
-            long dHead = qkv.getShape().get(2);
-            NDArray out = x.reshape(s.get(0), b * t, s.get(3)).matMul(qkv).add(qkvBias) // [h*3 or 1, b*t, d] @ [h*3, d, dh] -> [h*3, b*t, dh]
-                    .reshape(h3 / 3, 3, b, t, dHead);                                // -> [head, 3, b, t, dh]
-            return new NDList(out.get(":, 0"), out.get(":, 1"), out.get(":, 2"));    // each [head, b, t, dh]
+            return split(project(x), x.getShape().get(1));
+        }
+
+        /** [head*3, b*t, dh] -> 3 x [head, b, t, dh]. */
+        private static NDList split(NDArray projected, long b) {
+            Shape s = projected.getShape();
+            NDArray out = projected.reshape(s.get(0) / 3, 3, b, s.get(1) / b, s.get(2)); // -> [head, 3, b, t, dh]
+            return new NDList(out.get(":, 0"), out.get(":, 1"), out.get(":, 2"));       // each [head, b, t, dh]
         }
 
         private NDArray probabilities(NDList qkv) {

@@ -19,6 +19,19 @@ public final class LayerNorm {
         return x.getNDArrayInternal().layerNorm(x, weight.getShape(), weight, bias, eps).singletonOrThrow();
     }
 
+    /**
+     * The vector-Jacobian product of this LayerNorm at x: given g = ∂L/∂forward(x), returns ∂L/∂x.
+     * With x̂ = (x − mean) / σ and ĝ = g ⊙ γ: (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) / σ, means over d_model.
+     * x and g broadcast against each other: [..., d_model].
+     */
+    public NDArray vjp(NDArray x, NDArray g) {
+        NDArray centred = x.sub(x.mean(new int[] {-1}, true));
+        NDArray inv = centred.pow(2f).mean(new int[] {-1}, true).add(eps).pow(-0.5f); // 1 / σ, biased variance as forward uses
+        NDArray xHat = centred.mul(inv);
+        NDArray gHat = g.mul(weight);
+        return gHat.sub(gHat.mean(new int[] {-1}, true)).sub(xHat.mul(gHat.mul(xHat).mean(new int[] {-1}, true))).mul(inv);
+    }
+
     Shape shape() {
         return weight.getShape();
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ReferenceEvaluator;
@@ -50,11 +51,13 @@ public final class Benchmark {
 
     private final AblationTask task;
     private final Options opt;
+    private final EvaluatorFactory evaluators;
     private final PrintStream log;
 
-    public Benchmark(AblationTask task, Options options, PrintStream log) {
+    public Benchmark(AblationTask task, Options options, EvaluatorFactory evaluators, PrintStream log) {
         this.task = task;
         this.opt = options;
+        this.evaluators = evaluators;
         this.log = log;
     }
 
@@ -92,7 +95,7 @@ public final class Benchmark {
         PruneResult fast;
         long fastFlops;
         double fastSec;
-        try (FastEvaluator ev = new FastEvaluator(task)) {
+        try (FastEvaluator ev = evaluators.fast(task)) {
             long t0 = System.nanoTime();
             fast = new Pruner(ev, settings, opt.speculation()).run(new JobContext(recorder(settings.start(), decisions)));
             fastSec = (System.nanoTime() - t0) / 1e9;
@@ -200,7 +203,7 @@ public final class Benchmark {
         Importance.Result fast;
         double fastSec;
         long fastFlops;
-        try (FastEvaluator ev = new FastEvaluator(task)) {
+        try (FastEvaluator ev = evaluators.fast(task)) {
             long t0 = System.nanoTime();
             fast = new Importance(ev, all).run(JobContext.silent());
             fastSec = (System.nanoTime() - t0) / 1e9;
@@ -239,7 +242,7 @@ public final class Benchmark {
         o.put("layer", layer);
         log.println("[bench] live toggle at layer " + layer);
         Circuit all = task.allHeads();
-        try (FastEvaluator ev = new FastEvaluator(task)) {
+        try (FastEvaluator ev = evaluators.fast(task)) {
             long t0 = System.nanoTime();
             ev.setBase(all);
             ev.details(all);
@@ -269,7 +272,7 @@ public final class Benchmark {
         log.println("[bench] memory over " + evaluations + " evaluations");
         SplittableRandom rng = new SplittableRandom(7);
         var cfg = task.model().config();
-        try (FastEvaluator ev = new FastEvaluator(task)) {
+        try (FastEvaluator ev = evaluators.fast(task)) {
             Circuit base = task.allHeads();
             int warm = Math.min(200, evaluations / 10);
             long before = 0;

@@ -119,7 +119,10 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
         }
         long total = 1;
         for (long[] r : ranges) total *= r[1] - r[0] + 1;
-        if (ranges.isEmpty()) total = Math.max(spec.count(), 1);
+        if (ranges.isEmpty() && !isClean && spec.count() < 1) {
+            throw new TaskException(where + ": the count is " + spec.count() + ", so it makes no prompts; give a count of at least 1.");
+        }
+        if (ranges.isEmpty()) total = Math.max(spec.count(), 1); // a clean text without a range is one prompt
         if (total > MAX_PROMPTS) throw new TaskException(where + " would make " + total + " prompts; the limit is " + MAX_PROMPTS + ".");
         List<Prompt> out = new ArrayList<>();
         long[] idx = new long[ranges.size()];

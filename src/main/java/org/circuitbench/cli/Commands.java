@@ -289,7 +289,7 @@ final class Commands {
         a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts"));
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
-            if (!Benchmark.Options.ALL_PARTS.contains(p)) throw new Args.UsageException("--parts takes prune, importance, toggle and memory, not '" + p + "'.");
+            if (!Benchmark.Options.ALL_PARTS.contains(p)) throw new Args.UsageException("--parts takes prune, importance, toggle, memory and startup, not '" + p + "'.");
         }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),

@@ -121,7 +121,10 @@ public interface Job<R> {
     /** A failure's message for a status line or a dialog: its own words, never a class name. */
     static String message(Throwable t) {
         Throwable c = t;
-        while ((c.getMessage() == null || c.getMessage().isBlank()) && c.getCause() != null) c = c.getCause();
+        // a wrapper without words of its own (no message, or only its cause's class and message) gives way to its cause
+        while (c.getCause() != null && (c.getMessage() == null || c.getMessage().isBlank() || c.getMessage().equals(c.getCause().toString()))) {
+            c = c.getCause();
+        }
         String m = c.getMessage();
         return m == null || m.isBlank() ? "an internal error (" + c.getClass().getSimpleName() + ")" : m;
     }

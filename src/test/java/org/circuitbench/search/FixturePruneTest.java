@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * A case marked near_threshold may differ only at a decision within 0.002 points of the
  * threshold, and must agree up to it ({@link FixtureLog}).
  */
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 class FixturePruneTest {
 
     @TestFactory

@@ -79,7 +79,22 @@ class AppFxTest {
         scene.getStylesheets().add(getClass().getResource("/org/circuitbench/ui/app.css").toExternalForm());
         stage.setScene(scene);
         stage.show();
-        vm.openDemo();
+        vm.apply(session4x4(), null);
+    }
+
+    /**
+     * The session most tests start from: the seed's digits task (a definition the editor can edit)
+     * and the words fixture task on the 4 × 4 model, with two named circuits. The demo model's
+     * 12 × 12 grid is opened only where a test is about it.
+     */
+    static Session session4x4() {
+        try {
+            Session words = MainViewModelTest.fourByFour();
+            return words.withTasks(List.of(org.circuitbench.session.SampleSessions.task(org.circuitbench.session.SampleSessions.digits()),
+                    words.tasks().get(0))).withUi(new Session.UiState("digits increasing", "all", null, null));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterEach
@@ -97,12 +112,11 @@ class AppFxTest {
         waitFor(60, () -> vm.grid().detailsProperty().get() != null && !vm.preparingProperty().get());
     }
 
-    /** Opens the 4 × 4 session (small prunes), on the FX thread, and waits for its grid. */
-    void openFourByFour(FxRobot robot) throws Exception {
+    /** Selects the words task of the 4 × 4 session and waits for its grid. */
+    void selectWords(FxRobot robot) throws Exception {
         ready();
-        Session s = MainViewModelTest.fourByFour();
-        robot.interact(() -> vm.apply(s, null));
-        waitFor(60, () -> vm.grid().layersProperty().get() == 4 && vm.grid().detailsProperty().get() != null && !vm.preparingProperty().get());
+        robot.interact(() -> vm.selectedTaskProperty().set(vm.tasks().get(1)));
+        waitFor(60, () -> "words".equals(vm.selectedTaskName()) && vm.grid().detailsProperty().get() != null && !vm.preparingProperty().get());
     }
 
     AblationTask task() {
@@ -117,24 +131,24 @@ class AppFxTest {
     void clickingACellChangesTheCircuitAndShowsTheEnginesScore(FxRobot robot) throws Exception {
         ready();
         assertEquals("100.00 %", text(robot, "#score-label"));
-        robot.clickOn("#cell-5-3");
-        Circuit want = Circuit.all(12, 12).without(org.circuitbench.ablation.Node.head(5, 3));
+        robot.clickOn("#cell-2-3");
+        Circuit want = Circuit.all(4, 4).without(org.circuitbench.ablation.Node.head(2, 3));
         waitFor(30, () -> vm.grid().detailsProperty().get() != null && vm.grid().detailsProperty().get().circuit().equals(want));
         assertEquals(want, vm.grid().circuit());
         double engine = new ReferenceEvaluator(task()).score(want);
         assertEquals(String.format(Locale.ROOT, "%.2f %%", engine), text(robot, "#score-label"));
-        Label cell = robot.lookup("#cell-5-3").queryAs(Label.class);
+        Label cell = robot.lookup("#cell-2-3").queryAs(Label.class);
         assertTrue(cell.getTooltip().getText().contains("mean-ablated"), "the tooltip follows the click: " + cell.getTooltip().getText());
 
-        robot.press(KeyCode.SHIFT).clickOn("#cell-2-0").release(KeyCode.SHIFT);
-        waitFor(30, () -> vm.grid().circuit().headsInLayer(2).length == 0 && vm.grid().detailsProperty().get() != null);
+        robot.press(KeyCode.SHIFT).clickOn("#cell-1-0").release(KeyCode.SHIFT);
+        waitFor(30, () -> vm.grid().circuit().headsInLayer(1).length == 0 && vm.grid().detailsProperty().get() != null);
         robot.clickOn("#grid-undo");
         waitFor(30, () -> vm.grid().circuit().equals(want));
     }
 
     @Test
     void aPruneFromTheUiFillsTheLogKeepsPassesAndAppliesToTheGrid(FxRobot robot) throws Exception {
-        openFourByFour(robot);
+        selectWords(robot);
         robot.clickOn("Runs");
         robot.interact(() -> vm.runs().methodProperty().set(SearchMethod.BACKWARD_FORWARD));
         robot.doubleClickOn("#run-threshold").write("10");
@@ -158,9 +172,10 @@ class AppFxTest {
     void cancelKeepsThePartialLog(FxRobot robot) throws Exception {
         ready();
         robot.clickOn("Runs");
-        robot.interact(() -> {
-            vm.runs().methodProperty().set(SearchMethod.BACKWARD_FORWARD);
+        robot.interact(() -> { // a random prune of many picks: long enough to cancel
+            vm.runs().methodProperty().set(SearchMethod.RANDOM);
             vm.runs().thresholdProperty().set(20);
+            vm.runs().iterationsProperty().set(100_000);
         });
         robot.clickOn("#run-start");
         waitFor(60, () -> vm.runs().log().size() >= 3);
@@ -170,7 +185,7 @@ class AppFxTest {
         assertTrue(r.cancelled(), "the run says it was cancelled");
         assertTrue(r.removals().size() >= 3);
         assertEquals(r.removals().size(), vm.runs().log().size(), "the partial log is kept");
-        Circuit replay = Circuit.all(12, 12);
+        Circuit replay = Circuit.all(4, 4);
         for (Session.RemovalRecord x : r.removals()) replay = replay.without(org.circuitbench.ablation.Node.parse(x.head()));
         assertEquals(replay.toSpec(), r.circuit());
         assertTrue(text(robot, "#run-status").contains("cancelled"));
@@ -192,9 +207,9 @@ class AppFxTest {
     @Test
     void saveThenOpenGivesAnEqualSession(FxRobot robot) throws Exception {
         ready();
-        robot.clickOn("#cell-7-11");
-        waitFor(30, () -> !vm.grid().circuit().contains(org.circuitbench.ablation.Node.head(7, 11)) && vm.grid().detailsProperty().get() != null);
-        dialogs.answer("without 7.11");
+        robot.clickOn("#cell-3-1");
+        waitFor(30, () -> !vm.grid().circuit().contains(org.circuitbench.ablation.Node.head(3, 1)) && vm.grid().detailsProperty().get() != null);
+        dialogs.answer("without 3.1");
         robot.clickOn("#circuit-save-grid");
         Path f = dir.resolve("round-trip" + SessionFiles.EXTENSION);
         Session[] before = new Session[1];
@@ -208,7 +223,7 @@ class AppFxTest {
         ready();
         robot.interact(() -> assertEquals(before[0], vm.snapshot()));
         assertEquals(1, robot.lookup("#circuit-list").queryAs(ListView.class).getItems().stream()
-                .filter(c -> ((Session.NamedCircuit) c).name().equals("without 7.11")).count());
+                .filter(c -> ((Session.NamedCircuit) c).name().equals("without 3.1")).count());
         robot.interact(() -> assertTrue(vm.saveAs(f)));
         assertEquals(written, Files.readString(f), "saving the reopened session writes the same file");
     }
@@ -322,14 +337,15 @@ class AppFxTest {
     @Test
     void comparingFourCircuitsShowsFourAndNamesSetsApart(FxRobot robot) throws Exception {
         ready();
+        List<String> names = List.of("first part", "second part", "third part", "fourth part");
         robot.interact(() -> {
-            for (String n : List.of("first part", "second part", "third part", "fourth part")) {
-                int k = List.of("first part", "second part", "third part", "fourth part").indexOf(n);
-                vm.addCircuit(new Session.NamedCircuit("a long circuit name to tell apart, the " + n, k + ".0," + k + ".1,5.5,9.1", null, null, null));
+            for (int k = 0; k < 4; k++) {
+                vm.addCircuit(new Session.NamedCircuit("a long circuit name to tell apart, the " + names.get(k), k + ".0," + k + ".1,3.3", null, null, null));
             }
         });
         robot.clickOn("Importance & compare").clickOn("Compare");
-        robot.interact(() -> vm.analysis().selectedForCompare().setAll(vm.circuits().stream().map(Session.NamedCircuit::name).skip(1).toList()));
+        robot.interact(() -> vm.analysis().selectedForCompare().setAll(vm.circuits().stream().map(Session.NamedCircuit::name)
+                .filter(n -> n.startsWith("a long")).toList()));
         robot.clickOn("#compare-run");
         waitFor(60, () -> !vm.analysis().comparison().isEmpty() && !vm.analysis().busyProperty().get());
         assertEquals(4, robot.lookup("#compare-key").queryAs(VBox.class).getChildren().size());
@@ -354,7 +370,7 @@ class AppFxTest {
     /** Session A, then session B: nothing of A is visible any more. */
     @Test
     void openingSessionBLeavesNothingOfSessionAOnScreen(FxRobot robot) throws Exception {
-        openFourByFour(robot);
+        selectWords(robot);
         robot.interact(() -> {
             vm.runs().thresholdProperty().set(10);
             vm.runs().start();
@@ -388,6 +404,9 @@ class AppFxTest {
         assertTrue(robot.lookup("#grid-clear-overlay").query().isVisible() == false);
         assertTrue(robot.lookup("#circuit-list").queryAs(ListView.class).getItems().stream()
                 .noneMatch(c -> ((Session.NamedCircuit) c).name().equals("early")));
+        assertTrue(robot.lookup("#demo-banner").query().isVisible(), "B is on the demo model, and says so");
+        robot.clickOn("#demo-banner-dismiss");
+        assertFalse(robot.lookup("#demo-banner").query().isVisible(), "the note can be put away");
     }
 
     /** Ctrl+Q, the close button and File → New ask about unsaved work; Cancel keeps the window and the work. */
@@ -418,8 +437,6 @@ class AppFxTest {
         assertTrue(robot.lookup("#error-banner").query().isVisible());
         robot.clickOn("#error-dismiss");
         assertFalse(robot.lookup("#error-banner").query().isVisible());
-        robot.clickOn("#demo-banner-dismiss");
-        assertFalse(robot.lookup("#demo-banner").query().isVisible());
     }
 
     /** The MLP column: tick it, take MLP 0 out, untick it: MLP 0 is back, and the score says so. */
@@ -451,7 +468,7 @@ class AppFxTest {
     @Test
     void screenshotOfTheMainWindow(FxRobot robot) throws Exception {
         ready();
-        robot.interact(() -> vm.grid().toggle(org.circuitbench.ablation.Node.head(4, 4)));
+        robot.interact(() -> vm.grid().toggle(org.circuitbench.ablation.Node.head(2, 2)));
         waitFor(30, () -> vm.grid().detailsProperty().get() != null);
         byte[][] png = new byte[1][];
         robot.interact(() -> {
@@ -467,8 +484,8 @@ class AppFxTest {
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(png[0]));
         assertEquals((int) view.getWidth(), img.getWidth());
         assertEquals((int) view.getHeight(), img.getHeight());
-        assertEquals(Color.web("#2b6cb0"), pixel(img, robot.lookup("#cell-4-5").query()), "a head in the circuit");
-        assertEquals(Color.web("#e8ecf1"), pixel(img, robot.lookup("#cell-4-4").query()), "the head taken out");
+        assertEquals(Color.web("#2b6cb0"), pixel(img, robot.lookup("#cell-2-3").query()), "a head in the circuit");
+        assertEquals(Color.web("#e8ecf1"), pixel(img, robot.lookup("#cell-2-2").query()), "the head taken out");
     }
 
     /** The colour at a node's centre in the window's image. */

@@ -53,11 +53,11 @@ class MainViewModelTest {
     MainViewModel vm;
 
     @BeforeEach
-    void start() {
+    void start() throws Exception {
         ws = new Workspace();
         dialogs = new ScriptedDialogs();
         vm = newVm(ws, SyncRunner.immediate());
-        vm.openDemo();
+        vm.apply(fourByFour(), null); // the small model; tests about the demo open it themselves
     }
 
     MainViewModel newVm(Workspace w, BackgroundRunner runner) {
@@ -86,6 +86,7 @@ class MainViewModelTest {
 
     @Test
     void firstStartOpensTheDemoModelAndTheDigitsSession() {
+        vm.openDemo();
         assertEquals("demo:seqcont-tiny", vm.modelRef());
         assertTrue(vm.model().demoProperty().get());
         assertEquals("digits increasing", vm.selectedTaskName());
@@ -99,7 +100,6 @@ class MainViewModelTest {
 
     @Test
     void aRunFillsTheHistoryKeepsPassesAndCanBeApplied() throws Exception {
-        vm.apply(fourByFour(), null);
         assertEquals(4, vm.grid().layersProperty().get());
         vm.runs().methodProperty().set(SearchMethod.BACKWARD_FORWARD);
         vm.runs().thresholdProperty().set(10);
@@ -151,7 +151,6 @@ class MainViewModelTest {
 
     @Test
     void saveThenOpenGivesTheSameSessionWithItsOverlay() throws Exception {
-        vm.apply(fourByFour(), null);
         vm.grid().toggle(Node.head(3, 3));
         vm.saveGridAs("mine");
         vm.runs().methodProperty().set(SearchMethod.FORWARD);
@@ -199,7 +198,7 @@ class MainViewModelTest {
 
     @Test
     void unsavedWorkIsRecoverable() throws Exception {
-        vm.grid().toggle(Node.head(7, 7));
+        vm.grid().toggle(Node.head(3, 3));
         vm.autosave();
         RecoveryStore.Recovery r = vm.pendingRecovery().orElseThrow();
         assertEquals("0.0", r.session().ui().grid().substring(0, 3));
@@ -210,7 +209,7 @@ class MainViewModelTest {
             again.start(List.of());
             assertTrue(dialogs.shown.get(dialogs.shown.size() - 1).startsWith("confirm: Recover unsaved work?"));
             assertNotNull(again.grid().circuit());
-            assertFalse(again.grid().circuit().contains(Node.head(7, 7)));
+            assertFalse(again.grid().circuit().contains(Node.head(3, 3)));
             assertTrue(again.dirtyProperty().get());
         } finally {
             ws2.close();
@@ -234,14 +233,14 @@ class MainViewModelTest {
     /** After Quit with Don't save, nothing is offered at the next start; after Quit with Save, neither. */
     @Test
     void aNormalQuitLeavesNoRecoveryCopy() throws Exception {
-        vm.grid().toggle(Node.head(7, 7));
+        vm.grid().toggle(Node.head(3, 3));
         vm.autosave();
         dialogs.answer(DialogService.Unsaved.DISCARD);
         assertTrue(vm.requestQuit());
         vm.closing();
         assertTrue(new RecoveryStore(dir.resolve("user")).pending().isEmpty(), "Don't save means don't keep");
 
-        vm.grid().toggle(Node.head(6, 6));
+        vm.grid().toggle(Node.head(2, 2));
         vm.autosave();
         Path f = dir.resolve("quit" + SessionFiles.EXTENSION);
         dialogs.answer(DialogService.Unsaved.SAVE, f);
@@ -261,7 +260,7 @@ class MainViewModelTest {
                 MainViewModel::newSession, MainViewModel::openSession, v -> v.openRecent(other), MainViewModel::openSample,
                 v -> assertFalse(v.requestQuit()));
         for (Consumer<MainViewModel> action : actions) {
-            vm.grid().toggle(Node.head(5, 5));
+            vm.grid().toggle(Node.head(2, 1));
             Session before = vm.snapshot();
             int asked = dialogs.shown.size();
             dialogs.answer(DialogService.Unsaved.CANCEL);
@@ -273,7 +272,7 @@ class MainViewModelTest {
             vm.grid().undo();
         }
         // Don't save: the action goes on; Save: the work is saved first
-        vm.grid().toggle(Node.head(5, 5));
+        vm.grid().toggle(Node.head(2, 1));
         dialogs.answer(DialogService.Unsaved.DISCARD, other);
         vm.openSession();
         assertEquals("words", vm.selectedTaskName());
@@ -292,6 +291,7 @@ class MainViewModelTest {
     /** A GPT-2 session opened without GPT-2 keeps its model, says so, and shows no score of the demo model as its own. */
     @Test
     void aSessionKeepsItsModelWhileTheModelIsMissing() throws Exception {
+        vm.openDemo();
         Path gpt2 = AppPaths.samples().orElseThrow().resolve("sessions/digits-gpt2" + SessionFiles.EXTENSION);
         assertTrue(vm.open(gpt2));
         assertEquals("demo:seqcont-tiny", vm.modelRef(), "GPT-2 is not in this test's cache, so the demo stays loaded");
@@ -335,6 +335,7 @@ class MainViewModelTest {
      */
     @Test
     void theMatrixUsesTheOpenSessionsTasksNotSameNamedOnesOfTheLastSession() throws Exception {
+        vm.openDemo();
         Session a = SampleSessions.single(SampleSessions.numwords(), AppPaths.DEMO_REF, List.of());
         Session.SessionTask impostor = new Session.SessionTask("months", SampleSessions.numwords(), null, null);
         vm.apply(a.withTasks(List.of(impostor)), null);
@@ -360,7 +361,6 @@ class MainViewModelTest {
     /** Opening session B leaves nothing of session A: runs, logs, analysis, overlays, messages, the score. */
     @Test
     void openingAnotherSessionLeavesNothingOfTheLast() throws Exception {
-        vm.apply(fourByFour(), null);
         vm.runs().thresholdProperty().set(10);
         vm.runs().start();
         vm.analysis().runImportance();

@@ -22,7 +22,20 @@ public final class CircuitBenchApp extends Application {
 
     /** Entry point from {@code ./circuitbench} with no command. */
     public static void start(String[] args) {
+        limitTorchThreads();
         Application.launch(CircuitBenchApp.class, args);
+    }
+
+    /**
+     * PyTorch's threads per op: half the cores (at least one) unless set. The app runs its jobs side
+     * by side (the live score beside a prune), and on a busy 2-core machine two spinning threads per
+     * op made the first grid take 8 to 13 s instead of 0.5 s (docs/performance.md, Start-up).
+     * {@code -Dai.djl.pytorch.num_threads=N} or OMP_NUM_THREADS chooses otherwise.
+     */
+    static void limitTorchThreads() {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null && System.getenv("OMP_NUM_THREADS") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / 2)));
+        }
     }
 
     @Override

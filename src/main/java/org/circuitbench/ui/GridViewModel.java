@@ -102,6 +102,7 @@ public final class GridViewModel {
     public void reset(int nLayers, int nHeads, Circuit start) {
         generation++;
         noTask = "No task is ready.";
+        detailText.set(""); // what the panel said while there was no task
         layers.set(nLayers);
         heads.set(nHeads);
         undo.clear();

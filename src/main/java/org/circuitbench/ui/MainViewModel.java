@@ -227,8 +227,8 @@ public final class MainViewModel {
 
     private void updateModelProblem(String why) {
         Session.ModelRef s = sessionModel.get();
-        if (s == null || s.name().equals(loadedRef)) {
-            modelProblem.set("");
+        if (s == null || s.name().equals(loadedRef) || why == null && model.loadingProperty().get()) {
+            modelProblem.set(""); // while the session's model loads, the status bar says so; a failure is said here
             return;
         }
         modelProblem.set("This session is for " + describeModel(s.name()) + ", which is not loaded"
@@ -526,8 +526,9 @@ public final class MainViewModel {
         selectedTask.set(null);
         editor.clear();
         boolean load = wanted != null && !wanted.name().equals(loadedRef);
-        updateModelProblem(null);
+        modelProblem.set("");
         if (load) model.load(wanted.name(), m -> sessionModelLoaded(wanted.name()), this::modelFailed); // prepares once loaded
+        else updateModelProblem(null);
         selectedTask.set(select);
         if (select == null) prepareSelected();
     }

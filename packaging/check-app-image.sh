@@ -11,7 +11,8 @@ if [ "$(uname -s)" != Linux ]; then echo "check-app-image: Linux only, skipped";
 if [ ! -x "${JAVA_HOME:-}/bin/jpackage" ]; then echo "check-app-image: no jpackage in \$JAVA_HOME, skipped"; exit 0; fi
 export DPKG_DEB_COMPRESSOR_TYPE="${DPKG_DEB_COMPRESSOR_TYPE:-gzip}"
 [ "$DPKG_DEB_COMPRESSOR_TYPE" = gzip ] && export DPKG_DEB_COMPRESSOR_LEVEL="${DPKG_DEB_COMPRESSOR_LEVEL:-1}"
-"${MVN:-mvn}" -B -q -Ppackage -DskipTests package
+# ./run-tests has just built it (CB_BUILT=1: one build for the tests and the package)
+[ "${CB_BUILT:-}" = 1 ] || "${MVN:-mvn}" -B -q -Ppackage -DskipTests package
 APP=target/dist/circuitbench
 OUT=$("$APP/bin/circuitbench" score --model "$APP/lib/app/samples/models/seqcont-tiny" \
       --task src/test/data/fixtures/digits-seqcont-tiny/task.json --circuit all --device cpu)

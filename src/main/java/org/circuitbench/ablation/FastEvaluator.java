@@ -65,11 +65,15 @@ public final class FastEvaluator implements Evaluator {
         }
     };
     private long flops;
-    // On a CPU, batched candidates spill the caches and run slower than one at a time (measured in
-    // docs/performance.md); a GPU wants them batched.
     private int maxBatch;
 
+    /** One circuit per forward pass, as on a CPU; {@link EvaluatorFactory} picks the batch for the device. */
     public FastEvaluator(AblationTask task) {
+        this(task, 1);
+    }
+
+    /** {@code maxBatch}: how many circuits may share one forward pass ({@link DevicePolicy}). */
+    public FastEvaluator(AblationTask task, int maxBatch) {
         this.task = task;
         this.blocks = task.model().blocks();
         Gpt2Config cfg = task.model().config();
@@ -97,7 +101,7 @@ public final class FastEvaluator implements Evaluator {
         }
         this.validResid = 0;
         this.base = task.allHeads();
-        this.maxBatch = Integer.getInteger("circuitbench.maxBatch", task.model().device().isGpu() ? 16 : 1);
+        this.maxBatch = Math.max(1, maxBatch);
     }
 
     @Override
@@ -130,7 +134,7 @@ public final class FastEvaluator implements Evaluator {
         base = circuit;
     }
 
-    /** How many circuits may share one forward pass; on a CPU one at a time is fastest (see docs/performance.md). */
+    /** How many circuits may share one forward pass (see {@link DevicePolicy}). */
     public void setMaxBatch(int maxBatch) {
         this.maxBatch = Math.max(1, maxBatch);
     }

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Evaluator;
+import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.FastEvaluator;
-import org.circuitbench.ablation.ReferenceEvaluator;
 import org.circuitbench.ablation.ScoreDetails;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.model.DeviceChoice;
@@ -64,22 +64,23 @@ final class Commands {
     private Commands() {
     }
 
-    static int run(String cmd, String[] argv, PrintStream out, PrintStream err) throws Exception {
+    /** Runs a command with the evaluators of {@code evaluators} (one factory for the whole program). */
+    static int run(String cmd, String[] argv, PrintStream out, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         Args a = new Args(argv, FLAGS, MULTI);
         ObjectNode result = switch (cmd) {
             case "score" -> score(a, err);
-            case "prune" -> prune(a, err);
-            case "importance" -> importance(a, err);
+            case "prune" -> prune(a, err, evaluators);
+            case "importance" -> importance(a, err, evaluators);
             case "attribute" -> attribute(a, err);
             case "explain" -> ExplainCommands.explain(a, err);
             case "reproduce" -> ExplainCommands.reproduce(a, err);
-            case "compare" -> compare(a, err);
-            case "bench" -> bench(a, err);
+            case "compare" -> compare(a, err, evaluators);
+            case "bench" -> bench(a, err, evaluators);
             case "make-model" -> makeModel(a, err);
             case "download" -> download(a, err);
             case "models" -> models(a);
             case "gpu" -> gpu(a, err);
-            case "write-samples" -> writeSamples(a, err);
+            case "write-samples" -> writeSamples(a, err, evaluators);
             default -> throw new Args.UsageException("Unknown command '" + cmd + "'.");
         };
         out.println(JSON.writeValueAsString(result));
@@ -109,8 +110,8 @@ final class Commands {
         return t;
     }
 
-    private static Evaluator evaluator(Args a, AblationTask task) {
-        return a.flag("reference") ? new ReferenceEvaluator(task) : new FastEvaluator(task);
+    private static Evaluator evaluator(Args a, AblationTask task, EvaluatorFactory evaluators) {
+        return evaluators.create(task, a.flag("reference"));
     }
 
     private static Circuit circuit(String spec, AblationTask task) {
@@ -140,11 +141,11 @@ final class Commands {
         }
     }
 
-    private static ObjectNode prune(Args a, PrintStream err) throws Exception {
+    private static ObjectNode prune(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         a.allowOnly(known("method", "threshold", "seed", "iterations", "start", "progress", "export", "out", "speculation", "level", "edges"));
         String level = a.get("level", "nodes");
         if (!level.equals("nodes") && !level.equals("edges")) throw new Args.UsageException("--level takes nodes or edges, not '" + level + "'.");
-        if (level.equals("edges")) return pruneEdges(a, err);
+        if (level.equals("edges")) return pruneEdges(a, err, evaluators);
         if (a.has("edges")) throw new Args.UsageException("--edges needs --level edges; a node prune starts from --start.");
         SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"));
         double threshold = threshold(a);
@@ -153,11 +154,10 @@ final class Commands {
         if (export != null && !a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
         if (export != null) checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
-             Evaluator ev = evaluator(a, task)) {
+             Evaluator ev = evaluator(a, task, evaluators)) {
             PruneSettings s = new PruneSettings(method, threshold, circuit(a.get("start", "all"), task),
                     a.integer("seed", 0), iterations);
-            // speculation batches candidates: it pays on a GPU, and only costs on a CPU
-            Pruner pruner = new Pruner(ev, s, a.integer("speculation", m.device().device().isGpu() ? 8 : 1, 1, 4096));
+            Pruner pruner = new Pruner(ev, s, a.integer("speculation", evaluators.speculation(task), 1, 4096));
             JobListener<PruneResult> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
             PruneResult r = JobHandle.runHere(pruner, listener);
             ObjectNode o = JSON.createObjectNode();
@@ -182,7 +182,7 @@ final class Commands {
         }
     }
 
-    private static ObjectNode pruneEdges(Args a, PrintStream err) throws Exception {
+    private static ObjectNode pruneEdges(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         for (String nodeOnly : List.of("start", "seed", "iterations")) {
             if (a.has(nodeOnly)) throw new Args.UsageException("--" + nodeOnly + " is for node prunes; an edge prune starts from --edges SPEC.");
         }
@@ -198,7 +198,7 @@ final class Commands {
             checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
         }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
-            return EdgeCommands.prune(a, task, method, threshold, err, m.name());
+            return EdgeCommands.prune(a, task, method, threshold, err, m.name(), evaluators);
         }
     }
 
@@ -230,10 +230,10 @@ final class Commands {
         return Math.round(v * 1000) / 1000.0;
     }
 
-    private static ObjectNode importance(Args a, PrintStream err) throws Exception {
+    private static ObjectNode importance(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         a.allowOnly(known("circuit", "progress"));
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
-             Evaluator ev = evaluator(a, task)) {
+             Evaluator ev = evaluator(a, task, evaluators)) {
             Circuit c = circuit(a.required("circuit", "(the circuit whose heads to rank, e.g. all)"), task);
             JobListener<Importance.Result> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
             Importance.Result r = JobHandle.runHere(new Importance(ev, c), listener);
@@ -246,7 +246,7 @@ final class Commands {
         }
     }
 
-    private static ObjectNode compare(Args a, PrintStream err) throws Exception {
+    private static ObjectNode compare(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         a.allowOnly(known("circuits", "names", "tasks", "progress"));
         List<String> specs = a.all("circuits");
         if (specs.isEmpty()) throw new Args.UsageException("Missing --circuits A B ... (specs or @files).");
@@ -255,7 +255,7 @@ final class Commands {
             throw new Args.UsageException("--names gives " + names.size() + " names for " + specs.size() + " circuits; give one name per circuit.");
         }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
-             Evaluator ev = evaluator(a, task)) {
+             Evaluator ev = evaluator(a, task, evaluators)) {
             Map<String, Circuit> circuits = new LinkedHashMap<>();
             for (int i = 0; i < specs.size(); i++) {
                 String name = i < names.size() ? names.get(i).trim()
@@ -286,7 +286,7 @@ final class Commands {
                     for (String f : taskFiles) {
                         AblationTask t = task(m, f, err);
                         open.add(t);
-                        Evaluator e = new FastEvaluator(t);
+                        Evaluator e = evaluators.fast(t);
                         open.add(0, e);
                         if (tasks.put(Path.of(f).getFileName().toString(), e) != null) {
                             throw new Args.UsageException("Two --tasks files are named " + Path.of(f).getFileName()
@@ -310,17 +310,20 @@ final class Commands {
         }
     }
 
-    private static ObjectNode bench(Args a, PrintStream err) throws Exception {
+    private static ObjectNode bench(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds"));
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
-            if (!Benchmark.Options.ALL_PARTS.contains(p)) throw new Args.UsageException("--parts takes prune, importance, toggle, memory and edges, not '" + p + "'.");
+            if (!Benchmark.Options.ALL_PARTS.contains(p)) {
+                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup and edges, not '" + p + "'.");
+            }
         }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
-                    a.number("threshold", 3), a.integer("sample", -1, -1, Integer.MAX_VALUE), a.integer("speculation", 1, 1, 4096),
+                    a.number("threshold", 3), a.integer("sample", -1, -1, Integer.MAX_VALUE),
+                    a.integer("speculation", evaluators.speculation(task), 1, 4096),
                     a.integer("memory-evals", 1000, 0, Integer.MAX_VALUE), a.has("skip-seed-style"), parts, a.number("edge-prune-seconds", 0));
-            return new Benchmark(task, opt, err).run();
+            return new Benchmark(task, opt, evaluators, err).run();
         }
     }
 
@@ -386,7 +389,7 @@ final class Commands {
     }
 
     /** Developer command: rebuilds samples/sessions, finding the demo model's circuits with backward-forward at T = 3. */
-    private static ObjectNode writeSamples(Args a, PrintStream err) throws Exception {
+    private static ObjectNode writeSamples(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         a.allowOnly(Set.of("out"));
         Path out = Path.of(a.get("out", "samples/sessions"));
         Files.createDirectories(out);
@@ -399,7 +402,7 @@ final class Commands {
                 var problems = def.check(m.tokenizer()::encode);
                 for (TaskProblem p : problems) err.println((p.isError() ? "error: " : "warning: ") + def.name() + ": " + p.message());
                 if (problems.stream().anyMatch(TaskProblem::isError)) throw new IllegalStateException("sample task " + def.name() + " is invalid");
-                try (AblationTask t = AblationTask.prepare(m, def.generate(m.tokenizer()::encode)); FastEvaluator ev = new FastEvaluator(t)) {
+                try (AblationTask t = AblationTask.prepare(m, def.generate(m.tokenizer()::encode)); FastEvaluator ev = evaluators.fast(t)) {
                     PruneResult r = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 3, t.allHeads())).run(JobContext.silent());
                     err.printf("%s on seqcont-tiny: full logit diff %.3f, accuracy %d/%d; bf 3 keeps %d heads at %.2f%%%n", def.name(),
                             t.fullLogitDiff(), t.fullCorrect(), t.tokenized().cleanCount(), r.circuit().size(), r.score());

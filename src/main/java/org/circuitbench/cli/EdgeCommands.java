@@ -8,6 +8,7 @@ import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.EdgeAttribution;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
+import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.search.CircuitFormats;
 import org.circuitbench.search.EdgeFormats;
@@ -45,10 +46,11 @@ final class EdgeCommands {
     }
 
     /** The edge prune of edges.md ({@code greedy}), or the attribution-guided minimal circuit ({@code attribution}). */
-    static ObjectNode prune(Args a, AblationTask task, String method, double threshold, PrintStream err, String model) throws Exception {
+    static ObjectNode prune(Args a, AblationTask task, String method, double threshold, PrintStream err, String model,
+                            EvaluatorFactory evaluators) throws Exception {
         String spec = a.get("edges", "all");
         EdgeFormats.Format export = a.has("export") ? EdgeFormats.parseFormat(a.get("export", "")) : null;
-        try (EdgeEvaluator ev = new EdgeEvaluator(task)) {
+        try (EdgeEvaluator ev = evaluators.edges(task)) {
             EdgeCircuit start = EdgeFormats.read(spec, ev.graph());
             ObjectNode o = JSON.createObjectNode();
             o.put("level", "edges");

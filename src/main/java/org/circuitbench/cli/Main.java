@@ -81,7 +81,7 @@ public final class Main {
                     return 0;
                 }
                 default -> {
-                    return Commands.run(cmd, rest, out, err);
+                    return Commands.run(cmd, rest, out, err, org.circuitbench.ablation.EvaluatorFactory.standard());
                 }
             }
         } catch (Args.UsageException e) {

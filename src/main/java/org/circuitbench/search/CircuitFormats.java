@@ -179,6 +179,20 @@ public final class CircuitFormats {
         return c == null ? Circuit.all(layers, heads) : c;
     }
 
+    /** A circuit without a run (the app's grid) in a format; CSV, being a run's removal log, needs a run. */
+    public static String export(Format f, Circuit c, String model, String task) {
+        try {
+            return switch (f) {
+                case JSON -> JSON.writeValueAsString(json(c, null, model, task));
+                case PAPER -> JSON.writeValueAsString(paper(c));
+                case PYTHON -> python(c);
+                case CSV -> throw new IllegalArgumentException("A CSV export is a run's removal log; export a run instead.");
+            };
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static String export(Format f, PruneResult r, String model, String task) {
         try {
             return switch (f) {

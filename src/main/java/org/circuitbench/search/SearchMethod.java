@@ -18,6 +18,7 @@ public enum SearchMethod {
         this.id = id;
     }
 
+    @com.fasterxml.jackson.annotation.JsonCreator
     public static SearchMethod parse(String s) {
         String t = s == null ? "" : s.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         for (SearchMethod m : values()) {
@@ -34,6 +35,7 @@ public enum SearchMethod {
         }
     }
 
+    @com.fasterxml.jackson.annotation.JsonValue
     @Override
     public String toString() {
         return id;

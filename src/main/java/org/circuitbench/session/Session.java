@@ -1,7 +1,10 @@
 package org.circuitbench.session;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
+import org.circuitbench.search.SearchMethod;
 import org.circuitbench.task.TaskDefinition;
 import org.circuitbench.task.TaskFile;
 
@@ -59,13 +62,17 @@ public record Session(
     public record NamedCircuit(String name, String circuit, String task, Double score, String note) {
     }
 
-    /** A finished (or cancelled) prune: its settings, its removal log and its result. */
+    /**
+     * A finished (or cancelled) prune: its settings, its removal log and its result. Circuits are
+     * specs ({@code 0.1,4.4}) as the model's shape is needed to read them; {@link SessionMapper}
+     * turns a record into the engine's result and back.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record RunRecord(
             String id,
             String task,
-            String method,
+            SearchMethod method,
             double threshold,
             String start,
             long seed,
@@ -82,14 +89,52 @@ public record Session(
         }
     }
 
-    public record RemovalRecord(String head, double score, double seconds) {
+    /** One removal of a run: the node, the score right after, seconds since the start, and the pass (from 1; 0 in files from before passes were kept). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record RemovalRecord(String head, double score, double seconds, int pass) {
     }
 
-    /** Where the window was: the task shown, the grid's circuit, the overlay. */
+    /** The grid's overlays. */
+    public enum Overlay {
+        NONE, IMPORTANCE, COMPARE;
+
+        @JsonValue
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        @JsonCreator
+        public static Overlay parse(String s) {
+            if (s == null || s.isBlank()) return NONE;
+            for (Overlay o : values()) if (o.id().equalsIgnoreCase(s.trim())) return o;
+            throw new IllegalArgumentException("Unknown overlay '" + s + "'; use none, importance or compare.");
+        }
+    }
+
+    /** An importance sweep as the grid and the chart show it: each node's score without it. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ImportanceRecord(String circuit, double circuitScore, List<NodeScore> entries, boolean cancelled) {
+        public ImportanceRecord {
+            entries = entries == null ? List.of() : List.copyOf(entries);
+        }
+    }
+
+    /** A node and the circuit's score without it. */
+    public record NodeScore(String node, double scoreWithout) {
+    }
+
+    /**
+     * Where the window was: the task shown, the grid's circuit, the overlay and its data (the
+     * circuits compared, the importance sweep), so that reopening shows the same.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record UiState(String selectedTask, String grid, String overlay, List<String> compared) {
-        public static final UiState EMPTY = new UiState(null, null, null, null);
+    public record UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance) {
+        public static final UiState EMPTY = new UiState(null, null, null, null, null);
+
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared) {
+            this(selectedTask, grid, overlay, compared, null);
+        }
     }
 
     public Session withModel(ModelRef m) {

@@ -136,7 +136,10 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
         } catch (ArithmeticException e) {
             total = Long.MAX_VALUE; // more than any limit
         }
-        if (ranges.isEmpty()) total = Math.max(spec.count(), 1);
+        if (ranges.isEmpty() && !isClean && spec.count() < 1) {
+            throw new TaskException(where + ": the count is " + spec.count() + ", so it makes no prompts; give a count of at least 1.");
+        }
+        if (ranges.isEmpty()) total = Math.max(spec.count(), 1); // a clean text without a range is one prompt
         if (total > MAX_PROMPTS) {
             throw new TaskException(where + " would make " + (total == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : total)
                     + " prompts; the limit is " + MAX_PROMPTS + ". Narrow the ranges.");

@@ -22,6 +22,12 @@ final class Controls {
         return b;
     }
 
+    /** Never narrower than its text: a row gives way elsewhere instead of clipping it. */
+    static <T extends javafx.scene.layout.Region> T fixed(T r) {
+        r.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
+        return r;
+    }
+
     /** List cells that show {@code text(item)}. */
     static <T> Callback<ListView<T>, ListCell<T>> textCells(Function<T, String> text) {
         return l -> new ListCell<>() {

@@ -2,113 +2,123 @@ package org.circuitbench.ui;
 
 import javafx.concurrent.Task;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobContext;
+import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.JobListener;
 import org.circuitbench.search.Progress;
-import org.circuitbench.search.Removal;
 
-import java.util.concurrent.CompletableFuture;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.function.Consumer;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 
 /**
- * Wraps each job in a {@link javafx.concurrent.Task} (progress, message, cancel) run on a small
- * pool of daemon threads, and hands each task to a sink such as ControlsFX's TaskProgressView. Cancel
- * is cooperative: the job stops after its current evaluation and still delivers its partial result.
+ * Runs each job's {@link JobHandle} on a pool of daemon threads per lane, with its events on the FX
+ * thread. Jobs of the work lane are also shown as {@link javafx.concurrent.Task}s (progress,
+ * message, cancel) in a sink such as ControlsFX's TaskProgressView; the live score and quick
+ * checks are not, as they come and go with every click or keystroke.
  */
-public final class FxBackgroundRunner implements BackgroundRunner {
-    private final ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "circuitbench-job");
-        t.setDaemon(true);
-        return t;
-    });
+public final class FxBackgroundRunner implements BackgroundRunner, AutoCloseable {
+    private final Map<Lane, ExecutorService> pools = new EnumMap<>(Lane.class);
     private final UiThread ui = UiThread.fx();
     private Consumer<Task<?>> sink = t -> { };
 
-    /** Where each new task is shown, e.g. a TaskProgressView's list (which removes finished tasks itself). */
+    public FxBackgroundRunner() {
+        pools.put(Lane.WORK, pool("circuitbench-work", 2));
+        pools.put(Lane.LIVE, pool("circuitbench-live", 1));
+        pools.put(Lane.QUICK, pool("circuitbench-quick", 1));
+    }
+
+    private static ExecutorService pool(String name, int threads) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Where each work-lane task is shown, e.g. a TaskProgressView's list (which removes finished tasks itself). */
     public void setTaskSink(Consumer<Task<?>> sink) {
         this.sink = sink;
     }
 
+    /** Starts a job in a lane; once the runner is closed (the app is ending) nothing more starts. */
     @Override
-    public <R> RunningJob<R> start(Job<R> job, JobListener<R> listener) {
-        JobTask<R> task = new JobTask<>(job, listener, ui);
-        ui.run(() -> sink.accept(task));
-        pool.execute(task);
-        return task;
+    public <R> JobHandle<R> start(Lane lane, Job<R> job, JobListener<R> listener) {
+        ExecutorService pool = pools.get(lane);
+        try {
+            if (lane != Lane.WORK) {
+                JobHandle<R> h = new JobHandle<>(job, listener, ui::run);
+                pool.execute(h::run);
+                return h;
+            }
+            ShownTask<R> task = new ShownTask<>(job, listener, ui);
+            pool.execute(task);
+            ui.run(() -> sink.accept(task));
+            return task.handle;
+        } catch (RejectedExecutionException closed) {
+            return new JobHandle<>(job, listener, ui::run); // never runs
+        }
     }
 
-    /** A JavaFX Task around one of our jobs. */
-    static final class JobTask<R> extends Task<R> implements RunningJob<R> {
-        private final Job<R> job;
-        private final JobListener<R> listener;
-        private final UiThread ui;
-        private final CompletableFuture<R> result = new CompletableFuture<>();
-        private volatile JobContext context;
-        private volatile boolean cancelRequested;
+    @Override
+    public void close() {
+        pools.values().forEach(ExecutorService::shutdownNow);
+    }
 
-        JobTask(Job<R> job, JobListener<R> listener, UiThread ui) {
-            this.job = job;
-            this.listener = listener == null ? new JobListener<>() { } : listener;
-            this.ui = ui;
-            updateTitle(job.title());
-        }
+    /** A JavaFX Task that shows a job's progress; cancelling it cancels the job (cooperatively). */
+    private static final class ShownTask<R> extends Task<Void> {
+        final JobHandle<R> handle;
 
-        @Override
-        protected R call() {
-            context = new JobContext(new JobListener<R>() {
-                long total = -1;
-
+        ShownTask(Job<R> job, JobListener<R> listener, UiThread ui) {
+            JobListener<R> l = listener == null ? new JobListener<>() { } : listener;
+            this.handle = new JobHandle<>(job, new JobListener<>() {
                 @Override
-                public void started(String title, long t) {
-                    total = t;
-                    updateMessage("started");
-                    ui.run(() -> listener.started(title, t));
+                public void started(String title, long total) {
+                    l.started(title, total);
                 }
 
                 @Override
                 public void progress(Progress p) {
                     if (p.total() > 0) updateProgress(p.done(), p.total());
                     updateMessage(p.message());
-                    ui.run(() -> listener.progress(p));
+                    l.progress(p);
                 }
 
                 @Override
-                public void removal(Removal<?> r) {
-                    ui.run(() -> listener.removal(r));
+                public void removal(org.circuitbench.search.Removal<?> r) {
+                    l.removal(r);
                 }
-            });
-            if (cancelRequested) context.cancel();
-            try {
-                R r = job.run(context);
-                ui.run(() -> {
-                    listener.finished(r);
-                    result.complete(r);
-                });
-                return r;
-            } catch (Throwable t) {
-                ui.run(() -> {
-                    listener.failed(t);
-                    result.completeExceptionally(t);
-                });
-                throw t instanceof RuntimeException re ? re : new RuntimeException(t);
-            }
+
+                @Override
+                public void finished(R r) {
+                    l.finished(r);
+                }
+
+                @Override
+                public void failed(Throwable cause) {
+                    l.failed(cause);
+                }
+            }, ui::run);
+            updateTitle(job.title());
+        }
+
+        @Override
+        protected Void call() throws Exception {
+            handle.run();
+            Throwable t = handle.failure();
+            if (t instanceof Exception e) throw e;
+            if (t != null) throw new IllegalStateException(t);
+            return null;
         }
 
         /** Cooperative: the job ends after its current evaluation, with its partial result. */
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
-            cancelRequested = true;
-            JobContext c = context;
-            if (c != null) c.cancel();
+            handle.cancel();
             updateMessage("cancelling…");
             return true;
-        }
-
-        @Override
-        public CompletableFuture<R> result() {
-            return result;
         }
     }
 }

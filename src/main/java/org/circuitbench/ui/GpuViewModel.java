@@ -15,8 +15,7 @@ import org.circuitbench.model.gpu.NativeSelection.Natives;
 import org.circuitbench.model.gpu.NativeSelection.Selection;
 import org.circuitbench.model.gpu.NativeSelection.Want;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobContext;
-import org.circuitbench.search.JobListener;
+import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.Progress;
 
 import java.io.IOException;
@@ -33,6 +32,7 @@ import java.util.function.Predicate;
  */
 public final class GpuViewModel {
     private final BackgroundRunner runner;
+    private final DialogService dialogs;
     private final GpuSetup setup;
     private final Selection active;
     private final Consumer<String> onError;
@@ -45,11 +45,12 @@ public final class GpuViewModel {
     private final BooleanProperty busy = new SimpleBooleanProperty(false);
     private final BooleanProperty restartNeeded = new SimpleBooleanProperty(false);
     private final DoubleProperty progress = new SimpleDoubleProperty(-1);
-    private RunningJob<?> download;
+    private JobHandle<?> download;
 
     /** {@code active} is what this process loaded at start; errors go to {@code onError} (the window's error bar). */
-    public GpuViewModel(BackgroundRunner runner, GpuSetup setup, Selection active, Consumer<String> onError) {
+    public GpuViewModel(BackgroundRunner runner, DialogService dialogs, GpuSetup setup, Selection active, Consumer<String> onError) {
         this.runner = runner;
+        this.dialogs = dialogs;
         this.setup = setup;
         this.active = active;
         this.onError = onError;
@@ -61,27 +62,9 @@ public final class GpuViewModel {
 
     /** Looks for the GPU and the CUDA build in the background (nvidia-smi can take a second). */
     public void refresh() {
-        runner.start(new Job<Checked>() {
-            @Override
-            public String title() {
-                return "look for a GPU";
-            }
-
-            @Override
-            public Checked run(JobContext ctx) {
-                return new Checked(setup.select(Want.AUTO, true), setup.settings());
-            }
-        }, new JobListener<>() {
-            @Override
-            public void finished(Checked c) {
-                show(c.next(), c.settings());
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                detail.set("The GPU could not be checked: " + cause.getMessage());
-            }
-        });
+        runner.start(Job.of("look for a GPU", ctx -> new Checked(setup.select(Want.AUTO, true), setup.settings()))
+                .onSuccess(c -> show(c.next(), c.settings()))
+                .onFailure(e -> detail.set("The GPU could not be checked: " + Job.message(e))));
     }
 
     /** {@code next}: what the next start would load. */
@@ -120,81 +103,60 @@ public final class GpuViewModel {
         if (busy.get()) return;
         busy.set(true);
         message.set("checking PyTorch's CUDA build…");
-        runner.start(new Job<CudaDownloader.Plan>() {
-            @Override
-            public String title() {
-                return "plan the CUDA build's download";
-            }
+        runner.start(Job.of("plan the CUDA build's download", ctx -> {
+                    if (setup.cuda().inspect().complete()) {
+                        setup.rememberGpu();
+                        return null;
+                    }
+                    return setup.downloader().plan();
+                })
+                .onSuccess(plan -> {
+                    busy.set(false);
+                    message.set("");
+                    if (plan == null) {
+                        ready(setup.cuda().dir());
+                    } else if (!plan.fits()) {
+                        onError.accept("Not enough disk space for PyTorch's CUDA build. " + plan.describe()
+                                + " Free some space, or set DJL_CACHE_DIR to a folder on a bigger disk and start the app again.");
+                    } else if (confirm.test(plan)) {
+                        download(plan);
+                    }
+                })
+                .onFailure(e -> {
+                    busy.set(false);
+                    message.set("");
+                    onError.accept(Job.message(e));
+                }));
+    }
 
-            @Override
-            public CudaDownloader.Plan run(JobContext ctx) throws IOException {
-                if (setup.cuda().inspect().complete()) {
-                    setup.rememberGpu();
-                    return null;
-                }
-                return setup.downloader().plan();
-            }
-        }, new JobListener<>() {
-            @Override
-            public void finished(CudaDownloader.Plan plan) {
-                busy.set(false);
-                message.set("");
-                if (plan == null) {
-                    ready(setup.cuda().dir());
-                } else if (!plan.fits()) {
-                    onError.accept("Not enough disk space for PyTorch's CUDA build. " + plan.describe()
-                            + " Free some space, or set DJL_CACHE_DIR to a folder on a bigger disk and start the app again.");
-                } else if (confirm.test(plan)) {
-                    download(plan);
-                }
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                busy.set(false);
-                message.set("");
-                onError.accept(cause.getMessage() == null ? cause.toString() : cause.getMessage());
-            }
-        });
+    /** Enable GPU from the menu: the download's size is shown and confirmed first. */
+    public void enable() {
+        enable(plan -> dialogs.confirm("Download PyTorch's CUDA build?", plan.describe()
+                + "\n\nThe bundled CPU build stays; the GPU is used after a restart.", "Download", "Cancel"));
     }
 
     private void download(CudaDownloader.Plan plan) {
         busy.set(true);
         progress.set(0);
-        download = runner.start(new Job<Path>() {
-            @Override
-            public String title() {
-                return "download PyTorch's CUDA build";
-            }
-
-            @Override
-            public Path run(JobContext ctx) throws IOException {
-                return setup.enable(plan, (file, done, total) -> ctx.listener().progress(new Progress(done, total, null, Double.NaN,
-                        Double.NaN, 0, String.format(Locale.ROOT, "CUDA build: %.2f of %.2f GB (%s)", done / 1e9, total / 1e9, file))),
-                        ctx::isCancelled);
-            }
-        }, new JobListener<>() {
-            @Override
-            public void progress(Progress p) {
-                progress.set(p.fraction());
-                message.set(p.message());
-            }
-
-            @Override
-            public void finished(Path dir) {
-                busy.set(false);
-                progress.set(-1);
-                ready(dir);
-            }
-
-            @Override
-            public void failed(Throwable cause) { // a cancel too: its message says what is kept
-                busy.set(false);
-                progress.set(-1);
-                message.set("");
-                onError.accept(cause.getMessage() == null ? cause.toString() : cause.getMessage());
-            }
-        });
+        download = runner.start(Job.of("download PyTorch's CUDA build", ctx -> setup.enable(plan,
+                        (file, done, total) -> ctx.listener().progress(new Progress(done, total, null, Double.NaN, Double.NaN, 0,
+                                String.format(Locale.ROOT, "CUDA build: %.2f of %.2f GB (%s)", done / 1e9, total / 1e9, file))),
+                        ctx::isCancelled))
+                .onProgress(p -> {
+                    progress.set(p.fraction());
+                    message.set(p.message());
+                })
+                .onSuccess(dir -> {
+                    busy.set(false);
+                    progress.set(-1);
+                    ready(dir);
+                })
+                .onFailure(e -> { // a cancel too: its message says what is kept
+                    busy.set(false);
+                    progress.set(-1);
+                    message.set("");
+                    onError.accept(Job.message(e));
+                }));
     }
 
     private void ready(Path dir) {
@@ -204,6 +166,7 @@ public final class GpuViewModel {
             message.set("PyTorch's CUDA build is ready in " + dir + ". Restart Circuit Workbench to use the GPU: this window "
                     + "started with PyTorch's CPU build, and a running program cannot swap it. The choice is remembered.");
             restartNeeded.set(true);
+            dialogs.info("Restart to use the GPU", message.get());
         }
         refresh();
     }

@@ -19,8 +19,6 @@ import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ScoreDetails;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobContext;
-import org.circuitbench.search.JobListener;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -30,15 +28,21 @@ import java.util.function.Supplier;
 
 /**
  * The head grid: which nodes are in the circuit, undo and redo, overlays, and the live score.
- * Every edit asks for a score in the background; rapid edits are merged, so only the newest
- * circuit is computed, and a result is shown only if it belongs to the circuit on the grid.
+ * Every edit asks for a score in the background, in the runner's live lane (so a prune or a sweep
+ * never holds it up); rapid edits are merged, so only the newest circuit is computed, and a result
+ * is shown only if it belongs to the circuit on the grid. MLPs are nodes only while their column
+ * is shown: hiding it puts every MLP back, and a circuit with MLP nodes shows the column.
  */
 public final class GridViewModel {
     public enum Overlay { NONE, IMPORTANCE, COMPARE }
 
+    /** How many circuits the compare overlay can tell apart (one colour each). */
+    public static final int MAX_COMPARED = 4;
+
     private final BackgroundRunner runner;
     private final Supplier<FastEvaluator> evaluator; // null supplier result: no task prepared yet
     private final Workspace workspace;
+    private String noTask = "No task is ready.";
 
     private final ObjectProperty<Circuit> circuit = new SimpleObjectProperty<>();
     private final ReadOnlyObjectWrapper<ScoreDetails> details = new ReadOnlyObjectWrapper<>();
@@ -55,7 +59,7 @@ public final class GridViewModel {
     /** Importance overlay: each node's score without it, and the circuit score it was measured against. */
     private final ObservableMap<Node, Double> importance = FXCollections.observableHashMap();
     private double importanceBase = Double.NaN;
-    /** Compare overlay: 2 or 3 named circuits. */
+    /** Compare overlay: 2 to {@link #MAX_COMPARED} named circuits. */
     private final ObservableList<NamedCircuitView> compared = FXCollections.observableArrayList();
 
     private final Deque<Circuit> undo = new ArrayDeque<>();
@@ -69,10 +73,22 @@ public final class GridViewModel {
     public record NamedCircuitView(String name, Circuit circuit) {
     }
 
-    public GridViewModel(BackgroundRunner runner, Workspace workspace, Supplier<FastEvaluator> evaluator) {
-        this.runner = runner;
-        this.workspace = workspace;
+    public GridViewModel(AppServices services, Supplier<FastEvaluator> evaluator) {
+        this.runner = services.runner();
+        this.workspace = services.workspace();
         this.evaluator = evaluator;
+        showMlps.addListener((o, was, now) -> {
+            Circuit c = circuit.get();
+            if (!now && c != null && c.hasMlpNodes()) edit(headsOnly(c)); // a hidden MLP is never left ablated
+        });
+        circuit.addListener((o, was, now) -> {
+            if (now != null && now.hasMlpNodes() && !showMlps.get()) showMlps.set(true); // e.g. undo back to MLP nodes
+        });
+    }
+
+    /** The circuit's heads, with every MLP running (MLPs not nodes). */
+    static Circuit headsOnly(Circuit c) {
+        return Circuit.of(c.layers(), c.heads(), c.nodes().stream().filter(n -> n instanceof Node.Head).toList(), false);
     }
 
     /** Called after each edit by the user (the session marks itself changed). */
@@ -85,6 +101,8 @@ public final class GridViewModel {
     /** A new model or task: the grid takes its shape, keeps the circuit if it fits, and rescores. */
     public void reset(int nLayers, int nHeads, Circuit start) {
         generation++;
+        noTask = "No task is ready.";
+        detailText.set(""); // what the panel said while there was no task
         layers.set(nLayers);
         heads.set(nHeads);
         undo.clear();
@@ -96,6 +114,29 @@ public final class GridViewModel {
         Circuit c = start != null && start.layers() == nLayers && start.heads() == nHeads ? start : Circuit.all(nLayers, nHeads);
         circuit.set(c);
         requestScore();
+    }
+
+    /**
+     * No task to show (another session opened, or the session's model is missing): the grid keeps
+     * its shape but no circuit, score, overlay or message of what was shown before; {@code why}
+     * says what the score panel shows instead.
+     */
+    public void clear(String why) {
+        generation++;
+        noTask = why;
+        undo.clear();
+        redo.clear();
+        updateUndo();
+        importance.clear();
+        importanceBase = Double.NaN;
+        compared.clear();
+        overlay.set(Overlay.NONE);
+        circuit.set(null);
+        details.set(null);
+        error.set("");
+        scoreText.set("–");
+        detailText.set(why);
+        busy.set(pending || scoring);
     }
 
     public ReadOnlyObjectProperty<Circuit> circuitProperty() {
@@ -121,12 +162,13 @@ public final class GridViewModel {
     // ---- edits ----------------------------------------------------------------------------------
 
     public void toggle(Node n) {
-        edit(circuit.get().toggled(n));
+        if (circuit.get() != null) edit(circuit.get().toggled(n));
     }
 
     /** Sets several nodes in or out as one undoable step (a drag). */
     public void paint(List<Node> nodes, boolean present) {
         Circuit c = circuit.get();
+        if (c == null) return;
         for (Node n : nodes) c = present ? c.with(n) : c.without(n);
         edit(c);
     }
@@ -134,22 +176,26 @@ public final class GridViewModel {
     /** Shift-click: a whole layer out if all its heads are in, else all in. */
     public void toggleLayer(int layer) {
         Circuit c = circuit.get();
+        if (c == null) return;
         boolean allIn = c.headsInLayer(layer).length == heads.get();
         for (int h = 0; h < heads.get(); h++) c = allIn ? c.without(Node.head(layer, h)) : c.with(Node.head(layer, h));
         edit(c);
     }
 
     public void selectAll() {
+        if (circuit.get() == null) return;
         Circuit c = Circuit.all(layers.get(), heads.get());
         edit(showMlps.get() ? Circuit.allWithMlps(layers.get(), heads.get()) : c);
     }
 
     public void selectNone() {
+        if (circuit.get() == null) return;
         edit(showMlps.get() ? Circuit.of(layers.get(), heads.get(), List.of(), true) : Circuit.none(layers.get(), heads.get()));
     }
 
     /** Replaces the circuit (a run's result, a named circuit) as one undoable step. */
     public void setCircuit(Circuit c) {
+        if (circuit.get() == null) throw new IllegalArgumentException(noTask);
         if (c.layers() != layers.get() || c.heads() != heads.get()) {
             throw new IllegalArgumentException("That circuit is for a " + c.layers() + "×" + c.heads() + " model; this one is "
                     + layers.get() + "×" + heads.get() + ".");
@@ -178,7 +224,7 @@ public final class GridViewModel {
 
     /** Moves back (or forward) one edit: the circuit comes off {@code from}, the current one goes on {@code to}. */
     private void step(Deque<Circuit> from, Deque<Circuit> to) {
-        if (from.isEmpty()) return;
+        if (from.isEmpty() || circuit.get() == null) return;
         to.push(circuit.get());
         circuit.set(from.pop());
         updateUndo();
@@ -210,52 +256,36 @@ public final class GridViewModel {
             busy.set(true);
             return;
         }
-        FastEvaluator ev = evaluator.get();
+        Circuit target = circuit.get();
+        FastEvaluator ev = target == null ? null : evaluator.get();
         if (ev == null) {
             scoreText.set("–");
-            detailText.set("No task is ready.");
+            detailText.set(noTask);
             busy.set(false);
             return;
         }
-        Circuit target = circuit.get();
         long gen = generation;
         scoring = true;
         busy.set(true);
-        Job<ScoreDetails> job = workspace.guarded(new Job<>() {
-            @Override
-            public String title() {
-                return "score " + target.size() + " nodes";
-            }
-
-            @Override
-            public ScoreDetails run(JobContext ctx) {
-                ev.setBase(target);
-                return ev.details(target);
-            }
-        });
-        runner.start(job, new JobListener<>() {
-            @Override
-            public void finished(ScoreDetails d) {
-                done(d, null, gen);
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                done(null, cause, gen);
-            }
-        });
+        runner.start(BackgroundRunner.Lane.LIVE, Job.of("score " + target.size() + " nodes", workspace.reading(ctx -> {
+                    ev.setBase(target);
+                    return ev.details(target);
+                }))
+                .onSuccess(d -> done(d, null, gen))
+                .onFailure(e -> done(null, e, gen)));
     }
 
     private void done(ScoreDetails d, Throwable cause, long gen) {
         scoring = false;
         if (pending || gen != generation) { // the grid moved on: compute the newest state, show nothing stale
             pending = false;
-            requestScore();
+            if (circuit.get() != null) requestScore();
+            else busy.set(false);
             return;
         }
         busy.set(false);
         if (cause != null) {
-            error.set(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            error.set(Job.message(cause));
             scoreText.set("error");
             return;
         }
@@ -306,8 +336,12 @@ public final class GridViewModel {
         overlay.set(Overlay.IMPORTANCE);
     }
 
+    /** Colours the cells by membership of 2 to {@link #MAX_COMPARED} circuits. */
     public void showComparison(List<NamedCircuitView> circuits) {
-        compared.setAll(circuits.subList(0, Math.min(3, circuits.size())));
+        if (circuits.size() > MAX_COMPARED) {
+            throw new IllegalArgumentException("The grid tells at most " + MAX_COMPARED + " circuits apart; " + circuits.size() + " were given.");
+        }
+        compared.setAll(circuits);
         overlay.set(Overlay.COMPARE);
     }
 

@@ -38,7 +38,8 @@ import java.util.function.Consumer;
  * circuits; each cell's tooltip has the exact numbers; right-click opens its attention pattern.
  */
 public final class HeadGridView extends BorderPane {
-    private static final Color[] COMPARE = {Color.web("#e15759"), Color.web("#4e79a7"), Color.web("#59a14f")};
+    /** One colour per compared circuit (Tableau 10: tell-apart hues). */
+    static final Color[] COMPARE = {Color.web("#e15759"), Color.web("#4e79a7"), Color.web("#59a14f"), Color.web("#b07aa1")};
 
     private final GridViewModel vm;
     private final GridPane grid = new GridPane();
@@ -159,10 +160,9 @@ public final class HeadGridView extends BorderPane {
         c.setMinSize(34, 24);
         c.setPrefSize(44, 30);
         c.setAlignment(Pos.CENTER);
-        Tooltip tip = new Tooltip();
+        Tooltip tip = new Tooltip(vm.cellInfo(n));
         tip.setShowDelay(Duration.millis(250));
         c.setTooltip(tip);
-        c.setOnMouseEntered(e -> tip.setText(vm.cellInfo(n)));
         c.addEventHandler(MouseEvent.MOUSE_PRESSED, e -> {
             if (e.getButton() != MouseButton.PRIMARY) return;
             dragged.clear();
@@ -216,9 +216,19 @@ public final class HeadGridView extends BorderPane {
         c.setStyle("");
     }
 
-    /** Colours every cell from the circuit and the overlay. */
+    /** Colours every cell from the circuit and the overlay; tooltips follow, so none is stale after a click. */
     private void restyle() {
-        if (vm.circuit() == null) return;
+        grid.setDisable(vm.circuit() == null);
+        if (vm.circuit() == null) {
+            for (Label c : cells.values()) {
+                c.getStyleClass().removeAll("in", "out");
+                c.setText("");
+                c.setStyle("");
+                c.getTooltip().setText("No task is shown.");
+            }
+            legend();
+            return;
+        }
         double maxDrop = 0;
         for (Node n : vm.importance().keySet()) maxDrop = Math.max(maxDrop, Math.abs(vm.drop(n)));
         GridViewModel.Overlay overlay = vm.overlayProperty().get();
@@ -230,14 +240,15 @@ public final class HeadGridView extends BorderPane {
             c.getStyleClass().add(in ? "in" : "out");
             c.setText("");
             c.setStyle("");
+            c.getTooltip().setText(vm.cellInfo(n));
             if (overlay == GridViewModel.Overlay.IMPORTANCE && vm.importance().containsKey(n)) {
                 double drop = vm.drop(n);
                 double t = maxDrop <= 0 ? 0 : Math.max(0, Math.min(1, drop / maxDrop));
-                c.setStyle("-fx-background-color: " + web(heat(t)) + ";" + (t > 0.5 ? " -fx-text-fill: white;" : ""));
-                c.setText(String.format(Locale.ROOT, "%.0f", drop));
+                c.setStyle(cellStyle(heat(t)));
+                c.setText(Math.abs(drop) < 10 ? String.format(Locale.ROOT, "%.1f", drop) : String.format(Locale.ROOT, "%.0f", drop));
             } else if (overlay == GridViewModel.Overlay.COMPARE && !vm.compared().isEmpty()) {
                 int m = vm.membership(n);
-                if (m != 0) c.setStyle("-fx-background-color: " + web(mix(m)) + ";");
+                if (m != 0) c.setStyle(cellStyle(mix(m)));
                 c.setText(m == 0 ? "" : Integer.toBinaryString(Integer.reverse(m) >>> (32 - vm.compared().size()))
                         .replace('1', '●').replace('0', '·'));
             }
@@ -249,7 +260,7 @@ public final class HeadGridView extends BorderPane {
         legend.getChildren().clear();
         GridViewModel.Overlay overlay = vm.overlayProperty().get();
         if (overlay == GridViewModel.Overlay.IMPORTANCE) {
-            legend.getChildren().add(new Label("points lost without the head:"));
+            legend.getChildren().add(new Label("points lost without the node:"));
             for (int i = 0; i <= 4; i++) {
                 Region r = new Region();
                 r.setPrefSize(26, 14);
@@ -264,12 +275,41 @@ public final class HeadGridView extends BorderPane {
                 Region r = new Region();
                 r.setPrefSize(14, 14);
                 r.setStyle("-fx-background-color: " + web(COMPARE[i]) + ";");
-                legend.getChildren().addAll(r, new Label(vm.compared().get(i).name()));
+                Label name = new Label(vm.compared().get(i).name());
+                name.setId("legend-" + i);
+                legend.getChildren().addAll(r, name);
             }
             if (vm.compared().size() > 1) legend.getChildren().add(new Label("(mixed colour: in several)"));
         }
         legend.setAlignment(Pos.CENTER_LEFT);
         HBox.setHgrow(legend, Priority.ALWAYS);
+    }
+
+    /** A cell's background and a text colour that stays readable on it. */
+    static String cellStyle(Color background) {
+        return "-fx-background-color: " + web(background) + "; -fx-text-fill: " + web(textOn(background)) + ";";
+    }
+
+    /**
+     * Black on light backgrounds, white on dark ones, split where both contrast alike (relative
+     * luminance 0.179, as WCAG measures it): on any background one of them reaches 4.58:1.
+     */
+    static Color textOn(Color bg) {
+        return luminance(bg) > 0.179 ? Color.BLACK : Color.WHITE;
+    }
+
+    static double luminance(Color c) {
+        return 0.2126 * lin(c.getRed()) + 0.7152 * lin(c.getGreen()) + 0.0722 * lin(c.getBlue());
+    }
+
+    private static double lin(double v) {
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    }
+
+    /** WCAG contrast ratio of two colours (1 to 21); 4.5 is enough for small text. */
+    static double contrast(Color a, Color b) {
+        double la = luminance(a), lb = luminance(b);
+        return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
     }
 
     static Color heat(double t) {

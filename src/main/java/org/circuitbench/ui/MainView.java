@@ -2,12 +2,12 @@ package org.circuitbench.ui;
 
 import javafx.animation.KeyFrame;
 import javafx.animation.Timeline;
+import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
 import javafx.embed.swing.SwingFXUtils;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
-import javafx.scene.control.ChoiceDialog;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
@@ -19,40 +19,35 @@ import javafx.scene.control.RadioMenuItem;
 import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
-import javafx.scene.control.TextInputDialog;
 import javafx.scene.control.ToggleGroup;
+import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
-import javafx.stage.DirectoryChooser;
-import javafx.stage.FileChooser;
 import javafx.stage.Window;
+import javafx.stage.WindowEvent;
 import javafx.util.Duration;
-import org.circuitbench.ablation.Circuit;
-import org.circuitbench.model.hub.HubDownloader;
+import org.circuitbench.model.AppPaths;
 import org.circuitbench.search.CircuitFormats;
-import org.circuitbench.search.PruneResult;
-import org.circuitbench.search.PruneSettings;
-import org.circuitbench.search.Removal;
-import org.circuitbench.search.SearchMethod;
-import org.circuitbench.session.RecoveryStore;
 import org.circuitbench.session.Session;
-import org.circuitbench.session.SessionFiles;
 import org.circuitbench.util.AtomicFiles;
 import org.controlsfx.control.StatusBar;
 import org.controlsfx.control.TaskProgressView;
 
 import javax.imageio.ImageIO;
-import java.io.File;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
-/** The window: menus, the demo banner, tasks and named circuits on the left, the feature tabs, the status bar. */
+/**
+ * The window: menus, the banners (demo model, the session's missing model, errors), tasks and
+ * named circuits on the left, the feature tabs, the status bar. It only binds: every action is a
+ * view model's, and every question goes through the {@link DialogService}.
+ */
 public final class MainView extends BorderPane {
     private final MainViewModel vm;
     private final HeadGridView gridView;
@@ -64,29 +59,44 @@ public final class MainView extends BorderPane {
         gridView = new HeadGridView(vm.grid());
         gridView.setOnAttentionPattern(n -> AttentionPatternView.show(window(), vm, n));
 
-        Tab circuitTab = new Tab("Circuit", padded(gridView));
-        circuitTab.setId("tab-circuit");
-        Tab editorTab = new Tab("Task editor", new TaskEditorView(vm.editor()));
-        editorTab.setId("tab-editor");
-        Tab runsTab = new Tab("Runs", new RunsView(vm.runs()));
-        runsTab.setId("tab-runs");
-        Tab analysisTab = new Tab("Importance & compare", new AnalysisView(vm.analysis(), vm.circuits()));
-        analysisTab.setId("tab-analysis");
-        tabs.getTabs().addAll(circuitTab, editorTab, runsTab, analysisTab);
+        tabs.getTabs().addAll(
+                tab("Circuit", "tab-circuit", padded(gridView)),
+                tab("Task editor", "tab-editor", new TaskEditorView(vm.editor())),
+                tab("Runs", "tab-runs", new RunsView(vm.runs(), vm::askToSaveRun)),
+                tab("Importance & compare", "tab-analysis", new AnalysisView(vm.analysis(), vm.circuits())));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
 
-        VBox top = new VBox(menus(), banner(), errorBar());
-        setTop(top);
+        setTop(new VBox(menus(), demoBanner(), modelBanner(), errorBar()));
         setLeft(sidebar(runner));
         setCenter(tabs);
         setBottom(statusBar());
 
         Timeline autosave = new Timeline(new KeyFrame(Duration.seconds(30), e -> vm.autosave()));
         autosave.setCycleCount(Timeline.INDEFINITE);
-        autosave.play();
         Timeline memory = new Timeline(new KeyFrame(Duration.seconds(3), e -> vm.model().refreshSummary()));
         memory.setCycleCount(Timeline.INDEFINITE);
-        memory.play();
+        // While this view is the window's content: Quit, Ctrl+Q and the close button ask before
+        // unsaved work is lost, and the timers run. A window that gets other content drops both.
+        javafx.event.EventHandler<WindowEvent> guard = e -> {
+            if (!vm.requestQuit()) e.consume();
+        };
+        sceneProperty().addListener((o, was, scene) -> {
+            if (scene == null) return;
+            scene.windowProperty().addListener((o2, w0, w) -> {
+                if (w0 != null) w0.removeEventFilter(WindowEvent.WINDOW_CLOSE_REQUEST, guard);
+                if (w == null) return;
+                w.addEventFilter(WindowEvent.WINDOW_CLOSE_REQUEST, guard);
+                autosave.play();
+                memory.play();
+                w.sceneProperty().addListener((o3, s0, s1) -> {
+                    if (s1 != scene) {
+                        w.removeEventFilter(WindowEvent.WINDOW_CLOSE_REQUEST, guard);
+                        autosave.stop();
+                        memory.stop();
+                    }
+                });
+            });
+        });
     }
 
     public HeadGridView gridView() {
@@ -95,6 +105,12 @@ public final class MainView extends BorderPane {
 
     public TabPane tabs() {
         return tabs;
+    }
+
+    private static Tab tab(String title, String id, javafx.scene.Node content) {
+        Tab t = new Tab(title, content);
+        t.setId(id);
+        return t;
     }
 
     private static BorderPane padded(javafx.scene.Node n) {
@@ -107,66 +123,39 @@ public final class MainView extends BorderPane {
         return getScene() == null ? null : getScene().getWindow();
     }
 
-    // ---- first start ----------------------------------------------------------------------------
-
-    /** A session or model named on the command line, else a recovery offer, else the demo. */
-    public void firstStart(List<String> args) {
-        Optional<RecoveryStore.Recovery> rec = vm.pendingRecovery();
-        if (!vm.recoveryDamage().isEmpty()) Dialogs.error(window(), "A recovery copy is damaged", vm.recoveryDamage());
-        if (!args.isEmpty()) {
-            Path p = Path.of(args.get(0));
-            if (p.toString().endsWith(".json")) {
-                if (!vm.open(p)) vm.openDemo();
-            } else {
-                vm.loadModel(p.toString());
-                vm.openDemo();
-            }
-            return;
-        }
-        if (rec.isPresent()) {
-            boolean restore = Dialogs.confirm(window(), "Recover unsaved work?",
-                    "Circuit Workbench ended with unsaved work. A copy of the session"
-                            + (rec.get().originalFile() == null ? "" : " " + Path.of(rec.get().originalFile()).getFileName())
-                            + " from " + rec.get().savedAt() + " was kept.", "Recover", "Discard");
-            if (restore) {
-                vm.recover(rec.get());
-                return;
-            }
-            vm.discardRecovery();
-        }
-        vm.openDemo();
-    }
-
     // ---- menus ----------------------------------------------------------------------------------
 
     private MenuBar menus() {
         Menu file = new Menu("File");
-        MenuItem newS = item("New session", "menu-new", "Shortcut+N", vm::newSession);
-        MenuItem open = item("Open…", "menu-open", "Shortcut+O", this::openSession);
         Menu recent = new Menu("Open recent");
+        recent.setId("menu-recent");
         Runnable fillRecent = () -> {
             recent.getItems().clear();
-            for (Path p : vm.recent()) {
-                MenuItem m = new MenuItem(p.toString());
-                m.setOnAction(e -> openPath(p));
-                recent.getItems().add(m);
-            }
+            for (Path p : vm.recent()) recent.getItems().add(item(p.toString(), null, null, () -> vm.openRecent(p)));
             recent.setDisable(vm.recent().isEmpty());
         };
         vm.recent().addListener((ListChangeListener<Path>) c -> fillRecent.run());
         fillRecent.run();
-        MenuItem samples = item("Open a sample session…", "menu-samples", null, this::openSample);
-        MenuItem save = item("Save", "menu-save", "Shortcut+S", this::save);
-        MenuItem saveAs = item("Save as…", "menu-save-as", "Shortcut+Shift+S", this::saveAs);
         Menu export = new Menu("Export");
         export.getItems().addAll(
-                item("Grid as PNG…", "menu-export-png", null, this::exportPng),
-                item("Removal log of the selected run as CSV…", "menu-export-csv", null, this::exportCsv),
-                item("Grid circuit as JSON…", null, null, () -> exportCircuit(CircuitFormats.Format.JSON)),
-                item("Grid circuit in the paper's JSON…", null, null, () -> exportCircuit(CircuitFormats.Format.PAPER)),
-                item("Grid circuit as a Python list…", null, null, () -> exportCircuit(CircuitFormats.Format.PYTHON)));
-        MenuItem quit = item("Quit", null, "Shortcut+Q", () -> window().hide());
-        file.getItems().addAll(newS, open, recent, samples, new SeparatorMenuItem(), save, saveAs, export, new SeparatorMenuItem(), quit);
+                item("Grid as PNG…", "menu-export-png", null, () -> vm.export().exportGridImage(() -> png(gridView))),
+                item("Removal log of the selected run as CSV…", "menu-export-csv", null, vm.export()::exportSelectedRun),
+                item("Grid circuit as JSON…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.JSON)),
+                item("Grid circuit in the paper's JSON…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PAPER)),
+                item("Grid circuit as a Python list…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PYTHON)));
+        MenuItem quit = item("Quit", "menu-quit", "Shortcut+Q", () -> {
+            Window w = window();
+            if (w != null) w.fireEvent(new WindowEvent(w, WindowEvent.WINDOW_CLOSE_REQUEST)); // asks first, as the close button does
+        });
+        file.getItems().addAll(
+                item("New session", "menu-new", "Shortcut+N", vm::newSession),
+                item("Open…", "menu-open", "Shortcut+O", vm::openSession),
+                recent,
+                item("Open a sample session…", "menu-samples", null, vm::openSample),
+                new SeparatorMenuItem(),
+                item("Save", "menu-save", "Shortcut+S", vm::saveSession),
+                item("Save as…", "menu-save-as", "Shortcut+Shift+S", vm::saveSessionAs),
+                export, new SeparatorMenuItem(), quit);
 
         Menu edit = new Menu("Edit");
         MenuItem undo = item("Undo", "menu-undo", "Shortcut+Z", vm.grid()::undo);
@@ -177,49 +166,40 @@ public final class MainView extends BorderPane {
                 item("Select all heads", null, null, vm.grid()::selectAll),
                 item("Select no head", null, null, vm.grid()::selectNone));
 
-        Menu model = new Menu("Model");
         Menu cache = new Menu("From the Hugging Face cache");
-        Runnable fillCache = () -> {
+        cache.setOnShowing(e -> {
+            vm.model().refreshCache();
             cache.getItems().clear();
-            for (String repo : vm.model().cachedModels()) {
-                MenuItem m = new MenuItem(repo);
-                m.setOnAction(e -> vm.loadModel(repo));
-                cache.getItems().add(m);
-            }
+            for (String repo : vm.model().cachedModels()) cache.getItems().add(item(repo, null, null, () -> vm.loadModel(repo)));
             if (cache.getItems().isEmpty()) {
-                MenuItem none = new MenuItem("(no GPT-2 models in " + org.circuitbench.model.ModelResolver.fromEnvironment().hubCache() + ")");
+                MenuItem none = new MenuItem(vm.model().emptyCacheText());
                 none.setDisable(true);
                 cache.getItems().add(none);
             }
-        };
-        cache.setOnShowing(e -> {
-            vm.model().refreshCache();
-            fillCache.run();
         });
-        fillCache.run();
+        cache.getItems().add(new MenuItem("…")); // filled when shown
         Menu device = new Menu("Device");
         ToggleGroup g = new ToggleGroup();
         for (String d : List.of("auto", "cpu", "gpu")) {
             RadioMenuItem r = new RadioMenuItem(d.equals("auto") ? "Auto (GPU if there is one)" : d.toUpperCase());
             r.setToggleGroup(g);
             r.setSelected(vm.model().deviceProperty().get().equals(d));
-            r.setOnAction(e -> {
-                vm.model().deviceProperty().set(d);
-                if (vm.modelRef() != null) vm.loadModel(vm.modelRef());
-            });
+            vm.model().deviceProperty().addListener((o, a, b) -> r.setSelected(d.equals(b)));
+            r.setOnAction(e -> vm.setDevice(d));
             device.getItems().add(r);
         }
         device.getItems().add(new SeparatorMenuItem());
         device.getItems().addAll(gpuMenuItems());
+        Menu model = new Menu("Model");
         model.getItems().addAll(
-                item("Open a model folder…", "menu-open-model", null, this::openModelFolder),
+                item("Open a model folder…", "menu-open-model", null, vm::chooseModelFolder),
                 cache,
-                item("Download from the hub…", "menu-download", null, this::download),
-                item("Use the demo model", null, null, () -> vm.loadModel(org.circuitbench.model.AppPaths.DEMO_REF)),
+                item("Download from the hub…", "menu-download", null, vm::chooseDownload),
+                item("Use the demo model", "menu-demo-model", null, () -> vm.loadModel(AppPaths.DEMO_REF)),
                 new SeparatorMenuItem(), device);
 
         Menu help = new Menu("Help");
-        help.getItems().add(item("About", null, null, () -> Dialogs.error(window(), "Circuit Workbench 0.1",
+        help.getItems().add(item("About", "menu-about", null, () -> vm.dialogs().info("Circuit Workbench 0.1",
                 "Find attention-head circuits in GPT-2 by mean ablation and greedy pruning, as in the seed notebook. "
                         + "Scores are 100 × ablated logit difference / full logit difference.")));
         MenuBar bar = new MenuBar(file, edit, model, help);
@@ -234,15 +214,10 @@ public final class MainView extends BorderPane {
         found.setId("menu-gpu-status");
         found.textProperty().bind(gpu.foundProperty());
         found.setDisable(true);
-        MenuItem enable = item("Enable GPU (download PyTorch's CUDA build)…", "menu-enable-gpu", null, () -> gpu.enable(plan ->
-                Dialogs.confirm(window(), "Download PyTorch's CUDA build?", plan.describe()
-                        + "\n\nThe bundled CPU build stays; the GPU is used after a restart.", "Download", "Cancel")));
+        MenuItem enable = item("Enable GPU (download PyTorch's CUDA build)…", "menu-enable-gpu", null, gpu::enable);
         enable.disableProperty().bind(gpu.canEnableProperty().not().or(gpu.busyProperty()));
         MenuItem cpu = item("Use PyTorch's CPU build from the next start", "menu-use-cpu", null, gpu::useCpu);
         cpu.disableProperty().bind(gpu.canUseCpuProperty().not());
-        gpu.restartNeededProperty().addListener((o, was, now) -> {
-            if (now) Dialogs.info(window(), "Restart to use the GPU", gpu.messageProperty().get());
-        });
         gpu.refresh();
         return new MenuItem[] {found, enable, cpu};
     }
@@ -255,22 +230,52 @@ public final class MainView extends BorderPane {
         return m;
     }
 
-    private javafx.scene.Node banner() {
+    // ---- banners --------------------------------------------------------------------------------
+
+    private javafx.scene.Node demoBanner() {
         Label text = new Label("This is the small demo model seqcont-tiny (12 × 12 heads like GPT-2 small, d_model 96), "
                 + "trained on sequence continuation. Real findings need GPT-2 itself.");
         text.setWrapText(true);
-        Button gpt2 = new Button("Get GPT-2 small");
-        gpt2.setId("banner-get-gpt2");
-        gpt2.setOnAction(e -> getGpt2());
-        Button folder = new Button("Open a model folder…");
-        folder.setOnAction(e -> openModelFolder());
-        HBox b = new HBox(10, text, gpt2, folder);
+        Button gpt2 = Controls.fixed(Controls.button("Get GPT-2 small", "banner-get-gpt2", vm::getGpt2));
+        Button folder = Controls.fixed(Controls.button("Open a model folder…", null, vm::chooseModelFolder));
+        javafx.beans.property.BooleanProperty dismissed = new javafx.beans.property.SimpleBooleanProperty(false);
+        Button close = Controls.fixed(Controls.button("✕", "demo-banner-dismiss", () -> dismissed.set(true)));
+        close.setTooltip(new Tooltip("Hide this note"));
+        close.getStyleClass().add("dismiss");
+        HBox b = new HBox(10, text, gpt2, folder, close);
         HBox.setHgrow(text, Priority.ALWAYS);
         b.setAlignment(Pos.CENTER_LEFT);
         b.getStyleClass().add("banner");
         b.setId("demo-banner");
-        b.visibleProperty().bind(vm.model().demoProperty());
-        b.managedProperty().bind(vm.model().demoProperty());
+        var show = vm.model().demoProperty().and(dismissed.not()).and(vm.modelProblemProperty().isEmpty());
+        b.visibleProperty().bind(show);
+        b.managedProperty().bind(show);
+        return b;
+    }
+
+    /** The session's own model is not loaded: say so, and offer to load it or to use the loaded one. */
+    private javafx.scene.Node modelBanner() {
+        Label text = new Label();
+        text.setId("model-problem");
+        text.setWrapText(true);
+        text.textProperty().bind(vm.modelProblemProperty());
+        Button fetch = Controls.button("", "model-fetch", vm::fetchSessionModel);
+        fetch.textProperty().bind(Bindings.createStringBinding(() -> {
+            Session.ModelRef m = vm.sessionModelProperty().get();
+            return m == null ? "Load" : "Load " + MainViewModel.describeModel(m.name());
+        }, vm.sessionModelProperty()));
+        fetch.disableProperty().bind(vm.model().loadingProperty());
+        Controls.fixed(fetch);
+        Button useLoaded = Controls.fixed(Controls.button("Use the loaded model instead", "model-use-loaded", vm::useLoadedModel));
+        useLoaded.disableProperty().bind(vm.model().loadingProperty().or(vm.model().refProperty().isNull()));
+        HBox b = new HBox(10, text, fetch, useLoaded);
+        HBox.setHgrow(text, Priority.ALWAYS);
+        b.setAlignment(Pos.CENTER_LEFT);
+        b.getStyleClass().addAll("banner", "banner-warning");
+        b.setId("model-banner");
+        var show = vm.modelProblemProperty().isNotEmpty();
+        b.visibleProperty().bind(show);
+        b.managedProperty().bind(show);
         return b;
     }
 
@@ -278,23 +283,29 @@ public final class MainView extends BorderPane {
         Label err = new Label();
         err.setId("error-bar");
         err.setWrapText(true);
-        err.getStyleClass().add("error-bar");
-        Runnable update = () -> {
+        err.setMaxWidth(Double.MAX_VALUE);
+        err.textProperty().bind(Bindings.createStringBinding(() -> {
             String a = vm.errorProperty().get(), b = vm.model().errorProperty().get();
-            String t = (a == null ? "" : a) + (b == null || b.isEmpty() ? "" : (a == null || a.isEmpty() ? "" : "\n") + b);
-            err.setText(t);
-            err.setVisible(!t.isEmpty());
-            err.setManaged(!t.isEmpty());
-        };
-        vm.errorProperty().addListener((o, a, b) -> update.run());
-        vm.model().errorProperty().addListener((o, a, b) -> update.run());
-        update.run();
-        err.setOnMouseClicked(e -> {
+            a = a == null ? "" : a;
+            b = b == null ? "" : b;
+            return a.isEmpty() ? b : b.isEmpty() ? a : a + "\n" + b;
+        }, vm.errorProperty(), vm.model().errorProperty()));
+        Button dismiss = Controls.button("Dismiss", "error-dismiss", () -> {
             vm.errorProperty().set("");
             vm.model().errorProperty().set("");
         });
-        return err;
+        HBox bar = new HBox(10, err, Controls.fixed(dismiss));
+        HBox.setHgrow(err, Priority.ALWAYS);
+        bar.setAlignment(Pos.CENTER_LEFT);
+        bar.getStyleClass().add("error-bar");
+        bar.setId("error-banner");
+        var show = err.textProperty().isNotEmpty();
+        bar.visibleProperty().bind(show);
+        bar.managedProperty().bind(show);
+        return bar;
     }
+
+    // ---- sidebar and status ---------------------------------------------------------------------
 
     private javafx.scene.Node sidebar(FxBackgroundRunner runner) {
         ListView<Session.SessionTask> tasks = new ListView<>(vm.tasks());
@@ -305,16 +316,15 @@ public final class MainView extends BorderPane {
             if (b != null && b != vm.selectedTaskProperty().get()) vm.selectedTaskProperty().set(b);
         });
         vm.selectedTaskProperty().addListener((o, a, b) -> {
-            if (b != null && tasks.getSelectionModel().getSelectedItem() != b) tasks.getSelectionModel().select(b);
+            if (b == null) tasks.getSelectionModel().clearSelection();
+            else if (tasks.getSelectionModel().getSelectedItem() != b) tasks.getSelectionModel().select(b);
         });
-        Button newTask = new Button("New");
-        newTask.setOnAction(e -> {
+        Button newTask = Controls.button("New", "task-new", () -> {
             vm.newTask();
             tabs.getSelectionModel().select(1);
         });
-        Button removeTask = new Button("Remove");
+        Button removeTask = Controls.button("Remove", "task-remove", () -> vm.removeTask(tasks.getSelectionModel().getSelectedItem()));
         removeTask.disableProperty().bind(tasks.getSelectionModel().selectedItemProperty().isNull());
-        removeTask.setOnAction(e -> vm.removeTask(tasks.getSelectionModel().getSelectedItem()));
 
         ListView<Session.NamedCircuit> circuits = new ListView<>(vm.circuits());
         circuits.setId("circuit-list");
@@ -329,49 +339,41 @@ public final class MainView extends BorderPane {
                 }
                 int n = c.circuit().equals("all") ? -1 : c.circuit().equals("none") ? 0 : c.circuit().split(",").length;
                 setText(c.name() + " (" + (n < 0 ? "all" : n) + ")");
-                setTooltip(new javafx.scene.control.Tooltip(c.circuit() + (c.score() == null ? "" : "\nscore " + c.score())
+                setWrapText(true);
+                setPrefWidth(0); // wrap long names within the list's width
+                setTooltip(new Tooltip(c.circuit() + (c.score() == null ? "" : "\nscore " + c.score())
                         + (c.task() == null ? "" : " on " + c.task()) + (c.note() == null ? "" : "\n" + c.note())));
             }
         });
         circuits.setOnMouseClicked(e -> {
-            if (e.getClickCount() == 2 && circuits.getSelectionModel().getSelectedItem() != null) {
-                vm.showOnGrid(circuits.getSelectionModel().getSelectedItem());
-            }
+            if (e.getClickCount() == 2) vm.showOnGrid(circuits.getSelectionModel().getSelectedItem());
         });
-        Button saveGrid = new Button("Save grid…");
-        saveGrid.setId("circuit-save-grid");
-        saveGrid.setOnAction(e -> {
-            TextInputDialog d = new TextInputDialog("circuit " + (vm.circuits().size() + 1));
-            d.setHeaderText("Name for the grid's circuit");
-            d.initOwner(window());
-            d.showAndWait().ifPresent(vm::saveGridAs);
-        });
-        Button show = new Button("Show");
-        show.disableProperty().bind(circuits.getSelectionModel().selectedItemProperty().isNull());
-        show.setOnAction(e -> vm.showOnGrid(circuits.getSelectionModel().getSelectedItem()));
-        Button remove = new Button("Remove");
+        Button saveGrid = Controls.button("Save grid…", "circuit-save-grid", vm::askToSaveGrid);
+        saveGrid.disableProperty().bind(vm.grid().circuitProperty().isNull());
+        Button show = Controls.button("Show", "circuit-show", () -> vm.showOnGrid(circuits.getSelectionModel().getSelectedItem()));
+        show.disableProperty().bind(circuits.getSelectionModel().selectedItemProperty().isNull().or(vm.grid().circuitProperty().isNull()));
+        Button remove = Controls.button("Remove", "circuit-remove", () -> vm.removeCircuit(circuits.getSelectionModel().getSelectedItem()));
         remove.disableProperty().bind(circuits.getSelectionModel().selectedItemProperty().isNull());
-        remove.setOnAction(e -> vm.removeCircuit(circuits.getSelectionModel().getSelectedItem()));
 
         TaskProgressView<javafx.concurrent.Task<?>> progress = new TaskProgressView<>();
         progress.setId("task-progress");
         runner.setTaskSink(t -> progress.getTasks().add(t));
         progress.setPrefHeight(150);
 
-        Label tasksLabel = new Label("Tasks");
-        tasksLabel.getStyleClass().add("section");
-        Label circuitsLabel = new Label("Named circuits");
-        circuitsLabel.getStyleClass().add("section");
-        Label bgLabel = new Label("Background work");
-        bgLabel.getStyleClass().add("section");
-        VBox side = new VBox(6, tasksLabel, tasks, new HBox(6, newTask, removeTask), circuitsLabel, circuits,
-                new HBox(6, saveGrid, show, remove), bgLabel, progress);
+        VBox side = new VBox(6, section("Tasks"), tasks, new HBox(6, newTask, removeTask), section("Named circuits"), circuits,
+                new HBox(6, saveGrid, show, remove), section("Background work"), progress);
         VBox.setVgrow(circuits, Priority.ALWAYS);
         side.setPadding(new Insets(8));
-        side.setPrefWidth(290);
-        side.setMinWidth(250);
+        side.setPrefWidth(270);
+        side.setMinWidth(230);
         side.getStyleClass().add("sidebar");
         return side;
+    }
+
+    private static Label section(String text) {
+        Label l = new Label(text);
+        l.getStyleClass().add("section");
+        return l;
     }
 
     private javafx.scene.Node statusBar() {
@@ -382,19 +384,18 @@ public final class MainView extends BorderPane {
         status.setId("status-text");
         status.textProperty().bind(vm.statusProperty());
         Label loading = new Label();
+        loading.setId("model-message");
         loading.textProperty().bind(vm.model().messageProperty());
         ProgressBar p = new ProgressBar();
         p.setPrefWidth(120);
         p.progressProperty().bind(vm.model().progressProperty());
         p.visibleProperty().bind(vm.model().loadingProperty().or(vm.preparingProperty()));
-        Button cancelDownload = new Button("Cancel");
+        Button cancelDownload = Controls.button("Cancel", null, vm.model()::cancelDownload);
         cancelDownload.visibleProperty().bind(vm.model().loadingProperty().and(vm.model().progressProperty().greaterThanOrEqualTo(0)));
-        cancelDownload.setOnAction(e -> vm.model().cancelDownload());
         Label note = new Label();
         note.textProperty().bind(vm.model().deviceNoteProperty());
         note.getStyleClass().add("caption");
-        Region gap = new Region();
-        bar.getRightItems().addAll(status, gap, note, loading, p, cancelDownload, gpuStatus());
+        bar.getRightItems().addAll(status, new Region(), note, loading, p, cancelDownload, gpuStatus());
         return bar;
     }
 
@@ -404,7 +405,7 @@ public final class MainView extends BorderPane {
         Label state = new Label();
         state.setId("gpu-status");
         state.textProperty().bind(gpu.statusProperty());
-        state.setTooltip(new javafx.scene.control.Tooltip());
+        state.setTooltip(new Tooltip());
         state.getTooltip().textProperty().bind(gpu.detailProperty());
         Label text = new Label();
         text.textProperty().bind(gpu.messageProperty());
@@ -415,143 +416,24 @@ public final class MainView extends BorderPane {
         p.progressProperty().bind(gpu.progressProperty());
         p.visibleProperty().bind(gpu.busyProperty());
         p.managedProperty().bind(gpu.busyProperty());
-        Button cancel = new Button("Cancel");
-        cancel.setId("gpu-cancel");
+        Button cancel = Controls.button("Cancel", "gpu-cancel", gpu::cancel);
         cancel.visibleProperty().bind(gpu.busyProperty().and(gpu.progressProperty().greaterThanOrEqualTo(0)));
         cancel.managedProperty().bind(cancel.visibleProperty());
-        cancel.setOnAction(e -> gpu.cancel());
         HBox box = new HBox(6, text, p, cancel, state);
-        box.setAlignment(Pos.CENTER_RIGHT);
+        box.setAlignment(Pos.CENTER_LEFT);
         return box;
     }
 
-    // ---- actions --------------------------------------------------------------------------------
-
-    private FileChooser sessionChooser(String title) {
-        FileChooser fc = new FileChooser();
-        fc.setTitle(title);
-        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter("Circuit Workbench sessions", "*" + SessionFiles.EXTENSION, "*.json"));
-        return fc;
-    }
-
-    private void openSession() {
-        File f = sessionChooser("Open a session").showOpenDialog(window());
-        if (f != null) openPath(f.toPath());
-    }
-
-    private void openPath(Path p) {
-        if (!vm.open(p)) Dialogs.error(window(), "Cannot open " + p.getFileName(), vm.errorProperty().get());
-    }
-
-    private void openSample() {
-        Optional<Path> dir = org.circuitbench.model.AppPaths.samples().map(s -> s.resolve("sessions"));
-        FileChooser fc = sessionChooser("Open a sample session");
-        dir.ifPresent(d -> fc.setInitialDirectory(d.toFile()));
-        File f = fc.showOpenDialog(window());
-        if (f != null) {
-            openPath(f.toPath());
-            vm.fileProperty().set(null); // keep the sample itself unchanged
-        }
-    }
-
-    private void save() {
-        if (vm.fileProperty().get() == null) saveAs();
-        else if (!vm.save()) Dialogs.error(window(), "Not saved", vm.errorProperty().get());
-    }
-
-    private void saveAs() {
-        FileChooser fc = sessionChooser("Save the session");
-        fc.setInitialFileName("session" + SessionFiles.EXTENSION);
-        File f = fc.showSaveDialog(window());
-        if (f != null && !vm.saveAs(f.toPath())) Dialogs.error(window(), "Not saved", vm.errorProperty().get());
-    }
-
-    private void exportPng() {
-        FileChooser fc = new FileChooser();
-        fc.setInitialFileName("grid.png");
-        File f = fc.showSaveDialog(window());
-        if (f == null) return;
-        try {
-            writePng(gridView, f.toPath());
-        } catch (IOException e) {
-            Dialogs.error(window(), "Cannot write " + f.getName(), e.getMessage());
-        }
-    }
-
-    /** A node as a PNG, written atomically. */
-    static void writePng(javafx.scene.Node node, Path file) throws IOException {
+    /** A node as PNG bytes. */
+    static byte[] png(javafx.scene.Node node) throws IOException {
         var image = node.snapshot(null, null);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", out);
-        AtomicFiles.write(file, out.toByteArray());
+        return out.toByteArray();
     }
 
-    private void exportCsv() {
-        Session.RunRecord r = vm.runs().selectedProperty().get();
-        if (r == null) {
-            Dialogs.error(window(), "No run selected", "Select a run in the Runs tab first.");
-            return;
-        }
-        FileChooser fc = new FileChooser();
-        fc.setInitialFileName("removals.csv");
-        File f = fc.showSaveDialog(window());
-        if (f == null) return;
-        try {
-            AtomicFiles.writeString(f.toPath(), CircuitFormats.csv(asResult(r)));
-        } catch (IOException e) {
-            Dialogs.error(window(), "Cannot write " + f.getName(), e.getMessage());
-        }
-    }
-
-    private PruneResult asResult(Session.RunRecord r) {
-        int l = vm.grid().layersProperty().get(), h = vm.grid().headsProperty().get();
-        List<Removal<org.circuitbench.ablation.Node>> removals = r.removals().stream()
-                .map(x -> new Removal<>(org.circuitbench.ablation.Node.parse(x.head()), x.score(), x.seconds(), 1)).toList();
-        Circuit start = Circuit.parse(r.start(), l, h);
-        return new PruneResult(new PruneSettings(SearchMethod.parse(r.method()), r.threshold(), start.isEmpty() ? Circuit.all(l, h) : start,
-                r.seed(), Math.max(1, r.iterations())), Circuit.parse(r.circuit(), l, h), r.score(), removals, r.evaluations(), 1,
-                r.seconds(), r.cancelled(), 0);
-    }
-
-    private void exportCircuit(CircuitFormats.Format format) {
-        FileChooser fc = new FileChooser();
-        fc.setInitialFileName(format == CircuitFormats.Format.PYTHON ? "circuit.py" : "circuit.json");
-        File f = fc.showSaveDialog(window());
-        if (f == null) return;
-        Circuit c = vm.grid().circuit();
-        try {
-            String text = switch (format) {
-                case PYTHON -> CircuitFormats.python(c);
-                case PAPER -> CircuitFormats.paper(c).toPrettyString();
-                default -> CircuitFormats.json(c, null, vm.modelRef(), vm.selectedTaskName()).toPrettyString();
-            };
-            AtomicFiles.writeString(f.toPath(), text + "\n");
-        } catch (IOException e) {
-            Dialogs.error(window(), "Cannot write " + f.getName(), e.getMessage());
-        }
-    }
-
-    private void openModelFolder() {
-        DirectoryChooser dc = new DirectoryChooser();
-        dc.setTitle("Open a model folder (config.json, model.safetensors, tokenizer.json)");
-        File f = dc.showDialog(window());
-        if (f != null) vm.loadModel(f.getAbsolutePath());
-    }
-
-    private void getGpt2() {
-        vm.model().refreshCache();
-        if (vm.model().cachedModels().contains("openai-community/gpt2") || vm.model().cachedModels().contains("gpt2")) {
-            vm.loadModel("gpt2");
-        } else {
-            vm.downloadModel("gpt2");
-        }
-    }
-
-    private void download() {
-        ChoiceDialog<String> d = new ChoiceDialog<>("gpt2", HubDownloader.suggestions());
-        d.setHeaderText("Download a GPT-2 model from " + HubDownloader.fromEnvironment().endpoint()
-                + " into the Hugging Face cache.\nA download can be cancelled and resumed; HF_ENDPOINT and HF_TOKEN are honoured.");
-        d.initOwner(window());
-        d.showAndWait().ifPresent(vm::downloadModel);
+    /** A node as a PNG file, written atomically. */
+    static void writePng(javafx.scene.Node node, Path file) throws IOException {
+        AtomicFiles.write(file, png(node));
     }
 }

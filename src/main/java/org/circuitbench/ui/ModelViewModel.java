@@ -11,19 +11,20 @@ import javafx.collections.ObservableList;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.model.DeviceChoice;
 import org.circuitbench.model.LoadedModel;
+import org.circuitbench.model.ModelLoadException;
 import org.circuitbench.model.ModelResolver;
-import org.circuitbench.model.gpu.GpuSetup;
 import org.circuitbench.model.hub.HubDownloader;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobContext;
-import org.circuitbench.search.JobListener;
+import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.Progress;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Which model is loaded and on what device: open a folder, a cached hub name, or download one
@@ -32,6 +33,8 @@ import java.util.function.Consumer;
 public final class ModelViewModel {
     private final BackgroundRunner runner;
     private final Workspace workspace;
+    private final ModelResolver models;
+    private final Supplier<HubDownloader> hub;
     private final StringProperty summary = new SimpleStringProperty("No model loaded");
     private final StringProperty ref = new SimpleStringProperty();
     private final StringProperty device = new SimpleStringProperty("auto");
@@ -43,99 +46,118 @@ public final class ModelViewModel {
     private final DoubleProperty progress = new SimpleDoubleProperty(-1);
     private final ObservableList<String> cached = FXCollections.observableArrayList();
     private final GpuViewModel gpu;
-    private RunningJob<?> download;
+    private JobHandle<?> download;
+    private Runnable next; // a load asked for while another ran: it runs when that one ends
 
-    public ModelViewModel(BackgroundRunner runner, Workspace workspace) {
-        this.runner = runner;
-        this.workspace = workspace;
-        this.gpu = new GpuViewModel(runner, GpuSetup.current(), GpuSetup.active(), error::set);
+    public ModelViewModel(AppServices services) {
+        this.runner = services.runner();
+        this.workspace = services.workspace();
+        this.models = services.models();
+        this.hub = services.hub();
+        this.gpu = new GpuViewModel(runner, services.dialogs(), services.gpu(), services.gpuActive(), error::set);
     }
 
-    /** Loads a model reference (demo:seqcont-tiny, a hub name, or a folder); then calls {@code onLoaded}. */
-    public void load(String modelRef, Consumer<LoadedModel> onLoaded) {
-        if (loading.get()) return;
+    /** The folder of a model reference: the demo, a cached hub name, or a folder. */
+    Path resolve(String modelRef) throws ModelLoadException {
+        return modelRef == null || modelRef.equals(AppPaths.DEMO_REF) ? AppPaths.demoModel() : models.resolve(modelRef);
+    }
+
+    /**
+     * Loads a model reference (demo:seqcont-tiny, a hub name, or a folder); then calls
+     * {@code onLoaded}, or {@code onFailed} with the message (also shown in {@link #errorProperty()}).
+     * Asked while another load runs, it waits for that one; the last request wins.
+     */
+    public void load(String modelRef, Consumer<LoadedModel> onLoaded, Consumer<String> onFailed) {
+        if (loading.get()) {
+            next = () -> load(modelRef, onLoaded, onFailed);
+            return;
+        }
         loading.set(true);
         progress.set(-1);
         error.set("");
         message.set("loading " + modelRef + "…");
         String dev = device.get();
-        runner.start(new Job<LoadedModel>() {
-            @Override
-            public String title() {
-                return "load " + modelRef;
-            }
+        runner.start(Job.of("load " + modelRef, ctx -> {
+                    Path folder = resolve(modelRef);
+                    String name = modelRef.equals(AppPaths.DEMO_REF) ? "seqcont-tiny (demo)" : Path.of(modelRef).getFileName().toString();
+                    LoadedModel m = LoadedModel.open(name, folder, DeviceChoice.resolve(dev));
+                    workspace.setModel(m); // waits for running jobs, then frees the old model
+                    return m;
+                })
+                .onSuccess(m -> {
+                    loading.set(false);
+                    ref.set(modelRef);
+                    demo.set(modelRef.equals(AppPaths.DEMO_REF));
+                    deviceNote.set(m.device().note());
+                    message.set("");
+                    refreshSummary();
+                    if (runNext()) return; // a newer request replaces this model at once
+                    onLoaded.accept(m);
+                })
+                .onFailure(e -> {
+                    loading.set(false);
+                    message.set("");
+                    error.set(Job.message(e));
+                    if (runNext()) return;
+                    onFailed.accept(Job.message(e));
+                }));
+    }
 
-            @Override
-            public LoadedModel run(JobContext ctx) throws Exception {
-                Path folder = AppPaths.resolve(modelRef);
-                String name = modelRef.equals(AppPaths.DEMO_REF) ? "seqcont-tiny (demo)" : Path.of(modelRef).getFileName().toString();
-                LoadedModel m = LoadedModel.open(name, folder, DeviceChoice.resolve(dev));
-                workspace.setModel(m); // waits for running jobs, then frees the old model
-                return m;
-            }
-        }, new JobListener<>() {
-            @Override
-            public void finished(LoadedModel m) {
-                loading.set(false);
-                ref.set(modelRef);
-                demo.set(modelRef.equals(AppPaths.DEMO_REF));
-                deviceNote.set(m.device().note());
-                message.set("");
-                refreshSummary();
-                onLoaded.accept(m);
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                loading.set(false);
-                message.set("");
-                error.set(cause.getMessage() == null ? cause.toString() : cause.getMessage());
-            }
-        });
+    private boolean runNext() {
+        Runnable n = next;
+        next = null;
+        if (n != null) n.run();
+        return n != null;
     }
 
     /** Downloads a hub model into the cache with progress, then loads it. Cancel keeps the partial file. */
-    public void download(String name, Consumer<LoadedModel> onLoaded) {
+    public void download(String name, Consumer<LoadedModel> onLoaded, Consumer<String> onFailed) {
         if (loading.get()) return;
         loading.set(true);
         error.set("");
         progress.set(0);
-        HubDownloader hub = HubDownloader.fromEnvironment();
-        download = runner.start(new Job<Path>() {
-            @Override
-            public String title() {
-                return "download " + name;
-            }
-
-            @Override
-            public Path run(JobContext ctx) throws IOException {
-                return hub.download(name, "main", (file, done, total) -> ctx.listener().progress(
+        HubDownloader h = hub.get();
+        download = runner.start(Job.of("download " + name, ctx -> h.download(name, "main", (file, done, total) -> ctx.listener().progress(
                         new Progress(done, total, null, Double.NaN, Double.NaN, 0,
                                 String.format(Locale.ROOT, "%s: %.1f of %.1f MB", file, done / 1e6, total / 1e6))),
-                        ctx::isCancelled);
-            }
-        }, new JobListener<>() {
-            @Override
-            public void progress(Progress p) {
-                progress.set(p.fraction());
-                message.set(p.message());
-            }
+                        ctx::isCancelled))
+                .onProgress(p -> {
+                    progress.set(p.fraction());
+                    message.set(p.message());
+                })
+                .onSuccess(folder -> {
+                    loading.set(false);
+                    refreshCache();
+                    load(name, onLoaded, onFailed);
+                })
+                .onFailure(e -> {
+                    loading.set(false);
+                    progress.set(-1);
+                    message.set("");
+                    error.set(Job.message(e));
+                    onFailed.accept(Job.message(e));
+                }));
+    }
 
-            @Override
-            public void finished(Path folder) {
-                loading.set(false);
-                refreshCache();
-                load(name, onLoaded);
-            }
+    /** Whether a hub name is in the local cache (so it loads without a download). */
+    public boolean isCached(String name) {
+        refreshCache();
+        return cached.contains(ModelResolver.repoId(name)) || cached.contains(name);
+    }
 
-            @Override
-            public void failed(Throwable cause) {
-                loading.set(false);
-                progress.set(-1);
-                message.set("");
-                error.set(cause.getMessage() == null ? cause.toString() : cause.getMessage());
-            }
-        });
+    /** The question the download dialog asks: where from, into where. */
+    public String downloadQuestion() {
+        return "Download a GPT-2 model from " + hub.get().endpoint() + " into the Hugging Face cache (" + models.hubCache() + ").\n"
+                + "A download can be cancelled and resumed; HF_ENDPOINT and HF_TOKEN are honoured.";
+    }
+
+    public List<String> downloadSuggestions() {
+        return HubDownloader.suggestions();
+    }
+
+    /** What the cache menu says when it holds no GPT-2 model. */
+    public String emptyCacheText() {
+        return "(no GPT-2 models in " + models.hubCache() + ")";
     }
 
     public void cancelDownload() {
@@ -143,7 +165,7 @@ public final class ModelViewModel {
     }
 
     public void refreshCache() {
-        cached.setAll(ModelResolver.fromEnvironment().cachedModels());
+        cached.setAll(models.cachedModels());
     }
 
     /** "gpt2 · 12 × 12 · 124.4M params · CPU · 1.3 GB resident". */

@@ -17,7 +17,6 @@ import javafx.scene.control.SplitPane;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextField;
-import javafx.scene.control.TextInputDialog;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
@@ -36,7 +35,8 @@ public final class RunsView extends BorderPane {
     private final RunsViewModel vm;
     private final XYChart.Series<Number, Number> series = new XYChart.Series<>();
 
-    public RunsView(RunsViewModel vm) {
+    /** {@code saveAs}: Save as circuit… (asks for a name through the dialog service). */
+    public RunsView(RunsViewModel vm, Runnable saveAs) {
         this.vm = vm;
         setPadding(new Insets(8));
 
@@ -47,14 +47,10 @@ public final class RunsView extends BorderPane {
         TextField threshold = new TextField();
         threshold.setId("run-threshold");
         threshold.setPrefColumnCount(5);
-        threshold.setText(RunsViewModel.fmt(vm.thresholdProperty().get()));
-        threshold.textProperty().addListener((o, a, b) -> {
-            try {
-                vm.thresholdProperty().set(Double.parseDouble(b.trim()));
-                threshold.getStyleClass().remove("invalid");
-            } catch (NumberFormatException e) {
-                if (!threshold.getStyleClass().contains("invalid")) threshold.getStyleClass().add("invalid");
-            }
+        threshold.textProperty().bindBidirectional(vm.thresholdTextProperty());
+        vm.thresholdValidProperty().addListener((o, a, valid) -> {
+            if (valid) threshold.getStyleClass().remove("invalid");
+            else if (!threshold.getStyleClass().contains("invalid")) threshold.getStyleClass().add("invalid");
         });
         CheckBox fromGrid = new CheckBox("start from the grid's circuit (else from all heads)");
         fromGrid.setId("run-from-grid");
@@ -73,7 +69,7 @@ public final class RunsView extends BorderPane {
         Button run = new Button("Run");
         run.setId("run-start");
         run.setDefaultButton(true);
-        run.disableProperty().bind(vm.runningProperty());
+        run.disableProperty().bind(vm.runningProperty().or(vm.thresholdValidProperty().not()));
         run.setOnAction(e -> vm.start());
         Button cancel = new Button("Cancel");
         cancel.setId("run-cancel");
@@ -152,12 +148,7 @@ public final class RunsView extends BorderPane {
         Button save = new Button("Save as circuit…");
         save.setId("run-save");
         save.disableProperty().bind(vm.selectedProperty().isNull());
-        save.setOnAction(e -> {
-            Session.RunRecord r = vm.selectedProperty().get();
-            TextInputDialog d = new TextInputDialog(r == null ? "" : r.method() + " " + RunsViewModel.fmt(r.threshold()) + ", " + r.task());
-            d.setHeaderText("Name for this circuit");
-            d.showAndWait().ifPresent(vm::saveSelectedAs);
-        });
+        save.setOnAction(e -> saveAs.run());
         VBox historyBox = new VBox(6, new Label("History"), history, new HBox(6, apply, save));
         VBox.setVgrow(history, Priority.ALWAYS);
 

@@ -16,23 +16,21 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
-import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Evaluator;
+import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobContext;
-import org.circuitbench.search.JobListener;
+import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.Progress;
 import org.circuitbench.search.PruneResult;
 import org.circuitbench.search.PruneSettings;
 import org.circuitbench.search.Pruner;
-import org.circuitbench.search.Removal;
 import org.circuitbench.search.SearchMethod;
 import org.circuitbench.session.Session;
+import org.circuitbench.session.SessionMapper;
 
-import java.time.Instant;
-import java.util.List;
+import java.time.Clock;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Pruning runs: the settings, the run in progress (progress, ETA, a removal log that fills as it
@@ -45,13 +43,17 @@ public final class RunsViewModel {
 
     private final BackgroundRunner runner;
     private final Workspace workspace;
-    private final Supplier<String> taskName;
+    private final EvaluatorFactory evaluators;
+    private final Clock clock;
+    private final SessionTasks tasks;
     private final GridViewModel grid;
     private final Consumer<Session.NamedCircuit> saveCircuit;
     private Runnable onChange = () -> { };
 
     private final ObjectProperty<SearchMethod> method = new SimpleObjectProperty<>(SearchMethod.BACKWARD);
     private final DoubleProperty threshold = new SimpleDoubleProperty(3);
+    private final StringProperty thresholdText = new SimpleStringProperty("3");
+    private final BooleanProperty thresholdValid = new SimpleBooleanProperty(true);
     private final BooleanProperty startFromGrid = new SimpleBooleanProperty(false);
     private final LongProperty seed = new SimpleLongProperty(0);
     private final IntegerProperty iterations = new SimpleIntegerProperty(PruneSettings.DEFAULT_ITERATIONS);
@@ -63,37 +65,74 @@ public final class RunsViewModel {
     private final ObservableList<LogRow> log = FXCollections.observableArrayList();
     private final ObservableList<Session.RunRecord> history = FXCollections.observableArrayList();
     private final ObjectProperty<Session.RunRecord> selected = new SimpleObjectProperty<>();
-    private RunningJob<PruneResult> current;
+    private JobHandle<PruneResult> current;
     private long startedAt;
+    private long epoch; // bumped with each session: a run of an older one is dropped
 
-    public RunsViewModel(BackgroundRunner runner, Workspace workspace, Supplier<String> taskName, GridViewModel grid,
-                         Consumer<Session.NamedCircuit> saveCircuit) {
-        this.runner = runner;
-        this.workspace = workspace;
-        this.taskName = taskName;
+    public RunsViewModel(AppServices services, SessionTasks tasks, GridViewModel grid, Consumer<Session.NamedCircuit> saveCircuit) {
+        this.runner = services.runner();
+        this.workspace = services.workspace();
+        this.evaluators = services.evaluators();
+        this.clock = services.clock();
+        this.tasks = tasks;
         this.grid = grid;
         this.saveCircuit = saveCircuit;
         selected.addListener((o, was, now) -> {
             if (now != null && !running.get()) showLog(now);
         });
+        threshold.addListener((o, was, now) -> {
+            if (thresholdValid.get() && !fmt(now.doubleValue()).equals(thresholdText.get().trim())) thresholdText.set(fmt(now.doubleValue()));
+        });
+        thresholdText.addListener((o, was, now) -> readThreshold(now));
+    }
+
+    /** The threshold as typed: a number sets it; anything else says so and blocks Run until fixed. */
+    private void readThreshold(String text) {
+        try {
+            double t = Double.parseDouble(text.trim());
+            thresholdValid.set(true);
+            threshold.set(t);
+            if (status.get().startsWith("Threshold")) status.set("");
+        } catch (NumberFormatException e) {
+            thresholdValid.set(false);
+            status.set("Threshold '" + text.trim() + "' is not a number; give a percentage such as 3.");
+        }
     }
 
     public void setOnChange(Runnable r) {
         onChange = r;
     }
 
+    /** Another session: its runs replace these, and a running prune of the old one is stopped and dropped. */
+    public void clear() {
+        epoch++;
+        if (current != null) current.cancel();
+        current = null;
+        running.set(false);
+        progress.set(0);
+        status.set(thresholdValid.get() ? "" : status.get());
+        eta.set("");
+        selected.set(null);
+        log.clear();
+        history.clear();
+    }
+
     /** Starts a prune of the current task; bad settings give a message in {@link #statusProperty()}. */
     public boolean start() {
         if (running.get()) return false;
-        String task = taskName.get();
-        AblationTask prepared = task == null ? null : workspace.task(task).orElse(null);
+        if (!thresholdValid.get()) {
+            readThreshold(thresholdText.get());
+            return false;
+        }
+        String task = tasks.selectedName();
+        AblationTask prepared = tasks.selected().orElse(null);
         if (prepared == null) {
-            status.set("No task is ready to prune. Load a model and pick a task.");
+            status.set("No task is ready to prune. Load the session's model and pick a task.");
             return false;
         }
         PruneSettings settings;
         try {
-            Circuit start = startFromGrid.get() ? grid.circuit() : prepared.allHeads();
+            Circuit start = startFromGrid.get() && grid.circuit() != null ? grid.circuit() : prepared.allHeads();
             settings = new PruneSettings(method.get(), threshold.get(), start, seed.get(), iterations.get());
         } catch (IllegalArgumentException e) {
             status.set(e.getMessage());
@@ -105,64 +144,50 @@ public final class RunsViewModel {
         eta.set("");
         status.set("running " + settings.method() + " at T = " + fmt(settings.threshold()) + " on " + task);
         startedAt = System.nanoTime();
-        Job<PruneResult> job = workspace.guarded(new Job<>() {
-            @Override
-            public String title() {
-                return settings.method() + " prune, T = " + fmt(settings.threshold()) + " (" + task + ")";
-            }
-
-            @Override
-            public PruneResult run(JobContext ctx) {
-                try (FastEvaluator ev = new FastEvaluator(prepared)) {
-                    return new Pruner(ev, settings).run(ctx);
-                }
-            }
-        });
-        current = runner.start(job, new JobListener<>() {
-            @Override
-            public void progress(Progress p) {
-                progress.set(p.fraction());
-                double sec = (System.nanoTime() - startedAt) / 1e9;
-                if (p.total() > 0 && p.done() > 0) {
-                    eta.set(String.format(Locale.ROOT, "%d/%d · %.0f s left", p.done(), p.total(), sec / p.done() * (p.total() - p.done())));
-                } else {
-                    eta.set(p.done() + " evaluations · " + String.format(Locale.ROOT, "%.0f s", sec));
-                }
-            }
-
-            @Override
-            public void removal(Removal<?> r) {
-                log.add(new LogRow(log.size() + 1, r.element().toString(), r.score(), r.elapsedSeconds()));
-            }
-
-            @Override
-            public void finished(PruneResult r) {
-                running.set(false);
-                progress.set(r.cancelled() ? progress.get() : 1);
-                Session.RunRecord rec = record(task, r);
-                history.add(rec);
-                selected.set(rec);
-                status.set(String.format(Locale.ROOT, "%s: %d nodes at %.2f %% after %d evaluations in %.1f s%s", r.cancelled()
-                        ? "cancelled, partial log kept" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds(), ""));
-                onChange.run();
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                running.set(false);
-                status.set("the run failed: " + (cause.getMessage() == null ? cause : cause.getMessage()));
-            }
-        });
+        long e = epoch;
+        int speculation = evaluators.speculation(prepared);
+        current = runner.start(Job.of(settings.method() + " prune, T = " + fmt(settings.threshold()) + " (" + task + ")",
+                        workspace.reading(ctx -> {
+                            try (Evaluator ev = evaluators.fast(prepared)) {
+                                return new Pruner(ev, settings, speculation).run(ctx);
+                            }
+                        }))
+                .onProgress(p -> {
+                    if (e == epoch) progress(p);
+                })
+                .onRemoval(r -> {
+                    if (e == epoch) log.add(new LogRow(log.size() + 1, r.element().toString(), r.score(), r.elapsedSeconds()));
+                })
+                .onSuccess(r -> {
+                    if (e == epoch) finished(task, r);
+                })
+                .onFailure(x -> {
+                    if (e != epoch) return;
+                    running.set(false);
+                    status.set("the run failed: " + Job.message(x));
+                }));
         return true;
     }
 
-    static Session.RunRecord record(String task, PruneResult r) {
-        List<Session.RemovalRecord> removals = r.removals().stream()
-                .map(x -> new Session.RemovalRecord(x.element().toString(), x.score(), x.elapsedSeconds())).toList();
-        PruneSettings s = r.settings();
-        return new Session.RunRecord(Long.toString(System.nanoTime(), 36), task, s.method().id, s.threshold(), s.start().toSpec(),
-                s.seed(), s.iterations(), removals, r.circuit().toSpec(), r.score(), r.evaluations(), r.seconds(), r.cancelled(),
-                Instant.now().toString());
+    private void progress(Progress p) {
+        progress.set(p.fraction());
+        double sec = (System.nanoTime() - startedAt) / 1e9;
+        if (p.total() > 0 && p.done() > 0) {
+            eta.set(String.format(Locale.ROOT, "%d/%d · %.0f s left", p.done(), p.total(), sec / p.done() * (p.total() - p.done())));
+        } else {
+            eta.set(p.done() + " evaluations · " + String.format(Locale.ROOT, "%.0f s", sec));
+        }
+    }
+
+    private void finished(String task, PruneResult r) {
+        running.set(false);
+        progress.set(r.cancelled() ? progress.get() : 1);
+        Session.RunRecord rec = SessionMapper.record(Long.toString(System.nanoTime(), 36), task, r, clock.instant());
+        history.add(rec);
+        selected.set(rec);
+        status.set(String.format(Locale.ROOT, "%s: %d nodes at %.2f %% after %d evaluations in %.1f s", r.cancelled()
+                ? "cancelled, partial log kept" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds()));
+        onChange.run();
     }
 
     public void cancel() {
@@ -179,11 +204,22 @@ public final class RunsViewModel {
         for (Session.RemovalRecord r : run.removals()) log.add(new LogRow(i++, r.head(), r.score(), r.seconds()));
     }
 
+    /** The selected run as the engine's result (for the exports), on the grid's model shape. */
+    public java.util.Optional<PruneResult> selectedResult() {
+        Session.RunRecord r = selected.get();
+        return r == null ? java.util.Optional.empty()
+                : java.util.Optional.of(SessionMapper.result(r, grid.layersProperty().get(), grid.headsProperty().get()));
+    }
+
     /** Puts the selected run's circuit on the grid. */
     public void applySelected() {
         Session.RunRecord r = selected.get();
         if (r == null) return;
-        grid.setCircuit(Circuit.parse(r.circuit(), grid.layersProperty().get(), grid.headsProperty().get()));
+        try {
+            grid.setCircuit(Circuit.parse(r.circuit(), grid.layersProperty().get(), grid.headsProperty().get()));
+        } catch (IllegalArgumentException e) {
+            status.set(e.getMessage());
+        }
     }
 
     /** Keeps the selected run's circuit under a name. */
@@ -204,6 +240,15 @@ public final class RunsViewModel {
 
     public DoubleProperty thresholdProperty() {
         return threshold;
+    }
+
+    /** The threshold field's text; the view binds to it. */
+    public StringProperty thresholdTextProperty() {
+        return thresholdText;
+    }
+
+    public BooleanProperty thresholdValidProperty() {
+        return thresholdValid;
     }
 
     public BooleanProperty startFromGridProperty() {

@@ -17,8 +17,6 @@ import javafx.collections.ObservableList;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobContext;
-import org.circuitbench.search.JobListener;
 import org.circuitbench.session.Session;
 import org.circuitbench.task.Prompt;
 import org.circuitbench.task.TaskDefinition;
@@ -43,6 +41,8 @@ import java.util.function.Supplier;
  * The task editor: templates with placeholders bound to generators, the keep labels, inline
  * validation as you type, and a preview of every generated prompt as tokens with its length,
  * answers, and (on request) the full model's logit difference and whether it gets it right.
+ * Checking (generating and tokenizing every prompt) waits for a pause in typing and runs in the
+ * runner's quick lane, off the FX thread; only the newest edit's check is shown.
  */
 public final class TaskEditorViewModel {
     /** One generated prompt as the preview shows it. */
@@ -55,6 +55,8 @@ public final class TaskEditorViewModel {
 
     private final BackgroundRunner runner;
     private final Workspace workspace;
+    private final Debouncer debouncer;
+    private final DialogService dialogs;
     private final Supplier<TokenEncoder> encoder;
     private final Function<String, List<String>> tokenTexts;
     private Consumer<Session.SessionTask> onApply = t -> { };
@@ -87,11 +89,23 @@ public final class TaskEditorViewModel {
     private final ObjectProperty<TaskFile> generated = new SimpleObjectProperty<>();
     private TaskFile explicitPrompts;
     private boolean loading;
+    private long requested; // the newest check asked for
+    private long shown;     // the check whose result is shown
 
-    public TaskEditorViewModel(BackgroundRunner runner, Workspace workspace, Supplier<TokenEncoder> encoder,
-                               Function<String, List<String>> tokenTexts) {
-        this.runner = runner;
-        this.workspace = workspace;
+    /** What a check reads, taken on the FX thread. */
+    private record Input(boolean readOnly, TaskFile explicit, TaskDefinition definition) {
+    }
+
+    /** What a check found. */
+    private record Checked(List<TaskProblem> problems, List<String> labels, List<PreviewRow> preview, String summary,
+                           TaskFile generated) {
+    }
+
+    public TaskEditorViewModel(AppServices services, Supplier<TokenEncoder> encoder, Function<String, List<String>> tokenTexts) {
+        this.runner = services.runner();
+        this.workspace = services.workspace();
+        this.debouncer = services.debouncers().get();
+        this.dialogs = services.dialogs();
         this.encoder = encoder;
         this.tokenTexts = tokenTexts;
         ChangeListener<Object> templateEdit = (o, a, b) -> {
@@ -141,7 +155,34 @@ public final class TaskEditorViewModel {
             loading = false;
         }
         dirty.set(false);
-        revalidate();
+        check();
+    }
+
+    /** No task: the editor is empty (a new session without tasks). */
+    public void clear() {
+        loading = true;
+        try {
+            originalName = null;
+            name.set("");
+            explicitPrompts = null;
+            readOnly.set(true);
+            templates.clear();
+            lists.set("");
+            keepAll.set(true);
+            keep.clear();
+            selectedTemplate.set(-1);
+            loadTemplate();
+        } finally {
+            loading = false;
+        }
+        dirty.set(false);
+        requested++;
+        shown = requested;
+        labels.clear();
+        problems.clear();
+        preview.clear();
+        summary.set("");
+        generated.set(null);
     }
 
     /** A new, empty task with one template ready to fill in. */
@@ -211,7 +252,22 @@ public final class TaskEditorViewModel {
 
     private void changed() {
         dirty.set(true);
-        revalidate();
+        requested++;
+        debouncer.request(this::check);
+    }
+
+    /** Checks the editor's task in the background; the result is shown only if no newer edit came meanwhile. */
+    private void check() {
+        long id = ++requested;
+        Input in = input();
+        TokenEncoder enc = encoder.get();
+        runner.start(BackgroundRunner.Lane.QUICK, Job.of("check the task", ctx -> check(in, enc, tokenTexts))
+                .onSuccess(c -> {
+                    if (id == requested) show(c, id);
+                })
+                .onFailure(e -> {
+                    if (id == requested) show(new Checked(List.of(TaskProblem.error(Job.message(e))), List.of(), List.of(), "", null), id);
+                }));
     }
 
     /** The definition as it stands in the editor. */
@@ -219,18 +275,28 @@ public final class TaskEditorViewModel {
         return new TaskDefinition(name.get(), new ArrayList<>(templates), keepAll.get() ? null : new ArrayList<>(keep), parseLists(lists.get()));
     }
 
-    /** Generates and checks; fills the problems, labels and preview. Runs on each edit. */
+    /** Checks the editor's task now, on this thread, unless the newest check is already shown. */
     public void revalidate() {
-        TokenEncoder enc = encoder.get();
+        if (shown == requested) return;
+        long id = ++requested;
+        show(check(input(), encoder.get(), tokenTexts), id);
+    }
+
+    private Input input() {
+        return new Input(readOnly.get(), explicitPrompts, readOnly.get() ? null : definition());
+    }
+
+    /** Generates and checks a task: its problems, position labels and preview. Runs off the FX thread. */
+    private static Checked check(Input in, TokenEncoder enc, Function<String, List<String>> tokenTexts) {
         List<TaskProblem> found = new ArrayList<>();
+        List<String> labels;
         TaskFile file = null;
-        if (readOnly.get()) {
-            file = explicitPrompts;
-            labels.setAll(labelsOf(file));
+        if (in.readOnly()) {
+            file = in.explicit();
+            labels = labelsOf(file);
         } else {
-            TaskDefinition d = definition();
-            List<String> available = d.positionLabels();
-            labels.setAll(available);
+            TaskDefinition d = in.definition();
+            labels = d.positionLabels();
             try {
                 file = d.generate(enc);
             } catch (TaskException e) {
@@ -238,25 +304,31 @@ public final class TaskEditorViewModel {
             }
             found.addAll(d.keepProblems());
         }
+        List<PreviewRow> rows = new ArrayList<>();
+        String summary = "";
         if (file != null) {
             TokenizedTask checked = TokenizedTask.check(file, enc);
             found.addAll(checked.problems());
-            List<PreviewRow> rows = new ArrayList<>();
-            for (int i = 0; i < file.clean().size(); i++) rows.add(row(i, true, file.clean().get(i), null, null));
-            for (int i = 0; i < file.corrupt().size(); i++) rows.add(row(i, false, file.corrupt().get(i), null, null));
-            preview.setAll(rows);
-            summary.set(file.clean().size() + " clean prompts, " + file.corrupt().size() + " corrupt prompts, "
-                    + checked.templates().size() + " template(s)");
-        } else {
-            preview.clear();
-            summary.set("");
+            for (int i = 0; i < file.clean().size(); i++) rows.add(row(i, true, file.clean().get(i), tokenTexts));
+            for (int i = 0; i < file.corrupt().size(); i++) rows.add(row(i, false, file.corrupt().get(i), tokenTexts));
+            summary = file.clean().size() + " clean prompts, " + file.corrupt().size() + " corrupt prompts, "
+                    + checked.templates().size() + " template(s)";
         }
-        generated.set(found.stream().anyMatch(TaskProblem::isError) ? null : file);
-        problems.setAll(found);
+        TaskFile generated = found.stream().anyMatch(TaskProblem::isError) ? null : file;
+        return new Checked(found, labels, rows, summary, generated);
     }
 
-    private PreviewRow row(int i, boolean clean, Prompt p, Double ld, Boolean right) {
-        return new PreviewRow(i, clean, p.text(), p.template(), tokenTexts.apply(p.text()), p.correct(), p.incorrect(), ld, right);
+    private void show(Checked c, long id) {
+        shown = id;
+        labels.setAll(c.labels());
+        preview.setAll(c.preview());
+        summary.set(c.summary());
+        generated.set(c.generated());
+        problems.setAll(c.problems());
+    }
+
+    private static PreviewRow row(int i, boolean clean, Prompt p, Function<String, List<String>> tokenTexts) {
+        return new PreviewRow(i, clean, p.text(), p.template(), tokenTexts.apply(p.text()), p.correct(), p.incorrect(), null, null);
     }
 
     private static List<String> labelsOf(TaskFile f) {
@@ -273,43 +345,36 @@ public final class TaskEditorViewModel {
         LoadedModel m = workspace.model();
         if (file == null || m == null || busy.get()) return;
         busy.set(true);
-        runner.start(workspace.guarded(new Job<Object[]>() {
-            @Override
-            public String title() {
-                return "full model on " + file.clean().size() + " prompts";
-            }
+        long id = shown;
+        runner.start(Job.of("full model on " + file.clean().size() + " prompts", workspace.reading(ctx -> {
+                    try (AblationTask t = AblationTask.prepare(m, file)) {
+                        return new FullModel(t.fullPerPrompt(), t.fullTop1Flags());
+                    }
+                }))
+                .onSuccess(r -> {
+                    busy.set(false);
+                    if (id != shown) return; // the prompts changed meanwhile
+                    List<PreviewRow> rows = new ArrayList<>();
+                    for (PreviewRow p : preview) {
+                        rows.add(p.clean() && p.index() < r.logitDiff().length
+                                ? new PreviewRow(p.index(), true, p.text(), p.template(), p.tokens(), p.correct(), p.incorrect(),
+                                (double) r.logitDiff()[p.index()], r.right()[p.index()]) : p);
+                    }
+                    preview.setAll(rows);
+                })
+                .onFailure(e -> {
+                    busy.set(false);
+                    problems.add(TaskProblem.error(Job.message(e)));
+                }));
+    }
 
-            @Override
-            public Object[] run(JobContext ctx) throws Exception {
-                try (AblationTask t = AblationTask.prepare(m, file)) {
-                    return new Object[] {t.fullPerPrompt(), t.fullTop1Flags()};
-                }
-            }
-        }), new JobListener<>() {
-            @Override
-            public void finished(Object[] r) {
-                busy.set(false);
-                float[] ld = (float[]) r[0];
-                boolean[] right = (boolean[]) r[1];
-                List<PreviewRow> rows = new ArrayList<>();
-                for (PreviewRow p : preview) {
-                    rows.add(p.clean() && p.index() < ld.length
-                            ? new PreviewRow(p.index(), true, p.text(), p.template(), p.tokens(), p.correct(), p.incorrect(),
-                            (double) ld[p.index()], right[p.index()]) : p);
-                }
-                preview.setAll(rows);
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                busy.set(false);
-                problems.add(TaskProblem.error(cause.getMessage() == null ? cause.toString() : cause.getMessage()));
-            }
-        });
+    /** The full model's logit difference and top-1 verdict on each clean prompt. */
+    private record FullModel(float[] logitDiff, boolean[] right) {
     }
 
     /** Hands the edited task to the session; refuses while there are errors. */
     public boolean apply() {
+        if (readOnly.get() && explicitPrompts == null) return false; // no task open
         revalidate();
         if (problems.stream().anyMatch(TaskProblem::isError)) return false;
         String n = name.get() == null || name.get().isBlank() ? "task" : name.get().trim();
@@ -334,6 +399,32 @@ public final class TaskEditorViewModel {
         edit(new Session.SessionTask(n, null, f, "imported from " + file.getFileName()));
         originalName = null; // a new task for the session
         dirty.set(true);
+    }
+
+    /** Import task file…: asks for the file; a file that cannot be read is said in a dialog. */
+    public void chooseImport() {
+        dialogs.openFile("Import a task file", DialogService.FileType.TASK, null).ifPresent(p -> {
+            try {
+                importFile(p);
+            } catch (TaskException e) {
+                dialogs.error("Cannot import " + p.getFileName(), e.getMessage());
+            }
+        });
+    }
+
+    /** Export task file…: the generated prompts as a task file for the headless commands. */
+    public void chooseExport() {
+        if (generated.get() == null) {
+            dialogs.error("Cannot export", "The task has errors; fix them before exporting.");
+            return;
+        }
+        dialogs.saveFile("Export the task file", DialogService.FileType.TASK, name.get() + ".json").ifPresent(p -> {
+            try {
+                exportFile(p);
+            } catch (IOException | TaskException e) {
+                dialogs.error("Cannot export to " + p.getFileName(), e.getMessage());
+            }
+        });
     }
 
     public void exportFile(Path file) throws IOException, TaskException {

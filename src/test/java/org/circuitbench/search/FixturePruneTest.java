@@ -14,6 +14,9 @@ import org.junit.jupiter.api.TestFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,6 +29,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class FixturePruneTest {
 
+    /** Two threads: all prunes start when the tests are listed, and each test checks its own result. */
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "fixture-prunes");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A prune's result and its recorded decisions. */
+    private record Outcome(AblationTask task, PruneSettings settings, PruneResult result, FixtureLog log) {
+    }
+
     @TestFactory
     List<DynamicTest> prunesMatchFixtures() {
         List<DynamicTest> tests = new ArrayList<>();
@@ -34,32 +48,37 @@ class FixturePruneTest {
             int i = 0;
             for (JsonNode p : expected.path("prunes")) {
                 String label = c.getFileName() + " #" + i++ + " " + p.get("method").asText() + " T=" + p.get("threshold").asDouble();
-                tests.add(DynamicTest.dynamicTest(label + " (fast)", () -> check(c, p, FastEvaluator::new)));
-                tests.add(DynamicTest.dynamicTest(label + " (reference)", () -> check(c, p, ReferenceEvaluator::new)));
+                Future<Outcome> fast = POOL.submit(() -> prune(c, p, FastEvaluator::new));
+                Future<Outcome> reference = POOL.submit(() -> prune(c, p, ReferenceEvaluator::new));
+                tests.add(DynamicTest.dynamicTest(label + " (fast)", () -> check(c, p, fast.get())));
+                tests.add(DynamicTest.dynamicTest(label + " (reference)", () -> check(c, p, reference.get())));
             }
         }
         return tests;
     }
 
-    private static void check(Path caseDir, JsonNode p, Function<AblationTask, Evaluator> make) {
+    private static Outcome prune(Path caseDir, JsonNode p, Function<AblationTask, Evaluator> make) {
         AblationTask task = TestData.task(caseDir);
         Circuit start = p.has("start") ? Circuits.fromJson(task, p.get("start")) : task.allHeads();
         PruneSettings s = new PruneSettings(SearchMethod.parse(p.get("method").asText()), p.get("threshold").asDouble(),
                 start, p.path("seed").asLong(0), p.path("iterations").asInt(PruneSettings.DEFAULT_ITERATIONS));
-        PruneResult r;
         FixtureLog log = new FixtureLog();
         try (Evaluator ev = make.apply(task)) {
-            r = new Pruner(ev, s).run(new JobContext(log.listener()));
+            return new Outcome(task, s, new Pruner(ev, s).run(new JobContext(log.listener())), log);
         }
+    }
+
+    private static void check(Path caseDir, JsonNode p, Outcome o) {
+        PruneResult r = o.result();
         List<String> wantRemoved = new ArrayList<>();
         List<Double> wantScores = new ArrayList<>();
         p.get("removed").forEach(n -> {
             wantRemoved.add(n.get("head").asText());
             wantScores.add(n.get("score").asDouble());
         });
-        if (!log.agrees(wantRemoved, wantScores, s.threshold(), p.path("near_threshold").asBoolean(false), label(caseDir, p))) return;
+        if (!o.log().agrees(wantRemoved, wantScores, o.settings().threshold(), p.path("near_threshold").asBoolean(false), label(caseDir, p))) return;
         assertEquals(wantRemoved, r.removals().stream().map(x -> x.element().toString()).toList(), "removal order");
-        assertEquals(Circuits.fromJson(task, p.get("circuit")), r.circuit(), "final circuit");
+        assertEquals(Circuits.fromJson(o.task(), p.get("circuit")), r.circuit(), "final circuit");
         assertEquals(p.get("score").asDouble(), r.score(), 0.01, "final score");
         assertEquals(p.get("evaluations").asLong(), r.evaluations(), "evaluations");
     }

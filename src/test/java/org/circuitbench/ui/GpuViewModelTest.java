@@ -50,8 +50,10 @@ class GpuViewModelTest {
         return new GpuSetup(probes, tmp.resolve("user"), tmp.resolve("djl/pytorch"), "linux-x86_64", source, w -> { });
     }
 
+    final ScriptedDialogs dialogs = new ScriptedDialogs();
+
     GpuViewModel vm(BackgroundRunner runner, GpuSetup setup) {
-        return new GpuViewModel(runner, setup, CPU_AT_START, errors::add);
+        return new GpuViewModel(runner, dialogs, setup, CPU_AT_START, errors::add);
     }
 
     @Test
@@ -80,6 +82,7 @@ class GpuViewModelTest {
                 vm.messageProperty().get());
         assertEquals("gpu", setup.settings().choice());
         assertTrue(setup.cuda().inspect().complete());
+        assertTrue(dialogs.shown.stream().anyMatch(d -> d.startsWith("info: Restart to use the GPU")), dialogs.shown.toString());
         assertEquals("GPU ready after a restart", vm.statusProperty().get());
         assertFalse(vm.canEnableProperty().get());
         assertTrue(vm.canUseCpuProperty().get());

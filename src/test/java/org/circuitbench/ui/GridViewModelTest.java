@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,7 +37,7 @@ class GridViewModelTest {
     }
 
     GridViewModel vm(BackgroundRunner runner) {
-        GridViewModel g = new GridViewModel(runner, new Workspace(), () -> ev);
+        GridViewModel g = new GridViewModel(TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services")), () -> ev);
         g.reset(4, 4, null);
         return g;
     }
@@ -105,5 +106,64 @@ class GridViewModelTest {
         assertEquals(3, g.membership(Node.head(0, 1)));
         assertEquals(1, g.membership(Node.head(0, 0)));
         assertTrue(g.cellInfo(Node.head(0, 1)).contains("in: a, b"));
+    }
+
+    /** Ticking the MLP column, taking MLP 0 out and hiding the column again puts MLP 0 back: no hidden node stays ablated. */
+    @Test
+    void hidingTheMlpColumnPutsTheMlpsBack() {
+        GridViewModel g = vm(SyncRunner.immediate());
+        g.showMlpsProperty().set(true);
+        g.selectAll();
+        g.toggle(Node.mlp(0));
+        double without = g.detailsProperty().get().score();
+        assertEquals(ref.score(Circuit.allWithMlps(4, 4).without(Node.mlp(0))), without, 1e-3);
+        assertTrue(without < 99, "MLP 0 matters on this task");
+        g.showMlpsProperty().set(false);
+        assertFalse(g.circuit().hasMlpNodes());
+        assertTrue(g.circuit().keeps(Node.mlp(0)));
+        assertEquals(100.0, g.detailsProperty().get().score(), 1e-6, "all heads, every MLP running");
+        g.undo();
+        assertTrue(g.showMlpsProperty().get(), "a circuit with an MLP out shows the column");
+        assertFalse(g.circuit().keeps(Node.mlp(0)));
+    }
+
+    /** The live score has its own lane, so a prune or a sweep never holds it up. */
+    @Test
+    void theLiveScoreRunsInItsOwnLane() {
+        SyncRunner r = SyncRunner.immediate();
+        GridViewModel g = vm(r);
+        g.toggle(Node.head(2, 2));
+        assertTrue(r.started.size() >= 2 && r.started.stream().allMatch(s -> s.startsWith("LIVE score")), r.started.toString());
+    }
+
+    /** Nothing of what the grid showed stays after clear(): circuit, score, overlays, undo. */
+    @Test
+    void clearLeavesNothingOfTheOldTask() {
+        GridViewModel g = vm(SyncRunner.immediate());
+        g.toggle(Node.head(0, 1));
+        g.showImportance(java.util.Map.of(Node.head(0, 2), 72.0), 85.0);
+        g.clear("This session's model is not loaded.");
+        assertNull(g.circuit());
+        assertNull(g.detailsProperty().get());
+        assertEquals("–", g.scoreTextProperty().get());
+        assertEquals("This session's model is not loaded.", g.detailTextProperty().get());
+        assertEquals(GridViewModel.Overlay.NONE, g.overlayProperty().get());
+        assertTrue(g.importance().isEmpty());
+        assertFalse(g.canUndoProperty().get());
+        g.toggle(Node.head(1, 1)); // clicks on an empty grid do nothing
+        assertNull(g.circuit());
+    }
+
+    /** Four compared circuits are four in the overlay (the legend lists what compared() holds), not three. */
+    @Test
+    void fourComparedCircuitsAreAllShown() {
+        GridViewModel g = vm(SyncRunner.immediate());
+        List<GridViewModel.NamedCircuitView> four = List.of(
+                new GridViewModel.NamedCircuitView("a", Circuit.parse("0.0", 4, 4)), new GridViewModel.NamedCircuitView("b", Circuit.parse("0.1", 4, 4)),
+                new GridViewModel.NamedCircuitView("c", Circuit.parse("0.2", 4, 4)), new GridViewModel.NamedCircuitView("d", Circuit.parse("0.2,0.3", 4, 4)));
+        g.showComparison(four);
+        assertEquals(4, g.compared().size());
+        assertEquals(0b1100, g.membership(Node.head(0, 2)));
+        assertTrue(g.cellInfo(Node.head(0, 3)).contains("in: d"));
     }
 }

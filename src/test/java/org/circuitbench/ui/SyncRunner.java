@@ -1,21 +1,24 @@
 package org.circuitbench.ui;
 
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobContext;
+import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.JobListener;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
-import java.util.concurrent.CompletableFuture;
+import java.util.List;
 
 /**
- * Test runners. {@code immediate()} runs each job on the calling thread at once, so view models
- * are tested without the FX thread; {@code queued()} holds jobs until {@link #runNext()}, to test
- * what happens while work is in flight.
+ * Test runners, with the app's job lifecycle ({@link JobHandle}) and events on the calling thread.
+ * {@code immediate()} runs each job at once, so view models are tested without the FX thread;
+ * {@code queued()} holds jobs until {@link #runNext()}, to test what happens while work is in
+ * flight. Each job's lane is recorded.
  */
 final class SyncRunner implements BackgroundRunner {
     private final boolean queue;
     private final Deque<Runnable> pending = new ArrayDeque<>();
+    final List<String> started = new ArrayList<>(); // "LANE title", in order
 
     private SyncRunner(boolean queue) {
         this.queue = queue;
@@ -30,33 +33,12 @@ final class SyncRunner implements BackgroundRunner {
     }
 
     @Override
-    public <R> RunningJob<R> start(Job<R> job, JobListener<R> listener) {
-        JobContext ctx = new JobContext(listener);
-        CompletableFuture<R> f = new CompletableFuture<>();
-        Runnable run = () -> {
-            try {
-                R r = job.run(ctx);
-                if (listener != null) listener.finished(r);
-                f.complete(r);
-            } catch (Throwable t) {
-                if (listener != null) listener.failed(t);
-                f.completeExceptionally(t);
-            }
-        };
-        if (queue) pending.add(run);
-        else run.run();
-        return new RunningJob<>() {
-            @Override
-            public boolean cancel() {
-                ctx.cancel();
-                return true;
-            }
-
-            @Override
-            public CompletableFuture<R> result() {
-                return f;
-            }
-        };
+    public <R> JobHandle<R> start(Lane lane, Job<R> job, JobListener<R> listener) {
+        JobHandle<R> h = new JobHandle<>(job, listener, Runnable::run);
+        started.add(lane + " " + job.title());
+        if (queue) pending.add(h::run);
+        else h.run();
+        return h;
     }
 
     int pending() {

@@ -33,7 +33,12 @@ class TaskEditorViewModelTest {
     }
 
     TaskEditorViewModel vm() {
-        return new TaskEditorViewModel(SyncRunner.immediate(), new Workspace(), () -> tok::encode, t -> Arrays.asList(tok.tokenTexts(t)));
+        return vm(SyncRunner.immediate());
+    }
+
+    TaskEditorViewModel vm(BackgroundRunner runner) {
+        return new TaskEditorViewModel(TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services")),
+                () -> tok::encode, t -> Arrays.asList(tok.tokenTexts(t)));
     }
 
     @Test
@@ -94,5 +99,38 @@ class TaskEditorViewModelTest {
         assertTrue(e.readOnlyProperty().get());
         assertTrue(e.problems().stream().noneMatch(TaskProblem::isError));
         assertEquals(7 + 100, e.preview().size());
+    }
+
+    /** Checking runs in the quick lane, off the FX thread; a check that an edit overtook is never shown. */
+    @Test
+    void checksRunOffTheFxThreadAndOnlyTheNewestIsShown() {
+        SyncRunner q = SyncRunner.queued();
+        TaskEditorViewModel e = vm(q);
+        e.edit(SampleSessions.task(SampleSessions.digits()));
+        q.runAll();
+        assertTrue(q.started.stream().allMatch(s -> s.startsWith("QUICK ")), q.started.toString());
+        assertEquals(200, e.preview().size());
+        e.corruptTextProperty().set("{randint(d, d+10)} {randint(d, d+10)}");            // a length mismatch…
+        e.corruptTextProperty().set("{randint(d, d+10)} {randint(d, d+10)} {randint(d, d+10)} {randint(d, d+10)}"); // …fixed at once
+        assertEquals(2, q.pending());
+        assertTrue(e.problems().isEmpty(), "nothing is checked on the FX thread while typing");
+        q.runNext();                    // the first check ends late: its mismatch belongs to text no longer there
+        assertTrue(e.problems().isEmpty(), "an overtaken check is not shown: " + e.problems());
+        q.runNext();
+        assertTrue(e.problems().isEmpty(), e.problems().toString());
+        assertEquals(200, e.preview().size());
+    }
+
+    /** A corrupt count of 0 is said, not silently made 1. */
+    @Test
+    void aCorruptCountOfZeroIsAnError() {
+        TaskEditorViewModel e = vm();
+        e.edit(SampleSessions.task(SampleSessions.digits()));
+        e.corruptCountProperty().set(0);
+        assertTrue(e.problems().stream().anyMatch(p -> p.isError() && p.message().contains("the count is 0")), e.problems().toString());
+        assertTrue(e.preview().isEmpty(), "nothing is generated");
+        assertEquals(null, e.generatedProperty().get());
+        e.corruptCountProperty().set(1);
+        assertTrue(e.problems().stream().noneMatch(TaskProblem::isError), e.problems().toString());
     }
 }

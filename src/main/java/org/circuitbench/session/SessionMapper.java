@@ -1,0 +1,56 @@
+package org.circuitbench.session;
+
+import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Node;
+import org.circuitbench.search.Importance;
+import org.circuitbench.search.PruneResult;
+import org.circuitbench.search.PruneSettings;
+import org.circuitbench.search.Removal;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Between the session file's records and the engine's values, in one place: a prune's result and
+ * its {@link Session.RunRecord} (the removal log keeps each removal's pass), an importance sweep
+ * and its {@link Session.ImportanceRecord}. Circuits are stored as specs; reading one back needs
+ * the model's shape.
+ */
+public final class SessionMapper {
+    private SessionMapper() {
+    }
+
+    /** A finished (or cancelled) prune of {@code task} as the session stores it. */
+    public static Session.RunRecord record(String id, String task, PruneResult r, Instant finishedAt) {
+        List<Session.RemovalRecord> removals = r.removals().stream()
+                .map(x -> new Session.RemovalRecord(x.element().toString(), x.score(), x.elapsedSeconds(), x.pass())).toList();
+        PruneSettings s = r.settings();
+        return new Session.RunRecord(id, task, s.method(), s.threshold(), s.start().toSpec(), s.seed(), s.iterations(), removals,
+                r.circuit().toSpec(), r.score(), r.evaluations(), r.seconds(), r.cancelled(), finishedAt.toString());
+    }
+
+    /** A stored run as the engine's result, on a model of {@code layers} × {@code heads}; the exports read this. */
+    public static PruneResult result(Session.RunRecord r, int layers, int heads) {
+        List<Removal<Node>> removals = r.removals().stream()
+                .map(x -> new Removal<>(Node.parse(x.head()), x.score(), x.seconds(), x.pass())).toList();
+        Circuit start = Circuit.parse(r.start(), layers, heads);
+        int passes = r.removals().stream().mapToInt(Session.RemovalRecord::pass).max().orElse(0);
+        PruneSettings settings = new PruneSettings(r.method(), r.threshold(), start.isEmpty() ? Circuit.all(layers, heads) : start,
+                r.seed(), Math.max(1, r.iterations()));
+        return new PruneResult(settings, Circuit.parse(r.circuit(), layers, heads), r.score(), removals, r.evaluations(), passes,
+                r.seconds(), r.cancelled(), 0);
+    }
+
+    /** An importance sweep as the session stores it. */
+    public static Session.ImportanceRecord record(Importance.Result r) {
+        return new Session.ImportanceRecord(r.circuit().toSpec(), r.circuitScore(),
+                r.entries().stream().map(e -> new Session.NodeScore(e.node().toString(), e.scoreWithout())).toList(), r.cancelled());
+    }
+
+    /** A stored sweep as the engine's result, on a model of {@code layers} × {@code heads}. */
+    public static Importance.Result result(Session.ImportanceRecord r, int layers, int heads) {
+        List<Importance.Entry> entries = r.entries().stream()
+                .map(e -> new Importance.Entry(Node.parse(e.node()), e.scoreWithout())).toList();
+        return new Importance.Result(Circuit.parse(r.circuit(), layers, heads), r.circuitScore(), entries, entries.size(), 0, r.cancelled());
+    }
+}

@@ -36,6 +36,7 @@ public final class Main {
               reproduce   --model gpt2 [--progress]   check GPT-2 small against published numbers
               compare     --model M --task FILE --circuits A B ... [--names a,b,...]
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
+              bench-graph --model M --task FILE             (the Graph view's frame time; needs a display)
               bench       --model M --task FILE [--method backward --threshold 3] [--sample N]
               make-model  --layers 12 --heads 12 --d-model 768 --seed N OUT
               download    NAME [--revision main]   (from the Hugging Face hub into its cache)
@@ -78,6 +79,10 @@ public final class Main {
                 }
                 case "gui", "app" -> {
                     launchApp(rest);
+                    return 0;
+                }
+                case "bench-graph" -> { // the Graph view's frame time: needs the toolkit and a display
+                    Class.forName("org.circuitbench.ui.GraphFrameBench").getMethod("main", String[].class).invoke(null, (Object) rest);
                     return 0;
                 }
                 default -> {

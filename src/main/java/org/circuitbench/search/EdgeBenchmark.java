@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.DoubleSupplier;
 
 /**
  * {@code bench --parts edges}: what edges cost against nodes, in one process: one full ablated
@@ -50,41 +49,34 @@ final class EdgeBenchmark {
         Circuit forty = randomHeads(rng, Math.min(40, cfg.nLayer() * cfg.nHead()));
         o.put("node_circuit", forty.toSpec());
 
-        log.println("[bench] edges: one full ablated forward pass (node level, the yardstick)");
+        // The single-pass timings run interleaved, round by round, so that a busy machine slows
+        // them alike: each ratio is the median of the rounds' own ratios.
+        log.println("[bench] edges: one full ablated pass, a node score, two exact edge scores and attribution, 1 + 3 rounds");
+        EdgeCircuit induced = EdgeCircuit.induced(g, forty);
+        EdgeCircuit half = randomEdges(g, rng, 0.5);
+        EdgeCircuit all = EdgeCircuit.all(g);
         ReferenceEvaluator ref = new ReferenceEvaluator(task);
-        double fullPass = median(5, () -> time(() -> ref.score(forty)));
-        o.put("full_ablated_pass_seconds", Benchmark.round(fullPass, 4));
-
-        log.println("[bench] edges: a node-circuit score, fast evaluator, nothing reused");
-        double nodeScore;
-        try (FastEvaluator fast = new FastEvaluator(task)) {
-            List<Circuit> fresh = new ArrayList<>();
-            for (int i = 0; i < 5; i++) fresh.add(randomHeads(rng, 40)); // each differs from the last at layer 0
-            int[] i = {0};
-            nodeScore = median(5, () -> time(() -> fast.score(fresh.get(i[0]++))));
+        String[] names = {"full_ablated_pass", "node_score", "edge_score_induced_40", "edge_score_random_half", "attribution_all_edges"};
+        int rounds = 3;
+        double[][] t = new double[names.length][rounds];
+        try (FastEvaluator fast = new FastEvaluator(task); EdgeEvaluator plain = new EdgeEvaluator(task, false)) {
+            for (int r = -1; r < rounds; r++) { // round −1 warms up
+                Circuit fresh = randomHeads(rng, Math.min(40, cfg.nLayer() * cfg.nHead())); // differs from the last at layer 0: nothing reused
+                double[] round = {
+                        time(() -> ref.score(forty)),
+                        time(() -> fast.score(fresh)),
+                        time(() -> plain.score(induced)),
+                        time(() -> plain.score(half)),
+                        time(() -> plain.attribute(all))};
+                if (r >= 0) for (int i = 0; i < names.length; i++) t[i][r] = round[i];
+            }
         }
-        o.put("node_score_seconds", Benchmark.round(nodeScore, 4));
-
-        try (EdgeEvaluator plain = new EdgeEvaluator(task, false)) {
-            log.println("[bench] edges: an exact edge-circuit score (the plain pass)");
-            EdgeCircuit induced = EdgeCircuit.induced(g, forty);
-            double inducedScore = median(5, () -> time(() -> plain.score(induced)));
-            List<EdgeCircuit> randoms = new ArrayList<>();
-            for (int i = 0; i < 5; i++) randoms.add(randomEdges(g, rng, 0.5));
-            int[] k = {0};
-            double randomScore = median(5, () -> time(() -> plain.score(randoms.get(k[0]++))));
-            o.put("edge_score_seconds_induced_40", Benchmark.round(inducedScore, 4));
-            o.put("edge_score_seconds_random_half", Benchmark.round(randomScore, 4));
-            o.put("edge_score_vs_node_score", Benchmark.round(Math.max(inducedScore, randomScore) / nodeScore, 2));
-            o.put("edge_score_vs_full_pass", Benchmark.round(Math.max(inducedScore, randomScore) / fullPass, 2));
-
-            log.println("[bench] edges: attribution of all " + g.edgeCount() + " edges (one forward + one backward pass)");
-            EdgeCircuit all = EdgeCircuit.all(g);
-            plain.attribute(all); // warm-up
-            double attribution = median(3, () -> time(() -> plain.attribute(all)));
-            o.put("attribution_seconds_all_edges", Benchmark.round(attribution, 4));
-            o.put("attribution_vs_full_pass", Benchmark.round(attribution / fullPass, 2));
-        }
+        for (int i = 0; i < names.length; i++) o.put(names[i] + "_seconds", Benchmark.round(median(t[i]), 4));
+        o.put("edge_score_induced_40_vs_node_score", Benchmark.round(medianRatio(t[2], t[1]), 2));
+        o.put("edge_score_random_half_vs_node_score", Benchmark.round(medianRatio(t[3], t[1]), 2));
+        o.put("edge_score_random_half_vs_full_pass", Benchmark.round(medianRatio(t[3], t[0]), 2));
+        o.put("attribution_vs_full_pass", Benchmark.round(medianRatio(t[4], t[0]), 2));
+        o.put("rounds", rounds);
 
         ArrayNode prunes = o.putArray("prunes");
         for (int heads : new int[] {10, 20, 40}) {
@@ -184,10 +176,16 @@ final class EdgeBenchmark {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static double median(int n, DoubleSupplier timed) {
-        double[] t = new double[n];
-        for (int i = 0; i < n; i++) t[i] = timed.getAsDouble();
+    private static double median(double[] v) {
+        double[] t = v.clone();
         Arrays.sort(t);
-        return t[n / 2];
+        return t[t.length / 2];
+    }
+
+    /** The median over rounds of a / b, each pair timed in the same round. */
+    private static double medianRatio(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) r[i] = a[i] / b[i];
+        return median(r);
     }
 }

@@ -24,19 +24,27 @@ public record Session(
         List<SessionTask> tasks,
         List<NamedCircuit> circuits,
         List<RunRecord> runs,
-        UiState ui) {
+        UiState ui,
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EdgeWork.OmitEmpty.class) EdgeWork edges) {
 
-    public static final int SCHEMA_VERSION = 1;
+    /** 2: edge circuits, edge runs and the graph ({@link EdgeWork}). Version 1 files open as they are. */
+    public static final int SCHEMA_VERSION = 2;
 
     public Session {
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
         circuits = circuits == null ? List.of() : List.copyOf(circuits);
         runs = runs == null ? List.of() : List.copyOf(runs);
         ui = ui == null ? UiState.EMPTY : ui;
+        edges = edges == null ? EdgeWork.EMPTY : edges;
+    }
+
+    /** A session without edge work (as version 1 files are). */
+    public Session(int schemaVersion, ModelRef model, List<SessionTask> tasks, List<NamedCircuit> circuits, List<RunRecord> runs, UiState ui) {
+        this(schemaVersion, model, tasks, circuits, runs, ui, EdgeWork.EMPTY);
     }
 
     public static Session empty() {
-        return new Session(SCHEMA_VERSION, null, List.of(), List.of(), List.of(), UiState.EMPTY);
+        return new Session(SCHEMA_VERSION, null, List.of(), List.of(), List.of(), UiState.EMPTY, EdgeWork.EMPTY);
     }
 
     /**
@@ -137,24 +145,100 @@ public record Session(
         }
     }
 
+    /**
+     * The edge level (schema 2): named edge circuits, edge runs, and the Graph view's circuit (null:
+     * every edge). Edge sets are stored by their kept or their removed edges, whichever is shorter.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EdgeWork(List<NamedEdgeCircuit> circuits, List<EdgeRunRecord> runs, EdgeSet graph) {
+        public static final EdgeWork EMPTY = new EdgeWork(List.of(), List.of(), null);
+
+        public EdgeWork {
+            circuits = circuits == null ? List.of() : List.copyOf(circuits);
+            runs = runs == null ? List.of() : List.copyOf(runs);
+        }
+
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public boolean isEmpty() {
+            return circuits.isEmpty() && runs.isEmpty() && graph == null;
+        }
+
+        /** Leaves an empty edge part out of the file, so sessions without edges read as before. */
+        public static final class OmitEmpty {
+            @Override
+            public boolean equals(Object o) {
+                return o == null || (o instanceof EdgeWork e && e.isEmpty());
+            }
+
+            @Override
+            public int hashCode() {
+                return 0;
+            }
+        }
+    }
+
+    /** A set of edges: the kept ones, or every edge but the removed ones (exactly one is given). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EdgeSet(List<String> kept, List<String> removed) {
+        public EdgeSet {
+            if ((kept == null) == (removed == null)) throw new IllegalArgumentException("an edge set gives 'kept' or 'removed', one of them");
+            kept = kept == null ? null : List.copyOf(kept);
+            removed = removed == null ? null : List.copyOf(removed);
+        }
+    }
+
+    /** An edge circuit worth keeping, with where it came from. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NamedEdgeCircuit(String name, String task, EdgeSet edges, Double score, String note) {
+    }
+
+    /**
+     * An edge run: the prune of edges.md ({@code greedy}) or the minimal circuit by attribution
+     * ({@code attribution}, with its faithfulness curve), its removal log and its result.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EdgeRunRecord(String id, String task, String method, double threshold, String start, List<EdgeRemovalRecord> removals,
+                                EdgeSet kept, double score, long evaluations, double seconds, boolean cancelled, String finishedAt,
+                                List<CurvePoint> curve) {
+        public EdgeRunRecord {
+            removals = removals == null ? List.of() : List.copyOf(removals);
+            curve = curve == null ? List.of() : List.copyOf(curve);
+        }
+    }
+
+    /** One removal of an edge run: the edge, the score right after, seconds since the start. */
+    public record EdgeRemovalRecord(String edge, double score, double seconds) {
+    }
+
+    /** A point of a faithfulness curve: the top-n edges and their exact score. */
+    public record CurvePoint(int edges, double score) {
+    }
+
     public Session withModel(ModelRef m) {
-        return new Session(schemaVersion, m, tasks, circuits, runs, ui);
+        return new Session(schemaVersion, m, tasks, circuits, runs, ui, edges);
     }
 
     public Session withTasks(List<SessionTask> t) {
-        return new Session(schemaVersion, model, t, circuits, runs, ui);
+        return new Session(schemaVersion, model, t, circuits, runs, ui, edges);
     }
 
     public Session withCircuits(List<NamedCircuit> c) {
-        return new Session(schemaVersion, model, tasks, c, runs, ui);
+        return new Session(schemaVersion, model, tasks, c, runs, ui, edges);
     }
 
     public Session withRuns(List<RunRecord> r) {
-        return new Session(schemaVersion, model, tasks, circuits, r, ui);
+        return new Session(schemaVersion, model, tasks, circuits, r, ui, edges);
     }
 
     public Session withUi(UiState u) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, u);
+        return new Session(schemaVersion, model, tasks, circuits, runs, u, edges);
+    }
+
+    public Session withEdges(EdgeWork e) {
+        return new Session(schemaVersion, model, tasks, circuits, runs, ui, e);
     }
 
     public Session addCircuit(NamedCircuit c) {

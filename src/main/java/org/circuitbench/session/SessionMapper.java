@@ -1,8 +1,13 @@
 package org.circuitbench.session;
 
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.EdgeCircuit;
+import org.circuitbench.ablation.EdgeGraph;
+import org.circuitbench.ablation.SetOperation;
 import org.circuitbench.ablation.Node;
+import org.circuitbench.search.EdgePruneResult;
 import org.circuitbench.search.Importance;
+import org.circuitbench.search.MinimalEdgeCircuit;
 import org.circuitbench.search.PruneResult;
 import org.circuitbench.search.PruneSettings;
 import org.circuitbench.search.Removal;
@@ -52,5 +57,36 @@ public final class SessionMapper {
         List<Importance.Entry> entries = r.entries().stream()
                 .map(e -> new Importance.Entry(Node.parse(e.node()), e.scoreWithout())).toList();
         return new Importance.Result(Circuit.parse(r.circuit(), layers, heads), r.circuitScore(), entries, entries.size(), 0, r.cancelled());
+    }
+
+    // ---- edges ----------------------------------------------------------------------------------
+
+    /** An edge circuit as the session stores it: by its kept edges or by its removed ones, whichever list is shorter. */
+    public static Session.EdgeSet edgeSet(EdgeCircuit c) {
+        if (c.size() * 2 <= c.graph().edgeCount()) return new Session.EdgeSet(c.toStrings(), null);
+        EdgeCircuit removed = EdgeCircuit.all(c.graph()).combine(SetOperation.DIFFERENCE, c);
+        return new Session.EdgeSet(null, removed.toStrings());
+    }
+
+    /** A stored edge set on {@code graph}; a bad edge name gets a one-line message. */
+    public static EdgeCircuit edges(Session.EdgeSet s, EdgeGraph graph) {
+        if (s.kept() != null) return EdgeCircuit.of(graph, s.kept().stream().map(graph::parse).toList());
+        EdgeCircuit removed = EdgeCircuit.of(graph, s.removed().stream().map(graph::parse).toList());
+        return EdgeCircuit.all(graph).combine(SetOperation.DIFFERENCE, removed);
+    }
+
+    /** An edge prune (edges.md's greedy pass) as the session stores it. */
+    public static Session.EdgeRunRecord record(String id, String task, EdgePruneResult r, Instant finishedAt) {
+        List<Session.EdgeRemovalRecord> removals = r.removals().stream()
+                .map(x -> new Session.EdgeRemovalRecord(x.element().toString(), x.score(), x.elapsedSeconds())).toList();
+        return new Session.EdgeRunRecord(id, task, "greedy", r.threshold(), r.startSpec(), removals, edgeSet(r.circuit()), r.score(),
+                r.evaluations(), r.seconds(), r.cancelled(), finishedAt.toString(), List.of());
+    }
+
+    /** The minimal circuit by attribution as the session stores it, with its faithfulness curve. */
+    public static Session.EdgeRunRecord record(String id, String task, MinimalEdgeCircuit.Result r, Instant finishedAt) {
+        List<Session.CurvePoint> curve = r.curve().stream().map(p -> new Session.CurvePoint(p.edges(), p.score())).toList();
+        return new Session.EdgeRunRecord(id, task, "attribution", r.threshold(), r.startSpec(), List.of(), edgeSet(r.circuit()), r.score(),
+                r.exactPasses(), r.seconds(), r.cancelled(), finishedAt.toString(), curve);
     }
 }

@@ -31,6 +31,9 @@ public final class GraphCanvas extends Region {
     private static final Color PLAIN = Color.web("#5f6b7a");
     private static final Color[] CHANNEL = {Color.web("#8e44ad"), Color.web("#16a085"), Color.web("#d35400")}; // q, k, v
     private static final int WIDTHS = 6;
+    private static final int HURTS_RGB = 0xc0392b, HELPS_RGB = 0x2e86c1, PLAIN_RGB = 0x5f6b7a;
+    private final EdgeRaster raster = new EdgeRaster();
+    private javafx.scene.image.WritableImage edges;
 
     private final Canvas canvas = new Canvas();
     private final Tooltip tip = new Tooltip();
@@ -44,6 +47,9 @@ public final class GraphCanvas extends Region {
     private boolean dragged;
     private int drawn;
     private double lastFrameMillis;
+    private javafx.scene.image.WritableImage cached; // the last full frame, moved and scaled while the user pans or zooms
+    private double cachedScale, cachedTx, cachedTy;
+    private final javafx.animation.PauseTransition settle = new javafx.animation.PauseTransition(javafx.util.Duration.millis(150));
     private Consumer<Integer> onEdge = id -> { };
     private Consumer<Object> onNode = n -> { };
     private IntFunction<String> edgeInfo = id -> "";
@@ -51,12 +57,13 @@ public final class GraphCanvas extends Region {
 
     public GraphCanvas() {
         getChildren().add(canvas);
+        settle.setOnFinished(e -> redraw());
         setMinSize(200, 200);
         getStyleClass().add("graph-canvas");
         Tooltip.install(canvas, tip);
         canvas.setOnScroll(e -> {
             double f = Math.pow(1.0015, e.getDeltaY());
-            zoomAt(e.getX(), e.getY(), f);
+            moveTo(e.getX(), e.getY(), f, 0, 0);
         });
         canvas.setOnMousePressed(e -> {
             dragX = e.getX();
@@ -65,11 +72,12 @@ public final class GraphCanvas extends Region {
         });
         canvas.setOnMouseDragged(e -> {
             if (Math.abs(e.getX() - dragX) + Math.abs(e.getY() - dragY) > 2) dragged = true;
-            tx += e.getX() - dragX;
-            ty += e.getY() - dragY;
+            moveTo(e.getX(), e.getY(), 1, e.getX() - dragX, e.getY() - dragY);
             dragX = e.getX();
             dragY = e.getY();
-            redraw();
+        });
+        canvas.setOnMouseReleased(e -> {
+            if (dragged) redraw();
         });
         canvas.setOnMouseClicked(e -> {
             if (dragged || e.getButton() != MouseButton.PRIMARY || layout == null) return;
@@ -140,17 +148,34 @@ public final class GraphCanvas extends Region {
     }
 
     public void zoomAt(double x, double y, double factor) {
-        double wx = worldX(x), wy = worldY(y);
-        scale = Math.max(0.05, Math.min(40, scale * factor));
-        tx = x - wx * scale;
-        ty = y - wy * scale;
-        redraw();
+        moveTo(x, y, factor, 0, 0);
     }
 
     public void pan(double dx, double dy) {
-        tx += dx;
-        ty += dy;
-        redraw();
+        moveTo(0, 0, 1, dx, dy);
+    }
+
+    /**
+     * Zooms by {@code factor} at (x, y) and pans by (dx, dy). While the user keeps moving, the last
+     * full frame is moved and scaled (one image draw); the full frame follows once they pause.
+     */
+    private void moveTo(double x, double y, double factor, double dx, double dy) {
+        double wx = worldX(x), wy = worldY(y);
+        scale = Math.max(0.05, Math.min(40, scale * factor));
+        tx = x - wx * scale + dx;
+        ty = y - wy * scale + dy;
+        if (cached == null) {
+            redraw();
+            return;
+        }
+        long t0 = System.nanoTime();
+        GraphicsContext g = canvas.getGraphicsContext2D();
+        g.setFill(Color.WHITE);
+        g.fillRect(0, 0, canvas.getWidth(), canvas.getHeight());
+        double k = scale / cachedScale;                                  // screen = k * cachedScreen + shift
+        g.drawImage(cached, tx - k * cachedTx, ty - k * cachedTy, cached.getWidth() * k, cached.getHeight() * k);
+        lastFrameMillis = (System.nanoTime() - t0) / 1e6;
+        settle.playFromStart();
     }
 
     /** Clicks at a screen point, as a user would: an edge there, else a node there. */
@@ -209,32 +234,31 @@ public final class GraphCanvas extends Region {
         drawn = 0;
         if (layout == null) return;
         double minX = worldX(0), maxX = worldX(w), minY = worldY(0), maxY = worldY(h);
-        // buckets: sign (0 hurts, 1 helps, 2 unknown) x width level
-        for (int sign = 0; sign < 3; sign++) {
-            for (int level = 0; level < WIDTHS; level++) {
-                double px = 0.25 * Math.pow(2, level); // 0.25 .. 8 px
-                boolean any = false;
-                g.beginPath();
-                for (int id = kept.nextSetBit(0); id >= 0; id = kept.nextSetBit(id + 1)) {
-                    if (bucketSign(id) != sign || widthLevel(id) != level) continue;
-                    if (!layout.visible(id, minX, minY, maxX, maxY)) continue;
-                    double[] s = layout.segment(id);
-                    g.moveTo(screenX(s[0]), screenY(s[1]));
-                    g.lineTo(screenX(s[2]), screenY(s[3]));
-                    any = true;
-                    drawn++;
-                }
-                if (any) {
-                    Color c = sign == 0 ? HURTS : sign == 1 ? HELPS : PLAIN;
-                    double alpha = px < 1 ? Math.max(0.15, px) : 0.85;   // thin edges fade
-                    g.setStroke(c.deriveColor(0, 1, 1, alpha));
-                    g.setLineWidth(Math.max(0.5, Math.min(px, 8)));
-                    g.stroke();
-                }
+        // thin edges first, so the strong ones lie on top; sign by colour, size by width
+        raster.clear((int) w, (int) h);
+        for (int level = 0; level < WIDTHS; level++) {
+            double px = 0.25 * Math.pow(2, level); // 0.25 .. 8 px
+            double alpha = px < 1 ? 1 : px < 2 ? 0.6 : 0.85; // under a pixel the raster fades by width
+            for (int id = kept.nextSetBit(0); id >= 0; id = kept.nextSetBit(id + 1)) {
+                if (widthLevel(id) != level || !layout.visible(id, minX, minY, maxX, maxY)) continue;
+                int sign = bucketSign(id);
+                double[] s = layout.segment(id);
+                raster.line(screenX(s[0]), screenY(s[1]), screenX(s[2]), screenY(s[3]), sign == 0 ? HURTS_RGB : sign == 1 ? HELPS_RGB : PLAIN_RGB,
+                        alpha, Math.min(px, 8));
+                drawn++;
             }
         }
+        edges = raster.image(edges);
+        g.drawImage(edges, 0, 0);
         drawNodes(g);
-        lastFrameMillis = (System.nanoTime() - t0) / 1e6;
+        settle.stop();
+        if (w > 0 && h > 0) {
+            cached = canvas.snapshot(null, cached != null && cached.getWidth() == w && cached.getHeight() == h ? cached : null);
+            cachedScale = scale;
+            cachedTx = tx;
+            cachedTy = ty;
+        }
+        lastFrameMillis = (System.nanoTime() - t0) / 1e6; // the snapshot included: it is part of every full frame
         onDrawn.accept(drawn);
     }
 

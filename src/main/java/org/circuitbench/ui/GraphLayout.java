@@ -15,7 +15,7 @@ import org.circuitbench.ablation.Sender;
  */
 public final class GraphLayout {
     public static final double COL = 60;    // width of a head's column
-    public static final double ROW = 110;   // height of a layer's row
+    public static final double ROW = 80;    // height of a layer's row
     public static final double NODE_W = 40;
     public static final double NODE_H = 20;
 

@@ -32,6 +32,7 @@ import javafx.stage.WindowEvent;
 import javafx.util.Duration;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.search.CircuitFormats;
+import org.circuitbench.search.EdgeFormats;
 import org.circuitbench.session.Session;
 import org.circuitbench.util.AtomicFiles;
 import org.controlsfx.control.StatusBar;
@@ -51,6 +52,7 @@ import java.util.List;
 public final class MainView extends BorderPane {
     private final MainViewModel vm;
     private final HeadGridView gridView;
+    private final GraphView graphView;
     private final TabPane tabs = new TabPane();
 
     public MainView(MainViewModel vm, FxBackgroundRunner runner) {
@@ -58,13 +60,17 @@ public final class MainView extends BorderPane {
         getStyleClass().add("main-view");
         gridView = new HeadGridView(vm.grid());
         gridView.setOnAttentionPattern(n -> AttentionPatternView.show(window(), vm, n));
+        graphView = new GraphView(vm.graph());
 
         tabs.getTabs().addAll(
                 tab("Circuit", "tab-circuit", padded(gridView)),
                 tab("Task editor", "tab-editor", new TaskEditorView(vm.editor())),
+                tab("Graph", "tab-graph", graphView),
                 tab("Runs", "tab-runs", new RunsView(vm.runs(), vm::askToSaveRun)),
                 tab("Importance & compare", "tab-analysis", new AnalysisView(vm.analysis(), vm.circuits())));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
+        Tab graphTab = tabs.getTabs().stream().filter(t -> "tab-graph".equals(t.getId())).findFirst().orElseThrow();
+        vm.graph().activeProperty().bind(graphTab.selectedProperty());
 
         setTop(new VBox(menus(), demoBanner(), modelBanner(), errorBar()));
         setLeft(sidebar(runner));
@@ -101,6 +107,10 @@ public final class MainView extends BorderPane {
 
     public HeadGridView gridView() {
         return gridView;
+    }
+
+    public GraphView graphView() {
+        return graphView;
     }
 
     public TabPane tabs() {
@@ -142,7 +152,13 @@ public final class MainView extends BorderPane {
                 item("Removal log of the selected run as CSV…", "menu-export-csv", null, vm.export()::exportSelectedRun),
                 item("Grid circuit as JSON…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.JSON)),
                 item("Grid circuit in the paper's JSON…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PAPER)),
-                item("Grid circuit as a Python list…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PYTHON)));
+                item("Grid circuit as a Python list…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PYTHON)),
+                new SeparatorMenuItem(),
+                item("Graph as PNG…", "menu-export-graph-png", null, () -> vm.graph().exportPng(() -> png(graphView.canvas()))),
+                item("Graph as SVG…", "menu-export-graph-svg", null, () -> vm.graph().exportSvg(graphView.graphLayout())),
+                item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(EdgeFormats.Format.DOT)),
+                item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(EdgeFormats.Format.JSON)),
+                item("Edge circuit as a Python list…", "menu-export-edges-py", null, () -> vm.graph().export(EdgeFormats.Format.PYTHON)));
         MenuItem quit = item("Quit", "menu-quit", "Shortcut+Q", () -> {
             Window w = window();
             if (w != null) w.fireEvent(new WindowEvent(w, WindowEvent.WINDOW_CLOSE_REQUEST)); // asks first, as the close button does

@@ -74,6 +74,7 @@ public final class MainViewModel {
     private final AnalysisViewModel analysis;
     private final TaskEditorViewModel editor;
     private final ExportViewModel export;
+    private final GraphViewModel graph;
 
     private final ObservableList<Session.SessionTask> tasks = FXCollections.observableArrayList();
     private final ObservableList<String> taskNames = FXCollections.observableArrayList();
@@ -110,9 +111,11 @@ public final class MainViewModel {
         this.analysis = new AnalysisViewModel(services, sessionTasks, grid, circuits);
         this.editor = new TaskEditorViewModel(services, this::encoder, this::tokenTexts);
         this.export = new ExportViewModel(services, grid, runs, () -> loadedRef, this::selectedTaskName);
+        this.graph = new GraphViewModel(services, sessionTasks, grid, this::liveEdges);
         grid.setOnEdit(this::markDirty);
         runs.setOnChange(this::markDirty);
         analysis.setOnChange(this::markDirty);
+        graph.setOnChange(this::markDirty);
         editor.setOnApply(this::applyEditedTask);
         tasks.addListener((ListChangeListener<Session.SessionTask>) c -> {
             taskNames.setAll(tasks.stream().map(Session.SessionTask::name).toList());
@@ -286,6 +289,17 @@ public final class MainViewModel {
         return selectedPrepared().isPresent() ? workspace.live(Workspace.TaskKey.of(t)) : null;
     }
 
+    private org.circuitbench.ablation.EdgeEvaluator liveEdges() {
+        Session.SessionTask t = selectedTask.get();
+        return selectedPrepared().isPresent() ? workspace.edges(Workspace.TaskKey.of(t)) : null;
+    }
+
+    /** No task to show on the grid and the graph, and why. */
+    private void clearViews(String why) {
+        grid.clear(why);
+        graph.taskGone(why);
+    }
+
     /** The prompts of a session task: generated from its definition, or as imported. */
     TaskFile promptsOf(Session.SessionTask t) throws TaskException {
         return t.definition() != null ? t.definition().generate(encoder()) : t.prompts();
@@ -321,15 +335,15 @@ public final class MainViewModel {
     private void prepareSelected() {
         Session.SessionTask t = selectedTask.get();
         if (t == null) {
-            grid.clear(tasks.isEmpty() ? "The session has no task yet: add one with New." : "Pick a task.");
+            clearViews(tasks.isEmpty() ? "The session has no task yet: add one with New." : "Pick a task.");
             return;
         }
         if (model.loadingProperty().get()) {
-            grid.clear(model.messageProperty().get().isEmpty() ? "Loading the model…" : model.messageProperty().get());
+            clearViews(model.messageProperty().get().isEmpty() ? "Loading the model…" : model.messageProperty().get());
             return; // prepared once it has loaded
         }
         if (!sessionModelIsLoaded()) {
-            grid.clear(modelProblem.get().isEmpty() ? "No model is loaded." : modelProblem.get());
+            clearViews(modelProblem.get().isEmpty() ? "No model is loaded." : modelProblem.get());
             return;
         }
         LoadedModel m = workspace.model();
@@ -347,7 +361,7 @@ public final class MainViewModel {
                 .onFailure(x -> {
                     preparing.set(--preparingJobs > 0);
                     if (selectedTask.get() != t || e != epoch) return;
-                    grid.clear("Task '" + t.name() + "' cannot be prepared.");
+                    clearViews("Task '" + t.name() + "' cannot be prepared.");
                     error.set("Task '" + t.name() + "': " + Job.message(x));
                     status.set("");
                 }));
@@ -367,6 +381,7 @@ public final class MainViewModel {
         }
         grid.reset(cfg.nLayer(), cfg.nHead(), start);
         restoreOverlay(ui, cfg.nLayer(), cfg.nHead());
+        graph.taskReady(task);
         status.set(String.format(Locale.ROOT, "%s: %d clean prompts · full logit diff %.4f",
                 t.name(), task.tokenized().cleanCount(), task.fullLogitDiff()));
         task.tokenized().warnings().stream().findFirst().ifPresent(w -> status.set(status.get() + " · warning: " + w.message()));
@@ -495,7 +510,7 @@ public final class MainViewModel {
                 imp == null ? null : SessionMapper.record(imp));
         Session.ModelRef m = sessionModel.get();
         return new Session(Session.SCHEMA_VERSION, m == null ? null : new Session.ModelRef(m.name(), model.deviceProperty().get()),
-                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui);
+                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui, graph.snapshot());
     }
 
     /**
@@ -506,6 +521,7 @@ public final class MainViewModel {
         epoch++;
         runs.clear();
         analysis.clear();
+        graph.clear(s.edges());
         grid.clear("Preparing the session…");
         error.set("");
         model.errorProperty().set("");
@@ -807,6 +823,7 @@ public final class MainViewModel {
 
     public ModelViewModel model() { return model; }
     public GridViewModel grid() { return grid; }
+    public GraphViewModel graph() { return graph; }
     public RunsViewModel runs() { return runs; }
     public AnalysisViewModel analysis() { return analysis; }
     public TaskEditorViewModel editor() { return editor; }

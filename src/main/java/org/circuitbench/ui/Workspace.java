@@ -1,6 +1,7 @@
 package org.circuitbench.ui;
 
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.search.Job;
@@ -35,6 +36,7 @@ public final class Workspace implements AutoCloseable {
     private LoadedModel model;
     private final Map<TaskKey, AblationTask> tasks = new HashMap<>();
     private final Map<TaskKey, FastEvaluator> live = new HashMap<>();
+    private final Map<TaskKey, EdgeEvaluator> edges = new HashMap<>();
 
     public LoadedModel model() {
         return model;
@@ -132,6 +134,19 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    /** The edge evaluator the Graph view scores with; it keeps the graph's circuit as its cached base. */
+    public EdgeEvaluator edges(TaskKey key) {
+        AblationTask t = task(key).orElseThrow(() -> new IllegalStateException("The task is not prepared."));
+        synchronized (edges) {
+            EdgeEvaluator e = edges.get(key);
+            if (e == null || e.task() != t) {
+                e = new EdgeEvaluator(t);
+                edges.put(key, e);
+            }
+            return e;
+        }
+    }
+
     /** Frees every prepared task but those of {@code keep} (a new session keeps what it shares with the old). */
     public void retainOnly(Set<TaskKey> keep) {
         lock.writeLock().lock();
@@ -148,6 +163,11 @@ public final class Workspace implements AutoCloseable {
             e = live.remove(key);
         }
         if (e != null) e.close();
+        EdgeEvaluator ee;
+        synchronized (edges) {
+            ee = edges.remove(key);
+        }
+        if (ee != null) ee.close();
         AblationTask t = tasks.remove(key);
         if (t != null) t.close();
     }

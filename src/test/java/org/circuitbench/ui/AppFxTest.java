@@ -18,6 +18,8 @@ import javafx.scene.paint.Color;
 import javafx.stage.Stage;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.EdgeCircuit;
+import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.ReferenceEvaluator;
 import org.circuitbench.search.SearchMethod;
 import org.circuitbench.session.RecoveryStore;
@@ -125,6 +127,54 @@ class AppFxTest {
 
     String text(FxRobot robot, String query) {
         return robot.lookup(query).queryAs(Labeled.class).getText();
+    }
+
+    /** Shows the Graph tab on the words task and waits for its score and its attribution. */
+    void graphReady(FxRobot robot) throws Exception {
+        selectWords(robot);
+        robot.interact(() -> view.tabs().getSelectionModel().select(view.tabs().getTabs().stream()
+                .filter(t -> "tab-graph".equals(t.getId())).findFirst().orElseThrow()));
+        waitFor(60, () -> vm.graph().scoreProperty().get() != null && vm.graph().attributionProperty().get() != null
+                && !vm.graph().busyProperty().get());
+    }
+
+    @Test
+    void clickingAnEdgeOnTheGraphChangesTheCircuitAndShowsTheEnginesExactScore(FxRobot robot) throws Exception {
+        graphReady(robot);
+        EdgeCircuit all = vm.graph().circuit();
+        assertEquals(all.graph().edgeCount(), all.size());
+        GraphCanvas canvas = view.graphView().canvas();
+        int id = all.graph().id(all.graph().parse("3.2->logits"));
+        double[] mid = canvas.screenMiddle(id);
+        robot.clickOn(canvas.localToScreen(mid[0], mid[1]));
+        waitFor(30, () -> vm.graph().circuit().size() == all.size() - 1 && vm.graph().scoreProperty().get() != null);
+        EdgeCircuit now = vm.graph().circuit();
+        int removed = all.ids().stream().filter(i -> !now.ids().get(i)).findFirst().orElseThrow();
+        double[] world = view.graphView().graphLayout().segment(id);
+        double d = Math.sqrt(GraphLayout.distanceSquared((world[0] + world[2]) / 2, (world[1] + world[3]) / 2,
+                view.graphView().graphLayout().segment(removed)));
+        assertTrue(d < 6, "the removed edge passes under the click (" + d + " world units away)");
+        double engine;
+        try (EdgeEvaluator plain = new EdgeEvaluator(task(), false)) {
+            engine = plain.score(now);
+        }
+        assertEquals(String.format(Locale.ROOT, "%.2f %%", engine), text(robot, "#graph-score"));
+        assertTrue(text(robot, "#graph-drawn").contains("edges drawn"), "the count of drawn edges is shown");
+    }
+
+    @Test
+    void theSlidersCircuitShowsTheEnginesExactScore(FxRobot robot) throws Exception {
+        graphReady(robot);
+        javafx.scene.control.Slider slider = robot.lookup("#graph-topn").queryAs(javafx.scene.control.Slider.class);
+        robot.interact(() -> slider.setValue(90));
+        robot.clickOn("#graph-keep-topn");
+        waitFor(30, () -> vm.graph().circuit().size() == 90 && vm.graph().scoreProperty().get() != null);
+        double engine;
+        try (EdgeEvaluator plain = new EdgeEvaluator(task(), false)) {
+            engine = plain.score(vm.graph().topCircuit(90));
+        }
+        assertEquals(vm.graph().topCircuit(90), vm.graph().circuit());
+        assertEquals(String.format(Locale.ROOT, "%.2f %%", engine), text(robot, "#graph-score"));
     }
 
     @Test

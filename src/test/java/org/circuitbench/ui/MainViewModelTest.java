@@ -157,6 +157,48 @@ class MainViewModelTest {
         assertEquals("", vm.runs().statusProperty().get());
     }
 
+    /** Issue 13: a session with edge circuits and edge runs saves and reopens equal; a version 1 file still opens. */
+    @Test
+    void edgeCircuitsAndEdgeRunsSaveAndReopenEqual() throws Exception {
+        GraphViewModel g = vm.graph();
+        g.activeProperty().set(true);
+        var graph = g.circuit().graph();
+        g.toggleEdge(graph.parse("3.mlp->logits"));
+        g.toggleNode(org.circuitbench.ablation.Node.head(2, 1));
+        g.saveAs("hand-made");
+        g.methodProperty().set(GraphViewModel.Method.GREEDY);
+        g.thresholdTextProperty().set("3");
+        assertTrue(g.startRun());
+        g.methodProperty().set(GraphViewModel.Method.ATTRIBUTION);
+        g.thresholdTextProperty().set("10");
+        assertTrue(g.startRun());
+        g.applySelected();
+        Session before = vm.snapshot();
+        assertEquals(2, before.edges().runs().size());
+        assertEquals("attribution", before.edges().runs().get(1).method());
+        assertFalse(before.edges().runs().get(1).curve().isEmpty(), "the faithfulness curve is kept");
+        assertEquals(1, before.edges().circuits().size());
+        assertNotNull(before.edges().graph(), "the graph's circuit is kept");
+        Path f = dir.resolve("edges" + SessionFiles.EXTENSION);
+        assertTrue(vm.saveAs(f));
+        assertTrue(Files.readString(f).contains("\"schemaVersion\" : 2"));
+        vm.newSession();
+        assertTrue(vm.graph().history().isEmpty(), "nothing of the last session stays");
+        assertTrue(vm.open(f));
+        assertEquals(before, vm.snapshot());
+        assertEquals(org.circuitbench.session.SessionMapper.edges(before.edges().graph(), graph), vm.graph().circuit());
+        Path again = dir.resolve("edges-again" + SessionFiles.EXTENSION);
+        assertTrue(vm.saveAs(again));
+        assertEquals(Files.readString(f), Files.readString(again), "byte-equal on a second save");
+
+        // a version 1 file: no edge work, opens as it is
+        Path v1 = AppPaths.samples().orElseThrow().resolve("sessions/months-seqcont-tiny" + SessionFiles.EXTENSION);
+        assertTrue(Files.readString(v1).contains("\"schemaVersion\" : 1"));
+        assertTrue(vm.open(v1));
+        assertTrue(vm.snapshot().edges().isEmpty());
+        assertTrue(vm.graph().history().isEmpty() && vm.graph().named().isEmpty());
+    }
+
     @Test
     void saveThenOpenGivesTheSameSessionWithItsOverlay() throws Exception {
         vm.grid().toggle(Node.head(3, 3));

@@ -24,15 +24,23 @@ public record Session(
         List<SessionTask> tasks,
         List<NamedCircuit> circuits,
         List<RunRecord> runs,
-        UiState ui) {
+        UiState ui,
+        List<ExplanationRecord> explanations) {
 
-    public static final int SCHEMA_VERSION = 1;
+    /** 2: explanations (version 1 files have none, and open as they are). */
+    public static final int SCHEMA_VERSION = 2;
 
     public Session {
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
         circuits = circuits == null ? List.of() : List.copyOf(circuits);
         runs = runs == null ? List.of() : List.copyOf(runs);
         ui = ui == null ? UiState.EMPTY : ui;
+        explanations = explanations == null ? List.of() : List.copyOf(explanations);
+    }
+
+    /** A session without explanations. */
+    public Session(int schemaVersion, ModelRef model, List<SessionTask> tasks, List<NamedCircuit> circuits, List<RunRecord> runs, UiState ui) {
+        this(schemaVersion, model, tasks, circuits, runs, ui, List.of());
     }
 
     public static Session empty() {
@@ -96,7 +104,7 @@ public record Session(
 
     /** The grid's overlays. */
     public enum Overlay {
-        NONE, IMPORTANCE, COMPARE;
+        NONE, IMPORTANCE, COMPARE, ATTRIBUTION;
 
         @JsonValue
         public String id() {
@@ -107,7 +115,7 @@ public record Session(
         public static Overlay parse(String s) {
             if (s == null || s.isBlank()) return NONE;
             for (Overlay o : values()) if (o.id().equalsIgnoreCase(s.trim())) return o;
-            throw new IllegalArgumentException("Unknown overlay '" + s + "'; use none, importance or compare.");
+            throw new IllegalArgumentException("Unknown overlay '" + s + "'; use none, importance, compare or attribution.");
         }
     }
 
@@ -121,6 +129,51 @@ public record Session(
 
     /** A node and the circuit's score without it. */
     public record NodeScore(String node, double scoreWithout) {
+    }
+
+    /**
+     * The measures of docs/explain.md on one task, for one model and scope ({@code full}, a node
+     * circuit's spec, or {@code edges:} and an edge circuit's spec), as the Heads view computed
+     * them; each part null when it was not computed. Per-head arrays are [layer][head]; a value
+     * that does not exist (a head outside the circuit) is written "NaN". {@link SessionMapper}
+     * turns a record into the engine's values and back.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ExplanationRecord(String task, String model, String scope, Double logitDiff, Double fullLogitDiff,
+                                    DlaRecord dla, LensRecord lens, AttentionRecord attention, OvRecord ov,
+                                    HeadTypesRecord heads, EstimateRecord estimate, Double seconds) {
+    }
+
+    /** Direct logit attribution: each component's share of the logit difference. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record DlaRecord(double embed, double[][] heads, double[] attnBias, double[] mlp, double lnBias) {
+    }
+
+    /** The logit lens after each layer's attention and after its MLP. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record LensRecord(double[] afterAttn, double[] afterMlp) {
+    }
+
+    /** Mean attention from end to each label ({@code values[label][layer][head]}, end last) and to unlabelled positions. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record AttentionRecord(List<String> labels, double[][][] values, double[][] unlabelled) {
+    }
+
+    /** OV next and copy scores in percent of {@code pairs} (prompt, label) pairs. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record OvRecord(double[][] next, double[][] copy, int pairs, int pairsWithSuccessor) {
+    }
+
+    /** head_detector's scores on the full model, with the random input they were computed on. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record HeadTypesRecord(double[][] previousToken, double[][] duplicateToken, double[][] induction,
+                                  long seed, int halfLength, int batch, long bos) {
+    }
+
+    /** The attribution estimate of each node's drop at the scope (one backward pass), and the scope's score. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record EstimateRecord(double score, double[][] heads, double[] mlp) {
     }
 
     /**
@@ -138,23 +191,27 @@ public record Session(
     }
 
     public Session withModel(ModelRef m) {
-        return new Session(schemaVersion, m, tasks, circuits, runs, ui);
+        return new Session(schemaVersion, m, tasks, circuits, runs, ui, explanations);
     }
 
     public Session withTasks(List<SessionTask> t) {
-        return new Session(schemaVersion, model, t, circuits, runs, ui);
+        return new Session(schemaVersion, model, t, circuits, runs, ui, explanations);
     }
 
     public Session withCircuits(List<NamedCircuit> c) {
-        return new Session(schemaVersion, model, tasks, c, runs, ui);
+        return new Session(schemaVersion, model, tasks, c, runs, ui, explanations);
     }
 
     public Session withRuns(List<RunRecord> r) {
-        return new Session(schemaVersion, model, tasks, circuits, r, ui);
+        return new Session(schemaVersion, model, tasks, circuits, r, ui, explanations);
     }
 
     public Session withUi(UiState u) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, u);
+        return new Session(schemaVersion, model, tasks, circuits, runs, u, explanations);
+    }
+
+    public Session withExplanations(List<ExplanationRecord> e) {
+        return new Session(schemaVersion, model, tasks, circuits, runs, ui, e);
     }
 
     public Session addCircuit(NamedCircuit c) {

@@ -74,6 +74,7 @@ public final class MainViewModel {
     private final AnalysisViewModel analysis;
     private final TaskEditorViewModel editor;
     private final ExportViewModel export;
+    private final HeadsViewModel heads;
 
     private final ObservableList<Session.SessionTask> tasks = FXCollections.observableArrayList();
     private final ObservableList<String> taskNames = FXCollections.observableArrayList();
@@ -110,6 +111,8 @@ public final class MainViewModel {
         this.analysis = new AnalysisViewModel(services, sessionTasks, grid, circuits);
         this.editor = new TaskEditorViewModel(services, this::encoder, this::tokenTexts);
         this.export = new ExportViewModel(services, grid, runs, () -> loadedRef, this::selectedTaskName);
+        this.heads = new HeadsViewModel(services, sessionTasks, grid, analysis, () -> sessionModelName);
+        heads.setOnChange(this::markDirty);
         grid.setOnEdit(this::markDirty);
         runs.setOnChange(this::markDirty);
         analysis.setOnChange(this::markDirty);
@@ -122,6 +125,7 @@ public final class MainViewModel {
             if (now != null) editor.edit(now);
             else editor.clear();
             analysis.taskChanged();
+            heads.taskChanged();
             prepareSelected();
         });
         sessionModel.addListener((o, a, b) -> sessionModelName = b == null ? null : b.name());
@@ -304,6 +308,12 @@ public final class MainViewModel {
         }
 
         @Override
+        public Optional<Workspace.TaskKey> selectedKey() {
+            Session.SessionTask t = selectedTask.get();
+            return selectedPrepared().isPresent() ? Optional.of(Workspace.TaskKey.of(t)) : Optional.empty();
+        }
+
+        @Override
         public List<String> names() {
             return List.copyOf(taskNames);
         }
@@ -380,6 +390,7 @@ public final class MainViewModel {
             if (ui.overlay() == Session.Overlay.COMPARE && ui.compared() != null) analysis.showComparisonOverlay(ui.compared());
             grid.overlayProperty().set(ui.overlay() == Session.Overlay.IMPORTANCE && ui.importance() != null ? GridViewModel.Overlay.IMPORTANCE
                     : ui.overlay() == Session.Overlay.COMPARE && !grid.compared().isEmpty() ? GridViewModel.Overlay.COMPARE
+                    : ui.overlay() == Session.Overlay.ATTRIBUTION ? GridViewModel.Overlay.ATTRIBUTION
                     : GridViewModel.Overlay.NONE);
         } catch (IllegalArgumentException e) {
             status.set("The saved overlay does not fit this model: " + e.getMessage());
@@ -395,6 +406,8 @@ public final class MainViewModel {
         }
         if (i >= 0) tasks.set(i, t);
         else tasks.add(t);
+        if (old != null) heads.taskEdited(old); // its explanations were of the old prompts
+        heads.taskEdited(t.name());
         markDirty();
         selectedTask.set(null);
         selectedTask.set(t);
@@ -414,6 +427,7 @@ public final class MainViewModel {
     public void removeTask(Session.SessionTask t) {
         if (t == null) return;
         tasks.remove(t);
+        heads.taskEdited(t.name());
         if (selectedTask.get() == t) selectedTask.set(tasks.isEmpty() ? null : tasks.get(0));
         markDirty();
     }
@@ -495,7 +509,7 @@ public final class MainViewModel {
                 imp == null ? null : SessionMapper.record(imp));
         Session.ModelRef m = sessionModel.get();
         return new Session(Session.SCHEMA_VERSION, m == null ? null : new Session.ModelRef(m.name(), model.deviceProperty().get()),
-                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui);
+                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui, heads.records());
     }
 
     /**
@@ -506,6 +520,7 @@ public final class MainViewModel {
         epoch++;
         runs.clear();
         analysis.clear();
+        heads.clear();
         grid.clear("Preparing the session…");
         error.set("");
         model.errorProperty().set("");
@@ -514,6 +529,7 @@ public final class MainViewModel {
         tasks.setAll(s.tasks());
         circuits.setAll(s.circuits());
         runs.history().setAll(s.runs());
+        heads.restore(s.explanations());
         analysis.selectedForCompare().setAll(s.ui().compared() == null ? List.of() : s.ui().compared());
         file.set(from);
         dirty.set(false);
@@ -605,7 +621,7 @@ public final class MainViewModel {
      * running prune or sweep is stopped only if the user agrees. True when the action may go on.
      */
     public boolean mayReplaceSession(String action) {
-        boolean running = runs.runningProperty().get() || analysis.busyProperty().get();
+        boolean running = runs.runningProperty().get() || analysis.busyProperty().get() || heads.busyProperty().get();
         if (dirty.get()) {
             String name = file.get() == null ? "the untitled session" : file.get().getFileName().toString();
             DialogService.Unsaved answer = dialogs.askToSave("Save the changes to " + name + "?",
@@ -624,7 +640,7 @@ public final class MainViewModel {
                 }
             }
         }
-        return !running || dialogs.confirm("Stop the running work?", "A prune or an importance sweep is running. To " + action
+        return !running || dialogs.confirm("Stop the running work?", "A prune, an importance sweep or an explanation is running. To " + action
                 + ", it stops and its result is not kept.", "Stop it", "Keep working");
     }
 
@@ -811,6 +827,7 @@ public final class MainViewModel {
     public AnalysisViewModel analysis() { return analysis; }
     public TaskEditorViewModel editor() { return editor; }
     public ExportViewModel export() { return export; }
+    public HeadsViewModel heads() { return heads; }
     public DialogService dialogs() { return dialogs; }
     public ObservableList<Session.SessionTask> tasks() { return tasks; }
     public ObservableList<String> taskNames() { return taskNames; }

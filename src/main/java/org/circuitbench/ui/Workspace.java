@@ -1,6 +1,7 @@
 package org.circuitbench.ui;
 
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.search.Job;
@@ -35,6 +36,7 @@ public final class Workspace implements AutoCloseable {
     private LoadedModel model;
     private final Map<TaskKey, AblationTask> tasks = new HashMap<>();
     private final Map<TaskKey, FastEvaluator> live = new HashMap<>();
+    private final Map<TaskKey, EdgeEvaluator> edges = new HashMap<>();
 
     public LoadedModel model() {
         return model;
@@ -132,6 +134,22 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    /**
+     * The task's edge evaluator (attribution, edge scores), made on first use: call it from a job,
+     * as making one takes every sender's mean. It is not thread-safe: hold its monitor while using it.
+     */
+    public EdgeEvaluator edges(TaskKey key) {
+        AblationTask t = task(key).orElseThrow(() -> new IllegalStateException("The task is not prepared."));
+        synchronized (edges) {
+            EdgeEvaluator e = edges.get(key);
+            if (e == null || e.task() != t) {
+                e = new EdgeEvaluator(t);
+                edges.put(key, e);
+            }
+            return e;
+        }
+    }
+
     /** Frees every prepared task but those of {@code keep} (a new session keeps what it shares with the old). */
     public void retainOnly(Set<TaskKey> keep) {
         lock.writeLock().lock();
@@ -148,6 +166,11 @@ public final class Workspace implements AutoCloseable {
             e = live.remove(key);
         }
         if (e != null) e.close();
+        EdgeEvaluator g;
+        synchronized (edges) {
+            g = edges.remove(key);
+        }
+        if (g != null) g.close();
         AblationTask t = tasks.remove(key);
         if (t != null) t.close();
     }

@@ -7,6 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.AttentionPatterns;
+import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.model.Attention;
 import org.circuitbench.model.Block;
@@ -289,21 +291,11 @@ public final class Explainer {
      * the top 5.
      */
     private OvScores ov(PassView pass, JobContext ctx, boolean[][] only, java.util.function.IntConsumer layerDone) {
-        if (layers < 2) {
-            throw new IllegalArgumentException("OV scores read layer 1's ln_1, and " + task.loaded().name() + " has only one layer.");
-        }
-        List<LabelledToken> pairs = labelledTokens();
+        List<LabelledToken> pairs = ovPairs();
         int pairCount = pairs.size();
-        if (pairCount == 0) {
-            throw new IllegalArgumentException("OV scores need labelled positions (S1, S2, …) in the task's clean prompts; this task has none.");
-        }
         int withNext = (int) pairs.stream().filter(p -> p.nextIds().length > 0).count();
         double[][] next = new double[layers][heads], copy = new double[layers][heads];
-        Gpt2Model m = task.model();
-        LayerNorm lnF = m.lnF();
-        NDArray x = rowsAt(m.blocks().get(1).ln1().forward(pass.residAfterBlock0()), pairs);    // [P, d]
-        NDArray unembedT = m.unembed().transpose();                                                  // [d, vocab]
-        NDArray shift = lnF.bias().matMul(unembedT);                                                 // [vocab]: β · W_Uᵀ
+        OvInput in = ovInput(pass, pairs);
         for (int l = 0; l < layers && !ctx.isCancelled(); l++) {
             boolean any = false;
             for (boolean b : only[l]) any |= b;
@@ -313,29 +305,14 @@ public final class Explainer {
                 layerDone.accept(l);
                 continue;
             }
-            try (NDScope ignored = new NDScope(); Attention.HeadWeights w = m.blocks().get(l).attn().perHead()) {
-                NDArray vIdx = x.getManager().arange(2, 3 * heads, 3, DataType.INT64);               // rows 3h+2: W_V of head h
-                NDArray v = x.expandDims(0).broadcast(heads, pairCount, x.getShape().get(1))
-                        .matMul(w.qkv().get(vIdx)).add(w.qkvBias().get(vIdx));                      // [h, P, d] @ [h, d, dh] -> [h, P, dh]
-                NDArray o = v.matMul(w.out());                                                       // [h, P, dh] @ [h, dh, d] -> [h, P, d]
-                NDArray oc = o.sub(o.mean(new int[] {-1}, true));
-                NDArray sigma = oc.square().mean(new int[] {-1}, true).add(lnF.eps()).sqrt();      // [h, P, 1]: ln_f's scale of o
-                // ln_f(o) W_Uᵀ = (v / σ) · (W_O − its row means) · diag γ · W_Uᵀ + β W_Uᵀ: the same logits through a
-                // [d_head + 1, vocab] map per head (the last row β W_Uᵀ against a column of ones): d_model / d_head
-                // times fewer multiplications than unembedding o, and one pass over the [P, vocab] logits
-                NDArray wc = w.out().sub(w.out().mean(new int[] {-1}, true)).mul(lnF.weight());    // [h, dh, d]
-                NDArray ones = x.getManager().ones(new Shape(heads, pairCount, 1));
-                NDArray vs = v.div(sigma).concat(ones, -1);                                          // [h, P, dh + 1]
+            try (NDScope ignored = new NDScope(); Attention.HeadWeights w = task.model().blocks().get(l).attn().perHead()) {
+                OvLayer layer = ovLayer(in, w);
                 for (int h = 0; h < heads; h++) {
                     if (!only[l][h]) {
                         next[l][h] = copy[l][h] = Double.NaN;
                         continue;
                     }
-                    long[] top;
-                    try (NDScope perHead = new NDScope()) {
-                        NDArray map = wc.get(h).matMul(unembedT).concat(shift.expandDims(0), 0);   // [dh + 1, vocab]
-                        top = vs.get(h).matMul(map).topK(TOP_K, -1).get(1).toLongArray();           // [P, vocab] -> [P, 5]
-                    }
+                    long[] top = ovTop(in, layer, h);
                     int n = 0, c = 0;
                     for (int i = 0; i < pairCount; i++) {
                         LabelledToken t = pairs.get(i);
@@ -349,6 +326,59 @@ public final class Explainer {
             layerDone.accept(l);
         }
         return new OvScores(next, copy, pairCount, withNext);
+    }
+
+    /** The (prompt, label) pairs OV scores, refusing a model or task they cannot be computed on. */
+    private List<LabelledToken> ovPairs() {
+        if (layers < 2) {
+            throw new IllegalArgumentException("OV scores read layer 1's ln_1, and " + task.loaded().name() + " has only one layer.");
+        }
+        List<LabelledToken> pairs = labelledTokens();
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("OV scores need labelled positions (S1, S2, …) in the task's clean prompts; this task has none.");
+        }
+        return pairs;
+    }
+
+    /** OV's input, x = layer 1's ln_1 at each pair's position ([P, d]), with the unembedding and ln_f's β · W_Uᵀ. */
+    private record OvInput(NDArray x, NDArray unembedT, NDArray shift) {
+    }
+
+    private OvInput ovInput(PassView pass, List<LabelledToken> pairs) {
+        Gpt2Model m = task.model();
+        NDArray x = rowsAt(m.blocks().get(1).ln1().forward(pass.residAfterBlock0()), pairs);      // [P, d]
+        NDArray unembedT = m.unembed().transpose();                                                  // [d, vocab]
+        return new OvInput(x, unembedT, m.lnF().bias().matMul(unembedT));                            // shift [vocab]: β · W_Uᵀ
+    }
+
+    /** One layer's heads on OV's input: (v / σ with a column of ones) [h, P, dh + 1], and (W_O − row means) · diag γ [h, dh, d]. */
+    private record OvLayer(NDArray vs, NDArray wc) {
+    }
+
+    private OvLayer ovLayer(OvInput in, Attention.HeadWeights w) {
+        LayerNorm lnF = task.model().lnF();
+        NDArray x = in.x();
+        long pairCount = x.getShape().get(0);
+        NDArray vIdx = x.getManager().arange(2, 3 * heads, 3, DataType.INT64);                       // rows 3h+2: W_V of head h
+        NDArray v = x.expandDims(0).broadcast(heads, pairCount, x.getShape().get(1))
+                .matMul(w.qkv().get(vIdx)).add(w.qkvBias().get(vIdx));                              // [h, P, d] @ [h, d, dh] -> [h, P, dh]
+        NDArray o = v.matMul(w.out());                                                               // [h, P, dh] @ [h, dh, d] -> [h, P, d]
+        NDArray oc = o.sub(o.mean(new int[] {-1}, true));
+        NDArray sigma = oc.square().mean(new int[] {-1}, true).add(lnF.eps()).sqrt();              // [h, P, 1]: ln_f's scale of o
+        // ln_f(o) W_Uᵀ = (v / σ) · (W_O − its row means) · diag γ · W_Uᵀ + β W_Uᵀ: the same logits through a
+        // [d_head + 1, vocab] map per head (the last row β W_Uᵀ against a column of ones): d_model / d_head
+        // times fewer multiplications than unembedding o, and one pass over the [P, vocab] logits
+        NDArray wc = w.out().sub(w.out().mean(new int[] {-1}, true)).mul(lnF.weight());            // [h, dh, d]
+        NDArray ones = x.getManager().ones(new Shape(heads, pairCount, 1));
+        return new OvLayer(v.div(sigma).concat(ones, -1), wc);                                      // vs [h, P, dh + 1]
+    }
+
+    /** Head h's top 5 token ids for every pair, [P * 5], pair by pair. */
+    private long[] ovTop(OvInput in, OvLayer layer, int h) {
+        try (NDScope perHead = new NDScope()) {
+            NDArray map = layer.wc().get(h).matMul(in.unembedT()).concat(in.shift().expandDims(0), 0);   // [dh + 1, vocab]
+            return layer.vs().get(h).matMul(map).topK(TOP_K, -1).get(1).toLongArray();                // [P, vocab] -> [P, 5]
+        }
     }
 
     private static boolean anyIn(long[] top, int row, long[] ids) {
@@ -419,6 +449,64 @@ public final class Explainer {
             }
             return idsByText;
         }
+    }
+
+    // ---- one head, for the app's head inspector ------------------------------------------------------
+
+    /** The attention measure's labels for this task: its position labels in order (S1, S2, …), then end. */
+    public List<String> attentionLabels() {
+        List<String> out = new ArrayList<>(labels(task.tokenized().task().clean()));
+        out.add(TokenizedTask.END);
+        return out;
+    }
+
+    /** One head's OV top 5 tokens for every labelled token of every clean prompt, on the scope's pass. */
+    public OvTokens ovTokens(Scope scope, Node.Head head) {
+        which(List.of(head)); // in range
+        List<LabelledToken> pairs = ovPairs();
+        Gpt2Tokenizer tok = task.loaded().tokenizer();
+        long[] top;
+        try (NDScope ignored = new NDScope(); PassView pass = PassView.of(task, scope);
+             Attention.HeadWeights w = task.model().blocks().get(head.layer()).attn().perHead()) {
+            OvInput in = ovInput(pass, pairs);
+            top = ovTop(in, ovLayer(in, w), head.head());
+        }
+        List<OvTokens.Entry> out = new ArrayList<>(pairs.size());
+        for (int i = 0; i < pairs.size(); i++) {
+            LabelledToken t = pairs.get(i);
+            List<String> words = new ArrayList<>(TOP_K);
+            for (int k = 0; k < TOP_K; k++) words.add(tok.decode(new long[] {top[i * TOP_K + k]}));
+            out.add(new OvTokens.Entry(t.prompt(), t.label(), t.text(), words, anyIn(top, i, t.nextIds()), anyIn(top, i, t.copyIds())));
+        }
+        return new OvTokens(head, scope.label(), out);
+    }
+
+    /**
+     * One head's attention pattern on clean prompt {@code prompt} in the scope's pass: the full
+     * model's, a node circuit's (the layers below mean-ablated, as {@link AttentionPatterns}), or an
+     * edge circuit's (each head from its own q and k inputs, {@link EdgeEvaluator.Trace#pattern}).
+     */
+    public AttentionPatterns.Pattern pattern(Scope scope, int prompt, Node.Head head) {
+        which(List.of(head));
+        if (prompt < 0 || prompt >= task.tokenized().cleanCount()) {
+            throw new IllegalArgumentException("There is no clean prompt " + prompt + "; the task has " + task.tokenized().cleanCount() + ".");
+        }
+        return switch (scope) {
+            case Scope.Full f -> AttentionPatterns.compute(task, prompt, head, null);
+            case Scope.Nodes n -> AttentionPatterns.compute(task, prompt, head, n.circuit());
+            case Scope.Edges e -> {
+                int len = task.tokenized().cleanTokens(prompt).length;
+                float[] flat;
+                try (NDScope ignored = new NDScope(); EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+                    flat = ev.trace(e.circuit()).pattern(head.layer())                                  // [head, batch, q, k]
+                            .get(new NDIndex("{}, {}, :{}, :{}", head.head(), prompt, len, len)).toFloatArray();
+                }
+                float[][] w = new float[len][len];
+                for (int q = 0; q < len; q++) System.arraycopy(flat, q * len, w[q], 0, len);
+                String[] tokens = task.loaded().tokenizer().tokenTexts(task.tokenized().task().clean().get(prompt).text());
+                yield new AttentionPatterns.Pattern(head, prompt, tokens, w, true);
+            }
+        };
     }
 
     // ---- head types (TransformerLens head_detector) ---------------------------------------------------

@@ -25,9 +25,13 @@ public record Session(
         List<NamedCircuit> circuits,
         List<RunRecord> runs,
         UiState ui,
-        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EdgeWork.OmitEmpty.class) EdgeWork edges) {
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EdgeWork.OmitEmpty.class) EdgeWork edges,
+        List<ExplanationRecord> explanations) {
 
-    /** 2: edge circuits, edge runs and the graph ({@link EdgeWork}). Version 1 files open as they are. */
+    /**
+     * 2: edge circuits, edge runs and the graph ({@link EdgeWork}), and the Heads view's
+     * explanations. Version 1 files have neither, and open as they are.
+     */
     public static final int SCHEMA_VERSION = 2;
 
     public Session {
@@ -36,15 +40,16 @@ public record Session(
         runs = runs == null ? List.of() : List.copyOf(runs);
         ui = ui == null ? UiState.EMPTY : ui;
         edges = edges == null ? EdgeWork.EMPTY : edges;
+        explanations = explanations == null ? List.of() : List.copyOf(explanations);
     }
 
-    /** A session without edge work (as version 1 files are). */
+    /** A session without edge work or explanations (as version 1 files are). */
     public Session(int schemaVersion, ModelRef model, List<SessionTask> tasks, List<NamedCircuit> circuits, List<RunRecord> runs, UiState ui) {
-        this(schemaVersion, model, tasks, circuits, runs, ui, EdgeWork.EMPTY);
+        this(schemaVersion, model, tasks, circuits, runs, ui, EdgeWork.EMPTY, List.of());
     }
 
     public static Session empty() {
-        return new Session(SCHEMA_VERSION, null, List.of(), List.of(), List.of(), UiState.EMPTY, EdgeWork.EMPTY);
+        return new Session(SCHEMA_VERSION, null, List.of(), List.of(), List.of(), UiState.EMPTY);
     }
 
     /**
@@ -104,7 +109,7 @@ public record Session(
 
     /** The grid's overlays. */
     public enum Overlay {
-        NONE, IMPORTANCE, COMPARE;
+        NONE, IMPORTANCE, COMPARE, ATTRIBUTION;
 
         @JsonValue
         public String id() {
@@ -115,7 +120,7 @@ public record Session(
         public static Overlay parse(String s) {
             if (s == null || s.isBlank()) return NONE;
             for (Overlay o : values()) if (o.id().equalsIgnoreCase(s.trim())) return o;
-            throw new IllegalArgumentException("Unknown overlay '" + s + "'; use none, importance or compare.");
+            throw new IllegalArgumentException("Unknown overlay '" + s + "'; use none, importance, compare or attribution.");
         }
     }
 
@@ -129,6 +134,51 @@ public record Session(
 
     /** A node and the circuit's score without it. */
     public record NodeScore(String node, double scoreWithout) {
+    }
+
+    /**
+     * The measures of docs/explain.md on one task, for one model and scope ({@code full}, a node
+     * circuit's spec, or {@code edges:} and an edge circuit's spec), as the Heads view computed
+     * them; each part null when it was not computed. Per-head arrays are [layer][head]; a value
+     * that does not exist (a head outside the circuit) is written "NaN". {@link SessionMapper}
+     * turns a record into the engine's values and back.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ExplanationRecord(String task, String model, String scope, Double logitDiff, Double fullLogitDiff,
+                                    DlaRecord dla, LensRecord lens, AttentionRecord attention, OvRecord ov,
+                                    HeadTypesRecord heads, EstimateRecord estimate, Double seconds) {
+    }
+
+    /** Direct logit attribution: each component's share of the logit difference. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record DlaRecord(double embed, double[][] heads, double[] attnBias, double[] mlp, double lnBias) {
+    }
+
+    /** The logit lens after each layer's attention and after its MLP. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record LensRecord(double[] afterAttn, double[] afterMlp) {
+    }
+
+    /** Mean attention from end to each label ({@code values[label][layer][head]}, end last) and to unlabelled positions. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record AttentionRecord(List<String> labels, double[][][] values, double[][] unlabelled) {
+    }
+
+    /** OV next and copy scores in percent of {@code pairs} (prompt, label) pairs. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record OvRecord(double[][] next, double[][] copy, int pairs, int pairsWithSuccessor) {
+    }
+
+    /** head_detector's scores on the full model, with the random input they were computed on. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record HeadTypesRecord(double[][] previousToken, double[][] duplicateToken, double[][] induction,
+                                  long seed, int halfLength, int batch, long bos) {
+    }
+
+    /** The attribution estimate of each node's drop at the scope (one backward pass), and the scope's score. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record EstimateRecord(double score, double[][] heads, double[] mlp) {
     }
 
     /**
@@ -218,27 +268,31 @@ public record Session(
     }
 
     public Session withModel(ModelRef m) {
-        return new Session(schemaVersion, m, tasks, circuits, runs, ui, edges);
+        return new Session(schemaVersion, m, tasks, circuits, runs, ui, edges, explanations);
     }
 
     public Session withTasks(List<SessionTask> t) {
-        return new Session(schemaVersion, model, t, circuits, runs, ui, edges);
+        return new Session(schemaVersion, model, t, circuits, runs, ui, edges, explanations);
     }
 
     public Session withCircuits(List<NamedCircuit> c) {
-        return new Session(schemaVersion, model, tasks, c, runs, ui, edges);
+        return new Session(schemaVersion, model, tasks, c, runs, ui, edges, explanations);
     }
 
     public Session withRuns(List<RunRecord> r) {
-        return new Session(schemaVersion, model, tasks, circuits, r, ui, edges);
+        return new Session(schemaVersion, model, tasks, circuits, r, ui, edges, explanations);
     }
 
     public Session withUi(UiState u) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, u, edges);
+        return new Session(schemaVersion, model, tasks, circuits, runs, u, edges, explanations);
+    }
+
+    public Session withExplanations(List<ExplanationRecord> e) {
+        return new Session(schemaVersion, model, tasks, circuits, runs, ui, edges, e);
     }
 
     public Session withEdges(EdgeWork e) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, ui, e);
+        return new Session(schemaVersion, model, tasks, circuits, runs, ui, e, explanations);
     }
 
     public Session addCircuit(NamedCircuit c) {

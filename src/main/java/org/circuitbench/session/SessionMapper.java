@@ -6,6 +6,13 @@ import org.circuitbench.ablation.EdgeGraph;
 import org.circuitbench.ablation.SetOperation;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.search.EdgePruneResult;
+import org.circuitbench.explain.DirectLogitAttribution;
+import org.circuitbench.explain.Explanation;
+import org.circuitbench.explain.HeadAttribution;
+import org.circuitbench.explain.HeadTypes;
+import org.circuitbench.explain.LabelAttention;
+import org.circuitbench.explain.LogitLens;
+import org.circuitbench.explain.OvScores;
 import org.circuitbench.search.Importance;
 import org.circuitbench.search.MinimalEdgeCircuit;
 import org.circuitbench.search.PruneResult;
@@ -18,7 +25,7 @@ import java.util.List;
 /**
  * Between the session file's records and the engine's values, in one place: a prune's result and
  * its {@link Session.RunRecord} (the removal log keeps each removal's pass), an importance sweep
- * and its {@link Session.ImportanceRecord}. Circuits are stored as specs; reading one back needs
+ * and its {@link Session.ImportanceRecord}, an explanation and its {@link Session.ExplanationRecord}. Circuits are stored as specs; reading one back needs
  * the model's shape.
  */
 public final class SessionMapper {
@@ -88,5 +95,91 @@ public final class SessionMapper {
         List<Session.CurvePoint> curve = r.curve().stream().map(p -> new Session.CurvePoint(p.edges(), p.score())).toList();
         return new Session.EdgeRunRecord(id, task, "attribution", r.threshold(), r.startSpec(), List.of(), edgeSet(r.circuit()), r.score(),
                 r.exactPasses(), r.seconds(), r.cancelled(), finishedAt.toString(), curve);
+    }
+
+    // ---- explanations ---------------------------------------------------------------------------
+
+    /** An explanation (or null) and an attribution estimate (or null) of one task, model and scope, as the session stores them. */
+    public static Session.ExplanationRecord record(String task, String model, String scope, Explanation x, HeadAttribution estimate) {
+        Session.DlaRecord dla = x == null || x.dla() == null ? null : new Session.DlaRecord(x.dla().embed(), x.dla().heads(),
+                x.dla().attnBias(), x.dla().mlp(), x.dla().lnBias());
+        Session.LensRecord lens = x == null || x.lens() == null ? null : new Session.LensRecord(x.lens().afterAttn(), x.lens().afterMlp());
+        Session.AttentionRecord att = x == null || x.attention() == null ? null
+                : new Session.AttentionRecord(x.attention().labels(), x.attention().values(), x.attention().unlabelled());
+        Session.OvRecord ov = x == null || x.ov() == null ? null
+                : new Session.OvRecord(x.ov().next(), x.ov().copy(), x.ov().pairs(), x.ov().pairsWithSuccessor());
+        HeadTypes t = x == null ? null : x.heads();
+        Session.HeadTypesRecord heads = t == null ? null : new Session.HeadTypesRecord(t.previousToken(), t.duplicateToken(),
+                t.induction(), t.seed(), t.halfLength(), t.batch(), t.bos());
+        Session.EstimateRecord est = estimate == null ? null : new Session.EstimateRecord(estimate.score(), estimate.heads(), estimate.mlp());
+        return new Session.ExplanationRecord(task, model, scope, x == null ? null : x.logitDiff(), x == null ? null : x.fullLogitDiff(),
+                dla, lens, att, ov, heads, est, x == null ? null : x.seconds());
+    }
+
+    /**
+     * The stored explanation, null when the record holds only an estimate. Every per-head part must
+     * be {@code layers × heads}; a damaged record is refused with a message naming it.
+     */
+    public static Explanation explanation(Session.ExplanationRecord r, int layers, int heads) {
+        if (r.logitDiff() == null) return null;
+        String what = "the explanation of '" + r.task() + "' (" + r.scope() + ")";
+        Session.DlaRecord d = r.dla();
+        DirectLogitAttribution dla = null;
+        if (d != null) {
+            grid(d.heads(), layers, heads, what + ", dla");
+            row(d.attnBias(), layers, what + ", dla");
+            row(d.mlp(), layers, what + ", dla");
+            dla = new DirectLogitAttribution(r.logitDiff(), d.embed(), d.heads(), d.attnBias(), d.mlp(), d.lnBias());
+        }
+        LogitLens lens = null;
+        if (r.lens() != null) {
+            row(r.lens().afterAttn(), layers, what + ", lens");
+            row(r.lens().afterMlp(), layers, what + ", lens");
+            lens = new LogitLens(r.lens().afterAttn(), r.lens().afterMlp());
+        }
+        LabelAttention att = null;
+        Session.AttentionRecord a = r.attention();
+        if (a != null) {
+            if (a.labels() == null || a.values() == null || a.labels().size() != a.values().length) {
+                throw new IllegalArgumentException(what + " has attention values that do not match its labels.");
+            }
+            for (double[][] v : a.values()) grid(v, layers, heads, what + ", attention");
+            grid(a.unlabelled(), layers, heads, what + ", attention");
+            att = new LabelAttention(a.labels(), a.values(), a.unlabelled());
+        }
+        OvScores ov = null;
+        if (r.ov() != null) {
+            grid(r.ov().next(), layers, heads, what + ", ov");
+            grid(r.ov().copy(), layers, heads, what + ", ov");
+            ov = new OvScores(r.ov().next(), r.ov().copy(), r.ov().pairs(), r.ov().pairsWithSuccessor());
+        }
+        HeadTypes types = null;
+        Session.HeadTypesRecord t = r.heads();
+        if (t != null) {
+            for (double[][] g : List.of(t.previousToken(), t.duplicateToken(), t.induction())) grid(g, layers, heads, what + ", heads");
+            types = new HeadTypes(t.previousToken(), t.duplicateToken(), t.induction(), t.seed(), t.halfLength(), t.batch(), t.bos());
+        }
+        return new Explanation(r.scope(), r.logitDiff(), r.fullLogitDiff() == null ? Double.NaN : r.fullLogitDiff(), dla, lens, att,
+                ov, types, r.seconds() == null ? 0 : r.seconds(), false);
+    }
+
+    /** The stored attribution estimate, or null; refused like {@link #explanation} when its shape is not the model's. */
+    public static HeadAttribution estimate(Session.ExplanationRecord r, int layers, int heads) {
+        Session.EstimateRecord e = r.estimate();
+        if (e == null) return null;
+        String what = "the estimate of '" + r.task() + "' (" + r.scope() + ")";
+        grid(e.heads(), layers, heads, what);
+        row(e.mlp(), layers, what);
+        return new HeadAttribution(e.score(), e.heads(), e.mlp());
+    }
+
+    private static void grid(double[][] g, int layers, int heads, String what) {
+        boolean ok = g != null && g.length == layers;
+        for (int l = 0; ok && l < layers; l++) ok = g[l] != null && g[l].length == heads;
+        if (!ok) throw new IllegalArgumentException(what + " is not " + layers + " × " + heads + " like the model.");
+    }
+
+    private static void row(double[] v, int layers, String what) {
+        if (v == null || v.length != layers) throw new IllegalArgumentException(what + " does not have one value per layer (" + layers + ").");
     }
 }

@@ -123,7 +123,7 @@ public final class AnalysisViewModel {
         importanceResult.set(r);
         Map<Node, Double> m = new LinkedHashMap<>();
         r.entries().forEach(e -> m.put(e.node(), e.scoreWithout()));
-        grid.showImportance(m, r.circuitScore());
+        grid.showImportance(m, r.circuitScore(), r.circuit());
         status.set(String.format(Locale.ROOT, "circuit at %.2f %%; %d nodes ranked%s", r.circuitScore(),
                 r.entries().size(), r.cancelled() ? " (cancelled)" : ""));
     }

@@ -55,6 +55,12 @@ final class AttentionPatternView extends VBox {
     }
 
     private void draw(AttentionPatterns.Pattern p) {
+        paint(canvas, p);
+        status.setText("rows: queries, columns: keys · head " + p.head() + (p.ablated() ? " · circuit ablated below" : " · full model"));
+    }
+
+    /** The pattern as a query × key heatmap with the tokens on both axes (values written where the cells are big enough). */
+    static void paint(Canvas canvas, AttentionPatterns.Pattern p) {
         int n = p.tokens().length;
         double margin = 90, cell = Math.min(48, (canvas.getWidth() - margin - 10) / Math.max(1, n));
         GraphicsContext g = canvas.getGraphicsContext2D();
@@ -85,6 +91,5 @@ final class AttentionPatternView extends VBox {
             g.fillText(tok, 0, 0);
             g.restore();
         }
-        status.setText("rows: queries, columns: keys · head " + p.head() + (p.ablated() ? " · circuit ablated below" : " · full model"));
     }
 }

@@ -424,8 +424,10 @@ public final class GraphViewModel {
         scoring = true;
         busy.set(true);
         runner.start(BackgroundRunner.Lane.LIVE, Job.of("score " + target.size() + " edges", workspace.reading(ctx -> {
-                    ev.setBase(target);
-                    return ev.score(target);
+                    synchronized (ev) { // the Heads view may use it from the work lane
+                        ev.setBase(target);
+                        return ev.score(target);
+                    }
                 }))
                 .onSuccess(s -> scored(target, s, null, gen))
                 .onFailure(e -> scored(target, Double.NaN, e, gen)));
@@ -466,8 +468,10 @@ public final class GraphViewModel {
         long gen = generation;
         EdgeCircuit without = c.without(c.graph().edge(id));
         runner.start(BackgroundRunner.Lane.LIVE, Job.of("exact effect of " + c.graph().edge(id), workspace.reading(ctx -> {
-                    ev.setBase(c);
-                    return ev.score(without);
+                    synchronized (ev) {
+                        ev.setBase(c);
+                        return ev.score(without);
+                    }
                 }))
                 .onSuccess(s -> {
                     if (gen == generation && c.equals(circuit.get())) effects.put(id, s);

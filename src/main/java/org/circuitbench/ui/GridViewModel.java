@@ -34,7 +34,8 @@ import java.util.function.Supplier;
  * is shown: hiding it puts every MLP back, and a circuit with MLP nodes shows the column.
  */
 public final class GridViewModel {
-    public enum Overlay { NONE, IMPORTANCE, COMPARE }
+    /** ATTRIBUTION: each node's estimated drop from one backward pass (cell colour), the exact one in the tooltip when swept. */
+    public enum Overlay { NONE, IMPORTANCE, COMPARE, ATTRIBUTION }
 
     /** How many circuits the compare overlay can tell apart (one colour each). */
     public static final int MAX_COMPARED = 4;
@@ -59,6 +60,10 @@ public final class GridViewModel {
     /** Importance overlay: each node's score without it, and the circuit score it was measured against. */
     private final ObservableMap<Node, Double> importance = FXCollections.observableHashMap();
     private double importanceBase = Double.NaN;
+    private Circuit importanceCircuit; // the circuit the sweep ranked (null: not known)
+    /** Attribution overlay: each node's estimated drop at {@link #estimateCircuit}. */
+    private final ObservableMap<Node, Double> estimate = FXCollections.observableHashMap();
+    private final ReadOnlyObjectWrapper<Circuit> estimateCircuit = new ReadOnlyObjectWrapper<>();
     /** Compare overlay: 2 to {@link #MAX_COMPARED} named circuits. */
     private final ObservableList<NamedCircuitView> compared = FXCollections.observableArrayList();
 
@@ -109,6 +114,8 @@ public final class GridViewModel {
         redo.clear();
         updateUndo();
         importance.clear();
+        importanceCircuit = null;
+        clearEstimate();
         compared.clear();
         overlay.set(Overlay.NONE);
         Circuit c = start != null && start.layers() == nLayers && start.heads() == nHeads ? start : Circuit.all(nLayers, nHeads);
@@ -129,6 +136,8 @@ public final class GridViewModel {
         updateUndo();
         importance.clear();
         importanceBase = Double.NaN;
+        importanceCircuit = null;
+        clearEstimate();
         compared.clear();
         overlay.set(Overlay.NONE);
         circuit.set(null);
@@ -216,6 +225,18 @@ public final class GridViewModel {
 
     public void undo() {
         step(undo, redo);
+    }
+
+    /**
+     * Takes back the click that toggled {@code n} as if it never happened (the first click of a
+     * double-click, which opens the head inspector instead): only when the last edit was that toggle.
+     */
+    public void cancelToggle(Node n) {
+        Circuit now = circuit.get();
+        if (now == null || undo.isEmpty() || !undo.peek().toggled(n).equals(now)) return;
+        circuit.set(undo.pop());
+        updateUndo();
+        requestScore();
     }
 
     public void redo() {
@@ -330,10 +351,56 @@ public final class GridViewModel {
     }
 
     public void showImportance(java.util.Map<Node, Double> scoreWithout, double circuitScore) {
+        showImportance(scoreWithout, circuitScore, null);
+    }
+
+    /**
+     * A sweep of {@code of} (null: unknown) as the importance overlay; while the attribution
+     * overlay shows, it stays, and the sweep's exact drops join its tooltips.
+     */
+    public void showImportance(java.util.Map<Node, Double> scoreWithout, double circuitScore, Circuit of) {
         importance.clear();
         importance.putAll(scoreWithout);
         importanceBase = circuitScore;
-        overlay.set(Overlay.IMPORTANCE);
+        importanceCircuit = of;
+        if (overlay.get() != Overlay.ATTRIBUTION) overlay.set(Overlay.IMPORTANCE);
+    }
+
+    /** The attribution estimate at {@code at}: each node's estimated drop (nodes without one are left out). */
+    public void showEstimate(java.util.Map<Node, Double> drops, Circuit at) {
+        estimate.clear();
+        estimate.putAll(drops);
+        estimateCircuit.set(at);
+    }
+
+    private void clearEstimate() {
+        estimate.clear();
+        estimateCircuit.set(null);
+    }
+
+    public ObservableMap<Node, Double> estimate() {
+        return estimate;
+    }
+
+    /** The circuit the estimate was computed at; the overlay shows it only while that is the grid's circuit. */
+    public ReadOnlyObjectProperty<Circuit> estimateCircuitProperty() {
+        return estimateCircuit.getReadOnlyProperty();
+    }
+
+    /** Whether the estimate belongs to the circuit on the grid. */
+    public boolean estimateIsCurrent() {
+        return estimateCircuit.get() != null && estimateCircuit.get().equals(circuit.get());
+    }
+
+    /** The estimated drop of a node at the grid's circuit, NaN when there is none. */
+    public double estimatedDrop(Node n) {
+        Double d = estimateIsCurrent() ? estimate.get(n) : null;
+        return d == null ? Double.NaN : d;
+    }
+
+    /** The exact drop of a node from a sweep of the grid's circuit, NaN when there is none. */
+    public double exactDrop(Node n) {
+        return importanceCircuit != null && importanceCircuit.equals(circuit.get()) ? drop(n) : Double.NaN;
     }
 
     /** Colours the cells by membership of 2 to {@link #MAX_COMPARED} circuits. */
@@ -378,6 +445,13 @@ public final class GridViewModel {
         Double w = importance.get(n);
         if (w != null) {
             sb.append(String.format(Locale.ROOT, "%nscore without it: %.4f (%+.4f)", w, w - importanceBase));
+        }
+        if (overlay.get() == Overlay.ATTRIBUTION) {
+            double est = estimatedDrop(n), exact = exactDrop(n);
+            if (!Double.isNaN(est)) sb.append(String.format(Locale.ROOT, "%nestimated drop: %.4f points (one backward pass)", est));
+            else if (circuit.get().keeps(n)) sb.append(estimateIsCurrent() ? "\nno estimate" : "\nestimating…");
+            if (!Double.isNaN(exact)) sb.append(String.format(Locale.ROOT, "%nexact drop: %.4f points (importance sweep)", exact));
+            else if (!Double.isNaN(est)) sb.append("\nexact drop: not swept yet (Exact sweep ranks the circuit)");
         }
         if (!compared.isEmpty()) {
             List<String> in = compared.stream().filter(c -> c.circuit().contains(n)).map(NamedCircuitView::name).toList();

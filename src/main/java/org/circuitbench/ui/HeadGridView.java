@@ -48,6 +48,8 @@ public final class HeadGridView extends BorderPane {
     private final List<Node> dragged = new ArrayList<>();
     private boolean paintValue;
     private Consumer<Node.Head> onAttentionPattern = n -> { };
+    private Consumer<Node.Head> onInspect = n -> { };
+    private Runnable onExactSweep = () -> { };
 
     public HeadGridView(GridViewModel vm) {
         this.vm = vm;
@@ -69,7 +71,15 @@ public final class HeadGridView extends BorderPane {
         mlps.setTooltip(new Tooltip("Show MLPs as nodes: an MLP outside the circuit is mean-ablated too (as in the paper's code)."));
         Button clearOverlay = Controls.button("Clear overlay", "grid-clear-overlay", () -> vm.overlayProperty().set(GridViewModel.Overlay.NONE));
         clearOverlay.visibleProperty().bind(vm.overlayProperty().isNotEqualTo(GridViewModel.Overlay.NONE));
-        HBox toolbar = new HBox(6, all, none, undo, redo, mlps, clearOverlay);
+        Button estimate = Controls.button("Estimate drops", "grid-estimate", () -> vm.overlayProperty().set(GridViewModel.Overlay.ATTRIBUTION));
+        estimate.setTooltip(new Tooltip("Colour each node by its estimated drop (edge attribution patching: one forward and one backward pass"
+                + " at the grid's circuit), kept up to date as the circuit changes. Hover a cell for the exact drop once swept."));
+        estimate.disableProperty().bind(vm.circuitProperty().isNull());
+        Button exact = Controls.button("Exact sweep", "grid-exact", () -> onExactSweep.run());
+        exact.setTooltip(new Tooltip("Score the circuit without each of its nodes (the Importance tab's sweep): the exact drops join the tooltips."));
+        exact.visibleProperty().bind(vm.overlayProperty().isEqualTo(GridViewModel.Overlay.ATTRIBUTION));
+        exact.managedProperty().bind(exact.visibleProperty());
+        HBox toolbar = new HBox(6, all, none, undo, redo, mlps, estimate, exact, clearOverlay);
         toolbar.setAlignment(Pos.CENTER_LEFT);
         toolbar.setPadding(new Insets(0, 0, 8, 0));
         setTop(toolbar);
@@ -113,11 +123,23 @@ public final class HeadGridView extends BorderPane {
         vm.overlayProperty().addListener(restyle);
         vm.importance().addListener((MapChangeListener<Node, Double>) c -> restyle());
         vm.compared().addListener((javafx.collections.ListChangeListener<GridViewModel.NamedCircuitView>) c -> restyle());
+        vm.estimate().addListener((MapChangeListener<Node, Double>) c -> restyle());
+        vm.estimateCircuitProperty().addListener(restyle);
         rebuild();
     }
 
     public void setOnAttentionPattern(Consumer<Node.Head> c) {
         onAttentionPattern = c;
+    }
+
+    /** Double-click on a head (or its context menu): the head inspector. */
+    public void setOnInspect(Consumer<Node.Head> c) {
+        onInspect = c;
+    }
+
+    /** The attribution overlay's Exact sweep button. */
+    public void setOnExactSweep(Runnable r) {
+        onExactSweep = r;
     }
 
     public GridPane gridPane() {
@@ -166,6 +188,11 @@ public final class HeadGridView extends BorderPane {
         c.addEventHandler(MouseEvent.MOUSE_PRESSED, e -> {
             if (e.getButton() != MouseButton.PRIMARY) return;
             dragged.clear();
+            if (e.getClickCount() == 2 && n instanceof Node.Head h) { // a double-click inspects: its first click toggles nothing
+                vm.cancelToggle(n);
+                onInspect.accept(h);
+                return;
+            }
             if (e.isShiftDown() && n instanceof Node.Head) {
                 paintValue = false;
                 vm.toggleLayer(n.layer());
@@ -196,9 +223,14 @@ public final class HeadGridView extends BorderPane {
         pattern.setOnAction(e -> {
             if (n instanceof Node.Head h) onAttentionPattern.accept(h);
         });
+        MenuItem inspect = new MenuItem("Inspect head…");
+        inspect.setDisable(!(n instanceof Node.Head));
+        inspect.setOnAction(e -> {
+            if (n instanceof Node.Head h) onInspect.accept(h);
+        });
         MenuItem layer = new MenuItem("Toggle layer " + n.layer());
         layer.setOnAction(e -> vm.toggleLayer(n.layer()));
-        menu.getItems().addAll(pattern, layer);
+        menu.getItems().addAll(inspect, pattern, layer);
         c.setContextMenu(menu);
         cells.put(n, c);
         return c;
@@ -231,6 +263,7 @@ public final class HeadGridView extends BorderPane {
         }
         double maxDrop = 0;
         for (Node n : vm.importance().keySet()) maxDrop = Math.max(maxDrop, Math.abs(vm.drop(n)));
+        double maxEstimate = maxEstimate();
         GridViewModel.Overlay overlay = vm.overlayProperty().get();
         for (Map.Entry<Node, Label> e : cells.entrySet()) {
             Node n = e.getKey();
@@ -246,6 +279,14 @@ public final class HeadGridView extends BorderPane {
                 double t = maxDrop <= 0 ? 0 : Math.max(0, Math.min(1, drop / maxDrop));
                 c.setStyle(cellStyle(heat(t)));
                 c.setText(Math.abs(drop) < 10 ? String.format(Locale.ROOT, "%.1f", drop) : String.format(Locale.ROOT, "%.0f", drop));
+            } else if (overlay == GridViewModel.Overlay.ATTRIBUTION) {
+                double est = vm.estimatedDrop(n);
+                if (!Double.isNaN(est)) {
+                    c.setStyle(cellStyle(diverging(Math.max(-1, Math.min(1, est / maxEstimate)))));
+                    c.setText(Math.abs(est) < 10 ? String.format(Locale.ROOT, "%.1f", est) : String.format(Locale.ROOT, "%.0f", est));
+                } else if (in && !vm.estimateIsCurrent()) {
+                    c.setText("…");
+                }
             } else if (overlay == GridViewModel.Overlay.COMPARE && !vm.compared().isEmpty()) {
                 int m = vm.membership(n);
                 if (m != 0) c.setStyle(cellStyle(mix(m)));
@@ -270,6 +311,22 @@ public final class HeadGridView extends BorderPane {
             double max = 0;
             for (Node n : vm.importance().keySet()) max = Math.max(max, Math.abs(vm.drop(n)));
             legend.getChildren().add(new Label(String.format(Locale.ROOT, "0 … %.1f", max)));
+        } else if (overlay == GridViewModel.Overlay.ATTRIBUTION) {
+            if (!vm.estimateIsCurrent()) {
+                legend.getChildren().add(new Label("estimating each node's drop (one forward and one backward pass)…"));
+            } else {
+                double max = maxEstimate();
+                legend.getChildren().add(new Label("estimated points lost without the node:"));
+                for (int i = -2; i <= 2; i++) {
+                    Region r = new Region();
+                    r.setPrefSize(26, 14);
+                    r.setStyle("-fx-background-color: " + web(diverging(i / 2.0)) + ";");
+                    legend.getChildren().add(r);
+                }
+                Label range = new Label(String.format(Locale.ROOT, "−%.1f … %.1f · hover for the exact drop", max, max));
+                range.setId("grid-estimate-range");
+                legend.getChildren().add(range);
+            }
         } else if (overlay == GridViewModel.Overlay.COMPARE) {
             for (int i = 0; i < vm.compared().size(); i++) {
                 Region r = new Region();
@@ -283,6 +340,13 @@ public final class HeadGridView extends BorderPane {
         }
         legend.setAlignment(Pos.CENTER_LEFT);
         HBox.setHgrow(legend, Priority.ALWAYS);
+    }
+
+    /** The largest |estimated drop| at the grid's circuit, the attribution overlay's scale (1 when there is none). */
+    private double maxEstimate() {
+        double max = 0;
+        if (vm.estimateIsCurrent()) for (double d : vm.estimate().values()) max = Math.max(max, Math.abs(d));
+        return max > 0 ? max : 1;
     }
 
     /** A cell's background and a text colour that stays readable on it. */
@@ -314,6 +378,12 @@ public final class HeadGridView extends BorderPane {
 
     static Color heat(double t) {
         return Color.web("#f7fbff").interpolate(Color.web("#08306b"), t);
+    }
+
+    /** A signed value's colour, t in [−1, 1]: red below 0, near-white at 0, blue above (ColorBrewer RdBu). */
+    static Color diverging(double t) {
+        Color mid = Color.web("#f7f7f7");
+        return t >= 0 ? mid.interpolate(Color.web("#2166ac"), t) : mid.interpolate(Color.web("#b2182b"), -t);
     }
 
     private static Color mix(int mask) {

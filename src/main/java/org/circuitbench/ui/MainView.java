@@ -61,13 +61,18 @@ public final class MainView extends BorderPane {
         gridView = new HeadGridView(vm.grid());
         gridView.setOnAttentionPattern(n -> AttentionPatternView.show(window(), vm, n));
         graphView = new GraphView(vm.graph());
+        gridView.setOnInspect(vm.heads()::inspect);
+        gridView.setOnExactSweep(vm.analysis()::runImportance);
+        HeadInspectorView.install(this::window, vm.heads().inspector(),
+                getClass().getResource("/org/circuitbench/ui/app.css") == null ? null : getClass().getResource("/org/circuitbench/ui/app.css").toExternalForm());
 
         tabs.getTabs().addAll(
                 tab("Circuit", "tab-circuit", padded(gridView)),
                 tab("Task editor", "tab-editor", new TaskEditorView(vm.editor())),
                 tab("Graph", "tab-graph", graphView),
                 tab("Runs", "tab-runs", new RunsView(vm.runs(), vm::askToSaveRun)),
-                tab("Importance & compare", "tab-analysis", new AnalysisView(vm.analysis(), vm.circuits())));
+                tab("Importance & compare", "tab-analysis", new AnalysisView(vm.analysis(), vm.circuits())),
+                tab("Heads", "tab-heads", new HeadsView(vm.heads())));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         Tab graphTab = tabs.getTabs().stream().filter(t -> "tab-graph".equals(t.getId())).findFirst().orElseThrow();
         vm.graph().activeProperty().bind(graphTab.selectedProperty());

@@ -75,6 +75,7 @@ public final class MainViewModel {
     private final TaskEditorViewModel editor;
     private final ExportViewModel export;
     private final GraphViewModel graph;
+    private final HeadsViewModel heads;
 
     private final ObservableList<Session.SessionTask> tasks = FXCollections.observableArrayList();
     private final ObservableList<String> taskNames = FXCollections.observableArrayList();
@@ -112,6 +113,8 @@ public final class MainViewModel {
         this.editor = new TaskEditorViewModel(services, this::encoder, this::tokenTexts);
         this.export = new ExportViewModel(services, grid, runs, () -> loadedRef, this::selectedTaskName);
         this.graph = new GraphViewModel(services, sessionTasks, grid, this::liveEdges);
+        this.heads = new HeadsViewModel(services, sessionTasks, grid, analysis, () -> sessionModelName);
+        heads.setOnChange(this::markDirty);
         grid.setOnEdit(this::markDirty);
         runs.setOnChange(this::markDirty);
         analysis.setOnChange(this::markDirty);
@@ -125,6 +128,7 @@ public final class MainViewModel {
             if (now != null) editor.edit(now);
             else editor.clear();
             analysis.taskChanged();
+            heads.taskChanged();
             prepareSelected();
         });
         sessionModel.addListener((o, a, b) -> sessionModelName = b == null ? null : b.name());
@@ -318,6 +322,12 @@ public final class MainViewModel {
         }
 
         @Override
+        public Optional<Workspace.TaskKey> selectedKey() {
+            Session.SessionTask t = selectedTask.get();
+            return selectedPrepared().isPresent() ? Optional.of(Workspace.TaskKey.of(t)) : Optional.empty();
+        }
+
+        @Override
         public List<String> names() {
             return List.copyOf(taskNames);
         }
@@ -395,6 +405,7 @@ public final class MainViewModel {
             if (ui.overlay() == Session.Overlay.COMPARE && ui.compared() != null) analysis.showComparisonOverlay(ui.compared());
             grid.overlayProperty().set(ui.overlay() == Session.Overlay.IMPORTANCE && ui.importance() != null ? GridViewModel.Overlay.IMPORTANCE
                     : ui.overlay() == Session.Overlay.COMPARE && !grid.compared().isEmpty() ? GridViewModel.Overlay.COMPARE
+                    : ui.overlay() == Session.Overlay.ATTRIBUTION ? GridViewModel.Overlay.ATTRIBUTION
                     : GridViewModel.Overlay.NONE);
         } catch (IllegalArgumentException e) {
             status.set("The saved overlay does not fit this model: " + e.getMessage());
@@ -410,6 +421,8 @@ public final class MainViewModel {
         }
         if (i >= 0) tasks.set(i, t);
         else tasks.add(t);
+        if (old != null) heads.taskEdited(old); // its explanations were of the old prompts
+        heads.taskEdited(t.name());
         markDirty();
         selectedTask.set(null);
         selectedTask.set(t);
@@ -429,6 +442,7 @@ public final class MainViewModel {
     public void removeTask(Session.SessionTask t) {
         if (t == null) return;
         tasks.remove(t);
+        heads.taskEdited(t.name());
         if (selectedTask.get() == t) selectedTask.set(tasks.isEmpty() ? null : tasks.get(0));
         markDirty();
     }
@@ -510,7 +524,7 @@ public final class MainViewModel {
                 imp == null ? null : SessionMapper.record(imp));
         Session.ModelRef m = sessionModel.get();
         return new Session(Session.SCHEMA_VERSION, m == null ? null : new Session.ModelRef(m.name(), model.deviceProperty().get()),
-                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui, graph.snapshot());
+                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui, graph.snapshot(), heads.records());
     }
 
     /**
@@ -522,6 +536,7 @@ public final class MainViewModel {
         runs.clear();
         analysis.clear();
         graph.clear(s.edges());
+        heads.clear();
         grid.clear("Preparing the session…");
         error.set("");
         model.errorProperty().set("");
@@ -530,6 +545,7 @@ public final class MainViewModel {
         tasks.setAll(s.tasks());
         circuits.setAll(s.circuits());
         runs.history().setAll(s.runs());
+        heads.restore(s.explanations());
         analysis.selectedForCompare().setAll(s.ui().compared() == null ? List.of() : s.ui().compared());
         file.set(from);
         dirty.set(false);
@@ -621,7 +637,7 @@ public final class MainViewModel {
      * running prune or sweep is stopped only if the user agrees. True when the action may go on.
      */
     public boolean mayReplaceSession(String action) {
-        boolean running = runs.runningProperty().get() || analysis.busyProperty().get();
+        boolean running = runs.runningProperty().get() || analysis.busyProperty().get() || heads.busyProperty().get();
         if (dirty.get()) {
             String name = file.get() == null ? "the untitled session" : file.get().getFileName().toString();
             DialogService.Unsaved answer = dialogs.askToSave("Save the changes to " + name + "?",
@@ -640,7 +656,7 @@ public final class MainViewModel {
                 }
             }
         }
-        return !running || dialogs.confirm("Stop the running work?", "A prune or an importance sweep is running. To " + action
+        return !running || dialogs.confirm("Stop the running work?", "A prune, an importance sweep or an explanation is running. To " + action
                 + ", it stops and its result is not kept.", "Stop it", "Keep working");
     }
 
@@ -828,6 +844,7 @@ public final class MainViewModel {
     public AnalysisViewModel analysis() { return analysis; }
     public TaskEditorViewModel editor() { return editor; }
     public ExportViewModel export() { return export; }
+    public HeadsViewModel heads() { return heads; }
     public DialogService dialogs() { return dialogs; }
     public ObservableList<Session.SessionTask> tasks() { return tasks; }
     public ObservableList<String> taskNames() { return taskNames; }

@@ -17,6 +17,9 @@ public interface SessionTasks {
     /** The selected task prepared on the session's model; empty while it is not ready. */
     Optional<AblationTask> selected();
 
+    /** The selected task's key in the workspace (for its evaluators); empty while it is not ready. */
+    Optional<Workspace.TaskKey> selectedKey();
+
     /** The session's task names, in order. */
     List<String> names();
 

@@ -134,7 +134,11 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
-    /** The edge evaluator the Graph view scores with; it keeps the graph's circuit as its cached base. */
+    /**
+     * The task's edge evaluator (the Graph view's live scores, attribution, edge scopes of
+     * explanations), made on first use: call it from a job, as making one takes every sender's mean.
+     * It is not thread-safe: hold its monitor while using it.
+     */
     public EdgeEvaluator edges(TaskKey key) {
         AblationTask t = task(key).orElseThrow(() -> new IllegalStateException("The task is not prepared."));
         synchronized (edges) {

@@ -64,6 +64,11 @@ class GraphViewModelTest {
             }
 
             @Override
+            public Optional<Workspace.TaskKey> selectedKey() {
+                return Optional.empty();
+            }
+
+            @Override
             public List<String> names() {
                 return List.of("words-months");
             }
@@ -196,6 +201,10 @@ class GraphViewModelTest {
 
             public Optional<AblationTask> selected() {
                 return Optional.of(task);
+            }
+
+            public Optional<Workspace.TaskKey> selectedKey() {
+                return Optional.empty();
             }
 
             public List<String> names() {

@@ -166,4 +166,20 @@ class GridViewModelTest {
         assertEquals(0b1100, g.membership(Node.head(0, 2)));
         assertTrue(g.cellInfo(Node.head(0, 3)).contains("in: d"));
     }
+
+    @Test
+    void theFirstClickOfADoubleClickIsTakenBackWithoutATrace() {
+        GridViewModel g = vm(SyncRunner.immediate());
+        g.toggle(Node.head(0, 1));
+        Circuit before = g.circuit();
+        g.toggle(Node.head(2, 3)); // the first click of a double-click on 2.3
+        g.cancelToggle(Node.head(2, 3));
+        assertEquals(before, g.circuit());
+        assertEquals(ref.score(before), g.detailsProperty().get().score(), 1e-3, "the score is the circuit's again");
+        g.undo();
+        assertEquals(task.allHeads(), g.circuit(), "no undo step is left of the taken-back click");
+        assertFalse(g.canUndoProperty().get());
+        g.cancelToggle(Node.head(1, 1)); // the last edit was not a toggle of 1.1: nothing happens
+        assertEquals(task.allHeads(), g.circuit());
+    }
 }

@@ -18,8 +18,9 @@ import java.util.function.BooleanSupplier;
 /**
  * Developer tool behind packaging/screenshot.sh: opens the app's window (under Xvfb, with the real
  * toolkit), shows the views the README shows, and writes each as a PNG of the window's content:
- * the grid (circuit.png), the task editor (task-editor.png), importance (importance.png) and
- * compare (compare.png).
+ * the grid (circuit.png), the task editor (task-editor.png), importance (importance.png),
+ * compare (compare.png), the Heads view (heads.png), the head inspector (inspector.png) and the
+ * grid's attribution overlay (estimate.png).
  * <pre>java -cp target/classes:target/test-classes:target/lib/* org.circuitbench.ui.Screenshots OUT_DIR [WIDTH HEIGHT]</pre>
  */
 public final class Screenshots {
@@ -84,7 +85,42 @@ public final class Screenshots {
         });
         await(() -> m.analysis().matrixProperty().get() != null && !m.analysis().busyProperty().get(), 180);
         shoot(view[0], out.resolve("compare.png"));
-        System.out.println("wrote " + List.of("circuit.png", "task-editor.png", "importance.png", "compare.png") + " to " + out);
+
+        // the Heads view on the grid's circuit: DLA, the lens beside the full model's, the estimate against the sweep
+        onFx(() -> {
+            view[0].tabs().getSelectionModel().select(4);
+            m.heads().selectedScopeProperty().set(m.heads().scopes().get(1));
+            m.heads().compute();
+        });
+        await(() -> !m.heads().busyProperty().get() && m.heads().heatmapProperty().get() != null, 300);
+        onFx(() -> m.heads().estimate());
+        await(() -> !m.heads().estimatingProperty().get() && !m.heads().scatter().isEmpty(), 60);
+        shoot(view[0], out.resolve("heads.png"));
+
+        onFx(() -> m.heads().inspect(org.circuitbench.ablation.Node.head(9, 1)));
+        await(() -> m.heads().inspector().patternProperty().get() != null && !m.heads().inspector().ovTokens().isEmpty(), 120);
+        Thread.sleep(500);
+        onFx(() -> {
+            try {
+                for (javafx.stage.Window w : List.copyOf(javafx.stage.Window.getWindows())) {
+                    if (w.getScene() != null && w.getScene().getRoot() instanceof HeadInspectorView) {
+                        MainView.writePng(w.getScene().getRoot(), out.resolve("inspector.png"));
+                        ((Stage) w).hide();
+                    }
+                }
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+
+        onFx(() -> {
+            view[0].tabs().getSelectionModel().select(0);
+            m.grid().overlayProperty().set(GridViewModel.Overlay.ATTRIBUTION);
+        });
+        await(() -> m.grid().estimateIsCurrent(), 60);
+        shoot(view[0], out.resolve("estimate.png"));
+        System.out.println("wrote " + List.of("circuit.png", "task-editor.png", "importance.png", "compare.png", "heads.png", "inspector.png",
+                "estimate.png") + " to " + out);
         System.exit(0);
     }
 

@@ -54,6 +54,8 @@ public final class GraphCanvas extends Region {
     private Consumer<Object> onNode = n -> { };
     private IntFunction<String> edgeInfo = id -> "";
     private Consumer<Integer> onDrawn = n -> { };
+    private Consumer<Node.Head> onInspect;
+    private final javafx.animation.PauseTransition pendingToggle = new javafx.animation.PauseTransition(javafx.util.Duration.millis(300));
 
     public GraphCanvas() {
         getChildren().add(canvas);
@@ -81,6 +83,18 @@ public final class GraphCanvas extends Region {
         });
         canvas.setOnMouseClicked(e -> {
             if (dragged || e.getButton() != MouseButton.PRIMARY || layout == null) return;
+            Object node = layout.nodeAt(worldX(e.getX()), worldY(e.getY()));
+            if (node instanceof Node.Head h && onInspect != null) {
+                // a head's click waits for a possible second one: a double-click inspects and toggles nothing
+                pendingToggle.stop();
+                if (e.getClickCount() >= 2) {
+                    onInspect.accept(h);
+                } else {
+                    pendingToggle.setOnFinished(x -> onNode.accept(h));
+                    pendingToggle.playFromStart();
+                }
+                return;
+            }
             click(e.getX(), e.getY());
         });
         canvas.setOnMouseMoved(e -> {
@@ -120,6 +134,11 @@ public final class GraphCanvas extends Region {
 
     public void setOnNodeClicked(Consumer<Object> c) {
         onNode = c;
+    }
+
+    /** Told of a double-click on a head (then its clicks toggle nothing); without it a head's click toggles at once. */
+    public void setOnInspect(Consumer<Node.Head> c) {
+        onInspect = c;
     }
 
     public void setEdgeInfo(IntFunction<String> f) {
@@ -187,6 +206,12 @@ public final class GraphCanvas extends Region {
         }
         int id = edgeAtScreen(x, y);
         if (id >= 0) onEdge.accept(id);
+    }
+
+    /** Where a node's centre is on screen, for tests and scripted clicks. */
+    public double[] screenCentre(Object node) {
+        double[] c = layout.centre(node);
+        return new double[] {screenX(c[0]), screenY(c[1])};
     }
 
     /** Where an edge's middle is on screen, for tests and scripted clicks. */

@@ -61,6 +61,7 @@ public final class MainView extends BorderPane {
         gridView = new HeadGridView(vm.grid());
         gridView.setOnAttentionPattern(n -> AttentionPatternView.show(window(), vm, n));
         graphView = new GraphView(vm.graph());
+        graphView.canvas().setOnInspect(vm.heads()::inspect);
         gridView.setOnInspect(vm.heads()::inspect);
         gridView.setOnExactSweep(vm.analysis()::runImportance);
         HeadInspectorView.install(this::window, vm.heads().inspector(),

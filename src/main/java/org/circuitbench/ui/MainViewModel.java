@@ -115,6 +115,9 @@ public final class MainViewModel {
         this.graph = new GraphViewModel(services, sessionTasks, grid, this::liveEdges);
         this.heads = new HeadsViewModel(services, sessionTasks, grid, analysis, () -> sessionModelName);
         heads.setOnChange(this::markDirty);
+        heads.addScope("Graph's edge circuit", () -> graph.circuit() == null ? null : org.circuitbench.explain.Scope.edges(graph.circuit()),
+                "The graph shows no edge circuit yet: open the Graph tab.");
+        graph.circuitProperty().addListener((o, was, now) -> heads.refresh());
         grid.setOnEdit(this::markDirty);
         runs.setOnChange(this::markDirty);
         analysis.setOnChange(this::markDirty);

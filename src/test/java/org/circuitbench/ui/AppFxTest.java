@@ -163,6 +163,27 @@ class AppFxTest {
     }
 
     @Test
+    void doubleClickingAHeadOnTheGraphInspectsItAndASingleClickRemovesItsEdges(FxRobot robot) throws Exception {
+        graphReady(robot);
+        EdgeCircuit all = vm.graph().circuit();
+        GraphCanvas canvas = view.graphView().canvas();
+        org.circuitbench.ablation.Node.Head head = org.circuitbench.ablation.Node.head(2, 1);
+        double[] c = canvas.screenCentre(head);
+        robot.doubleClickOn(canvas.localToScreen(c[0], c[1]));
+        waitFor(30, () -> inspector() != null && head.equals(vm.heads().inspector().headProperty().get()));
+        assertTrue(inspector().getTitle().startsWith("Head 2.1"), inspector().getTitle());
+        Thread.sleep(600); // past the wait for a second click
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(all, vm.graph().circuit(), "the double-click toggled nothing");
+        robot.interact(() -> inspector().hide());
+
+        robot.clickOn(canvas.localToScreen(c[0], c[1]));
+        List<org.circuitbench.ablation.Edge> touching = GraphViewModel.touching(all.graph(), head);
+        waitFor(30, () -> touching.stream().noneMatch(vm.graph().circuit()::contains));
+        assertEquals(all.size() - touching.size(), vm.graph().circuit().size(), "a single click removes exactly the head's edges");
+    }
+
+    @Test
     void theSlidersCircuitShowsTheEnginesExactScore(FxRobot robot) throws Exception {
         graphReady(robot);
         javafx.scene.control.Slider slider = robot.lookup("#graph-topn").queryAs(javafx.scene.control.Slider.class);

@@ -35,7 +35,8 @@ final class HeadsView extends BorderPane {
         ComboBox<HeadsViewModel.ScopeChoice> scope = new ComboBox<>(vm.scopes());
         scope.setId("heads-scope");
         scope.valueProperty().bindBidirectional(vm.selectedScopeProperty());
-        scope.setTooltip(new Tooltip("Which pass the measures read: the full model, or the grid's circuit with every other node mean-ablated."));
+        scope.setTooltip(new Tooltip("Which pass the measures read: the full model, the grid's circuit with every other node mean-ablated, "
+                + "or the graph's edge circuit with every other edge carrying its sender's mean."));
         Button compute = Controls.fixed(Controls.button("Compute", "heads-compute", vm::compute));
         compute.setTooltip(new Tooltip("Computes every measure the scope lacks, in the background: DLA, lens, attention and head types "
                 + "in seconds, then OV (each head reads the whole vocabulary)."));

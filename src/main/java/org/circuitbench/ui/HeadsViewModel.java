@@ -197,6 +197,7 @@ public final class HeadsViewModel {
     private final Map<AblationTask, Explainer> explainers = new IdentityHashMap<>();
     private final Set<Key> failedEstimates = new HashSet<>();
     private final List<Session.ExplanationRecord> pendingRecords = new ArrayList<>(); // restored, read once a task shows the model's shape
+    private final List<Session.ExplanationRecord> unreadable = new ArrayList<>();     // damaged: not shown, saved back as they were
     private JobHandle<?> current;
     private long epoch; // bumped with the session, the task, or an edited task: older jobs' results are dropped
     private boolean refreshing;
@@ -248,6 +249,7 @@ public final class HeadsViewModel {
         stop();
         store.clear();
         pendingRecords.clear();
+        unreadable.clear();
         explainers.clear();
         failedEstimates.clear();
         inspector.clear();
@@ -269,6 +271,7 @@ public final class HeadsViewModel {
         stop();
         store.keySet().removeIf(k -> name.equals(k.task()));
         pendingRecords.removeIf(r -> name.equals(r.task()));
+        unreadable.removeIf(r -> name.equals(r.task()));
         failedEstimates.removeIf(k -> name.equals(k.task()));
         refresh();
     }
@@ -286,12 +289,14 @@ public final class HeadsViewModel {
         List<Session.ExplanationRecord> out = new ArrayList<>();
         store.forEach((k, v) -> out.add(SessionMapper.record(k.task(), k.model(), k.scope(), v.explanation(), v.estimate())));
         out.addAll(pendingRecords); // not read yet (the session's model is not loaded): kept as they were
+        out.addAll(unreadable);     // nothing the user saved is lost by opening and saving a session
         return out;
     }
 
     /**
      * The results a session was saved with (after {@link #clear()}). Their shape is checked when
-     * a task of the session is shown; a damaged record is dropped then, with a message.
+     * a task of the session is shown; a damaged record is not shown then (with a message) and is
+     * saved back as it was.
      */
     public void restore(List<Session.ExplanationRecord> records) {
         pendingRecords.clear();
@@ -311,6 +316,7 @@ public final class HeadsViewModel {
                 if (x != null || a != null) store.put(new Key(r.task(), r.model(), r.scope()), new Stored(x, a));
             } catch (IllegalArgumentException e) {
                 bad.add(e.getMessage());
+                unreadable.add(r);
             }
         }
         pendingRecords.clear();

@@ -399,6 +399,7 @@ class HeadsViewModelTest {
         vm.apply(good.withExplanations(List.of(bad)), null);
         assertNull(heads.heatmapProperty().get());
         assertTrue(heads.statusProperty().get().contains("is not 4 × 4 like the model"), heads.statusProperty().get());
+        assertEquals(List.of(bad), vm.snapshot().explanations(), "saved back as it was: opening and saving loses nothing");
     }
 
     @Test

@@ -66,15 +66,15 @@ public final class Screenshots {
         shoot(view[0], out.resolve("task-editor.png"));
 
         onFx(() -> {
-            view[0].tabs().getSelectionModel().select(3);
-            ((javafx.scene.control.TabPane) view[0].tabs().getTabs().get(3).getContent()).getSelectionModel().select(0);
+            view[0].tabs().getSelectionModel().select(tab(view[0], "tab-analysis"));
+            ((javafx.scene.control.TabPane) tab(view[0], "tab-analysis").getContent()).getSelectionModel().select(0);
             m.analysis().runImportance();
         });
         await(() -> m.analysis().importanceResultProperty().get() != null && !m.analysis().busyProperty().get(), 120);
         shoot(view[0], out.resolve("importance.png"));
 
         onFx(() -> {
-            ((javafx.scene.control.TabPane) view[0].tabs().getTabs().get(3).getContent()).getSelectionModel().select(1);
+            ((javafx.scene.control.TabPane) tab(view[0], "tab-analysis").getContent()).getSelectionModel().select(1);
             m.analysis().selectedForCompare().setAll(m.circuits().stream().limit(3).map(Session.NamedCircuit::name).toList());
             m.analysis().runComparison();
         });
@@ -88,7 +88,7 @@ public final class Screenshots {
 
         // the Heads view on the grid's circuit: DLA, the lens beside the full model's, the estimate against the sweep
         onFx(() -> {
-            view[0].tabs().getSelectionModel().select(4);
+            view[0].tabs().getSelectionModel().select(tab(view[0], "tab-heads"));
             m.heads().selectedScopeProperty().set(m.heads().scopes().get(1));
             m.heads().compute();
         });
@@ -114,7 +114,7 @@ public final class Screenshots {
         });
 
         onFx(() -> {
-            view[0].tabs().getSelectionModel().select(0);
+            view[0].tabs().getSelectionModel().select(tab(view[0], "tab-circuit"));
             m.grid().overlayProperty().set(GridViewModel.Overlay.ATTRIBUTION);
         });
         await(() -> m.grid().estimateIsCurrent(), 60);
@@ -156,5 +156,10 @@ public final class Screenshots {
             Thread.sleep(200);
         }
         throw new IllegalStateException("the app was not ready within " + seconds + " s");
+    }
+
+    /** The main window's tab with this id (tabs are found by id, not by position). */
+    static javafx.scene.control.Tab tab(MainView v, String id) {
+        return v.tabs().getTabs().stream().filter(t -> id.equals(t.getId())).findFirst().orElseThrow();
     }
 }

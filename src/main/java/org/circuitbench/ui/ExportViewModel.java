@@ -62,7 +62,16 @@ public final class ExportViewModel {
     }
 
     public void exportGridImage(Png png) {
-        dialogs.saveFile("Export the grid as an image", DialogService.FileType.PNG, "grid.png").ifPresent(p -> {
+        saveImage(dialogs, "Export the grid as an image", "grid.png", png);
+    }
+
+    private void write(Path p, String text) {
+        writeText(dialogs, p, text);
+    }
+
+    /** Asks where, then writes the image there; a failure is said in a dialog (every view's image export). */
+    static void saveImage(DialogService dialogs, String title, String name, Png png) {
+        dialogs.saveFile(title, DialogService.FileType.PNG, name).ifPresent(p -> {
             try {
                 AtomicFiles.write(p, png.bytes());
             } catch (IOException e) {
@@ -71,7 +80,8 @@ public final class ExportViewModel {
         });
     }
 
-    private void write(Path p, String text) {
+    /** Writes an export the user chose a file for, atomically; a failure is said in a dialog. */
+    static void writeText(DialogService dialogs, Path p, String text) {
         try {
             AtomicFiles.writeString(p, text);
         } catch (IOException e) {

@@ -785,21 +785,11 @@ public final class GraphViewModel {
 
     /** The graph as a PNG, as the view renders it. */
     public void exportPng(ExportViewModel.Png png) {
-        dialogs.saveFile("Export the graph as an image", DialogService.FileType.PNG, "graph.png").ifPresent(p -> {
-            try {
-                org.circuitbench.util.AtomicFiles.write(p, png.bytes());
-            } catch (java.io.IOException e) {
-                dialogs.error("Cannot write " + p.getFileName(), e.getMessage());
-            }
-        });
+        ExportViewModel.saveImage(dialogs, "Export the graph as an image", "graph.png", png);
     }
 
     private void write(java.nio.file.Path p, String text) {
-        try {
-            org.circuitbench.util.AtomicFiles.writeString(p, text);
-        } catch (java.io.IOException e) {
-            dialogs.error("Cannot write " + p.getFileName(), e.getMessage());
-        }
+        ExportViewModel.writeText(dialogs, p, text);
     }
 
     /** Asks for a name, then keeps the graph's circuit under it. */

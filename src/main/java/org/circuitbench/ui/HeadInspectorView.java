@@ -75,11 +75,11 @@ final class HeadInspectorView extends BorderPane {
 
         TableView<OvTokens.Entry> ov = new TableView<>(vm.ovTokens());
         ov.setId("inspector-ov");
-        ov.getColumns().add(ovCol("label", OvTokens.Entry::label, 50));
-        ov.getColumns().add(ovCol("token", OvTokens.Entry::token, 70));
-        ov.getColumns().add(ovCol("OV top 5", e -> String.join("  ", e.top().stream().map(t -> t.replace(' ', '␣')).toList()), 260));
-        ov.getColumns().add(ovCol("next", e -> e.next() ? "✓" : "", 44));
-        ov.getColumns().add(ovCol("copy", e -> e.copy() ? "✓" : "", 44));
+        ov.getColumns().add(HeadInspectorView.<OvTokens.Entry>col("label", OvTokens.Entry::label, 50));
+        ov.getColumns().add(HeadInspectorView.<OvTokens.Entry>col("token", OvTokens.Entry::token, 70));
+        ov.getColumns().add(HeadInspectorView.<OvTokens.Entry>col("OV top 5", e -> String.join("  ", e.top().stream().map(t -> t.replace(' ', '␣')).toList()), 260));
+        ov.getColumns().add(HeadInspectorView.<OvTokens.Entry>col("next", e -> e.next() ? "✓" : "", 44));
+        ov.getColumns().add(HeadInspectorView.<OvTokens.Entry>col("copy", e -> e.copy() ? "✓" : "", 44));
         ov.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         ov.setPlaceholder(new Label("OV tokens appear here once computed."));
         ov.setPrefHeight(150);
@@ -132,16 +132,9 @@ final class HeadInspectorView extends BorderPane {
         });
     }
 
-    private static TableColumn<HeadInspectorViewModel.Row, String> col(String title, Function<HeadInspectorViewModel.Row, String> f, double w) {
-        TableColumn<HeadInspectorViewModel.Row, String> c = new TableColumn<>(title);
-        c.setCellValueFactory(d -> new ReadOnlyStringWrapper(f.apply(d.getValue())));
-        c.setPrefWidth(w);
-        c.setSortable(false);
-        return c;
-    }
-
-    private static TableColumn<OvTokens.Entry, String> ovCol(String title, Function<OvTokens.Entry, String> f, double w) {
-        TableColumn<OvTokens.Entry, String> c = new TableColumn<>(title);
+    /** A fixed text column of a table of {@code R} rows. */
+    private static <R> TableColumn<R, String> col(String title, Function<R, String> f, double w) {
+        TableColumn<R, String> c = new TableColumn<>(title);
         c.setCellValueFactory(d -> new ReadOnlyStringWrapper(f.apply(d.getValue())));
         c.setPrefWidth(w);
         c.setSortable(false);

@@ -32,9 +32,7 @@ import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.Progress;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionMapper;
-import org.circuitbench.util.AtomicFiles;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -941,21 +939,11 @@ public final class HeadsViewModel {
     }
 
     private void savePng(String title, String name, ExportViewModel.Png png) {
-        dialogs.saveFile(title, DialogService.FileType.PNG, name).ifPresent(p -> {
-            try {
-                AtomicFiles.write(p, png.bytes());
-            } catch (IOException e) {
-                dialogs.error("Cannot write " + p.getFileName(), e.getMessage());
-            }
-        });
+        ExportViewModel.saveImage(dialogs, title, name, png);
     }
 
     private void write(Path p, String text) {
-        try {
-            AtomicFiles.writeString(p, text);
-        } catch (IOException e) {
-            dialogs.error("Cannot write " + p.getFileName(), e.getMessage());
-        }
+        ExportViewModel.writeText(dialogs, p, text);
     }
 
     // ---- properties ---------------------------------------------------------------------------

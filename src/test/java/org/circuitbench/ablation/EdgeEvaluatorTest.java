@@ -118,7 +118,7 @@ class EdgeEvaluatorTest {
             SplittableRandom rng = new SplittableRandom(5);
             Runnable many = () -> {
                 EdgeCircuit base = EdgeCircuit.all(g);
-                for (int i = 0; i < 300; i++) {
+                for (int i = 0; i < 500; i++) {
                     EdgeCircuit c = base.toggled(order.get(rng.nextInt(order.size())));
                     fast.score(c);
                     if (i % 7 == 0) {
@@ -134,8 +134,8 @@ class EdgeEvaluatorTest {
             int before = task.model().manager().getManagedArrays().size();
             many.run();
             many.run();
-            assertEquals(before, task.model().manager().getManagedArrays().size(), "arrays held after 600 more scores");
-            fast.attribute(EdgeCircuit.all(g));
+            assertEquals(before, task.model().manager().getManagedArrays().size(), "arrays held after 1,000 more scores");
+            for (int i = 0; i < 3; i++) fast.attribute(i == 0 ? EdgeCircuit.all(g) : randomEdges(g, rng));
             assertEquals(before, task.model().manager().getManagedArrays().size(), "arrays held after attribution");
         }
         assertEquals(atStart, task.model().manager().getManagedArrays().size(), "arrays held after close");

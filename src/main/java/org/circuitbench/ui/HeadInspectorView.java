@@ -101,7 +101,14 @@ final class HeadInspectorView extends BorderPane {
         status.setId("inspector-status");
         status.setWrapText(true);
         status.textProperty().bind(vm.statusProperty());
-        setTop(title);
+        Label hint = new Label();
+        hint.setId("inspector-hint");
+        hint.setWrapText(true);
+        hint.getStyleClass().add("caption");
+        hint.textProperty().bind(vm.hintProperty());
+        hint.visibleProperty().bind(vm.hintProperty().isNotEmpty());
+        hint.managedProperty().bind(hint.visibleProperty());
+        setTop(new VBox(4, title, hint));
         setCenter(body);
         setBottom(status);
         BorderPane.setMargin(body, new Insets(8, 0, 8, 0));
@@ -121,6 +128,9 @@ final class HeadInspectorView extends BorderPane {
                 s.titleProperty().bind(vm.titleProperty());
                 Scene scene = new Scene(new HeadInspectorView(vm), 1000, 680);
                 if (css != null) scene.getStylesheets().add(css);
+                scene.setOnKeyPressed(e -> { // Escape closes it, as a dialog would
+                    if (e.getCode() == javafx.scene.input.KeyCode.ESCAPE) s.hide();
+                });
                 s.setScene(scene);
                 stage[0] = s;
             }

@@ -56,6 +56,7 @@ public final class HeadInspectorViewModel {
     private final ObjectProperty<AttentionPatterns.Pattern> pattern = new SimpleObjectProperty<>();
     private final ObservableList<OvTokens.Entry> ovTokens = FXCollections.observableArrayList();
     private final StringProperty status = new SimpleStringProperty("");
+    private final StringProperty hint = new SimpleStringProperty("");
     private OvTokens lastOv;   // all prompts' entries of the last head and scope, so another prompt needs no new pass
     private String lastOvKey;
     private long generation;   // bumped by each request: only the newest result is shown
@@ -136,6 +137,9 @@ public final class HeadInspectorViewModel {
         out.add(new Row("exact drop (points)", exact(Scope.FULL, h), two ? exact(s, h) : ""));
         out.add(new Row("estimated drop", estimate(Scope.FULL, h), two ? estimate(s, h) : ""));
         rows.setAll(out);
+        boolean missing = out.stream().anyMatch(r -> r.full().equals("–") || r.scope().equals("–"));
+        hint.set(missing ? "– : not computed yet. On the Heads tab, Compute fills the measures for the scope chosen there; "
+                + "Estimate and Exact sweep fill the drops." : "");
     }
 
     private static void add(List<Row> out, String name, Explanation full, Explanation scoped, boolean two, Function<Explanation, String> f) {
@@ -213,4 +217,6 @@ public final class HeadInspectorViewModel {
     public ObjectProperty<AttentionPatterns.Pattern> patternProperty() { return pattern; }
     public ObservableList<OvTokens.Entry> ovTokens() { return ovTokens; }
     public StringProperty statusProperty() { return status; }
+    /** What the table lacks and how to fill it; empty when every value is there. */
+    public StringProperty hintProperty() { return hint; }
 }

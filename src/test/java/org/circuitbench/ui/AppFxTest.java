@@ -617,7 +617,9 @@ class AppFxTest {
         assertTrue(drawn, "the pattern is drawn");
 
         // a double-click on the grid inspects that head and leaves the circuit as it was
-        robot.interact(window::hide);
+        robot.interact(window::requestFocus);
+        robot.type(KeyCode.ESCAPE);
+        waitFor(10, () -> !window.isShowing()); // Escape closes the inspector
         robot.clickOn("#tab-circuit");
         Circuit before = vm.grid().circuit();
         robot.doubleClickOn("#cell-1-3");

@@ -423,6 +423,7 @@ class HeadsViewModelTest {
         assertEquals(String.format(Locale.ROOT, "%.1f", engine.ov(circuit, List.of(h)).next(2, 1)), rows.get("OV next (%)").scope());
         assertEquals(String.format(Locale.ROOT, "%.3f", engine.headTypes().induction()[2][1]), rows.get("induction").full());
         assertEquals("–", rows.get("exact drop (points)").scope());
+        assertTrue(in.hintProperty().get().contains("not computed yet"), "a dash says how to fill it: " + in.hintProperty().get());
 
         // its pattern and OV tokens on the chosen prompt, on the circuit's pass
         AttentionPatterns.Pattern want = AttentionPatterns.compute(task(), 0, h, someHeads());

@@ -111,7 +111,7 @@ final class HeadsView extends BorderPane {
 
         SplitPane split = new SplitPane(leftScroll, right);
         split.setOrientation(Orientation.HORIZONTAL);
-        split.setDividerPositions(0.55);
+        split.setDividerPositions(0.6); // the 12 × 12 heatmap with its MLP column fits at 1280 × 800
         setCenter(split);
         setPadding(new Insets(8));
     }

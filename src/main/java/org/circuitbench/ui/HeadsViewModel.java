@@ -377,7 +377,8 @@ public final class HeadsViewModel {
                 .onProgress(p -> {
                     if (e != epoch) return;
                     progress.set((i + fraction(p)) / steps.size());
-                    if (p.message() != null && !p.message().isBlank()) status.set(ids + ": " + p.message() + "…");
+                    String msg = p.message();
+                    if (msg != null && !msg.isBlank()) status.set((msg.startsWith(ids) ? "" : ids + ": ") + msg + "…");
                 })
                 .onSuccess(x -> {
                     if (e != epoch) return; // the session or task moved on: show nothing stale
@@ -694,7 +695,7 @@ public final class HeadsViewModel {
     }
 
     private String missingText(HeadMeasure m, String scopeName, Scope s) {
-        String scope = scopeName.toLowerCase(Locale.ROOT);
+        String scope = s instanceof Scope.Full ? "the full model" : "the " + scopeName.toLowerCase(Locale.ROOT);
         return switch (m.kind()) {
             case EXACT -> {
                 Circuit c = circuitOf(s);

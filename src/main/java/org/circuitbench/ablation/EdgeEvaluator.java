@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.circuitbench.model.Attention;
+import org.circuitbench.model.LayerNorm;
 import org.circuitbench.model.Block;
 
 import java.util.ArrayList;
@@ -524,9 +525,10 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
             NDArray g = leaf.getGradient();
             if (in == null) return g;
             Shape s = in.getShape();
-            NDArray gx = g.matMul(w.qkv().transpose(0, 2, 1))                         // [r, b*t, dh] @ [r, dh, d] -> [r, b*t, d]
+            LayerNorm ln1 = blocks.get(layer).ln1();
+            NDArray gHat = g.matMul(w.qkv().transpose(0, 2, 1).mul(ln1.weight()))     // [r, b*t, dh] @ ([r, dh, d] ⊙ γ) -> [r, b*t, d]
                     .reshape(receivers.length, s.get(1), s.get(2), s.get(3));          // -> [r, b, t, d]
-            return blocks.get(layer).ln1().vjp(in, gx);
+            return ln1.vjpScaled(in, gHat);
         }
     }
 

@@ -25,11 +25,21 @@ public final class LayerNorm {
      * x and g broadcast against each other: [..., d_model].
      */
     public NDArray vjp(NDArray x, NDArray g) {
+        return vjpScaled(x, g.mul(weight));
+    }
+
+    /**
+     * {@link #vjp} given ĝ = g ⊙ γ, which it overwrites (pass an array of its own). Where γ can be
+     * folded into the matrix product that makes ĝ, this saves passes over the largest array: the
+     * attribution's q/k/v probes spend most of their time here.
+     */
+    public NDArray vjpScaled(NDArray x, NDArray gHat) {
         NDArray centred = x.sub(x.mean(new int[] {-1}, true));
         NDArray inv = centred.pow(2f).mean(new int[] {-1}, true).add(eps).pow(-0.5f); // 1 / σ, biased variance as forward uses
-        NDArray xHat = centred.mul(inv);
-        NDArray gHat = g.mul(weight);
-        return gHat.sub(gHat.mean(new int[] {-1}, true)).sub(xHat.mul(gHat.mul(xHat).mean(new int[] {-1}, true))).mul(inv);
+        NDArray xHat = centred.muli(inv);
+        NDArray byXHat = gHat.mul(xHat).mean(new int[] {-1}, true);
+        NDArray mean = gHat.mean(new int[] {-1}, true);
+        return gHat.subi(mean).subi(xHat.mul(byXHat)).muli(inv);
     }
 
     Shape shape() {

@@ -115,6 +115,9 @@ public final class GraphView extends BorderPane {
             slider.setValue(vm.topNProperty().get());
         });
         slider.valueProperty().addListener((o, was, now) -> vm.topNProperty().set((int) Math.round(now.doubleValue())));
+        vm.topNProperty().addListener((o, was, now) -> {
+            if (Math.round(slider.getValue()) != now.intValue()) slider.setValue(now.intValue());
+        });
         slider.disableProperty().bind(vm.attributionProperty().isNull());
         Label topN = new Label();
         topN.textProperty().bind(Bindings.format("top %,d edges", vm.topNProperty()));

@@ -544,8 +544,8 @@ public final class GraphViewModel {
                 }))
                 .onSuccess(r -> {
                     if (gen != generation) return;
+                    topN.set(r.attribution().state().size()); // first: the slider reads it when the attribution arrives
                     attribution.set(r.attribution());
-                    topN.set(r.attribution().state().size());
                     attributionText.set(String.format(Locale.ROOT, "attribution of %,d edges at score %.2f in %.1f s (estimates; exact on hover)",
                             r.attribution().state().size(), r.attribution().score(), r.seconds()));
                 })

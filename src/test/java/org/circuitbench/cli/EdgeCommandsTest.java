@@ -111,6 +111,20 @@ class EdgeCommandsTest {
         }
     }
 
+    @Test
+    void aMissingOrUnreadableEdgeFileIsNamedOnce(@TempDir Path dir) throws Exception {
+        CommandsTest.Run r = run("score", "--model", MODEL, "--task", TASK, "--edges", "@/nonexistent/edges.json");
+        assertEquals("error: Edge file /nonexistent/edges.json does not exist.", r.err().strip());
+        r = run("score", "--model", MODEL, "--task", TASK, "--edges", "@" + dir);
+        assertEquals("error: Cannot read edge file " + dir + ": it is a folder.", r.err().strip());
+        Path latin1 = dir.resolve("edges.txt");
+        Files.write(latin1, new byte[] {'[', '"', (byte) 0xE9, '"', ']'});
+        r = run("score", "--model", MODEL, "--task", TASK, "--edges", "@" + latin1);
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("is not UTF-8 text"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
     static Set<String> names(JsonNode array) {
         Set<String> s = new HashSet<>();
         array.forEach(n -> s.add(n.asText()));

@@ -95,6 +95,7 @@ class EdgeCommandsTest {
                 new String[] {"score", "--edges", "1.1->3.2"},
                 new String[] {"score", "--edges", "7.1->logits"},
                 new String[] {"score", "--edges", "@/nonexistent/edges.json"},
+                new String[] {"score", "--edges", "induced:"},
                 new String[] {"score", "--edges", "all", "--circuit", "all"},
                 new String[] {"prune", "--level", "edges", "--threshold", "3", "--method", "backward"},
                 new String[] {"prune", "--level", "edges", "--threshold", "3", "--start", "all"},

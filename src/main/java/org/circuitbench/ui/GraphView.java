@@ -120,7 +120,8 @@ public final class GraphView extends BorderPane {
         });
         slider.disableProperty().bind(vm.attributionProperty().isNull());
         Label topN = new Label();
-        topN.textProperty().bind(Bindings.format("top %,d edges", vm.topNProperty()));
+        topN.textProperty().bind(Bindings.when(vm.attributionProperty().isNull()).then("")
+                .otherwise(Bindings.format("top %,d edges", vm.topNProperty())));
         Button keep = Controls.button("Keep top n", "graph-keep-topn", vm::applyTopN);
         keep.disableProperty().bind(vm.attributionProperty().isNull());
         keep.setTooltip(new Tooltip("Keep the n edges with the largest attribution; the score beside the graph is their exact score."));

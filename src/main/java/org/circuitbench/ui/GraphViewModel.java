@@ -203,6 +203,7 @@ public final class GraphViewModel {
         effects.clear();
         attribution.set(null);
         attributionText.set("");
+        topN.set(0); // the slider's n belonged to the old task's attribution
         score.set(null);
         scoreText.set("–");
         detailText.set(why);

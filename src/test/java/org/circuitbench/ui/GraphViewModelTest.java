@@ -167,6 +167,15 @@ class GraphViewModelTest {
     }
 
     @Test
+    void whenTheTaskGoesTheSlidersNGoesWithIt() {
+        GraphViewModel v = vm(SyncRunner.immediate());
+        assertEquals(g.edgeCount(), v.topNProperty().get());
+        v.taskGone("The session has no task yet: add one with New.");
+        assertNull(v.attributionProperty().get());
+        assertEquals(0, v.topNProperty().get(), "no n of the old task's attribution is left for a session without it");
+    }
+
+    @Test
     void hoveringAnEdgeShowsItsAttributionAndThenItsExactEffect() {
         GraphViewModel v = vm(SyncRunner.immediate());
         int id = g.id(g.parse("0.mlp->logits"));

@@ -84,7 +84,12 @@ public final class EdgeCircuit {
         String lower = s.toLowerCase(Locale.ROOT);
         if (lower.equals("all")) return all(g);
         if (lower.equals("none")) return none(g);
-        if (lower.startsWith("induced:")) return induced(g, Circuit.parse(s.substring("induced:".length()), g.layers(), g.heads()));
+        if (lower.startsWith("induced:")) {
+            String heads = s.substring("induced:".length()).trim();
+            // an empty list is a slip, not the empty circuit (which is induced:none)
+            if (heads.isEmpty()) throw new IllegalArgumentException("induced: needs a node circuit, such as induced:0.1,4.4,9.1 (induced:none for no head).");
+            return induced(g, Circuit.parse(heads, g.layers(), g.heads()));
+        }
         if (s.isEmpty()) throw new IllegalArgumentException("The edge circuit is empty: write all, none, induced:<heads> or edge names such as 4.4->9.1.k.");
         List<Edge> edges = new ArrayList<>();
         for (String part : s.replaceAll("[\\[\\]\"']", " ").split("[,\\s]+")) {

@@ -222,7 +222,10 @@ final class Commands {
         try {
             AtomicFiles.checkWritable(out);
         } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("Cannot write --out " + out + ": " + e.getMessage() + ". Give a file in a folder you can write to.");
+            String why = e.getMessage();
+            // a reason that is a sentence of its own already says what to do (a folder: give a file name)
+            throw new IllegalArgumentException("Cannot write --out " + out + ": " + why
+                    + (why.endsWith(".") ? "" : ". Give a file in a folder you can write to."));
         }
     }
 

@@ -38,6 +38,10 @@ final class ExplainCommands {
         a.allowOnly(Set.of("model", "task", "device", "circuit", "edges", "measures", "progress"));
         if (a.has("circuit") && a.has("edges")) throw new Args.UsageException("Give --circuit (heads) or --edges, not both.");
         Set<Measure> measures;
+        if (a.has("measures") && a.get("measures", "").isBlank()) {
+            // an empty list would otherwise mean all, OV included (half a minute on the demo model)
+            throw new Args.UsageException("--measures is empty: name some of dla, lens, attention, ov and heads, or leave it out for all.");
+        }
         try {
             measures = Measure.parseList(a.get("measures", "all"));
         } catch (IllegalArgumentException e) {

@@ -18,6 +18,7 @@ public final class Main {
             Circuit Workbench: find attention-head circuits in GPT-2 by mean ablation.
 
             Usage: ./circuitbench                      open the app
+                   ./circuitbench FILE.cbsession.json  open the app on a session
                    ./circuitbench <command> [options]  run headless; prints JSON on stdout
 
             Commands:
@@ -60,11 +61,16 @@ public final class Main {
     public static void main(String[] argv) {
         Locale.setDefault(Locale.ROOT);
         chooseNatives(argv, System.err);
-        if (argv.length == 0) {
+        if (argv.length == 0 || opensSession(argv)) {
             launchApp(argv);
             return;
         }
         System.exit(run(argv, System.out, System.err));
+    }
+
+    /** {@code ./circuitbench my.cbsession.json}: a session file (what a file manager passes) opens in the app. */
+    static boolean opensSession(String[] argv) {
+        return argv.length == 1 && argv[0].toLowerCase(Locale.ROOT).endsWith(".cbsession.json");
     }
 
     /** Runs a command; returns the exit code. */
@@ -119,7 +125,7 @@ public final class Main {
      * follows its --device.
      */
     static void chooseNatives(String[] argv, PrintStream err) {
-        boolean app = argv.length == 0 || argv[0].equals("gui") || argv[0].equals("app");
+        boolean app = argv.length == 0 || opensSession(argv) || argv[0].equals("gui") || argv[0].equals("app");
         if (!app && !MODEL_COMMANDS.contains(argv[0])) return;
         Want want = app ? Want.AUTO : Want.of(deviceOption(argv));
         try {

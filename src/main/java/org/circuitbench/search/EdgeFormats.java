@@ -14,7 +14,6 @@ import org.circuitbench.ablation.Receiver;
 import org.circuitbench.ablation.Sender;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -56,9 +55,9 @@ public final class EdgeFormats {
         Path file = Path.of(arg.substring(1));
         String text;
         try {
-            text = Files.readString(file);
+            text = org.circuitbench.util.JsonErrors.readText(file, "Edge file");
         } catch (IOException e) {
-            throw new IllegalArgumentException("Cannot read edge file " + file + ": " + e.getMessage());
+            throw new IllegalArgumentException(e.getMessage()); // one line: missing, a folder, not UTF-8
         }
         return parseText(text, g, file.toString());
     }

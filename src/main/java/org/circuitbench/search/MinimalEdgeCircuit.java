@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeMap;
 
 /**
@@ -67,7 +68,7 @@ public final class MinimalEdgeCircuit implements Job<MinimalEdgeCircuit.Result> 
         curve.put(total, attribution.score());
         double target = 100.0 - threshold;
         ctx.progress(new Progress(1, -1, null, attribution.score(), attribution.score(), total,
-                "attribution of " + total + " edges"));
+                String.format(Locale.ROOT, "attribution of %,d edges", total)));
         int lo = 0, hi = total;
         boolean reached = attribution.score() >= target;
         if (reached) {
@@ -75,7 +76,7 @@ public final class MinimalEdgeCircuit implements Job<MinimalEdgeCircuit.Result> 
                 int mid = (lo + hi) >>> 1;
                 double s = evaluator.score(top(ranking, mid));
                 curve.put(mid, s);
-                ctx.progress(new Progress(curve.size(), -1, null, s, curve.get(hi), mid, "top " + mid + " edges: " + s));
+                ctx.progress(new Progress(curve.size(), -1, null, s, curve.get(hi), mid, String.format(Locale.ROOT, "top %,d edges: %.2f %%", mid, s)));
                 if (s >= target) hi = mid;
                 else lo = mid + 1;
             }

@@ -115,9 +115,13 @@ public final class GraphView extends BorderPane {
             slider.setValue(vm.topNProperty().get());
         });
         slider.valueProperty().addListener((o, was, now) -> vm.topNProperty().set((int) Math.round(now.doubleValue())));
+        vm.topNProperty().addListener((o, was, now) -> {
+            if (Math.round(slider.getValue()) != now.intValue()) slider.setValue(now.intValue());
+        });
         slider.disableProperty().bind(vm.attributionProperty().isNull());
         Label topN = new Label();
-        topN.textProperty().bind(Bindings.format("top %,d edges", vm.topNProperty()));
+        topN.textProperty().bind(Bindings.when(vm.attributionProperty().isNull()).then("")
+                .otherwise(Bindings.format("top %,d edges", vm.topNProperty())));
         Button keep = Controls.button("Keep top n", "graph-keep-topn", vm::applyTopN);
         keep.disableProperty().bind(vm.attributionProperty().isNull());
         keep.setTooltip(new Tooltip("Keep the n edges with the largest attribution; the score beside the graph is their exact score."));
@@ -201,12 +205,34 @@ public final class GraphView extends BorderPane {
         Button apply = Controls.button("Apply to graph", "graph-apply", vm::applySelected);
         apply.disableProperty().bind(vm.selectedProperty().isNull());
         Button save = Controls.button("Save graph as…", "graph-save", vm::askToSave);
+        // the circuits kept with Save graph as…: listed here, so a saved graph can be seen and shown again
+        ListView<Session.NamedEdgeCircuit> named = new ListView<>(vm.named());
+        named.setId("graph-named");
+        named.setPrefHeight(80);
+        named.setPlaceholder(new Label("Save graph as… keeps the graph here."));
+        named.setCellFactory(l -> new ListCell<>() {
+            @Override
+            protected void updateItem(Session.NamedEdgeCircuit n, boolean empty) {
+                super.updateItem(n, empty);
+                setText(empty || n == null ? null : n.name() + " · " + n.task()
+                        + (n.score() == null ? "" : String.format(Locale.ROOT, " · %.2f %%", n.score())));
+            }
+        });
+        Button showNamed = Controls.button("Show on graph", "graph-show-named", () -> {
+            Session.NamedEdgeCircuit n = named.getSelectionModel().getSelectedItem();
+            if (n != null) vm.showNamed(n);
+        });
+        showNamed.disableProperty().bind(named.getSelectionModel().selectedItemProperty().isNull());
+        named.setOnMouseClicked(ev -> {
+            Session.NamedEdgeCircuit n = named.getSelectionModel().getSelectedItem();
+            if (ev.getClickCount() == 2 && n != null) vm.showNamed(n);
+        });
 
         HBox settings = new HBox(6, new Label("T"), threshold, run, cancel);
         settings.setAlignment(Pos.CENTER_LEFT);
         VBox side = new VBox(6, new HBox(8, score, busy), detail, error, new Separator(),
                 section("Run on edges"), method, new HBox(6, new Label("from"), start), settings, progress, status, log,
-                section("Edge runs"), history, new HBox(6, apply, save));
+                section("Edge runs"), history, new HBox(6, apply, save), section("Saved edge circuits"), named, showNamed);
         side.setPadding(new Insets(0, 0, 0, 10));
         side.setPrefWidth(330);
         side.setMinWidth(Region.USE_PREF_SIZE);

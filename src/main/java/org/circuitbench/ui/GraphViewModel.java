@@ -203,6 +203,7 @@ public final class GraphViewModel {
         effects.clear();
         attribution.set(null);
         attributionText.set("");
+        topN.set(0); // the slider's n belonged to the old task's attribution
         score.set(null);
         scoreText.set("–");
         detailText.set(why);
@@ -544,8 +545,8 @@ public final class GraphViewModel {
                 }))
                 .onSuccess(r -> {
                     if (gen != generation) return;
+                    topN.set(r.attribution().state().size()); // first: the slider reads it when the attribution arrives
                     attribution.set(r.attribution());
-                    topN.set(r.attribution().state().size());
                     attributionText.set(String.format(Locale.ROOT, "attribution of %,d edges at score %.2f in %.1f s (estimates; exact on hover)",
                             r.attribution().state().size(), r.attribution().score(), r.seconds()));
                 })

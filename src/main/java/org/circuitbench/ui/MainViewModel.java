@@ -640,7 +640,8 @@ public final class MainViewModel {
      * running prune or sweep is stopped only if the user agrees. True when the action may go on.
      */
     public boolean mayReplaceSession(String action) {
-        boolean running = runs.runningProperty().get() || analysis.busyProperty().get() || heads.busyProperty().get();
+        boolean running = runs.runningProperty().get() || graph.runningProperty().get() || analysis.busyProperty().get()
+                || heads.busyProperty().get();
         if (dirty.get()) {
             String name = file.get() == null ? "the untitled session" : file.get().getFileName().toString();
             DialogService.Unsaved answer = dialogs.askToSave("Save the changes to " + name + "?",
@@ -659,7 +660,7 @@ public final class MainViewModel {
                 }
             }
         }
-        return !running || dialogs.confirm("Stop the running work?", "A prune, an importance sweep or an explanation is running. To " + action
+        return !running || dialogs.confirm("Stop the running work?", "A prune, an edge run, an importance sweep or an explanation is running. To " + action
                 + ", it stops and its result is not kept.", "Stop it", "Keep working");
     }
 

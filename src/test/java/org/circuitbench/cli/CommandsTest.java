@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,16 @@ class CommandsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aSessionFileAloneOpensTheAppNotACommand() {
+        assertTrue(Main.opensSession(new String[] {"/home/me/digits.cbsession.json"}), "./circuitbench FILE.cbsession.json opens the app");
+        assertTrue(Main.opensSession(new String[] {"Runs.CBSESSION.JSON"}));
+        assertFalse(Main.opensSession(new String[] {"score"}));
+        assertFalse(Main.opensSession(new String[] {"task.json"}), "any other file is still read as a command name");
+        assertFalse(Main.opensSession(new String[] {"a.cbsession.json", "--device", "cpu"}));
+        assertTrue(run("help").out().contains("./circuitbench FILE.cbsession.json"));
     }
 
     @Test

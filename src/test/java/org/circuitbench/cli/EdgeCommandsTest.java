@@ -95,6 +95,7 @@ class EdgeCommandsTest {
                 new String[] {"score", "--edges", "1.1->3.2"},
                 new String[] {"score", "--edges", "7.1->logits"},
                 new String[] {"score", "--edges", "@/nonexistent/edges.json"},
+                new String[] {"score", "--edges", "induced:"},
                 new String[] {"score", "--edges", "all", "--circuit", "all"},
                 new String[] {"prune", "--level", "edges", "--threshold", "3", "--method", "backward"},
                 new String[] {"prune", "--level", "edges", "--threshold", "3", "--start", "all"},
@@ -109,6 +110,20 @@ class EdgeCommandsTest {
             assertTrue(r.out().isEmpty());
             assertFalse(r.err().contains("Exception"), r.err());
         }
+    }
+
+    @Test
+    void aMissingOrUnreadableEdgeFileIsNamedOnce(@TempDir Path dir) throws Exception {
+        CommandsTest.Run r = run("score", "--model", MODEL, "--task", TASK, "--edges", "@/nonexistent/edges.json");
+        assertEquals("error: Edge file /nonexistent/edges.json does not exist.", r.err().strip());
+        r = run("score", "--model", MODEL, "--task", TASK, "--edges", "@" + dir);
+        assertEquals("error: Cannot read edge file " + dir + ": it is a folder.", r.err().strip());
+        Path latin1 = dir.resolve("edges.txt");
+        Files.write(latin1, new byte[] {'[', '"', (byte) 0xE9, '"', ']'});
+        r = run("score", "--model", MODEL, "--task", TASK, "--edges", "@" + latin1);
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("is not UTF-8 text"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
     static Set<String> names(JsonNode array) {

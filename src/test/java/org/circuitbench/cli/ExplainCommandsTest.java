@@ -90,6 +90,12 @@ class ExplainCommandsTest {
 
         r = run("explain", "--model", DEMO, "--task", TASK, "--circuit", "0.1", "--edges", "all");
         assertEquals(2, r.code());
+
+        r = run("explain", "--model", DEMO, "--task", TASK, "--measures", "");
+        assertEquals(2, r.code(), "an empty --measures is refused, not read as every measure: " + r.out());
+        assertTrue(r.err().startsWith("error: --measures is empty"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.out().isEmpty());
     }
 
     @Test

@@ -80,6 +80,14 @@ class HardInputsCliTest {
     }
 
     @Test
+    void anOutThatIsAFolderGetsOneSentenceThatSaysWhatToDo(@TempDir Path dir) {
+        CommandsTest.Run r = run("prune", "--model", MODEL, "--task", TASK, "--method", "backward", "--threshold", "3",
+                "--export", "json", "--out", dir.toString());
+        assertEquals(1, r.code());
+        assertEquals("error: Cannot write --out " + dir + ": " + dir + " is a folder; give a file name.", r.err().strip());
+    }
+
+    @Test
     void circuitsThatAreEmptyOrMissingOrBadAreNamed(@TempDir Path dir) throws Exception {
         fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", ""), "empty", "none");
         fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@/dev/null"), "/dev/null is empty");

@@ -60,8 +60,19 @@ class EdgePruneTest {
         AblationTask task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));
         try (EdgeEvaluator ev = new EdgeEvaluator(task)) {
             EdgeCircuit all = EdgeCircuit.all(ev.graph());
-            MinimalEdgeCircuit.Result r = new MinimalEdgeCircuit(ev, "all", all, 10).run(JobContext.silent());
+            List<String> messages = new ArrayList<>();
+            MinimalEdgeCircuit.Result r = new MinimalEdgeCircuit(ev, "all", all, 10).run(new JobContext(new JobListener<>() {
+                @Override
+                public void progress(Progress p) {
+                    messages.add(p.message());
+                }
+            }));
             assertTrue(r.reached());
+            // the progress line a user reads: the score as a percentage with two decimals, not a raw double
+            assertTrue(messages.size() > 2, messages.toString());
+            for (String m : messages.subList(1, messages.size())) {
+                assertTrue(m.matches("top [0-9,]+ edges: -?[0-9]+\\.[0-9]{2} %"), m);
+            }
             assertEquals(r.n(), r.circuit().size());
             try (EdgeEvaluator plain = new EdgeEvaluator(task, false)) {
                 assertEquals(plain.score(r.circuit()), r.score(), 1e-3, "the reported score is the exact one");

@@ -184,6 +184,25 @@ class AppFxTest {
     }
 
     @Test
+    void aGraphSavedUnderANameIsListedAndShowsAgain(FxRobot robot) throws Exception {
+        graphReady(robot);
+        EdgeCircuit all = vm.graph().circuit();
+        org.circuitbench.ablation.Edge e = all.graph().parse("3.2->logits");
+        robot.interact(() -> vm.graph().toggleEdge(e));
+        EdgeCircuit saved = vm.graph().circuit();
+        dialogs.answer("without 3.2");
+        robot.clickOn("#graph-save");
+        javafx.scene.control.ListView<?> named = robot.lookup("#graph-named").queryAs(javafx.scene.control.ListView.class);
+        waitFor(10, () -> named.getItems().size() == 1);
+        robot.interact(() -> vm.graph().toggleEdge(e)); // the graph moves on
+        assertEquals(all, vm.graph().circuit());
+        robot.interact(() -> named.getSelectionModel().select(0));
+        robot.clickOn("#graph-show-named");
+        waitFor(30, () -> saved.equals(vm.graph().circuit()) && vm.graph().scoreProperty().get() != null);
+        assertTrue(dialogs.allAnswered());
+    }
+
+    @Test
     void theSlidersCircuitShowsTheEnginesExactScore(FxRobot robot) throws Exception {
         graphReady(robot);
         javafx.scene.control.Slider slider = robot.lookup("#graph-topn").queryAs(javafx.scene.control.Slider.class);

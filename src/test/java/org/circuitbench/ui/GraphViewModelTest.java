@@ -154,6 +154,28 @@ class GraphViewModelTest {
     }
 
     @Test
+    void aNewAttributionArrivesWithTheSliderAtAllItsEdges() {
+        GraphViewModel v = vm(SyncRunner.immediate());
+        v.toggleNode(Node.head(1, 2));
+        int[] seen = {-1};
+        v.attributionProperty().addListener((o, was, a) -> seen[0] = v.topNProperty().get());
+        v.computeAttribution();
+        int size = v.attributionProperty().get().state().size();
+        assertEquals(v.circuit().size(), size);
+        assertEquals(size, seen[0], "the slider, set when the attribution arrives, reads n = every edge of it, as its label says");
+        assertEquals(size, v.topNProperty().get());
+    }
+
+    @Test
+    void whenTheTaskGoesTheSlidersNGoesWithIt() {
+        GraphViewModel v = vm(SyncRunner.immediate());
+        assertEquals(g.edgeCount(), v.topNProperty().get());
+        v.taskGone("The session has no task yet: add one with New.");
+        assertNull(v.attributionProperty().get());
+        assertEquals(0, v.topNProperty().get(), "no n of the old task's attribution is left for a session without it");
+    }
+
+    @Test
     void hoveringAnEdgeShowsItsAttributionAndThenItsExactEffect() {
         GraphViewModel v = vm(SyncRunner.immediate());
         int id = g.id(g.parse("0.mlp->logits"));

@@ -518,4 +518,31 @@ class MainViewModelTest {
             ws2.close();
         }
     }
+    /** An edge run (the Graph view) counts as running work: File → New stops it only after asking. */
+    @Test
+    void anEdgeRunIsStoppedOnlyAfterAsking() throws Exception {
+        SyncRunner q = SyncRunner.queued();
+        Workspace ws2 = new Workspace();
+        try {
+            MainViewModel v = newVm(ws2, q);
+            v.apply(fourByFour(), null);
+            v.graph().activeProperty().set(true);
+            q.runAll();
+            assertTrue(v.graph().startRun(), v.graph().statusProperty().get());
+            assertTrue(v.graph().runningProperty().get());
+            dialogs.answer(false); // "Stop the running work?" → Keep working
+            v.newSession();
+            assertTrue(dialogs.allAnswered(), "the user was asked: " + dialogs.shown);
+            assertTrue(v.graph().runningProperty().get(), "the edge run goes on");
+            assertFalse(v.tasks().isEmpty(), "the session stays");
+            dialogs.answer(true); // → Stop it
+            v.newSession();
+            assertFalse(v.graph().runningProperty().get());
+            q.runAll();
+            assertTrue(v.graph().history().isEmpty(), "the old session's edge run is dropped");
+            assertTrue(v.graph().log().isEmpty());
+        } finally {
+            ws2.close();
+        }
+    }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Edge attribution patching: against the fixtures, and its gradient against finite differences. */
@@ -75,5 +76,21 @@ class EdgeAttributionTest {
                 assertEquals(ev.score(state.without(e)), ev.scoreNudged(state, e, 1.0), 1e-3);
             }
         }
+    }
+
+    /** A kept edge whose attribution is not a number makes the whole result fail with one line, never "no value". */
+    @Test
+    void anAttributionThatIsNotANumberIsRefused() {
+        EdgeGraph g = new EdgeGraph(4, 4);
+        EdgeCircuit c = EdgeCircuit.all(g).without(g.parse("3.2->logits"));
+        float[] byId = new float[g.edgeCount()];
+        java.util.Arrays.fill(byId, 0.5f);
+        byId[g.id(g.parse("3.2->logits"))] = Float.NaN; // not kept: allowed
+        EdgeEvaluator.checkFinite(c, byId);
+        byId[g.id(g.parse("1.0->2.mlp"))] = Float.NaN;
+        byId[g.id(g.parse("embed->2.mlp"))] = Float.POSITIVE_INFINITY;
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> EdgeEvaluator.checkFinite(c, byId));
+        assertEquals("The attribution came out as no number for 2 of " + String.format(java.util.Locale.ROOT, "%,d", c.size())
+                + " kept edges (embed->2.mlp among them); the exact scores are not affected. Compute it again.", e.getMessage());
     }
 }

@@ -129,7 +129,7 @@ public final class GraphView extends BorderPane {
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(0, 0, 6, 0));
         Label attrText = new Label();
-        attrText.textProperty().bind(vm.attributionTextProperty());
+        attrText.textProperty().bind(vm.attributionCaption());
         attrText.getStyleClass().add("caption");
         VBox top = new VBox(2, bar, attrText);
         return new HBox(top);

@@ -563,6 +563,21 @@ public final class GraphViewModel {
         return attributionText;
     }
 
+    /**
+     * The attribution's line as shown: says so when the graph's circuit has changed since, as the
+     * slider and Keep top n then rank the edges of that earlier circuit (they may bring back edges
+     * removed since).
+     */
+    public javafx.beans.binding.StringBinding attributionCaption() {
+        return javafx.beans.binding.Bindings.createStringBinding(() -> {
+            EdgeAttribution a = attribution.get();
+            EdgeCircuit c = circuit.get();
+            boolean earlier = a != null && c != null && !a.state().equals(c);
+            return attributionText.get() + (earlier ? String.format(Locale.ROOT,
+                    " · computed at an earlier circuit of %,d edges: the slider ranks those; Attribution here ranks this one", a.state().size()) : "");
+        }, attribution, circuit, attributionText);
+    }
+
     private record Timed(EdgeAttribution attribution, double seconds) {
     }
 
@@ -708,7 +723,7 @@ public final class GraphViewModel {
         } else {
             MinimalEdgeCircuit.Result r = (MinimalEdgeCircuit.Result) result;
             rec = SessionMapper.record(id, task, r, clock.instant());
-            for (MinimalEdgeCircuit.Point p : r.curve()) log.add(new LogRow(log.size() + 1, "top " + p.edges() + " edges", p.score(), 0));
+            for (MinimalEdgeCircuit.Point p : r.curve()) log.add(new LogRow(log.size() + 1, String.format(Locale.ROOT, "top %,d edges", p.edges()), p.score(), 0));
             status.set(String.format(Locale.ROOT, "%s: %,d edges at %.2f %% (exact) after %d exact passes in %.1f s%s",
                     r.cancelled() ? "cancelled" : "finished", r.n(), r.score(), r.exactPasses(), r.seconds(),
                     r.reached() ? "" : "; even the start does not reach 100 − T"));

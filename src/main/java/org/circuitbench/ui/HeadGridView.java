@@ -278,12 +278,12 @@ public final class HeadGridView extends BorderPane {
                 double drop = vm.drop(n);
                 double t = maxDrop <= 0 ? 0 : Math.max(0, Math.min(1, drop / maxDrop));
                 c.setStyle(cellStyle(heat(t)));
-                c.setText(Math.abs(drop) < 10 ? String.format(Locale.ROOT, "%.1f", drop) : String.format(Locale.ROOT, "%.0f", drop));
+                c.setText(HeadsViewModel.Heatmap.format(Math.abs(drop) < 10 ? "%.1f" : "%.0f", drop));
             } else if (overlay == GridViewModel.Overlay.ATTRIBUTION) {
                 double est = vm.estimatedDrop(n);
                 if (!Double.isNaN(est)) {
                     c.setStyle(cellStyle(diverging(Math.max(-1, Math.min(1, est / maxEstimate)))));
-                    c.setText(Math.abs(est) < 10 ? String.format(Locale.ROOT, "%.1f", est) : String.format(Locale.ROOT, "%.0f", est));
+                    c.setText(HeadsViewModel.Heatmap.format(Math.abs(est) < 10 ? "%.1f" : "%.0f", est));
                 } else if (in && !vm.estimateIsCurrent()) {
                     c.setText("…");
                 }

@@ -93,6 +93,8 @@ final class HeadsView extends BorderPane {
         lens.show(vm.lens());
         Button lensCsv = Controls.fixed(Controls.button("Lens CSV…", "heads-lens-csv", vm::exportLensCsv));
         Button lensPng = Controls.fixed(Controls.button("Lens PNG…", "heads-lens-png", () -> vm.exportLensPng(() -> MainView.png(lens))));
+        lensCsv.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.lens())); // as the heatmap's: nothing to export yet
+        lensPng.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.lens()));
         HBox lensExports = new HBox(8, lensCsv, lensPng);
         Label scatterTitle = new Label("Estimated against exact drop");
         scatterTitle.getStyleClass().add("section");

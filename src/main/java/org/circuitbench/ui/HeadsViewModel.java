@@ -137,7 +137,11 @@ public final class HeadsViewModel {
 
         /** A value as its cell shows it; "–" for none; never "-0.00". */
         public String text(double v) {
-            if (Double.isNaN(v)) return "–";
+            return Double.isNaN(v) ? "–" : format(format, v);
+        }
+
+        /** A number as {@code format} writes it, but never "-0.0": a value that rounds to zero reads as zero. */
+        static String format(String format, double v) {
             String s = String.format(Locale.ROOT, format, v);
             return s.matches("-0(\\.0*)?") ? s.substring(1) : s;
         }
@@ -484,9 +488,16 @@ public final class HeadsViewModel {
             status.set(selectedScope.get() == null ? "Choose a scope." : selectedScope.get().unavailable());
             return;
         }
+        if (estimating.get()) {
+            status.set("An estimate is running; click Estimate again when it is done.");
+            return;
+        }
         failedEstimates.remove(key(s));
+        status.set(ESTIMATING);
         requestEstimate(s);
     }
+
+    private static final String ESTIMATING = "Estimating each node's drop (one forward and one backward pass)…";
 
     /** The estimates that are shown and missing (the grid's overlay, the heatmap or the scatter) are computed, one at a time. */
     private void ensureEstimates() {
@@ -523,6 +534,10 @@ public final class HeadsViewModel {
                 .onSuccess(a -> {
                     estimating.set(false);
                     if (e == epoch) {
+                        if (ESTIMATING.equals(status.get())) {
+                            status.set("Estimated each node's drop: the measure 'attribution (estimate)', the scatter and the grid's "
+                                    + "Estimate drops show it.");
+                        }
                         put(k, stored(k).withEstimate(a));
                         forgetOldEstimates(k);
                         onChange.run();

@@ -151,6 +151,9 @@ class GraphViewModelTest {
         assertEquals(plain.score(v.circuit()), v.scoreProperty().get(), 1e-3);
         List<Edge> ranking = v.attributionProperty().get().ranking();
         for (int i = 0; i < 60; i++) assertTrue(v.circuit().contains(ranking.get(i)));
+        assertTrue(v.attributionCaption().get().contains("computed at an earlier circuit of " + String.format(java.util.Locale.ROOT,
+                "%,d", v.attributionProperty().get().state().size())), "the line says the ranking is of the earlier circuit: "
+                + v.attributionCaption().get());
     }
 
     @Test

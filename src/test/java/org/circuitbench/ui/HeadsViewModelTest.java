@@ -173,6 +173,8 @@ class HeadsViewModelTest {
     void theEstimateIsOneBackwardPassAndTheScatterSetsItAgainstTheExactSweep() throws Exception {
         vm.grid().setCircuit(someHeads());
         scope(1);
+        heads.estimate(); // from the button, on another measure: it says what it did
+        assertTrue(heads.statusProperty().get().startsWith("Estimated each node's drop"), heads.statusProperty().get());
         choose(HeadsViewModel.Kind.ATTRIBUTION);
         HeadsViewModel.Heatmap h = heads.heatmapProperty().get();
         assertNotNull(h, "choosing the estimate computes it (one pass, in the live lane)");

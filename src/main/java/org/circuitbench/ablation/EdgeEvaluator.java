@@ -509,9 +509,10 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     }
 
     /**
-     * Every kept edge's attribution must be a number. Under heavy concurrent use we saw, about once
-     * in 50 calls, one receiver's row come out NaN (not yet explained; the exact scores were right):
-     * such a result is refused with a message, never shown as "no value".
+     * Every kept edge's attribution must be a number. About once in 50 calls, while two other
+     * threads ran PyTorch at the same time, the backward pass gave non-finite gradients below some
+     * layer (the forward pass, and so the score, were right); alone it never did. Until the cause is
+     * found, such a result is refused with a message, never shown as "no value".
      */
     static void checkFinite(EdgeCircuit c, float[] byId) {
         int bad = 0;

@@ -1,6 +1,7 @@
 package org.circuitbench.ui;
 
 import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ObjectProperty;
@@ -37,10 +38,8 @@ import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionMapper;
 
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -110,8 +109,6 @@ public final class GraphViewModel {
     private final ReadOnlyObjectWrapper<Double> score = new ReadOnlyObjectWrapper<>(); // the exact score of the shown circuit
     private final ReadOnlyObjectWrapper<EdgeAttribution> attribution = new ReadOnlyObjectWrapper<>();
     private final StringProperty attributionText = new SimpleStringProperty("");
-    private final BooleanProperty canUndo = new SimpleBooleanProperty(false);
-    private final BooleanProperty canRedo = new SimpleBooleanProperty(false);
     private final IntegerProperty topN = new SimpleIntegerProperty(0);
     private final ObservableMap<Integer, Double> effects = FXCollections.observableHashMap(); // edge id -> exact score without it
 
@@ -130,8 +127,7 @@ public final class GraphViewModel {
     private boolean scoreStale;       // asked for while not shown: computed when the view is
     private boolean attributionStale;
 
-    private final Deque<EdgeCircuit> undo = new ArrayDeque<>();
-    private final Deque<EdgeCircuit> redo = new ArrayDeque<>();
+    private final EditHistory<EdgeCircuit> edits = new EditHistory<>();
     private boolean scoring;
     private boolean pending;
     private long generation;     // bumped when the task or the session changes under the graph
@@ -171,9 +167,7 @@ public final class GraphViewModel {
         EdgeGraph g = new EdgeGraph(cfg.nLayer(), cfg.nHead());
         generation++;
         graph.set(g);
-        undo.clear();
-        redo.clear();
-        updateUndo();
+        edits.clear();
         effects.clear();
         attribution.set(null);
         attributionText.set("");
@@ -197,9 +191,7 @@ public final class GraphViewModel {
         generation++;
         graph.set(null);
         circuit.set(null);
-        undo.clear();
-        redo.clear();
-        updateUndo();
+        edits.clear();
         effects.clear();
         attribution.set(null);
         attributionText.set("");
@@ -308,39 +300,27 @@ public final class GraphViewModel {
     private void edit(EdgeCircuit next) {
         EdgeCircuit now = circuit.get();
         if (next.equals(now)) return;
-        undo.push(now);
-        redo.clear();
-        updateUndo();
-        show(next);
+        edits.edited(now);
+        show(next, true);
     }
 
     public void undo() {
-        step(undo, redo);
+        EdgeCircuit back = edits.undo(circuit.get());
+        if (back != null) show(back, true);
     }
 
     public void redo() {
-        step(redo, undo);
+        EdgeCircuit forward = edits.redo(circuit.get());
+        if (forward != null) show(forward, true);
     }
 
-    private void step(Deque<EdgeCircuit> from, Deque<EdgeCircuit> to) {
-        if (from.isEmpty() || circuit.get() == null) return;
-        to.push(circuit.get());
-        updateUndo();
-        show(from.pop());
-        updateUndo();
-    }
-
-    private void show(EdgeCircuit next) {
+    /** Shows {@code next} and scores it; {@code toGrid}: the grid follows (not when the edit came from the grid). */
+    private void show(EdgeCircuit next, boolean toGrid) {
         circuit.set(next);
         effects.clear();
         onChange.run();
-        syncGrid(next);
+        if (toGrid) syncGrid(next);
         requestScore();
-    }
-
-    private void updateUndo() {
-        canUndo.set(!undo.isEmpty());
-        canRedo.set(!redo.isEmpty());
     }
 
     /** The grid shows as ablated every node whose edges are all gone here (a head or MLP with no kept out-edge). */
@@ -375,22 +355,17 @@ public final class GraphViewModel {
         }
         EdgeCircuit next = EdgeCircuit.ofIds(g, ids);
         if (!next.equals(c)) {
-            undo.push(c);
-            redo.clear();
-            updateUndo();
-            circuit.set(next);
-            effects.clear();
-            onChange.run();
-            requestScore();
+            edits.edited(c);
+            show(next, false);
         }
     }
 
-    public BooleanProperty canUndoProperty() {
-        return canUndo;
+    public ReadOnlyBooleanProperty canUndoProperty() {
+        return edits.canUndoProperty();
     }
 
-    public BooleanProperty canRedoProperty() {
-        return canRedo;
+    public ReadOnlyBooleanProperty canRedoProperty() {
+        return edits.canRedoProperty();
     }
 
     // ---- live score -----------------------------------------------------------------------------

@@ -20,8 +20,6 @@ import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ScoreDetails;
 import org.circuitbench.search.Job;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -52,8 +50,6 @@ public final class GridViewModel {
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
     private final BooleanProperty busy = new SimpleBooleanProperty(false);
     private final BooleanProperty showMlps = new SimpleBooleanProperty(false);
-    private final BooleanProperty canUndo = new SimpleBooleanProperty(false);
-    private final BooleanProperty canRedo = new SimpleBooleanProperty(false);
     private final IntegerProperty layers = new SimpleIntegerProperty(12);
     private final IntegerProperty heads = new SimpleIntegerProperty(12);
     private final ObjectProperty<Overlay> overlay = new SimpleObjectProperty<>(Overlay.NONE);
@@ -67,8 +63,7 @@ public final class GridViewModel {
     /** Compare overlay: 2 to {@link #MAX_COMPARED} named circuits. */
     private final ObservableList<NamedCircuitView> compared = FXCollections.observableArrayList();
 
-    private final Deque<Circuit> undo = new ArrayDeque<>();
-    private final Deque<Circuit> redo = new ArrayDeque<>();
+    private final EditHistory<Circuit> edits = new EditHistory<>();
     private boolean scoring;
     private boolean pending;
     private long generation; // bumped when the model or task changes under the grid
@@ -110,9 +105,7 @@ public final class GridViewModel {
         detailText.set(""); // what the panel said while there was no task
         layers.set(nLayers);
         heads.set(nHeads);
-        undo.clear();
-        redo.clear();
-        updateUndo();
+        edits.clear();
         importance.clear();
         importanceCircuit = null;
         clearEstimate();
@@ -131,9 +124,7 @@ public final class GridViewModel {
     public void clear(String why) {
         generation++;
         noTask = why;
-        undo.clear();
-        redo.clear();
-        updateUndo();
+        edits.clear();
         importance.clear();
         importanceBase = Double.NaN;
         importanceCircuit = null;
@@ -215,16 +206,14 @@ public final class GridViewModel {
     private void edit(Circuit next) {
         Circuit now = circuit.get();
         if (next.equals(now)) return;
-        undo.push(now);
-        redo.clear();
-        updateUndo();
+        edits.edited(now);
         circuit.set(next);
         onEdit.run();
         requestScore();
     }
 
     public void undo() {
-        step(undo, redo);
+        show(edits.undo(circuit.get()));
     }
 
     /**
@@ -233,37 +222,30 @@ public final class GridViewModel {
      */
     public void cancelToggle(Node n) {
         Circuit now = circuit.get();
-        if (now == null || undo.isEmpty() || !undo.peek().toggled(n).equals(now)) return;
-        circuit.set(undo.pop());
-        updateUndo();
+        Circuit before = now == null ? null : edits.forgetLast(b -> b.toggled(n).equals(now));
+        if (before == null) return;
+        circuit.set(before);
         requestScore();
     }
 
     public void redo() {
-        step(redo, undo);
+        show(edits.redo(circuit.get()));
     }
 
-    /** Moves back (or forward) one edit: the circuit comes off {@code from}, the current one goes on {@code to}. */
-    private void step(Deque<Circuit> from, Deque<Circuit> to) {
-        if (from.isEmpty() || circuit.get() == null) return;
-        to.push(circuit.get());
-        circuit.set(from.pop());
-        updateUndo();
+    /** A circuit from the history (none: nothing to undo or redo). */
+    private void show(Circuit c) {
+        if (c == null) return;
+        circuit.set(c);
         onEdit.run();
         requestScore();
     }
 
-    private void updateUndo() {
-        canUndo.set(!undo.isEmpty());
-        canRedo.set(!redo.isEmpty());
-    }
-
     public ReadOnlyBooleanProperty canUndoProperty() {
-        return canUndo;
+        return edits.canUndoProperty();
     }
 
     public ReadOnlyBooleanProperty canRedoProperty() {
-        return canRedo;
+        return edits.canRedoProperty();
     }
 
     // ---- live score -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import org.circuitbench.model.Gpt2Config;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.model.ModelResolver;
 import org.circuitbench.search.CircuitFormats;
-import org.circuitbench.search.EdgeFormats;
+import org.circuitbench.search.CircuitReader;
 import org.circuitbench.search.JobHandle;
 import org.circuitbench.session.SampleSessions;
 
@@ -49,8 +49,8 @@ final class ExplainCommands {
         }
         try (LoadedModel m = Commands.model(a, err); AblationTask task = Commands.task(m, a.required("task", "(a task file)"), err)) {
             Gpt2Config cfg = m.config();
-            Scope scope = a.has("circuit") ? Scope.nodes(CircuitFormats.read(a.get("circuit", ""), cfg.nLayer(), cfg.nHead()))
-                    : a.has("edges") ? Scope.edges(EdgeFormats.read(a.get("edges", ""), new EdgeGraph(cfg.nLayer(), cfg.nHead())))
+            Scope scope = a.has("circuit") ? Scope.nodes(CircuitReader.read(a.get("circuit", ""), cfg.nLayer(), cfg.nHead()))
+                    : a.has("edges") ? Scope.edges(CircuitReader.readEdges(a.get("edges", ""), new EdgeGraph(cfg.nLayer(), cfg.nHead())))
                     : Scope.FULL;
             Explanation x = JobHandle.runHere(new Explainer(task).job(scope, measures),
                     a.flag("progress") ? new ProgressPrinter<>(err) : null);
@@ -66,7 +66,7 @@ final class ExplainCommands {
             case Scope.Full f -> o.put("scope", "full");
             case Scope.Nodes n -> {
                 o.put("scope", "nodes");
-                o.set("circuit", CircuitFormats.nodeArray(n.circuit()));
+                o.set("circuit", CircuitFormats.names(n.circuit()));
             }
             case Scope.Edges e -> {
                 o.put("scope", "edges");

@@ -84,7 +84,7 @@ final class EdgeCommands {
             o.put("seconds", round3(r.seconds()));
             if (export != null) {
                 Path file = Path.of(a.get("out", ""));
-                EdgeAttribution attribution = export == CircuitFormats.Format.DOT ? ev.attribute(kept) : null;
+                EdgeAttribution attribution = export == CircuitFormats.Format.DOT ? ev.attributor().attribute(kept) : null;
                 String how = "prune --level edges --method " + method + " --threshold " + threshold;
                 AtomicFiles.writeString(file, CircuitFormats.export(export, kept,
                         new CircuitFormats.About(model, a.get("task", null), how, r.score(), r, attribution)) + "\n");
@@ -103,7 +103,7 @@ final class EdgeCommands {
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
             Circuit nodes = a.has("circuit") ? CircuitReader.read(a.get("circuit", ""), ev.graph().layers(), ev.graph().heads()) : null;
             EdgeCircuit state = nodes != null ? EdgeCircuit.induced(ev.graph(), nodes) : CircuitReader.readEdges(a.get("edges", "all"), ev.graph());
-            EdgeAttribution r = ev.attribute(state);
+            EdgeAttribution r = ev.attributor().attribute(state);
             ObjectNode o = JSON.createObjectNode();
             o.put("score", r.score());
             o.put("edge_count", state.size());

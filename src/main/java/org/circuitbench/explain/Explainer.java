@@ -484,7 +484,7 @@ public final class Explainer {
     /**
      * One head's attention pattern on clean prompt {@code prompt} in the scope's pass: the full
      * model's, a node circuit's (the layers below mean-ablated, as {@link AttentionPatterns}), or an
-     * edge circuit's (each head from its own q and k inputs, {@link EdgeEvaluator.Trace#pattern}).
+     * edge circuit's (each head from its own q and k inputs, {@link org.circuitbench.ablation.EdgeTrace#pattern}).
      */
     public AttentionPatterns.Pattern pattern(Scope scope, int prompt, Node.Head head) {
         which(List.of(head));

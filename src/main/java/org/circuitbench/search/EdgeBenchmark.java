@@ -71,7 +71,7 @@ final class EdgeBenchmark {
                         time(() -> fast.score(fresh)),
                         time(() -> plain.score(induced)),
                         time(() -> plain.score(half)),
-                        time(() -> plain.attribute(all))};
+                        time(() -> plain.attributor().attribute(all))};
                 if (r >= 0) for (int i = 0; i < names.length; i++) t[i][r] = round[i];
             }
         }

@@ -40,7 +40,7 @@ public final class MinimalEdgeCircuit implements Job<PruneResult<Edge, EdgeCircu
         long t0 = System.nanoTime();
         int total = start.size();
         ctx.started(title(), 2 + (long) Math.ceil(Math.log(total + 1) / Math.log(2)));
-        EdgeAttribution attribution = evaluator.attribute(start);
+        EdgeAttribution attribution = evaluator.attributor().attribute(start);
         double attributionSeconds = (System.nanoTime() - t0) / 1e9;
         List<Edge> ranking = attribution.ranking();
         TreeMap<Integer, Double> curve = new TreeMap<>();

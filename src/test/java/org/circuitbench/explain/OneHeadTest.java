@@ -142,7 +142,7 @@ class OneHeadTest {
         AblationTask task = digits4x4();
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
             EdgeCircuit induced = EdgeCircuit.induced(ev.graph(), SOME);
-            EdgeAttribution a = ev.attribute(induced);
+            EdgeAttribution a = ev.attributor().attribute(induced);
             Map<Node, Double> sum = new HashMap<>();
             for (EdgeAttribution.EdgeValue e : a.edges()) {
                 if (e.edge().sender() instanceof Node n) sum.merge(n, e.attribution(), Double::sum);

@@ -299,12 +299,12 @@ public final class MainViewModel {
         return workspace.task(Workspace.TaskKey.of(t));
     }
 
-    private FastEvaluator liveEvaluator() {
+    private org.circuitbench.ablation.EvaluatorHandle<FastEvaluator> liveEvaluator() {
         Session.SessionTask t = selectedTask.get();
         return selectedPrepared().isPresent() ? workspace.live(Workspace.TaskKey.of(t)) : null;
     }
 
-    private org.circuitbench.ablation.EdgeEvaluator liveEdges() {
+    private org.circuitbench.ablation.EvaluatorHandle<org.circuitbench.ablation.EdgeEvaluator> liveEdges() {
         Session.SessionTask t = selectedTask.get();
         return selectedPrepared().isPresent() ? workspace.edges(Workspace.TaskKey.of(t)) : null;
     }

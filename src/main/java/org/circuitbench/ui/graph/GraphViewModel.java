@@ -24,6 +24,7 @@ import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.EdgeGraph;
 import org.circuitbench.ablation.EvaluatorFactory;
+import org.circuitbench.ablation.EvaluatorHandle;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.Receiver;
 import org.circuitbench.ablation.Sender;
@@ -105,7 +106,7 @@ public final class GraphViewModel {
     private final Clock clock;
     private final SessionTasks tasks;
     private final GridViewModel grid;
-    private final Supplier<EdgeEvaluator> live;   // null result: no task is ready
+    private final Supplier<EvaluatorHandle<EdgeEvaluator>> live; // null result: no task is ready
     private final DialogService dialogs;
     private Runnable onChange = () -> { };
 
@@ -145,7 +146,7 @@ public final class GraphViewModel {
     private JobHandle<?> run;
     private long startedAt;
 
-    public GraphViewModel(AppServices services, SessionTasks tasks, GridViewModel grid, Supplier<EdgeEvaluator> live) {
+    public GraphViewModel(AppServices services, SessionTasks tasks, GridViewModel grid, Supplier<EvaluatorHandle<EdgeEvaluator>> live) {
         this.runner = services.runner();
         this.workspace = services.workspace();
         this.evaluators = services.evaluators();
@@ -403,7 +404,7 @@ public final class GraphViewModel {
             return;
         }
         EdgeCircuit target = circuit.get();
-        EdgeEvaluator ev = target == null ? null : live.get();
+        EvaluatorHandle<EdgeEvaluator> ev = target == null ? null : live.get();
         if (ev == null) {
             scoreText.set("–");
             busy.set(false);
@@ -413,10 +414,10 @@ public final class GraphViewModel {
         scoring = true;
         busy.set(true);
         runner.start(BackgroundRunner.Lane.LIVE, Job.of("score " + target.size() + " edges", workspace.reading(ctx -> {
-                    synchronized (ev) { // the Heads view may use it from the work lane
-                        ev.setBase(target);
-                        return ev.score(target);
-                    }
+                    return ev.use(e -> {
+                        e.setBase(target);
+                        return e.score(target);
+                    });
                 }))
                 .onSuccess(s -> scored(target, s, null, gen))
                 .onFailure(e -> scored(target, Double.NaN, e, gen)));
@@ -443,7 +444,7 @@ public final class GraphViewModel {
         error.set("");
         score.set(s);
         scoreText.set(String.format(Locale.ROOT, "%.2f %%", s));
-        AblationTask task = live.get() == null ? null : live.get().task();
+        AblationTask task = tasks.selected().orElse(null);
         detailText.set(String.format(Locale.ROOT, "%,d of %,d edges kept · circuit logit diff %.4f · full %.4f",
                 target.size(), target.graph().edgeCount(), task == null ? Double.NaN : s * task.fullLogitDiff() / 100,
                 task == null ? Double.NaN : task.fullLogitDiff()));
@@ -452,15 +453,15 @@ public final class GraphViewModel {
     /** The exact score without one edge (for its tooltip), computed once per circuit in the live lane. */
     public void requestEffect(int id) {
         EdgeCircuit c = circuit.get();
-        EdgeEvaluator ev = c == null ? null : live.get();
+        EvaluatorHandle<EdgeEvaluator> ev = c == null ? null : live.get();
         if (ev == null || effects.containsKey(id) || !c.contains(c.graph().edge(id))) return;
         long gen = generation;
         EdgeCircuit without = c.without(c.graph().edge(id));
         runner.start(BackgroundRunner.Lane.LIVE, Job.of("exact effect of " + c.graph().edge(id), workspace.reading(ctx -> {
-                    synchronized (ev) {
-                        ev.setBase(c);
-                        return ev.score(without);
-                    }
+                    return ev.use(e -> {
+                        e.setBase(c);
+                        return e.score(without);
+                    });
                 }))
                 .onSuccess(s -> {
                     if (gen == generation && c.equals(circuit.get())) effects.put(id, s);
@@ -527,7 +528,7 @@ public final class GraphViewModel {
         runner.start(Job.of("attribution of " + c.size() + " edges", workspace.reading(ctx -> {
                     try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
                         long t0 = System.nanoTime();
-                        EdgeAttribution a = ev.attribute(c);
+                        EdgeAttribution a = ev.attributor().attribute(c);
                         return new Timed(a, (System.nanoTime() - t0) / 1e9);
                     }
                 }))

@@ -15,6 +15,7 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.collections.ObservableMap;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.EvaluatorHandle;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ScoreDetails;
@@ -43,7 +44,7 @@ public final class GridViewModel {
     public static final int MAX_COMPARED = 4;
 
     private final BackgroundRunner runner;
-    private final Supplier<FastEvaluator> evaluator; // null supplier result: no task prepared yet
+    private final Supplier<EvaluatorHandle<FastEvaluator>> evaluator; // null supplier result: no task prepared yet
     private final Workspace workspace;
     private String noTask = "No task is ready.";
 
@@ -77,7 +78,7 @@ public final class GridViewModel {
     public record NamedCircuitView(String name, Circuit circuit) {
     }
 
-    public GridViewModel(AppServices services, Supplier<FastEvaluator> evaluator) {
+    public GridViewModel(AppServices services, Supplier<EvaluatorHandle<FastEvaluator>> evaluator) {
         this.runner = services.runner();
         this.workspace = services.workspace();
         this.evaluator = evaluator;
@@ -264,7 +265,7 @@ public final class GridViewModel {
             return;
         }
         Circuit target = circuit.get();
-        FastEvaluator ev = target == null ? null : evaluator.get();
+        EvaluatorHandle<FastEvaluator> ev = target == null ? null : evaluator.get();
         if (ev == null) {
             scoreText.set("–");
             detailText.set(noTask);
@@ -275,8 +276,10 @@ public final class GridViewModel {
         scoring = true;
         busy.set(true);
         runner.start(BackgroundRunner.Lane.LIVE, Job.of("score " + target.size() + " nodes", workspace.reading(ctx -> {
-                    ev.setBase(target);
-                    return ev.details(target);
+                    return ev.use(e -> {
+                        e.setBase(target);
+                        return e.details(target);
+                    });
                 }))
                 .onSuccess(d -> done(d, null, gen))
                 .onFailure(e -> done(null, e, gen)));

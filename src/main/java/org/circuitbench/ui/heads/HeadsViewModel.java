@@ -533,10 +533,7 @@ public final class HeadsViewModel {
         long e = epoch;
         estimating.set(true);
         runner.start(BackgroundRunner.Lane.LIVE, Job.of("estimate each node's drop", workspace.reading(ctx -> {
-                    EdgeEvaluator ev = workspace.edges(tk);
-                    synchronized (ev) {
-                        return HeadAttribution.compute(ev, s);
-                    }
+                    return workspace.edges(tk).use(ev -> HeadAttribution.compute(ev, s));
                 }))
                 .onSuccess(a -> {
                     estimating.set(false);

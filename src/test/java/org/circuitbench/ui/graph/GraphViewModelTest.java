@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The Graph view's model without the FX thread: edge and node clicks, the exact score, merging, the slider, runs, the grid in step. */
 class GraphViewModelTest {
     AblationTask task;
-    EdgeEvaluator live;
+    org.circuitbench.ablation.EvaluatorHandle<EdgeEvaluator> live;
     EdgeEvaluator plain;
     EdgeGraph g;
     GridViewModel grid;
@@ -45,7 +45,7 @@ class GraphViewModelTest {
     @BeforeEach
     void setUp() {
         task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));
-        live = new EdgeEvaluator(task);
+        live = new org.circuitbench.ablation.EvaluatorHandle<>(task, () -> new EdgeEvaluator(task));
         plain = new EdgeEvaluator(task, false);
         g = plain.graph();
     }

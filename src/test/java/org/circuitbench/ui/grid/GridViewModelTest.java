@@ -42,7 +42,8 @@ class GridViewModelTest {
     }
 
     GridViewModel vm(BackgroundRunner runner) {
-        GridViewModel g = new GridViewModel(TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services")), () -> ev);
+        GridViewModel g = new GridViewModel(TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services")),
+                () -> new org.circuitbench.ablation.EvaluatorHandle<>(ev.task(), () -> ev));
         g.reset(4, 4, null);
         return g;
     }

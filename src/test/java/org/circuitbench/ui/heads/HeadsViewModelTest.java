@@ -170,7 +170,7 @@ class HeadsViewModelTest {
     Map<Node, Double> engineEstimate(Circuit c) {
         Map<Node, Double> out = new HashMap<>();
         try (EdgeEvaluator ev = new EdgeEvaluator(task(), false)) {
-            EdgeAttribution a = ev.attribute(EdgeCircuit.induced(ev.graph(), c));
+            EdgeAttribution a = ev.attributor().attribute(EdgeCircuit.induced(ev.graph(), c));
             for (EdgeAttribution.SenderValue s : a.senders()) if (s.sender() instanceof Node n) out.put(n, -s.attribution());
         }
         return out;

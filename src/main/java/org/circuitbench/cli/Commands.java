@@ -126,7 +126,7 @@ final class Commands {
         a.allowOnly(known("circuit", "edges"));
         if (a.has("circuit") && a.has("edges")) throw new Args.UsageException("Give --circuit (heads) or --edges, not both.");
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
-            if (a.has("edges")) return EdgeCommands.score(task, a.get("edges", "all"));
+            if (a.has("edges")) return EdgeCommands.score(task, a.get("edges", "all"), a.flag("reference"));
             Circuit c = circuit(a.get("circuit", "all"), task);
             ScoreDetails d = task.details(c);
             ObjectNode o = JSON.createObjectNode();

@@ -8,6 +8,7 @@ import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.EdgeAttribution;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
+import org.circuitbench.ablation.EdgeHookReference;
 import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.Edge;
@@ -33,10 +34,11 @@ final class EdgeCommands {
     private EdgeCommands() {
     }
 
-    static ObjectNode score(AblationTask task, String spec) {
+    /** The edge-ablated score of a circuit: one fast pass, or with {@code reference} the plain pass written as hooks ({@link EdgeHookReference}). */
+    static ObjectNode score(AblationTask task, String spec, boolean reference) {
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
             EdgeCircuit c = CircuitReader.readEdges(spec, ev.graph());
-            float[] per = ev.perPrompt(c);
+            float[] per = reference ? new EdgeHookReference(task).perPrompt(c) : ev.perPrompt(c);
             double ld = 0;
             for (float x : per) ld += x;
             ld /= per.length;

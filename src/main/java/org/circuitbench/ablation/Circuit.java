@@ -147,21 +147,7 @@ public final class Circuit implements CircuitOf<Node, Circuit> {
     }
 
     @Override
-    public Circuit without(Node n) {
-        return with(n, false);
-    }
-
-    @Override
-    public Circuit with(Node n) {
-        return with(n, true);
-    }
-
-    @Override
-    public Circuit toggled(Node n) {
-        return with(n, !contains(n));
-    }
-
-    private Circuit with(Node n, boolean present) {
+    public Circuit with(Node n, boolean present) {
         BitSet h = (BitSet) headBits.clone();
         BitSet m = mlpBits == null ? null : (BitSet) mlpBits.clone();
         switch (n) {

@@ -22,11 +22,20 @@ public sealed interface CircuitOf<E extends Element, C extends CircuitOf<E, C>> 
 
     boolean contains(E e);
 
-    C with(E e);
+    /** This circuit with {@code e} kept or removed; the other changes below are this one. */
+    C with(E e, boolean kept);
 
-    C without(E e);
+    default C with(E e) {
+        return with(e, true);
+    }
 
-    C toggled(E e);
+    default C without(E e) {
+        return with(e, false);
+    }
+
+    default C toggled(E e) {
+        return with(e, !contains(e));
+    }
 
     /** This circuit combined with another of the same model and level. */
     C combine(SetOperation op, C other);

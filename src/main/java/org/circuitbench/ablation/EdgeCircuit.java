@@ -133,21 +133,7 @@ public final class EdgeCircuit implements CircuitOf<Edge, EdgeCircuit> {
     }
 
     @Override
-    public EdgeCircuit without(Edge e) {
-        return with(e, false);
-    }
-
-    @Override
-    public EdgeCircuit with(Edge e) {
-        return with(e, true);
-    }
-
-    @Override
-    public EdgeCircuit toggled(Edge e) {
-        return with(e, !contains(e));
-    }
-
-    private EdgeCircuit with(Edge e, boolean present) {
+    public EdgeCircuit with(Edge e, boolean present) {
         BitSet b = (BitSet) kept.clone();
         b.set(graph.id(graph.check(e)), present);
         return new EdgeCircuit(graph, b);

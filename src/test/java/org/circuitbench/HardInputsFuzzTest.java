@@ -45,6 +45,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Hundreds of generated bad task, session and model files through the loaders. Each must give
@@ -409,5 +410,107 @@ class HardInputsFuzzTest {
         }
         report(failures, MODELS);
         assertTrue(loaded > 3 && loaded < MODELS - 20, "both outcomes occur: " + loaded + " of " + MODELS + " loaded");
+    }
+
+    // ---- circuit files -------------------------------------------------------------------------
+
+    /** What a circuit file's corruption does: each gives a different text that is no longer any format's. */
+    static final List<java.util.function.UnaryOperator<String>> CORRUPT = List.of(
+            t -> t + " GARBAGE",                                                  // junk after the value
+            t -> t.replaceFirst(",", ", GARBAGE "),                               // junk between two elements
+            t -> t + "\n" + t,                                                    // a second value after the first
+            t -> t.lastIndexOf('"') < 0 ? null : t.substring(0, t.lastIndexOf('"')) + "'" + t.substring(t.lastIndexOf('"') + 1), // a quote closed by the other kind
+            t -> "[" + t + "]",                                                   // wrapped in one more bracket
+            t -> t.strip().substring(0, t.strip().length() - 1),                 // the last character (a closing bracket, a pass) cut
+            t -> t.replaceFirst(",", ",,"));                                      // an empty entry between commas
+
+    /** What changes nothing: the same circuit must come back. */
+    static final List<java.util.function.UnaryOperator<String>> SAME = List.of(
+            t -> "\n  " + t + "\n\n",
+            t -> t.replace("\n", "\r\n"),
+            t -> "\uFEFF" + t);
+
+    /**
+     * Issue 18 §3: every export format of both levels, corrupted in each of the ways above, is
+     * refused with one clear line (never read as the part of it that parses), and read as the
+     * other level it says which level it is; changed in ways that mean nothing, it reads back the
+     * same. The circuits are random; the case names its seed.
+     */
+    @Test
+    void circuitFilesAreReadWhollyOrRefused() throws Exception {
+        int layers = 4, heads = 4;
+        org.circuitbench.ablation.EdgeGraph g = new org.circuitbench.ablation.EdgeGraph(layers, heads);
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        for (int seed = 0; seed < 24; seed++) {
+            SplittableRandom r = new SplittableRandom(7000 + seed);
+            java.util.BitSet ids = new java.util.BitSet();
+            for (int i = 0; i < g.edgeCount(); i++) if (r.nextInt(3) == 0) ids.set(i);
+            org.circuitbench.ablation.EdgeCircuit edges = org.circuitbench.ablation.EdgeCircuit.ofIds(g, ids);
+            List<org.circuitbench.ablation.Node> nodes = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                for (int h = 0; h < heads; h++) if (r.nextBoolean()) nodes.add(org.circuitbench.ablation.Node.head(l, h));
+                if (seed % 2 == 1 && r.nextBoolean()) nodes.add(org.circuitbench.ablation.Node.mlp(l));
+            }
+            org.circuitbench.ablation.Circuit circuit = org.circuitbench.ablation.Circuit.of(layers, heads, nodes, seed % 2 == 1);
+            for (org.circuitbench.ablation.CircuitOf<?, ?> c : List.of(circuit, edges)) {
+                for (org.circuitbench.search.CircuitFormats.Format f : org.circuitbench.search.CircuitFormats.formats(c.level())) {
+                    String text = f == org.circuitbench.search.CircuitFormats.Format.CSV ? csv(c) : org.circuitbench.search.CircuitFormats.export(f, c, "m", "t");
+                    String name = "seed " + seed + ", " + c.level() + " " + f.id();
+                    Path folder = Files.createDirectories(dir.resolve("circuits-" + seed));
+                    Path file = folder.resolve(c.level() + "." + f.id());
+                    for (int m = 0; m < SAME.size(); m++) {
+                        cases++;
+                        Files.writeString(file, SAME.get(m).apply(text));
+                        try {
+                            Object back = org.circuitbench.search.CircuitReader.read("@" + file, c.level(), layers, heads);
+                            if (!back.equals(c)) failures.add(name + ", harmless change " + m + ": read as another circuit");
+                        } catch (IllegalArgumentException e) {
+                            failures.add(name + ", harmless change " + m + ": refused: " + e.getMessage());
+                        }
+                    }
+                    for (int m = 0; m < CORRUPT.size(); m++) {
+                        String bad = CORRUPT.get(m).apply(text);
+                        if (bad == null || bad.equals(text)) continue;
+                        cases++;
+                        Files.writeString(file, bad);
+                        String p = check(name + ", corruption " + m, folder, IllegalArgumentException.class,
+                                () -> fail("read as " + org.circuitbench.search.CircuitReader.read("@" + file, c.level(), layers, heads)));
+                        if (p != null) failures.add(p);
+                    }
+                    org.circuitbench.ablation.Level other = c.level() == org.circuitbench.ablation.Level.NODES
+                            ? org.circuitbench.ablation.Level.EDGES : org.circuitbench.ablation.Level.NODES;
+                    if (f == org.circuitbench.search.CircuitFormats.Format.DOT && other == org.circuitbench.ablation.Level.EDGES) continue; // a node circuit's graph is its edges
+                    cases++;
+                    Files.writeString(file, text);
+                    try {
+                        org.circuitbench.search.CircuitReader.read("@" + file, other, layers, heads);
+                        failures.add(name + ": read as " + other);
+                    } catch (IllegalArgumentException e) {
+                        if (!e.getMessage().contains(c.level().circuitNoun()) || unclear(e) != null) failures.add(name + " as " + other + ": " + e.getMessage());
+                    }
+                }
+            }
+        }
+        report(failures, cases);
+    }
+
+    /** A removal log that ends at {@code c}: from every element, each one not in {@code c} removed. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static String csv(org.circuitbench.ablation.CircuitOf<?, ?> c) {
+        org.circuitbench.ablation.CircuitOf start = c.level().all(c.layers(), c.heads());
+        if (c instanceof org.circuitbench.ablation.Circuit n && n.hasMlpNodes()) start = org.circuitbench.ablation.Circuit.allWithMlps(c.layers(), c.heads());
+        List<org.circuitbench.search.Removal> removals = new ArrayList<>();
+        int i = 0;
+        for (Object e : start.elements()) {
+            if (!((org.circuitbench.ablation.CircuitOf) c).contains((org.circuitbench.ablation.Element) e)) {
+                removals.add(new org.circuitbench.search.Removal((org.circuitbench.ablation.Element) e, 90.0 - i, 0.5 * ++i, 1));
+            }
+        }
+        org.circuitbench.search.SearchMethod method = c.level() == org.circuitbench.ablation.Level.NODES
+                ? org.circuitbench.search.SearchMethod.BACKWARD : org.circuitbench.search.SearchMethod.GREEDY;
+        var r = new org.circuitbench.search.PruneResult(org.circuitbench.search.PruneSettings.of(method, 3, start, null), c, 80.0, removals,
+                removals.size(), 1, 1.0, false, 0);
+        return org.circuitbench.search.CircuitFormats.csv(r);
     }
 }

@@ -78,7 +78,8 @@ public final class Circuit implements CircuitOf<Node, Circuit> {
     /**
      * Parses {@code all}, {@code all+mlp}, {@code none}, or a comma-separated list such as
      * {@code 0.1,4.4,9.1} (with {@code L.mlp} for MLPs). A list may be wrapped in brackets and
-     * quotes, as JSON output writes it.
+     * quotes, as JSON output writes it; it is read strictly ({@link SpecNames}). Empty text is
+     * refused: the empty circuit is {@code none}.
      */
     public static Circuit parse(String spec, int layers, int heads) {
         String s = spec == null ? "" : spec.trim();
@@ -89,14 +90,13 @@ public final class Circuit implements CircuitOf<Node, Circuit> {
             case "all+mlp", "all+mlps" -> {
                 return allWithMlps(layers, heads);
             }
-            case "none", "" -> {
+            case "none" -> {
                 return none(layers, heads);
             }
+            case "" -> throw new IllegalArgumentException("The circuit is empty; write none for the empty circuit or all for every head.");
             default -> {
                 List<Node> nodes = new ArrayList<>();
-                for (String part : s.replaceAll("[\\[\\]\"'()]", " ").split("[,\\s]+")) {
-                    if (!part.isBlank()) nodes.add(Node.parse(part));
-                }
+                for (String name : SpecNames.of(s, "head")) nodes.add(Node.parse(name));
                 return of(layers, heads, nodes);
             }
         }

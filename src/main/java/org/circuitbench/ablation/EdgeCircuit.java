@@ -77,7 +77,8 @@ public final class EdgeCircuit implements CircuitOf<Edge, EdgeCircuit> {
 
     /**
      * {@code all}, {@code none}, {@code induced:<node circuit>} such as {@code induced:0.1,4.4,9.1},
-     * or edge names separated by commas or spaces (a JSON list's brackets and quotes are allowed).
+     * or edge names separated by commas or spaces (a JSON list's brackets and quotes are allowed),
+     * read strictly ({@link SpecNames}).
      */
     public static EdgeCircuit parse(String spec, EdgeGraph g) {
         String s = spec == null ? "" : spec.trim();
@@ -92,9 +93,7 @@ public final class EdgeCircuit implements CircuitOf<Edge, EdgeCircuit> {
         }
         if (s.isEmpty()) throw new IllegalArgumentException("The edge circuit is empty: write all, none, induced:<heads> or edge names such as 4.4->9.1.k.");
         List<Edge> edges = new ArrayList<>();
-        for (String part : s.replaceAll("[\\[\\]\"']", " ").split("[,\\s]+")) {
-            if (!part.isBlank()) edges.add(g.parse(part));
-        }
+        for (String name : SpecNames.of(s, "edge")) edges.add(g.parse(name));
         return of(g, edges);
     }
 

@@ -43,7 +43,7 @@ public final class CircuitFormats {
         PAPER(Level.NODES),
         PYTHON(Level.NODES, Level.EDGES),
         CSV(Level.NODES, Level.EDGES),
-        DOT(Level.EDGES);
+        DOT(Level.NODES, Level.EDGES);
 
         private final Set<Level> levels;
 
@@ -114,7 +114,7 @@ public final class CircuitFormats {
                     if (about.run() == null) throw new IllegalArgumentException("A CSV export is a run's removal log; export a run instead.");
                     yield csv(about.run());
                 }
-                case DOT -> dot((EdgeCircuit) c, about.attribution());
+                case DOT -> dot(c, about.attribution());
             };
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -237,13 +237,27 @@ public final class CircuitFormats {
         return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
+    /** Marks a DOT file's level ({@code circuitbench="nodes"} or {@code "edges"}), with {@link #MLP_NODES} for a node circuit whose MLPs are nodes. */
+    static final String DOT_LEVEL = "circuitbench";
+
     /**
      * The graph in Graphviz DOT, embed at the bottom and the logits at the top. An edge into a
      * head is labelled q, k or v; with an attribution, edges are coloured by sign (red: removing
-     * hurts) and weighted by size.
+     * hurts) and weighted by size. A node circuit is drawn as the edges it induces (edges.md: they
+     * score what it scores), and marked as a node circuit so that it reads back as one.
      */
-    public static String dot(EdgeCircuit c, EdgeAttribution attribution) {
+    public static String dot(CircuitOf<?, ?> c, EdgeAttribution attribution) {
+        return switch (c) {
+            case EdgeCircuit e -> dot(e, attribution, "edges", false);
+            case Circuit n -> dot(EdgeCircuit.induced(new org.circuitbench.ablation.EdgeGraph(n.layers(), n.heads()), n), null, "nodes",
+                    n.hasMlpNodes());
+        };
+    }
+
+    private static String dot(EdgeCircuit c, EdgeAttribution attribution, String level, boolean mlpNodes) {
         StringBuilder sb = new StringBuilder("digraph circuit {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+        sb.append("  graph [").append(DOT_LEVEL).append("=\"").append(level).append('"')
+                .append(mlpNodes ? ", " + MLP_NODES + "=\"true\"" : "").append("];\n");
         Set<String> nodes = new LinkedHashSet<>();
         for (Edge e : c.edges()) {
             nodes.add(nodeName(e.sender()));

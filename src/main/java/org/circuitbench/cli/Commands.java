@@ -100,7 +100,10 @@ final class Commands {
 
     static LoadedModel model(Args a, PrintStream err) throws Exception {
         String m = a.required("model", "(a model folder or a cached hub name such as gpt2)");
-        DeviceChoice device = DeviceChoice.resolve(a.get("device", "auto"));
+        String spec = a.get("device", "auto");
+        // an empty value is a slip (an unset shell variable), not a wish for auto
+        if (spec.isBlank()) throw new Args.UsageException("--device is empty: give auto, cpu, gpu or gpu:N, or leave it out for auto.");
+        DeviceChoice device = DeviceChoice.resolve(spec);
         if (!device.note().isEmpty()) err.println(device.note());
         Path folder = ModelResolver.fromEnvironment().resolve(m);
         return LoadedModel.open(Path.of(m).getFileName().toString(), folder, device);

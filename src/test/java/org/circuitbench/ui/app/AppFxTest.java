@@ -37,8 +37,8 @@ import org.circuitbench.ui.common.TestServices;
 import org.circuitbench.ui.common.TestSessions;
 import org.circuitbench.ui.common.Workspace;
 import org.circuitbench.ui.graph.GraphCanvas;
+import org.circuitbench.ui.graph.GraphEdits;
 import org.circuitbench.ui.graph.GraphLayout;
-import org.circuitbench.ui.graph.GraphViewModel;
 import org.circuitbench.ui.heads.HeadInspectorView;
 import org.circuitbench.ui.heads.HeadInspectorViewModel;
 import org.junit.jupiter.api.AfterEach;
@@ -149,8 +149,8 @@ class AppFxTest {
         selectWords(robot);
         robot.interact(() -> view.tabs().getSelectionModel().select(view.tabs().getTabs().stream()
                 .filter(t -> "tab-graph".equals(t.getId())).findFirst().orElseThrow()));
-        waitFor(60, () -> vm.graph().scoreProperty().get() != null && vm.graph().attributionProperty().get() != null
-                && !vm.graph().busyProperty().get());
+        waitFor(60, () -> vm.graph().edits().scoreProperty().get() != null && vm.graph().attribution().attributionProperty().get() != null
+                && !vm.graph().edits().busyProperty().get());
     }
 
     @Test
@@ -162,7 +162,7 @@ class AppFxTest {
         int id = all.graph().id(all.graph().parse("3.2->logits"));
         double[] mid = canvas.screenMiddle(id);
         robot.clickOn(canvas.localToScreen(mid[0], mid[1]));
-        waitFor(30, () -> vm.graph().circuit().size() == all.size() - 1 && vm.graph().scoreProperty().get() != null);
+        waitFor(30, () -> vm.graph().circuit().size() == all.size() - 1 && vm.graph().edits().scoreProperty().get() != null);
         EdgeCircuit now = vm.graph().circuit();
         int removed = all.ids().stream().filter(i -> !now.ids().get(i)).findFirst().orElseThrow();
         double[] world = view.graphView().graphLayout().segment(id);
@@ -193,7 +193,7 @@ class AppFxTest {
         robot.interact(() -> inspector().hide());
 
         robot.clickOn(canvas.localToScreen(c[0], c[1]));
-        List<org.circuitbench.ablation.Edge> touching = GraphViewModel.touching(all.graph(), head);
+        List<org.circuitbench.ablation.Edge> touching = GraphEdits.touching(all.graph(), head);
         waitFor(30, () -> touching.stream().noneMatch(vm.graph().circuit()::contains));
         assertEquals(all.size() - touching.size(), vm.graph().circuit().size(), "a single click removes exactly the head's edges");
     }
@@ -203,17 +203,17 @@ class AppFxTest {
         graphReady(robot);
         EdgeCircuit all = vm.graph().circuit();
         org.circuitbench.ablation.Edge e = all.graph().parse("3.2->logits");
-        robot.interact(() -> vm.graph().toggleEdge(e));
+        robot.interact(() -> vm.graph().edits().toggleEdge(e));
         EdgeCircuit saved = vm.graph().circuit();
         dialogs.answer("without 3.2");
         robot.clickOn("#graph-save");
         javafx.scene.control.ListView<?> named = robot.lookup("#graph-named").queryAs(javafx.scene.control.ListView.class);
         waitFor(10, () -> named.getItems().size() == 1);
-        robot.interact(() -> vm.graph().toggleEdge(e)); // the graph moves on
+        robot.interact(() -> vm.graph().edits().toggleEdge(e)); // the graph moves on
         assertEquals(all, vm.graph().circuit());
         robot.interact(() -> named.getSelectionModel().select(0));
         robot.clickOn("#graph-show-named");
-        waitFor(30, () -> saved.equals(vm.graph().circuit()) && vm.graph().scoreProperty().get() != null);
+        waitFor(30, () -> saved.equals(vm.graph().circuit()) && vm.graph().edits().scoreProperty().get() != null);
         assertTrue(dialogs.allAnswered());
     }
 
@@ -223,12 +223,12 @@ class AppFxTest {
         javafx.scene.control.Slider slider = robot.lookup("#graph-topn").queryAs(javafx.scene.control.Slider.class);
         robot.interact(() -> slider.setValue(90));
         robot.clickOn("#graph-keep-topn");
-        waitFor(30, () -> vm.graph().circuit().size() == 90 && vm.graph().scoreProperty().get() != null);
+        waitFor(30, () -> vm.graph().circuit().size() == 90 && vm.graph().edits().scoreProperty().get() != null);
         double engine;
         try (EdgeEvaluator plain = new EdgeEvaluator(task(), false)) {
-            engine = plain.score(vm.graph().topCircuit(90));
+            engine = plain.score(vm.graph().attribution().topCircuit(90));
         }
-        assertEquals(vm.graph().topCircuit(90), vm.graph().circuit());
+        assertEquals(vm.graph().attribution().topCircuit(90), vm.graph().circuit());
         assertEquals(String.format(Locale.ROOT, "%.2f %%", engine), text(robot, "#graph-score"));
     }
 
@@ -255,7 +255,7 @@ class AppFxTest {
     void aPruneFromTheUiFillsTheLogKeepsPassesAndAppliesToTheGrid(FxRobot robot) throws Exception {
         selectWords(robot);
         robot.clickOn("Runs");
-        robot.interact(() -> vm.runs().methodProperty().set(SearchMethod.BACKWARD_FORWARD));
+        robot.interact(() -> vm.prunes().methodProperty().set(SearchMethod.BACKWARD_FORWARD));
         robot.doubleClickOn("#run-threshold").write("10");
         robot.clickOn("#run-start");
         waitFor(120, () -> vm.runs().history().size() == 1);
@@ -278,9 +278,9 @@ class AppFxTest {
         ready();
         robot.clickOn("Runs");
         robot.interact(() -> { // a random prune of many picks: long enough to cancel
-            vm.runs().methodProperty().set(SearchMethod.RANDOM);
+            vm.prunes().methodProperty().set(SearchMethod.RANDOM);
             vm.runs().thresholdProperty().set(20);
-            vm.runs().iterationsProperty().set(100_000);
+            vm.prunes().iterationsProperty().set(100_000);
         });
         robot.clickOn("#run-start");
         waitFor(60, () -> vm.runs().log().size() >= 3);
@@ -320,16 +320,16 @@ class AppFxTest {
         Session[] before = new Session[1];
         robot.interact(() -> {
             before[0] = vm.snapshot();
-            assertTrue(vm.saveAs(f));
+            assertTrue(vm.document().saveAs(f));
         });
         String written = Files.readString(f);
-        robot.interact(vm::newSession);
-        robot.interact(() -> assertTrue(vm.open(f)));
+        robot.interact(vm.document()::newSession);
+        robot.interact(() -> assertTrue(vm.document().open(f)));
         ready();
         robot.interact(() -> assertEquals(before[0], vm.snapshot()));
         assertEquals(1, robot.lookup("#circuit-list").queryAs(ListView.class).getItems().stream()
                 .filter(c -> ((Session.NamedCircuit) c).name().equals("without 3.1")).count());
-        robot.interact(() -> assertTrue(vm.saveAs(f)));
+        robot.interact(() -> assertTrue(vm.document().saveAs(f)));
         assertEquals(written, Files.readString(f), "saving the reopened session writes the same file");
     }
 
@@ -493,7 +493,7 @@ class AppFxTest {
         robot.interact(() -> vm.errorProperty().set("an error of session A"));
         assertTrue(robot.lookup("#error-banner").query().isVisible());
 
-        robot.interact(vm::openDemo); // session B
+        robot.interact(vm.document()::openDemo); // session B
         ready();
         assertFalse(robot.lookup("#error-banner").query().isVisible(), "A's error is gone");
         assertEquals("100.00 %", text(robot, "#score-label"));
@@ -519,7 +519,7 @@ class AppFxTest {
     void quitAndNewAskBeforeUnsavedWorkIsLost(FxRobot robot) throws Exception {
         ready();
         robot.clickOn("#cell-1-1");
-        waitFor(30, () -> vm.dirtyProperty().get());
+        waitFor(30, () -> vm.document().dirtyProperty().get());
         dialogs.answer(DialogService.Unsaved.CANCEL);
         robot.press(KeyCode.CONTROL).press(KeyCode.Q).release(KeyCode.Q).release(KeyCode.CONTROL);
         WaitForAsyncUtils.waitForFxEvents();

@@ -41,6 +41,11 @@ public final class EdgeAttributor {
      */
     public EdgeAttribution attribute(EdgeCircuit c) {
         f.check(c);
+        Metric metric = f.task.method().metric();
+        if (!metric.differentiable()) {
+            throw new IllegalArgumentException("Attribution takes the gradient of the metric, and " + metric.id
+                    + " (a count of right prompts) has none; attribute with logit-diff, prob, prob-diff or kl.");
+        }
         EdgeGraph graph = f.graph;
         float[] byId = new float[graph.edgeCount()];
         Arrays.fill(byId, Float.NaN);
@@ -68,11 +73,11 @@ public final class EdgeAttributor {
                         }
                     }, false);
                     // the scale is an array of this scope, alive through backward (mul(Number) frees its scalar at once)
-                    NDArray toPoints = Scalars.of(p.logitDiff.getManager(), 100.0 / f.task.fullLogitDiff());
+                    NDArray toPoints = Scalars.of(p.logitDiff.getManager(), f.scale.slope()); // metric -> score points
                     gc.backward(p.logitDiff.mean().mul(toPoints));
                     toPoints.close();
                 }
-                score = f.task.score(p.perPrompt);
+                score = f.task.score(p.perPrompt, f.scale);
                 NDArray all = p.detachedRows(graph.senderCount(), f.rowLength);           // [senders, N]
                 for (Gradient g : probes) {
                     int[] receivers = g.receivers();
@@ -168,7 +173,7 @@ public final class EdgeAttributor {
                     return false;
                 }
             }, false);
-            return f.task.score(p.perPrompt);
+            return f.task.score(p.perPrompt, f.scale);
         }
     }
 }

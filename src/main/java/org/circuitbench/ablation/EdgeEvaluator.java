@@ -1,5 +1,6 @@
 package org.circuitbench.ablation;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 
 /**
@@ -40,23 +41,42 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         return forward.graph;
     }
 
+    /** How this evaluator's metric values become scores (the edge level's empty circuit for faithfulness). */
+    public ScoreScale scale() {
+        return forward.scale;
+    }
+
+    @Override
+    public Method method() {
+        return task().method();
+    }
+
     @Override
     public double score(EdgeCircuit circuit) {
         forward.check(circuit);
         if (!reuse) {
             try (NDScope ignored = new NDScope()) {
-                return task().score(forward.run(circuit, null, EdgeForward.Probe.NONE, true).perPrompt);
+                return task().score(forward.run(circuit, null, EdgeForward.Probe.NONE, true).perPrompt, forward.scale);
             }
         }
         ensureBase();
-        if (circuit.equals(base.circuit)) return task().score(base.perPrompt);
+        if (circuit.equals(base.circuit)) return task().score(base.perPrompt, forward.scale);
         EdgePass p = forward.owned(circuit, base);
         if (last != null) last.close();
         last = p;
-        return task().score(p.perPrompt);
+        return task().score(p.perPrompt, forward.scale);
     }
 
-    /** Per-prompt logit differences of an edge circuit, [batch]. */
+    /** The score of an edge circuit with per-prompt details, from one plain edge-ablated pass. */
+    public ScoreDetails details(EdgeCircuit c) {
+        forward.check(c);
+        try (NDScope ignored = new NDScope()) {
+            NDArray in = trace(c).input(Receiver.LOGITS);                                // [batch, pos, d_model]
+            return task().details(null, task().atEnd(in), forward.scale);
+        }
+    }
+
+    /** Per-prompt metric values of an edge circuit, [batch]. */
     public float[] perPrompt(EdgeCircuit circuit) {
         forward.check(circuit);
         try (NDScope ignored = new NDScope()) {

@@ -39,6 +39,7 @@ final class EdgeForward implements AutoCloseable {
     private final NDArray[] mu;            // per sender [batch, pos, d_model]: its template mean
     private final Set<NDArray> permanent;  // the means: passes may hold them but never own them
     final long rowLength;                  // batch * pos * d_model: one delta as a row
+    final ScoreScale scale;                // how the metric becomes a score at the edge level
 
     EdgeForward(AblationTask task) {
         this.task = task;
@@ -68,6 +69,16 @@ final class EdgeForward implements AutoCloseable {
         means.addAll(List.of(muHeads));
         permanent = EdgePass.identitySet(means);
         rowLength = task.tokenized().cleanCount() * (long) task.tokenized().maxLength() * cfg.nEmbd();
+        try {
+            scale = task.edgeScale(() -> { // faithfulness: from the empty edge circuit
+                try (NDScope ignored = new NDScope()) {
+                    return run(EdgeCircuit.none(graph), null, Probe.NONE, true).perPrompt.clone();
+                }
+            });
+        } catch (org.circuitbench.task.TaskException e) {
+            close();
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /** Sees a pass's receivers as they are computed: gradient probes (attribution) or a nudge (its test). */
@@ -158,7 +169,7 @@ final class EdgeForward implements AutoCloseable {
         } else {
             int[] r = {logits};
             NDArray in = probe.input(EdgeAblation.inputs(resid, r, c, p), r, p).get(0); // [b, pos, d]
-            p.logitDiff = task.logitDiff(in);                                           // [b]
+            p.logitDiff = task.metric(in);                                              // [b]: the method's metric
             p.perPrompt = p.logitDiff.toFloatArray();
         }
         return p;

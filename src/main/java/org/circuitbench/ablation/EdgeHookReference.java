@@ -41,15 +41,40 @@ public final class EdgeHookReference implements Scorer<EdgeCircuit> {
 
     @Override
     public double score(EdgeCircuit c) {
-        return task.score(perPrompt(c));
+        return task.score(perPrompt(c), scale());
     }
 
-    /** Per-prompt logit differences of the edge-ablated pass, [batch]. */
+    @Override
+    public Method method() {
+        return task.method();
+    }
+
+    /** Per-prompt metric values of the edge-ablated pass, [batch]. */
     public float[] perPrompt(EdgeCircuit c) {
-        if (!c.graph().equals(graph)) throw new IllegalArgumentException("The edge circuit is for another model's graph (" + c.graph() + ").");
         try (NDScope ignored = new NDScope()) {
-            NDArray resid = task.model().forward(task.tokens(), new Pass(c)); // the logits' input already has its removed edges
-            return task.logitDiff(resid).toFloatArray();
+            return task.metric(logitsInput(c)).toFloatArray();
+        }
+    }
+
+    /** The score with per-prompt details. */
+    public ScoreDetails details(EdgeCircuit c) {
+        try (NDScope ignored = new NDScope()) {
+            return task.details(null, task.atEnd(logitsInput(c)), scale());
+        }
+    }
+
+    /** The logits' input, [batch, pos, d_model]: the last hook_resid_post with the removed edges into the logits. */
+    private NDArray logitsInput(EdgeCircuit c) {
+        if (!c.graph().equals(graph)) throw new IllegalArgumentException("The edge circuit is for another model's graph (" + c.graph() + ").");
+        return task.model().forward(task.tokens(), new Pass(c));
+    }
+
+    /** The edge level's scale (faithfulness: from the empty edge circuit), as the task keeps it once. */
+    private ScoreScale scale() {
+        try {
+            return task.edgeScale(() -> perPrompt(EdgeCircuit.none(graph)));
+        } catch (org.circuitbench.task.TaskException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 

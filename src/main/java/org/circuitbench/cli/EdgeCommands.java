@@ -13,6 +13,7 @@ import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.Level;
+import org.circuitbench.ablation.ScoreDetails;
 import org.circuitbench.search.CircuitFormats;
 import org.circuitbench.search.CircuitReader;
 import org.circuitbench.search.EdgePruner;
@@ -34,21 +35,26 @@ final class EdgeCommands {
     private EdgeCommands() {
     }
 
-    /** The edge-ablated score of a circuit: one fast pass, or with {@code reference} the plain pass written as hooks ({@link EdgeHookReference}). */
-    static ObjectNode score(AblationTask task, String spec, boolean reference) {
+    /** An edge circuit's score: its details and the JSON fields of edges.md. */
+    record Scored(ScoreDetails details, ObjectNode json) {
+    }
+
+    /** With {@code reference}, the plain pass written as hooks ({@link EdgeHookReference}) scores instead of the fast one. */
+    static Scored score(AblationTask task, String spec, PrintStream err, boolean reference) {
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+            printNewWarnings(task, err);
             EdgeCircuit c = CircuitReader.readEdges(spec, ev.graph());
-            float[] per = reference ? new EdgeHookReference(task).perPrompt(c) : ev.perPrompt(c);
-            double ld = 0;
-            for (float x : per) ld += x;
-            ld /= per.length;
+            ScoreDetails d = reference ? new EdgeHookReference(task).details(c) : ev.details(c);
             ObjectNode o = JSON.createObjectNode();
-            o.put("full_logit_diff", task.fullLogitDiff());
-            o.put("circuit_logit_diff", ld);
-            o.put("score", task.score(per));
+            Commands.scoreFields(o, task, d);
             o.put("edge_count", c.size());
-            return o;
+            return new Scored(d, o);
         }
+    }
+
+    /** The warnings of the edge level's own scale (faithfulness measured from the empty edge circuit). */
+    static void printNewWarnings(AblationTask task, PrintStream err) {
+        for (String w : task.edgeWarnings()) err.println("warning: " + w);
     }
 
     /** The edge prune of edges.md ({@code greedy}), or the attribution-guided minimal circuit ({@code attribution}). */
@@ -57,6 +63,7 @@ final class EdgeCommands {
         String spec = a.get("edges", "all");
         CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", ""), Level.EDGES) : null;
         try (EdgeEvaluator ev = evaluators.edges(task)) {
+            printNewWarnings(task, err);
             EdgeCircuit start = CircuitReader.readEdges(spec, ev.graph());
             Job<PruneResult<Edge, EdgeCircuit>> job = method == SearchMethod.ATTRIBUTION ? new MinimalEdgeCircuit(ev, spec, start, threshold)
                     : new EdgePruner(ev, spec, start, threshold, a.integer("speculation", 1, 1, 4096));
@@ -76,7 +83,11 @@ final class EdgeCommands {
                 ArrayNode curve = o.putArray("curve");
                 r.curve().forEach(p -> curve.addObject().put("edges", p.size()).put("score", p.score()));
                 o.put("attribution_seconds", round3(r.attributionSeconds()));
-                if (!r.reached()) err.println("warning: even the start circuit does not reach " + (100 - threshold) + "; it is reported unchanged");
+                o.put("seconds", round3(r.seconds()));
+                if (!r.reached()) {
+                    err.println("warning: even the start circuit does not reach " + (task.method().percent() ? (100 - threshold) + " %"
+                            : "a KL of " + threshold) + "; it is reported unchanged");
+                }
             } else {
                 ArrayNode removed = o.putArray("removed");
                 r.removals().forEach(x -> removed.addObject().put("edge", x.element().toString()).put("score", x.score()));
@@ -100,9 +111,10 @@ final class EdgeCommands {
      * Attribution at a state: {@code --edges SPEC} (default all), or {@code --circuit SPEC} for the
      * edges induced by a node circuit, which adds each node's estimated score without it.
      */
-    static ObjectNode attribute(Args a, AblationTask task) {
+    static ObjectNode attribute(Args a, AblationTask task, PrintStream err) {
         if (a.has("edges") && a.has("circuit")) throw new Args.UsageException("Give --edges or --circuit, not both.");
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+            printNewWarnings(task, err);
             Circuit nodes = a.has("circuit") ? CircuitReader.read(a.get("circuit", ""), ev.graph().layers(), ev.graph().heads()) : null;
             EdgeCircuit state = nodes != null ? EdgeCircuit.induced(ev.graph(), nodes) : CircuitReader.readEdges(a.get("edges", "all"), ev.graph());
             EdgeAttribution r = ev.attributor().attribute(state);

@@ -16,6 +16,8 @@ public final class EdgePruner implements Job<PruneResult<Edge, EdgeCircuit>> {
     private final int maxSpeculation;
 
     public EdgePruner(Scorer<EdgeCircuit> scorer, String startSpec, EdgeCircuit start, double threshold, int maxSpeculation) {
+        scorer.method().checkThreshold(threshold);
+        if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges; an edge prune needs edges to remove.");
         this.scorer = scorer;
         this.settings = PruneSettings.of(SearchMethod.GREEDY, threshold, start, startSpec);
         this.maxSpeculation = maxSpeculation;

@@ -25,6 +25,8 @@ public final class MinimalEdgeCircuit implements Job<PruneResult<Edge, EdgeCircu
     private final PruneSettings<EdgeCircuit> settings;
 
     public MinimalEdgeCircuit(EdgeEvaluator evaluator, String startSpec, EdgeCircuit start, double threshold) {
+        evaluator.method().checkThreshold(threshold);
+        if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges.");
         this.evaluator = evaluator;
         this.settings = PruneSettings.of(SearchMethod.ATTRIBUTION, threshold, start, startSpec);
     }
@@ -45,18 +47,20 @@ public final class MinimalEdgeCircuit implements Job<PruneResult<Edge, EdgeCircu
         List<Edge> ranking = attribution.ranking();
         TreeMap<Integer, Double> curve = new TreeMap<>();
         curve.put(total, attribution.score());
-        double target = 100.0 - settings.threshold();
+        var method = evaluator.method();  // reached: 100 − score ≤ T, or KL ≤ T
+        double threshold = settings.threshold();
         ctx.progress(new Progress(1, -1, null, attribution.score(), attribution.score(), total,
                 String.format(Locale.ROOT, "attribution of %,d edges", total)));
         int lo = 0, hi = total;
-        boolean reached = attribution.score() >= target;
+        boolean reached = method.loss(attribution.score()) <= threshold;
         if (reached) {
             while (lo < hi && !ctx.isCancelled()) {
                 int mid = (lo + hi) >>> 1;
                 double s = evaluator.score(top(ranking, mid));
                 curve.put(mid, s);
-                ctx.progress(new Progress(curve.size(), -1, null, s, curve.get(hi), mid, String.format(Locale.ROOT, "top %,d edges: %.2f %%", mid, s)));
-                if (s >= target) hi = mid;
+                ctx.progress(new Progress(curve.size(), -1, null, s, curve.get(hi), mid,
+                        String.format(Locale.ROOT, "top %,d edges: %.2f%s", mid, s, method.unit())));
+                if (method.loss(s) <= threshold) hi = mid;
                 else lo = mid + 1;
             }
         }

@@ -211,9 +211,14 @@ public record Session(
     public record AttentionRecord(List<String> labels, double[][][] values, double[][] unlabelled) {
     }
 
-    /** OV next and copy scores in percent of {@code pairs} (prompt, label) pairs. */
+    /**
+     * OV next and copy scores in percent of {@code pairs} (prompt, label) pairs, under
+     * {@code definition} ({@code as-run} or {@code layer1}); absent in files written before there
+     * were two, which all hold {@code layer1}.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record OvRecord(double[][] next, double[][] copy, int pairs, int pairsWithSuccessor) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record OvRecord(double[][] next, double[][] copy, int pairs, int pairsWithSuccessor, String definition) {
     }
 
     /** head_detector's scores on the full model, with the random input they were computed on. */

@@ -14,6 +14,7 @@ import org.circuitbench.explain.HeadAttribution;
 import org.circuitbench.explain.HeadTypes;
 import org.circuitbench.explain.LabelAttention;
 import org.circuitbench.explain.LogitLens;
+import org.circuitbench.explain.OvDefinition;
 import org.circuitbench.explain.OvScores;
 import org.circuitbench.search.Importance;
 import org.circuitbench.search.PruneResult;
@@ -139,7 +140,7 @@ public final class SessionMapper {
         Session.AttentionRecord att = x == null || x.attention() == null ? null
                 : new Session.AttentionRecord(x.attention().labels(), x.attention().values(), x.attention().unlabelled());
         Session.OvRecord ov = x == null || x.ov() == null ? null
-                : new Session.OvRecord(x.ov().next(), x.ov().copy(), x.ov().pairs(), x.ov().pairsWithSuccessor());
+                : new Session.OvRecord(x.ov().next(), x.ov().copy(), x.ov().pairs(), x.ov().pairsWithSuccessor(), x.ov().definition().id);
         HeadTypes t = x == null ? null : x.heads();
         Session.HeadTypesRecord heads = t == null ? null : new Session.HeadTypesRecord(t.previousToken(), t.duplicateToken(),
                 t.induction(), t.seed(), t.halfLength(), t.batch(), t.bos());
@@ -183,7 +184,14 @@ public final class SessionMapper {
         if (r.ov() != null) {
             grid(r.ov().next(), layers, heads, what + ", ov");
             grid(r.ov().copy(), layers, heads, what + ", ov");
-            ov = new OvScores(r.ov().next(), r.ov().copy(), r.ov().pairs(), r.ov().pairsWithSuccessor());
+            // a file without a definition was written when layer1 was the only one
+            OvDefinition def;
+            try {
+                def = r.ov().definition() == null ? OvDefinition.LAYER1 : OvDefinition.parse(r.ov().definition());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(what + ", ov: " + e.getMessage());
+            }
+            ov = new OvScores(r.ov().next(), r.ov().copy(), r.ov().pairs(), r.ov().pairsWithSuccessor(), def);
         }
         HeadTypes types = null;
         Session.HeadTypesRecord t = r.heads();

@@ -30,10 +30,22 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
         lists = lists == null ? Map.of() : Map.copyOf(lists);
     }
 
-    /** One template group: prompts sharing a layout, whose means are taken together. */
-    public record TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt) {
+    /**
+     * One template group: prompts sharing a layout, whose means are taken together. A
+     * {@code paired} template makes one corrupt prompt per clean prompt, paired with it for
+     * patching ({@link Prompt#clean()}): the corrupt text is filled with that clean prompt's
+     * variables (its range values and per-prompt draws), then the corrupt spec's own variables.
+     */
+    public record TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt,
+                               @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+                               boolean paired) {
         public TemplateSpec {
             id = id == null ? "" : id;
+        }
+
+        /** A template whose corrupt prompts are drawn on their own (not paired). */
+        public TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt) {
+            this(id, clean, corrupt, false);
         }
     }
 
@@ -90,16 +102,25 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             if (t.clean() == null || t.clean().text() == null || t.clean().text().isBlank()) {
                 throw new TaskException(where + " has no clean text.");
             }
-            clean.addAll(generate(t.id(), t.clean(), true, encoder, where + ", clean"));
+            int firstClean = clean.size();
+            List<Map<String, Object>> cleanEnvs = new ArrayList<>();
+            clean.addAll(generate(t.id(), t.clean(), true, encoder, where + ", clean", null, -1, cleanEnvs));
             if (t.corrupt() == null || t.corrupt().text() == null || t.corrupt().text().isBlank()) {
                 throw new TaskException(where + " has no corrupt prompts, so its means cannot be taken. Give it a corrupt text.");
             }
-            corrupt.addAll(generate(t.id(), t.corrupt(), false, encoder, where + ", corrupt"));
+            corrupt.addAll(generate(t.id(), t.corrupt(), false, encoder, where + ", corrupt",
+                    t.paired() ? cleanEnvs : null, firstClean, new ArrayList<>()));
         }
         return new TaskFile(name, clean, corrupt, keep);
     }
 
-    private List<Prompt> generate(String template, PromptSpec spec, boolean isClean, TokenEncoder encoder, String where)
+    /**
+     * One prompt set. With {@code pairedWith} (a paired template's corrupt set) it makes one prompt
+     * per clean prompt, in the scope of that prompt's variables, and names it as its pair
+     * ({@code firstClean} + n); {@code envs} receives each prompt's variables.
+     */
+    private List<Prompt> generate(String template, PromptSpec spec, boolean isClean, TokenEncoder encoder, String where,
+                                  List<Map<String, Object>> pairedWith, int firstClean, List<Map<String, Object>> envs)
             throws TaskException {
         SplittableRandom rng = new SplittableRandom(spec.seed());
         Map<String, Object> lists = new LinkedHashMap<>(BuiltinLists.ALL);
@@ -116,6 +137,10 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                 throw new TaskException(where + ": variable " + v.name() + " has no expression; write e.g. " + v.name() + " = 1..10.");
             }
             Matcher m = RANGE.matcher(v.expression().trim());
+            if (m.matches() && pairedWith != null) {
+                throw new TaskException(where + ": variable " + v.name() + " is a range, but a paired template makes one corrupt "
+                        + "prompt per clean prompt; use the clean prompt's variables or a per-prompt expression.");
+            }
             if (m.matches()) {
                 try {
                     long lo = asLong(Expr.eval(m.group(1), Expr.of(lists), null));
@@ -140,6 +165,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             throw new TaskException(where + ": the count is " + spec.count() + ", so it makes no prompts; give a count of at least 1.");
         }
         if (ranges.isEmpty()) total = Math.max(spec.count(), 1); // a clean text without a range is one prompt
+        if (pairedWith != null) total = pairedWith.size();
         if (total > MAX_PROMPTS) {
             throw new TaskException(where + " would make " + (total == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : total)
                     + " prompts; the limit is " + MAX_PROMPTS + ". Narrow the ranges.");
@@ -149,6 +175,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
         for (int r = 0; r < ranges.size(); r++) idx[r] = ranges.get(r)[0];
         for (long n = 0; n < total; n++) {
             Map<String, Object> env = new LinkedHashMap<>();
+            if (pairedWith != null) env.putAll(pairedWith.get((int) n)); // the clean prompt's variables, n included
             for (int r = 0; r < ranges.size(); r++) env.put(rangeNames.get(r), idx[r]);
             env.put("n", n);
             Map<String, Object> all = new LinkedHashMap<>(env);
@@ -170,7 +197,10 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                         positions.put("S" + (p + 1), tokens - 1);
                     }
                 }
-                out.add(new Prompt(text.text, correct, incorrect, template, positions));
+                Integer pair = pairedWith == null ? null : firstClean + (int) n;
+                out.add(new Prompt(text.text, correct == null ? null : List.of(correct), incorrect == null ? null : List.of(incorrect),
+                        template, positions, pair));
+                envs.add(env);
             } catch (IllegalArgumentException e) {
                 throw new TaskException(where + ": " + e.getMessage() + (env.isEmpty() ? "" : " (with " + describe(env) + ")"));
             }

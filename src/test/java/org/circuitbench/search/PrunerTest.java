@@ -211,10 +211,13 @@ class PrunerTest {
     void badInputGetsClearMessages() {
         AblationTask task = words();
         Circuit all = task.allHeads();
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, 101, all))
-                .getMessage().contains("[0, 100]"));
+        // T is checked on the evaluator's scale (a percentage here), when the prune is made
+        try (FastEvaluator ev = new FastEvaluator(task)) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD, 101, all)))
+                    .getMessage().contains("[0, 100]"));
+        }
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, -1, all))
-                .getMessage().contains("[0, 100]"));
+                .getMessage().contains("at least 0"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, 3, Circuit.none(4, 4)))
                 .getMessage().contains("empty"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SearchMethod.parse("sideways"))

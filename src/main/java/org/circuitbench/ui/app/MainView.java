@@ -42,6 +42,7 @@ import org.circuitbench.ui.heads.AttentionPatternView;
 import org.circuitbench.ui.heads.HeadInspectorView;
 import org.circuitbench.ui.heads.HeadsView;
 import org.circuitbench.ui.model.GpuViewModel;
+import org.circuitbench.ui.runs.EdgeRunsPanel;
 import org.circuitbench.ui.runs.RunsView;
 import org.circuitbench.ui.task.TaskEditorView;
 import org.controlsfx.control.StatusBar;
@@ -66,7 +67,7 @@ public final class MainView extends BorderPane {
         getStyleClass().add("main-view");
         gridView = new HeadGridView(vm.grid());
         gridView.setOnAttentionPattern(n -> AttentionPatternView.show(window(), vm.heads(), n));
-        graphView = new GraphView(vm.graph());
+        graphView = new GraphView(vm.graph(), new EdgeRunsPanel(vm.edgeRuns(), vm.edgeRunSettings()));
         graphView.canvas().setOnInspect(vm.heads()::inspect);
         gridView.setOnInspect(vm.heads()::inspect);
         gridView.setOnExactSweep(vm.analysis()::runImportance);
@@ -77,7 +78,7 @@ public final class MainView extends BorderPane {
                 tab("Circuit", "tab-circuit", padded(gridView)),
                 tab("Task editor", "tab-editor", new TaskEditorView(vm.editor())),
                 tab("Graph", "tab-graph", graphView),
-                tab("Runs", "tab-runs", new RunsView(vm.runs(), vm::askToSaveRun)),
+                tab("Runs", "tab-runs", new RunsView(vm.runs(), vm.prunes(), vm::askToSaveRun)),
                 tab("Importance & compare", "tab-analysis", new AnalysisView(vm.analysis(), vm.circuits())),
                 tab("Heads", "tab-heads", new HeadsView(vm.heads())));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
@@ -89,14 +90,14 @@ public final class MainView extends BorderPane {
         setCenter(tabs);
         setBottom(statusBar());
 
-        Timeline autosave = new Timeline(new KeyFrame(Duration.seconds(30), e -> vm.autosave()));
+        Timeline autosave = new Timeline(new KeyFrame(Duration.seconds(30), e -> vm.document().autosave()));
         autosave.setCycleCount(Timeline.INDEFINITE);
         Timeline memory = new Timeline(new KeyFrame(Duration.seconds(3), e -> vm.model().refreshSummary()));
         memory.setCycleCount(Timeline.INDEFINITE);
         // While this view is the window's content: Quit, Ctrl+Q and the close button ask before
         // unsaved work is lost, and the timers run. A window that gets other content drops both.
         javafx.event.EventHandler<WindowEvent> guard = e -> {
-            if (!vm.requestQuit()) e.consume();
+            if (!vm.document().requestQuit()) e.consume();
         };
         sceneProperty().addListener((o, was, scene) -> {
             if (scene == null) return;
@@ -153,10 +154,10 @@ public final class MainView extends BorderPane {
         recent.setId("menu-recent");
         Runnable fillRecent = () -> {
             recent.getItems().clear();
-            for (Path p : vm.recent()) recent.getItems().add(item(p.toString(), null, null, () -> vm.openRecent(p)));
-            recent.setDisable(vm.recent().isEmpty());
+            for (Path p : vm.document().recent()) recent.getItems().add(item(p.toString(), null, null, () -> vm.document().openRecent(p)));
+            recent.setDisable(vm.document().recent().isEmpty());
         };
-        vm.recent().addListener((ListChangeListener<Path>) c -> fillRecent.run());
+        vm.document().recent().addListener((ListChangeListener<Path>) c -> fillRecent.run());
         fillRecent.run();
         Menu export = new Menu("Export");
         export.getItems().addAll(
@@ -176,13 +177,13 @@ public final class MainView extends BorderPane {
             if (w != null) w.fireEvent(new WindowEvent(w, WindowEvent.WINDOW_CLOSE_REQUEST)); // asks first, as the close button does
         });
         file.getItems().addAll(
-                item("New session", "menu-new", "Shortcut+N", vm::newSession),
-                item("Open…", "menu-open", "Shortcut+O", vm::openSession),
+                item("New session", "menu-new", "Shortcut+N", vm.document()::newSession),
+                item("Open…", "menu-open", "Shortcut+O", vm.document()::openSession),
                 recent,
-                item("Open a sample session…", "menu-samples", null, vm::openSample),
+                item("Open a sample session…", "menu-samples", null, vm.document()::openSample),
                 new SeparatorMenuItem(),
-                item("Save", "menu-save", "Shortcut+S", vm::saveSession),
-                item("Save as…", "menu-save-as", "Shortcut+Shift+S", vm::saveSessionAs),
+                item("Save", "menu-save", "Shortcut+S", vm.document()::saveSession),
+                item("Save as…", "menu-save-as", "Shortcut+Shift+S", vm.document()::saveSessionAs),
                 export, new SeparatorMenuItem(), quit);
 
         Menu edit = new Menu("Edit");

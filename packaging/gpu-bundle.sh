@@ -49,7 +49,7 @@ for j in "$A"/*.jar "$A"/lib/*.jar; do
     && { [ ! -f META-INF/MANIFEST.MF ] || zip -q -0 -X "$j" META-INF/MANIFEST.MF; } && zip -q -0 -X -r "$j" . -x META-INF/MANIFEST.MF)
 done
 echo "$(cd "$CB_HOME" && git rev-parse --short HEAD)$(cd "$CB_HOME" && git diff --quiet HEAD -- src pom.xml || echo '+changes') built $(date -u +%FT%TZ)" > "$A/VERSION"
-tar -C "$TMP" -cf - app | $XZ > "$G/app.tar.xz"
+tar -C "$TMP" -cf - app | $XZ > "$G/app.tar.xz.part" && mv "$G/app.tar.xz.part" "$G/app.tar.xz"
 
 # ---- the Java runtime ------------------------------------------------------------------------------
 if [ ! -f "$G/jre.tar.xz" ]; then
@@ -59,7 +59,7 @@ if [ ! -f "$G/jre.tar.xz" ]; then
   "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,java.net.http,java.sql,java.xml,jdk.unsupported,jdk.zipfs,java.naming \
     --strip-debug --no-header-files --no-man-pages --output "$TMP/jre"
   find "$TMP/jre" -name '*.so' -exec strip --strip-unneeded {} +
-  tar -C "$TMP" -cf - jre | $XZ > "$G/jre.tar.xz"
+  tar -C "$TMP" -cf - jre | $XZ > "$G/jre.tar.xz.part" && mv "$G/jre.tar.xz.part" "$G/jre.tar.xz"
 fi
 
 # ---- DJL's JNI sources -----------------------------------------------------------------------------
@@ -83,7 +83,7 @@ if [ ! -f "$G/djl-jni.tar.xz" ]; then
   cp "$JAVA_HOME/include/jni.h" "$J/jdk/include/"
   cp "$JAVA_HOME/include/linux/jni_md.h" "$J/jdk/include/linux/"
   echo "DJL $DJL_TAG ($(git --git-dir="$DJL_GIT" rev-parse "$DJL_TAG^{commit}")), engines/pytorch/pytorch-native/src/main/native, with DJL #3826's resize fix" > "$J/SOURCE"
-  tar -C "$TMP" -cf - djl-jni | $XZ > "$G/djl-jni.tar.xz"
+  tar -C "$TMP" -cf - djl-jni | $XZ > "$G/djl-jni.tar.xz.part" && mv "$G/djl-jni.tar.xz.part" "$G/djl-jni.tar.xz"
 fi
 ls -l "$G"
 du -ch "$G"/*.tar.xz | tail -1

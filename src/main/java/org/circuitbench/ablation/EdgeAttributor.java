@@ -57,7 +57,7 @@ public final class EdgeAttributor {
                 List<Gradient> probes = new ArrayList<>();
                 EdgePass p;
                 try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
-                    p = f.run(c, null, new EdgeForward.Probe() {
+                    p = f.run(c, new EdgeForward.Probe() {
                         @Override
                         public NDArray input(NDArray in, int[] receivers, EdgePass pass) {
                             NDArray leaf = leaf(in);
@@ -71,14 +71,14 @@ public final class EdgeAttributor {
                             probes.add(new Gradient(receivers, leaf, in, layer, w));
                             return qkv.add(leaf);
                         }
-                    }, false);
+                    });
                     // the scale is an array of this scope, alive through backward (mul(Number) frees its scalar at once)
                     NDArray toPoints = Scalars.of(p.logitDiff.getManager(), f.scale.slope()); // metric -> score points
                     gc.backward(p.logitDiff.mean().mul(toPoints));
                     toPoints.close();
                 }
                 score = f.task.score(p.perPrompt, f.scale);
-                NDArray all = p.detachedRows(graph.senderCount(), f.rowLength);           // [senders, N]
+                NDArray all = p.detachedRows(graph.senderCount());                        // [senders, N]
                 for (Gradient g : probes) {
                     int[] receivers = g.receivers();
                     int senders = 0;
@@ -154,7 +154,7 @@ public final class EdgeAttributor {
         EdgeGraph graph = f.graph;
         int s = graph.senderIndex(e.sender()), r = graph.receiverIndex(e.receiver());
         try (NDScope ignored = new NDScope()) {
-            EdgePass p = f.run(c, null, new EdgeForward.Probe() {
+            EdgePass p = f.run(c, new EdgeForward.Probe() {
                 @Override
                 public NDArray input(NDArray in, int[] receivers, EdgePass pass) {
                     for (int i = 0; i < receivers.length; i++) {
@@ -172,7 +172,7 @@ public final class EdgeAttributor {
                 public boolean sharesInputs() {
                     return false;
                 }
-            }, false);
+            });
             return f.task.score(p.perPrompt, f.scale);
         }
     }

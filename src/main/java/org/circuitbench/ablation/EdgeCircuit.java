@@ -165,6 +165,12 @@ public final class EdgeCircuit implements CircuitOf<Edge, EdgeCircuit> {
         return kept.get(from, to).equals(o.kept.get(from, to));
     }
 
+    /** The senders (by index) whose edge into receiver {@code r} (index) is kept. */
+    BitSet keptSenders(int r) {
+        int from = graph.id(0, r);
+        return kept.get(from, from + graph.sendersOf(r));
+    }
+
     /** The kept edges in id order: by receiver in forward order, then by sender. */
     public List<Edge> edges() {
         List<Edge> out = new ArrayList<>(size());

@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 
 /**
  * The edge-ablated pass of edges.md, written for speed: a layer's heads are one block, every
@@ -33,12 +32,10 @@ final class EdgeForward implements AutoCloseable {
     final int heads;
     private final NDManager cache;
     final Attention.HeadWeights[] weights; // per layer
-    private final NDArray[] meanZ;         // per layer [head, batch, pos, d_head]
-    private final NDArray kept;            // [1, batch, pos, 1] bool: positions named in keep
-    private final NDArray[] muHeads;       // per layer [head, batch, pos, d_model]: mean z · W_O
+    final NDArray[] meanZ;                 // per layer [head, batch, pos, d_head]
+    final NDArray kept;                    // [1, batch, pos, 1] bool: positions named in keep
+    final NDArray[] muHeads;               // per layer [head, batch, pos, d_model]: mean z · W_O
     private final NDArray[] mu;            // per sender [batch, pos, d_model]: its template mean
-    private final Set<NDArray> permanent;  // the means: passes may hold them but never own them
-    final long rowLength;                  // batch * pos * d_model: one delta as a row
     final ScoreScale scale;                // how the metric becomes a score at the edge level
 
     EdgeForward(AblationTask task) {
@@ -65,14 +62,10 @@ final class EdgeForward implements AutoCloseable {
                 mu[graph.senderIndex(Node.mlp(l))] = task.means().mlp()[l];
             }
         }
-        List<NDArray> means = new ArrayList<>(List.of(mu));
-        means.addAll(List.of(muHeads));
-        permanent = EdgePass.identitySet(means);
-        rowLength = task.tokenized().cleanCount() * (long) task.tokenized().maxLength() * cfg.nEmbd();
         try {
             scale = task.edgeScale(() -> { // faithfulness: from the empty edge circuit
                 try (NDScope ignored = new NDScope()) {
-                    return run(EdgeCircuit.none(graph), null, Probe.NONE, true).perPrompt.clone();
+                    return run(EdgeCircuit.none(graph), Probe.NONE).perPrompt.clone();
                 }
             });
         } catch (org.circuitbench.task.TaskException e) {
@@ -105,111 +98,62 @@ final class EdgeForward implements AutoCloseable {
         }
     }
 
-    /** What a pass does with one sender: reuse the base's output, write the mean, or compute it. */
-    private enum Step { REUSE, MEAN, COMPUTE }
-
     /**
-     * One edge-ablated pass for {@code c}. With {@code from}, a sender whose inputs are the same
-     * as in {@code from} keeps its output from there; everything else is computed. {@code probe}
-     * sees every receiver input computed. A {@code buffered} pass keeps the deltas as rows of one
-     * array (no autograd through it); an unbuffered one keeps them apart and needs {@code from} null.
+     * One plain edge-ablated pass for {@code c}, every sender computed from nothing (autograd runs
+     * through it). {@code probe} sees every receiver input computed. A sender with no kept out-edge
+     * writes its mean: every receiver reads the mean whatever it would write.
      */
-    EdgePass run(EdgeCircuit c, EdgePass from, Probe probe, boolean buffered) {
-        NDArray rows = !buffered ? null : from != null ? from.rows.duplicate()
-                : task.manager().zeros(new Shape(graph.senderCount(), rowLength));
-        EdgePass p = new EdgePass(c, from, rows);
-        BitSet changed = new BitSet(); // senders whose output differs from from's
-        switch (step(p, from, 0, () -> false)) {
-            case REUSE -> p.embed = from.embed;
-            case MEAN -> {
-                p.embed = mu[0];
-                p.setZero(0);
-                changed.set(0);
-            }
-            case COMPUTE -> {
-                p.embed = task.model().embedding().forward(task.tokens());             // hook_embed + hook_pos_embed
-                p.setDelta(0, mu[0].sub(p.embed));
-                changed.set(0);
-            }
-        }
+    EdgePass run(EdgeCircuit c, Probe probe) {
+        EdgePass p = new EdgePass(c);
+        BitSet live = c.senders();
+        p.embed = live.get(0) ? task.model().embedding().forward(task.tokens()) : mu[0]; // hook_embed + hook_pos_embed
+        if (live.get(0)) p.setDelta(0, mu[0].sub(p.embed));
         NDArray resid = p.embed;
         for (int l = 0; l < layers; l++) {
             p.residPre[l] = resid;
-            heads(p, from, l, resid, changed, probe);
+            heads(p, l, resid, probe);
             Block block = blocks.get(l);
             // the stream after attention: every head's result plus b_O
-            p.residMid[l] = from == null || !changed.isEmpty()
-                    ? resid.add(p.heads[l].sum(new int[] {0})).add(block.attn().cProj().bias())
-                    : from.residMid[l];
-            // the MLP
-            int mlpR = graph.receiverIndex(Node.mlp(l)), mlpS = graph.senderIndex(Node.mlp(l));
-            switch (step(p, from, mlpS, () -> inputsChanged(c, from, mlpR, changed))) {
-                case REUSE -> p.mlps[l] = from.mlps[l];
-                case MEAN -> {
-                    p.mlps[l] = mu[mlpS];
-                    p.setZero(mlpS);
-                    changed.set(mlpS);
-                }
-                case COMPUTE -> {
-                    int[] r = {mlpR};
-                    NDArray in = probe.input(EdgeAblation.inputs(p.residMid[l], r, c, p), r, p).get(0); // [b, pos, d]
-                    p.mlps[l] = block.mlp().forward(block.ln2().forward(in));
-                    p.setDelta(mlpS, mu[mlpS].sub(p.mlps[l]));
-                    changed.set(mlpS);
-                }
+            p.residMid[l] = resid.add(p.heads[l].sum(new int[] {0})).add(block.attn().cProj().bias());
+            int mlpS = graph.senderIndex(Node.mlp(l));
+            if (live.get(mlpS)) {
+                int[] r = {graph.receiverIndex(Node.mlp(l))};
+                NDArray in = probe.input(EdgeAblation.inputs(p.residMid[l], r, c, p), r, p).get(0); // [b, pos, d]
+                p.mlps[l] = block.mlp().forward(block.ln2().forward(in));
+                p.setDelta(mlpS, mu[mlpS].sub(p.mlps[l]));
+            } else {
+                p.mlps[l] = mu[mlpS];
             }
-            if (from == null || !changed.isEmpty()) resid = p.residMid[l].add(p.mlps[l]);
-            else resid = l + 1 < layers ? from.residPre[l + 1] : from.residFinal;
+            resid = p.residMid[l].add(p.mlps[l]);
         }
         p.residFinal = resid;
         // the logits read only each prompt's end row
-        int logits = graph.receiverIndex(Receiver.LOGITS);
-        if (from != null && !inputsChanged(c, from, logits, changed)) {
-            p.perPrompt = from.perPrompt;
-        } else {
-            int[] r = {logits};
-            NDArray in = probe.input(EdgeAblation.inputs(resid, r, c, p), r, p).get(0); // [b, pos, d]
-            p.logitDiff = task.metric(in);                                              // [b]: the method's metric
-            p.perPrompt = p.logitDiff.toFloatArray();
-        }
+        int[] r = {graph.receiverIndex(Receiver.LOGITS)};
+        NDArray in = probe.input(EdgeAblation.inputs(resid, r, c, p), r, p).get(0);   // [b, pos, d]
+        p.logitDiff = task.metric(in);                                                 // [b]: the method's metric
+        p.perPrompt = p.logitDiff.toFloatArray();
         return p;
     }
 
-    /** Layer l's heads as one block: reuse, the mean, or computed from each head's own q, k, v inputs. */
-    private void heads(EdgePass p, EdgePass from, int l, NDArray resid, BitSet changed, Probe probe) {
-        EdgeCircuit c = p.circuit;
-        Step[] steps = new Step[heads];
-        List<Integer> compute = new ArrayList<>(), mean = new ArrayList<>();
-        for (int h = 0; h < heads; h++) {
-            final int head = h;
-            steps[h] = step(p, from, graph.senderIndex(Node.head(l, h)), () -> headInputsChanged(c, from, l, head, changed));
-            if (steps[h] == Step.COMPUTE) compute.add(h);
-            if (steps[h] == Step.MEAN) mean.add(h);
-        }
-        if (compute.isEmpty() && mean.isEmpty()) {
-            p.heads[l] = from.heads[l];
+    /** Layer l's heads as one block: computed from each head's own q, k, v inputs, or the mean. */
+    private void heads(EdgePass p, int l, NDArray resid, Probe probe) {
+        List<Integer> compute = new ArrayList<>();
+        for (int h = 0; h < heads; h++) if (p.circuit.senders().get(graph.senderIndex(Node.head(l, h)))) compute.add(h);
+        int[] hs = compute.stream().mapToInt(Integer::intValue).toArray();
+        if (hs.length == 0) {
+            p.heads[l] = muHeads[l];
             return;
         }
-        int[] hs = compute.stream().mapToInt(Integer::intValue).toArray();
-        NDArray result = hs.length == 0 ? null : computeHeads(p, l, hs, resid, probe); // [|hs|, b, pos, d]
-        if (from == null && hs.length == heads) {
+        NDArray result = computeHeads(p, l, hs, resid, probe);                        // [|hs|, b, pos, d]
+        if (hs.length == heads) {
             p.heads[l] = result;
         } else {
-            NDArray block = (from != null ? from.heads[l] : muHeads[l]).duplicate();  // [head, b, pos, d]
-            if (hs.length > 0) block.set(new NDIndex("{}", index(hs)), result);
-            if (from != null && !mean.isEmpty()) {
-                NDArray idx = index(mean.stream().mapToInt(Integer::intValue).toArray());
-                block.set(new NDIndex("{}", idx), muHeads[l].get(idx));
-            }
+            NDArray block = muHeads[l].duplicate();                                    // [head, b, pos, d]
+            block.set(new NDIndex("{}", index(hs)), result);
             p.heads[l] = block;
         }
-        if (hs.length > 0) {
-            NDArray mus = hs.length == heads ? muHeads[l] : muHeads[l].get(index(hs));
-            p.setDeltas(senders(l, hs), mus.sub(result));
-        }
-        for (int h : mean) p.setZero(graph.senderIndex(Node.head(l, h)));
-        for (int s : senders(l, hs)) changed.set(s);
-        for (int h : mean) changed.set(graph.senderIndex(Node.head(l, h)));
+        NDArray mus = hs.length == heads ? muHeads[l] : muHeads[l].get(index(hs));
+        p.setDeltas(senders(l, hs), mus.sub(result));
     }
 
     /** The results [|hs|, batch, pos, d_model] of heads hs of layer l, each from its own inputs. */
@@ -231,36 +175,6 @@ final class EdgeForward implements AutoCloseable {
         return w.result(z);                                                             // [heads, b, pos, d]
     }
 
-    /**
-     * What a pass does with sender s: a sender with no kept out-edge writes its mean (every
-     * receiver reads the mean whatever it would write); one that writes in both passes and reads
-     * nothing changed reuses {@code from}'s output; otherwise it is computed.
-     */
-    private static Step step(EdgePass p, EdgePass from, int s, BooleanSupplier inputsChanged) {
-        boolean alive = p.circuit.senders().get(s);
-        boolean wasAlive = from != null && from.circuit.senders().get(s);
-        if (!alive) return from != null && !wasAlive ? Step.REUSE : Step.MEAN;
-        if (from == null || !wasAlive || inputsChanged.getAsBoolean()) return Step.COMPUTE;
-        return Step.REUSE;
-    }
-
-    private boolean headInputsChanged(EdgeCircuit c, EdgePass from, int l, int h, BitSet changed) {
-        for (Receiver.Channel ch : Receiver.Channel.values()) {
-            if (inputsChanged(c, from, graph.receiverIndex(Node.head(l, h).input(ch)), changed)) return true;
-        }
-        return false;
-    }
-
-    /** Whether receiver r's input may differ from {@code from}'s: its own edges changed, or a kept edge carries a changed output. */
-    private boolean inputsChanged(EdgeCircuit c, EdgePass from, int r, BitSet changed) {
-        if (!c.sameInputs(from.circuit, r)) return true;
-        int senders = graph.sendersOf(r);
-        for (int s = changed.nextSetBit(0); s >= 0 && s < senders; s = changed.nextSetBit(s + 1)) {
-            if (c.contains(s, r)) return true;
-        }
-        return false;
-    }
-
     private int[] senders(int l, int[] hs) {
         int[] out = new int[hs.length];
         for (int i = 0; i < hs.length; i++) out[i] = graph.senderIndex(Node.head(l, hs[i]));
@@ -275,21 +189,6 @@ final class EdgeForward implements AutoCloseable {
     /** Sender s's template mean μ_s, [batch, pos, d_model]: what a removed edge carries instead of its output. */
     NDArray mean(int s) {
         return mu[s];
-    }
-
-    /** A buffered pass for {@code c}, owned by a manager of its own: computed afresh, or from {@code base} (whose reused arrays it does not own). */
-    EdgePass owned(EdgeCircuit c, EdgePass base) {
-        NDManager owner = cache.newSubManager();
-        try (NDScope ignored = new NDScope()) {
-            EdgePass p = run(c, base, Probe.NONE, true);
-            p.adopt(owner, base, permanent);
-            return p;
-        }
-    }
-
-    /** Moves to {@code next} the arrays it shares with {@code old}, before {@code old} is closed. */
-    void handOver(EdgePass old, EdgePass next) {
-        next.takeShared(old, permanent);
     }
 
     void check(EdgeCircuit c) {

@@ -39,11 +39,16 @@ public final class EvaluatorFactory {
     }
 
     /**
-     * The exact edge evaluator, with its fast path. It scores one circuit per pass on every device,
-     * so edge prunes do not speculate: candidates scored ahead would only cost.
+     * The exact edge evaluator, with its fast path, batched for the task's device: on a GPU several
+     * candidates share a pass (as many as the prune's speculation), on a CPU one at a time.
      */
     public EdgeEvaluator edges(AblationTask task) {
-        return new EdgeEvaluator(task);
+        return new EdgeEvaluator(task, true, policy(task));
+    }
+
+    /** The same for a prune that speculates {@code speculation} candidates ahead (the command line's). */
+    public EdgeEvaluator edges(AblationTask task, int speculation) {
+        return new EdgeEvaluator(task, true, policy(task).withSpeculation(speculation));
     }
 
     /** How many candidates a prune on this task's device scores ahead. */

@@ -394,7 +394,7 @@ final class Commands {
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
             if (!Benchmark.Options.ALL_PARTS.contains(p)) {
-                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup and edges, not '" + p + "'.");
+                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, edges and edge-batching, not '" + p + "'.");
             }
         }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {

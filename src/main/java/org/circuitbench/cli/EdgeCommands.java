@@ -62,11 +62,12 @@ final class EdgeCommands {
                             EvaluatorFactory evaluators) throws Exception {
         String spec = a.get("edges", "all");
         CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", ""), Level.EDGES) : null;
-        try (EdgeEvaluator ev = evaluators.edges(task)) {
+        int speculation = a.integer("speculation", evaluators.speculation(task), 1, 4096); // the device's, as for nodes
+        try (EdgeEvaluator ev = evaluators.edges(task, speculation)) {
             printNewWarnings(task, err);
             EdgeCircuit start = CircuitReader.readEdges(spec, ev.graph());
             Job<PruneResult<Edge, EdgeCircuit>> job = method == SearchMethod.ATTRIBUTION ? new MinimalEdgeCircuit(ev, spec, start, threshold)
-                    : new EdgePruner(ev, spec, start, threshold, a.integer("speculation", 1, 1, 4096));
+                    : new EdgePruner(ev, spec, start, threshold, speculation);
             PruneResult<Edge, EdgeCircuit> r = JobHandle.runHere(job, a.flag("progress") ? new ProgressPrinter<>(err) : null);
             EdgeCircuit kept = r.circuit();
             ObjectNode o = JSON.createObjectNode();

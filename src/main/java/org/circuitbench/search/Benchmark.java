@@ -38,7 +38,7 @@ public final class Benchmark {
     /** What to run. {@code sample} 0 runs the slow ways in full; −1 chooses by model size. */
     public record Options(SearchMethod method, double threshold, int sample, int speculation, int memoryEvaluations,
                           boolean skipSeedStyle, java.util.Set<String> parts, double edgePruneSeconds) {
-        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges");
+        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "edge-batching");
 
         boolean runs(String part) {
             return parts == null || parts.isEmpty() || parts.contains(part);
@@ -81,7 +81,11 @@ public final class Benchmark {
         if (opt.runs("importance")) out.set("importance", importance(sample, peak));
         if (opt.runs("toggle")) out.set("toggle", toggle());
         if (opt.runs("memory") && opt.memoryEvaluations() > 0) out.set("memory", memory(opt.memoryEvaluations()));
-        if (opt.runs("edges")) out.set("edges", new EdgeBenchmark(task, log, opt.memoryEvaluations(), opt.edgePruneSeconds()).run());
+        if (opt.runs("edges")) out.set("edges", edges().run());
+        if (opt.parts() != null && opt.parts().contains("edge-batching")) {     // only when asked: it scores a few hundred candidates
+            boolean gpu = task.model().device().isGpu();
+            out.set("edge_batching", edges().batching(gpu ? new int[] {1, 2, 4, 8, 16} : new int[] {1, 2, 4, 8}, gpu ? 32 : 16, 200));
+        }
         if (opt.runs("startup")) out.set("startup", startup());
         return out;
     }
@@ -372,7 +376,22 @@ public final class Benchmark {
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.version"));
+        m.put("load_average", loadAverage());
         return m;
+    }
+
+    private EdgeBenchmark edges() {
+        return new EdgeBenchmark(task, log, opt.memoryEvaluations(), opt.edgePruneSeconds(), evaluators, opt.speculation());
+    }
+
+    /** The load averages over 1, 5 and 15 minutes (/proc/loadavg), for the record beside a timing; "" off Linux. */
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     static double round(double v, int digits) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.DevicePolicy;
+import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
@@ -19,6 +21,7 @@ import static org.circuitbench.search.Measurements.time;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -28,6 +31,11 @@ import java.util.SplittableRandom;
  * forward pass (the yardstick), a node-circuit score, an exact edge-circuit score, attribution of
  * every edge, edge prunes from the edges induced by node circuits of growing size (edges per
  * second), and resident memory over many edge evaluations.
+ *
+ * <p>{@code bench --parts edge-batching}: edge candidates scored one per pass against several per
+ * pass (each on its own slot), candidates per second and the largest score difference; and a
+ * speculating prune against the sequential loop, decision by decision. On a GPU this is the check
+ * of the GPU defaults.
  */
 final class EdgeBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,12 +44,17 @@ final class EdgeBenchmark {
     private final PrintStream log;
     private final int memoryEvaluations;
     private final double pruneBudgetSeconds;
+    private final EvaluatorFactory evaluators;
+    private final int speculation;
 
-    EdgeBenchmark(AblationTask task, PrintStream log, int memoryEvaluations, double pruneBudgetSeconds) {
+    EdgeBenchmark(AblationTask task, PrintStream log, int memoryEvaluations, double pruneBudgetSeconds, EvaluatorFactory evaluators,
+                  int speculation) {
         this.task = task;
         this.log = log;
         this.memoryEvaluations = memoryEvaluations;
         this.pruneBudgetSeconds = pruneBudgetSeconds;
+        this.evaluators = evaluators;
+        this.speculation = speculation;
     }
 
     ObjectNode run() {
@@ -56,6 +69,7 @@ final class EdgeBenchmark {
         // The single-pass timings run interleaved, round by round, so that a busy machine slows
         // them alike: each ratio is the median of the rounds' own ratios.
         log.println("[bench] edges: one full ablated pass, a node score, two exact edge scores and attribution, 1 + 3 rounds");
+        o.put("load_average_before", Benchmark.loadAverage());
         EdgeCircuit induced = EdgeCircuit.induced(g, forty);
         EdgeCircuit half = randomEdges(g, rng, 0.5);
         EdgeCircuit all = EdgeCircuit.all(g);
@@ -81,8 +95,10 @@ final class EdgeBenchmark {
         o.put("edge_score_random_half_vs_full_pass", Benchmark.round(medianRatio(t[3], t[0]), 2));
         o.put("attribution_vs_full_pass", Benchmark.round(medianRatio(t[4], t[0]), 2));
         o.put("rounds", rounds);
+        o.put("load_average_after", Benchmark.loadAverage());
 
         ArrayNode prunes = o.putArray("prunes");
+        o.put("prune_speculation", speculation);
         for (int heads : new int[] {10, 20, 40}) {
             if (heads > cfg.nLayer() * cfg.nHead()) continue;
             Circuit c = heads == 40 ? forty : randomHeads(rng, heads);
@@ -99,7 +115,8 @@ final class EdgeBenchmark {
     private ObjectNode prune(int heads, EdgeCircuit start) {
         ObjectNode p = JSON.createObjectNode();
         p.put("start_heads", heads).put("start_edges", start.size());
-        try (EdgeEvaluator ev = new EdgeEvaluator(task)) {
+        p.put("load_average_before", Benchmark.loadAverage());
+        try (EdgeEvaluator ev = evaluators.edges(task, speculation)) {
             JobContext ctx = new JobContext(null);
             long t0 = System.nanoTime();
             Thread watchdog = null;
@@ -113,7 +130,7 @@ final class EdgeBenchmark {
                     }
                 });
             }
-            PruneResult<Edge, EdgeCircuit> r = new EdgePruner(ev, "induced", start, 3, 1).run(ctx);
+            PruneResult<Edge, EdgeCircuit> r = new EdgePruner(ev, "induced", start, 3, speculation).run(ctx);
             if (watchdog != null) watchdog.interrupt();
             double sec = (System.nanoTime() - t0) / 1e9;
             p.put("seconds", Benchmark.round(sec, 2));
@@ -122,9 +139,106 @@ final class EdgeBenchmark {
             p.put("complete", !r.cancelled());
             p.put("kept", r.circuit().size());
             p.put("score", r.score());
+            p.put("removed", r.removals().size());
+            p.put("speculative_waste", r.speculativeWaste());
             if (r.cancelled()) p.put("note", "stopped after the time budget; the rate covers the edges tried, from the logits down");
         }
+        p.put("load_average_after", Benchmark.loadAverage());
         return p;
+    }
+
+    /**
+     * Edge candidates one per pass against k per pass: the first candidates of the prune of the edges
+     * induced by 40 heads whose receivers are in the middle layer (each one edge less than the base),
+     * scored in batches of k from that base, after a round to warm up; then a prune that speculates
+     * against the sequential loop, up to {@code evaluations} decisions each.
+     */
+    ObjectNode batching(int[] batches, int candidates, int evaluations) {
+        ObjectNode o = JSON.createObjectNode();
+        var cfg = task.model().config();
+        EdgeGraph g = new EdgeGraph(cfg.nLayer(), cfg.nHead());
+        SplittableRandom rng = new SplittableRandom(40);
+        Circuit forty = randomHeads(rng, Math.min(40, cfg.nLayer() * cfg.nHead()));
+        EdgeCircuit base = EdgeCircuit.induced(g, forty);
+        int layer = cfg.nLayer() / 2;
+        List<EdgeCircuit> cands = base.edges().stream().filter(e -> e.receiver().layer() == layer)
+                .sorted(java.util.Comparator.comparingInt(g.pruningOrder()::indexOf)).limit(candidates).map(base::without).toList();
+        o.put("start", "the edges induced by 40 random heads (" + base.size() + ")");
+        o.put("candidates", cands.size());
+        o.put("candidates_into_layer", layer);
+        o.put("load_average_before", Benchmark.loadAverage());
+        log.println("[bench] edge-batching: " + cands.size() + " candidates into layer " + layer + ", batches " + Arrays.toString(batches));
+        DevicePolicy device = evaluators.policy(task);
+        double[] one = null;
+        ArrayNode rows = o.putArray("batches");
+        for (int k : batches) {
+            double[] scores = new double[cands.size()];
+            double seconds;
+            try (EdgeEvaluator ev = new EdgeEvaluator(task, true, new DevicePolicy(k, k, device.chunkElements()))) {
+                ev.setBase(base);
+                scoreAll(ev, cands, k, scores);                                          // warm-up
+                long t0 = System.nanoTime();
+                scoreAll(ev, cands, k, scores);
+                seconds = (System.nanoTime() - t0) / 1e9;
+            }
+            if (one == null) one = scores;
+            double diff = 0;
+            for (int i = 0; i < scores.length; i++) diff = Math.max(diff, Math.abs(scores[i] - one[i]));
+            rows.addObject().put("per_pass", k).put("seconds", Benchmark.round(seconds, 3))
+                    .put("candidates_per_second", Benchmark.round(cands.size() / seconds, 2))
+                    .put("max_score_difference_vs_one_per_pass", diff);
+            log.println("[bench] edge-batching: " + k + " per pass: " + Benchmark.round(cands.size() / seconds, 2) + " candidates/s");
+        }
+        // decisions: the 20-head start removes edges and keeps others
+        EdgeCircuit start = EdgeCircuit.induced(g, randomHeads(new SplittableRandom(20), Math.min(20, cfg.nLayer() * cfg.nHead())));
+        int spec = Math.max(2, device.speculation());
+        PruneResult<Edge, EdgeCircuit> seq;
+        PruneResult<Edge, EdgeCircuit> ahead;
+        long t0 = System.nanoTime();
+        try (EdgeEvaluator ev = new EdgeEvaluator(task, true, new DevicePolicy(1, 1, device.chunkElements()))) {
+            seq = new EdgePruner(ev, "induced", start, 3, 1).run(stoppingAt(evaluations));
+        }
+        double seqSeconds = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        try (EdgeEvaluator ev = new EdgeEvaluator(task, true, new DevicePolicy(Math.max(spec, device.maxBatch()), spec, device.chunkElements()))) {
+            ahead = new EdgePruner(ev, "induced", start, 3, spec).run(stoppingAt(evaluations));
+        }
+        double aheadSeconds = (System.nanoTime() - t0) / 1e9;
+        boolean same = seq.circuit().equals(ahead.circuit()) && seq.evaluations() == ahead.evaluations()
+                && seq.removals().size() == ahead.removals().size();
+        double diff = 0;
+        for (int i = 0; same && i < seq.removals().size(); i++) {
+            same = seq.removals().get(i).element().equals(ahead.removals().get(i).element());
+            diff = Math.max(diff, Math.abs(seq.removals().get(i).score() - ahead.removals().get(i).score()));
+        }
+        ObjectNode d = o.putObject("prune");
+        d.put("start", "the edges induced by 20 random heads (" + start.size() + ")").put("threshold", 3).put("evaluations", seq.evaluations())
+                .put("removed", seq.removals().size()).put("sequential_seconds", Benchmark.round(seqSeconds, 2))
+                .put("speculation", spec).put("speculating_seconds", Benchmark.round(aheadSeconds, 2))
+                .put("speculative_waste", ahead.speculativeWaste()).put("identical_decisions", same)
+                .put("max_removal_score_difference", diff);
+        o.put("load_average_after", Benchmark.loadAverage());
+        return o;
+    }
+
+    private static void scoreAll(EdgeEvaluator ev, List<EdgeCircuit> cands, int k, double[] out) {
+        for (int from = 0; from < cands.size(); from += k) {
+            List<EdgeCircuit> batch = cands.subList(from, Math.min(cands.size(), from + k));
+            double[] s = batch.size() == 1 ? new double[] {ev.score(batch.get(0))} : ev.scores(batch);
+            System.arraycopy(s, 0, out, from, s.length);
+        }
+    }
+
+    /** A context that cancels its job after {@code evaluations} decisions. */
+    private static JobContext stoppingAt(int evaluations) {
+        JobContext[] ctx = new JobContext[1];
+        ctx[0] = new JobContext(new JobListener<>() {
+            @Override
+            public void progress(Progress p) {
+                if (p.done() >= evaluations) ctx[0].cancel();
+            }
+        });
+        return ctx[0];
     }
 
     private ObjectNode memory(EdgeGraph g, SplittableRandom rng) {

@@ -11,9 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class DevicePolicyTest {
     @Test
     void aCpuScoresOneAtATimeAndAGpuBatchesAndSpeculates() {
-        assertEquals(new DevicePolicy(1, 1), DevicePolicy.of(Device.cpu()));
-        assertEquals(new DevicePolicy(16, 8), DevicePolicy.of(Device.gpu(0)));
+        assertEquals(new DevicePolicy(1, 1, 1_500_000), DevicePolicy.of(Device.cpu()));
+        assertEquals(new DevicePolicy(16, 8, Long.MAX_VALUE), DevicePolicy.of(Device.gpu(0)));
+        assertEquals(1, DevicePolicy.CPU.edgeSlots());
+        assertEquals(8, DevicePolicy.GPU.edgeSlots(), "an edge pass carries the prune's window");
         assertThrows(IllegalArgumentException.class, () -> new DevicePolicy(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new DevicePolicy(1, 1, 0));
         AblationTask task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));
         assertEquals(1, EvaluatorFactory.standard().speculation(task), "the test model is on the CPU");
         assertEquals(3, EvaluatorFactory.fixed(new DevicePolicy(4, 3)).speculation(task));

@@ -83,6 +83,57 @@ class EdgeEvaluatorTest {
         return EdgeCircuit.ofIds(g, b);
     }
 
+    /**
+     * The fast pass, from nothing, from a base, and several candidates in one pass (a slot each),
+     * against a plain pass (the hooks' of {@link EdgeHookReference}, or the traces'), on circuits from nearly
+     * empty to nearly full: every input form (the stream plus its removed edges, the all-means
+     * stream minus its kept ones, shared inputs) and both ways of reading the rows (in place,
+     * gathered), in chunks of prompts as on a CPU and whole.
+     */
+    @Test
+    void theFastPassEqualsThePlainPass() {
+        for (String fixture : List.of("words-months-seqcont-4x4", "digits-seqcont-tiny")) {
+            AblationTask task = TestData.task(TestData.fixture(fixture));
+            SplittableRandom rng = new SplittableRandom(11);
+            // several chunks of prompts (the last one shorter) on the small model, one on both
+            for (long chunk : fixture.contains("4x4") ? new long[] {20_000, 1_500_000} : new long[] {1_500_000}) {
+                try (EdgeEvaluator fresh = new EdgeEvaluator(task, false, new DevicePolicy(1, 1, chunk));
+                     EdgeEvaluator fast = new EdgeEvaluator(task, true, new DevicePolicy(1, 1, chunk));
+                     EdgeEvaluator batched = new EdgeEvaluator(task, true, new DevicePolicy(4, 4, chunk))) {
+                    // the hooks' pass on the small model; on the demo model it takes a minute for a sparse
+                    // circuit, so there the plain pass of EdgeForward (the traces'), which shares no code with the fast one
+                    EdgeHookReference hooks = new EdgeHookReference(task);
+                    java.util.function.ToDoubleFunction<EdgeCircuit> ref = fixture.contains("4x4") ? hooks::score : e -> fresh.details(e).score();
+                    EdgeGraph g = fresh.graph();
+                    List<Edge> order = g.pruningOrder();
+                    for (double keep : new double[] {0.02, 0.3, 0.9, 0.98}) {
+                        EdgeCircuit c = randomEdges(g, rng, keep);
+                        String what = "keep " + keep + ", chunk " + chunk + " on " + fixture;
+                        assertEquals(ref.applyAsDouble(c), fresh.score(c), SAME, what);
+                        fast.setBase(c);
+                        batched.setBase(c);
+                        int layer = rng.nextInt(g.layers() + 1);                     // edges into one layer's receivers: one pass
+                        List<Edge> into = order.stream().filter(e -> Math.min(g.layers(), e.receiver().layer()) == layer).toList();
+                        List<EdgeCircuit> toggles = new ArrayList<>();
+                        for (int i = 0; i < 4; i++) toggles.add(c.toggled(into.get(rng.nextInt(into.size()))));
+                        double[] together = batched.scores(toggles);                  // one pass, a slot each, where they leave the base at one layer
+                        for (int i = 0; i < toggles.size(); i++) {
+                            double want = ref.applyAsDouble(toggles.get(i));
+                            assertEquals(want, fast.score(toggles.get(i)), SAME, what + ", a toggle from the base");
+                            assertEquals(want, together[i], SAME, what + ", a toggle scored with others");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static EdgeCircuit randomEdges(EdgeGraph g, SplittableRandom rng, double keep) {
+        BitSet b = new BitSet();
+        for (int i = 0; i < g.edgeCount(); i++) if (rng.nextDouble() < keep) b.set(i);
+        return EdgeCircuit.ofIds(g, b);
+    }
+
     @Test
     void theFastPathEqualsThePlainPass() {
         AblationTask task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));

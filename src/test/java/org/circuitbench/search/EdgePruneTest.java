@@ -3,6 +3,8 @@ package org.circuitbench.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.circuitbench.TestData;
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.DevicePolicy;
+import org.circuitbench.ablation.Scorer;
 import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
@@ -54,6 +56,71 @@ class EdgePruneTest {
         assertEquals(new HashSet<>(wantKept), new HashSet<>(r.circuit().toStrings()), "kept edges");
         assertEquals(p.get("score").asDouble(), r.score(), 0.01, "final score");
         assertEquals(p.get("evaluations").asLong(), r.evaluations(), "evaluations");
+    }
+
+    /**
+     * Several candidates in one pass, each on its own slot, and the prune speculating as the node
+     * prune does: the same kept edges, the same removal log, the same evaluations as the sequential
+     * loop, on the fixture's prunes and on the demo model from the edges a node circuit induces.
+     */
+    @Test
+    void theBatchedSpeculatingPruneDecidesAsTheSequentialLoop() throws Exception {
+        record Start(String fixture, String spec, double threshold, int evaluations) {
+        }
+        for (Start st : List.of(new Start("words-months-seqcont-4x4", "all", 3, 0), new Start("words-months-seqcont-4x4", "all", 10, 0),
+                new Start("digits-seqcont-tiny", "all", 3, 400))) {
+            AblationTask task = TestData.task(TestData.fixture(st.fixture()));
+            PruneResult<Edge, EdgeCircuit> one;
+            PruneResult<Edge, EdgeCircuit> batched;
+            try (EdgeEvaluator ev = new EdgeEvaluator(task, true, new DevicePolicy(1, 1))) {
+                one = new EdgePruner(ev, st.spec(), CircuitReader.readEdges(st.spec(), ev.graph()), st.threshold(), 1).run(stoppingAt(st.evaluations()));
+            }
+            int[] widest = {0};
+            try (EdgeEvaluator ev = new EdgeEvaluator(task, true, new DevicePolicy(8, 8))) {
+                Scorer<EdgeCircuit> counting = new Scorer<>() {
+                    @Override
+                    public double score(EdgeCircuit c) {
+                        return ev.score(c);
+                    }
+
+                    @Override
+                    public double[] scores(List<EdgeCircuit> cs) {
+                        widest[0] = Math.max(widest[0], cs.size());
+                        return ev.scores(cs);
+                    }
+
+                    @Override
+                    public void setBase(EdgeCircuit c) {
+                        ev.setBase(c);
+                    }
+                };
+                batched = new EdgePruner(counting, st.spec(), CircuitReader.readEdges(st.spec(), ev.graph()), st.threshold(), 8)
+                        .run(stoppingAt(st.evaluations()));
+            }
+            String what = st.toString();
+            assertEquals(8, widest[0], "it scored 8 candidates at once: " + what + " one " + one.evaluations() + "/" + one.removals().size() + " batched " + batched.evaluations() + "/" + batched.removals().size() + " waste " + batched.speculativeWaste());
+            assertTrue(one.removals().size() > 5 && one.removals().size() < one.evaluations() - 5, "it both removed and kept: " + what);
+            assertEquals(one.circuit(), batched.circuit(), "kept edges, " + what);
+            assertEquals(one.evaluations(), batched.evaluations(), "evaluations, " + what);
+            assertEquals(one.removals().size(), batched.removals().size(), "removals, " + what);
+            for (int i = 0; i < one.removals().size(); i++) {
+                assertEquals(one.removals().get(i).element(), batched.removals().get(i).element(), "removal " + i + ", " + what);
+                assertEquals(one.removals().get(i).score(), batched.removals().get(i).score(), 1e-3, "removal " + i + ", " + what);
+            }
+            assertEquals(one.score(), batched.score(), 1e-3, what);
+        }
+    }
+
+    /** A context that cancels the job after that many evaluations (0: never), so that a long prune is compared on its start. */
+    private static JobContext stoppingAt(int evaluations) {
+        JobContext[] ctx = new JobContext[1];
+        ctx[0] = new JobContext(new JobListener<>() {
+            @Override
+            public void progress(Progress p) {
+                if (evaluations > 0 && p.done() >= evaluations) ctx[0].cancel();
+            }
+        });
+        return ctx[0];
     }
 
     @Test

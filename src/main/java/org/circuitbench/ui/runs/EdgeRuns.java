@@ -109,7 +109,7 @@ public final class EdgeRuns implements RunKind<Session.RunRecord> {
                 "running the " + m.label + " at T = " + RunKind.fmt(t) + " from " + from.size() + " edges",
                 workspace.reading(ctx -> {
                     try (EdgeEvaluator ev = evaluators.edges(task)) {
-                        return m == Method.GREEDY ? pruned(id, taskName, new EdgePruner(ev, spec, from, t, 1).run(ctx))
+                        return m == Method.GREEDY ? pruned(id, taskName, new EdgePruner(ev, spec, from, t, evaluators.speculation(task)).run(ctx))
                                 : minimal(id, taskName, new MinimalEdgeCircuit(ev, spec, from, t).run(ctx));
                     }
                 }));

@@ -13,8 +13,9 @@ public record PruneSettings(SearchMethod method, double threshold, Circuit start
 
     public PruneSettings {
         if (method == null) throw new IllegalArgumentException("No method given; use forward, backward, forward-backward, backward-forward or random.");
-        if (!(threshold >= 0 && threshold < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("Threshold " + threshold + " is not a number of at least 0.");
+        if (!(threshold >= 0 && threshold <= 100)) { // the evaluator's method checks T on its own scale too (Pruner)
+            throw new IllegalArgumentException("Threshold " + threshold + " is outside [0, 100]; it is a percentage of the full "
+                    + "model's score (for kl on its own scale, a KL in nats).");
         }
         if (start == null || start.isEmpty()) {
             throw new IllegalArgumentException("The start circuit is empty; a prune needs heads to remove. Start from 'all' or list heads.");

@@ -187,11 +187,27 @@ public record Session(
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance) {
-        public static final UiState EMPTY = new UiState(null, null, null, null, null);
+    public record UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
+                          MethodRecord method) {
+        public static final UiState EMPTY = new UiState(null, null, null, null, null, null);
 
         public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared) {
-            this(selectedTask, grid, overlay, compared, null);
+            this(selectedTask, grid, overlay, compared, null, null);
+        }
+    }
+
+    /**
+     * The scoring method the window uses (docs/methods.md), by its command-line words; null in
+     * {@link UiState} for the default (the seed's), so files that never chose one stay as they were.
+     */
+    public record MethodRecord(String ablation, String metric, String normalisation) {
+        public static MethodRecord of(org.circuitbench.ablation.Method m) {
+            return m == null || m.isDefault() ? null : new MethodRecord(m.ablation().id, m.metric().id, m.normalisation().id);
+        }
+
+        /** The method; a word this version does not know is refused with the field's meaning. */
+        public org.circuitbench.ablation.Method method() {
+            return org.circuitbench.ablation.Method.parse(ablation, metric, normalisation);
         }
     }
 

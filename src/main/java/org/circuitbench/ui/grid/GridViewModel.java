@@ -43,6 +43,7 @@ public final class GridViewModel {
     public static final int MAX_COMPARED = 4;
 
     private final BackgroundRunner runner;
+    private final org.circuitbench.ui.common.DialogService dialogs;
     private final Supplier<FastEvaluator> evaluator; // null supplier result: no task prepared yet
     private final Workspace workspace;
     private String noTask = "No task is ready.";
@@ -51,6 +52,8 @@ public final class GridViewModel {
     private final ReadOnlyObjectWrapper<ScoreDetails> details = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyStringWrapper scoreText = new ReadOnlyStringWrapper("–");
     private final ReadOnlyStringWrapper detailText = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper caption = new ReadOnlyStringWrapper(caption(org.circuitbench.ablation.Method.DEFAULT));
+    private final PromptBreakdown breakdown = new PromptBreakdown();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
     private final BooleanProperty busy = new SimpleBooleanProperty(false);
     private final BooleanProperty showMlps = new SimpleBooleanProperty(false);
@@ -79,6 +82,7 @@ public final class GridViewModel {
 
     public GridViewModel(AppServices services, Supplier<FastEvaluator> evaluator) {
         this.runner = services.runner();
+        this.dialogs = services.dialogs();
         this.workspace = services.workspace();
         this.evaluator = evaluator;
         showMlps.addListener((o, was, now) -> {
@@ -137,6 +141,7 @@ public final class GridViewModel {
         overlay.set(Overlay.NONE);
         circuit.set(null);
         details.set(null);
+        breakdown.clear();
         error.set("");
         scoreText.set("–");
         detailText.set(why);
@@ -257,6 +262,7 @@ public final class GridViewModel {
     /** Scores the grid's circuit in the background; while one score runs, newer requests merge into one. */
     public void requestScore() {
         details.set(null);
+        breakdown.clear(); // never a table of another circuit
         scoreText.set("…");
         if (scoring) {
             pending = true;
@@ -276,13 +282,18 @@ public final class GridViewModel {
         busy.set(true);
         runner.start(BackgroundRunner.Lane.LIVE, Job.of("score " + target.size() + " nodes", workspace.reading(ctx -> {
                     ev.setBase(target);
-                    return ev.details(target);
+                    return new Scored(ev.details(target), ev.task().tokenized().task().clean());
                 }))
                 .onSuccess(d -> done(d, null, gen))
                 .onFailure(e -> done(null, e, gen)));
     }
 
-    private void done(ScoreDetails d, Throwable cause, long gen) {
+    /** A score and its task's clean prompts (for the per-prompt breakdown). */
+    private record Scored(ScoreDetails details, List<org.circuitbench.task.Prompt> clean) {
+    }
+
+    private void done(Scored s, Throwable cause, long gen) {
+        ScoreDetails d = s == null ? null : s.details();
         scoring = false;
         if (pending || gen != generation) { // the grid moved on: compute the newest state, show nothing stale
             pending = false;
@@ -302,12 +313,43 @@ public final class GridViewModel {
         }
         error.set("");
         details.set(d);
-        scoreText.set(String.format(Locale.ROOT, "%.2f %%", d.score()));
+        breakdown.show(d, s.clean());
+        caption.set(caption(d.method()));
+        scoreText.set(d.method().percent() ? String.format(Locale.ROOT, "%.2f %%", d.score())
+                : String.format(Locale.ROOT, "%.4f nats", d.score()));
         detailText.set(String.format(Locale.ROOT,
-                "circuit logit diff %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
-                d.circuitMetric(), d.fullMetric(), d.circuit().headCount(),
+                "circuit %s %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
+                d.method().metric().label(), d.circuitMetric(), d.fullMetric(), d.circuit().headCount(),
                 d.circuit().hasMlpNodes() ? " + " + (d.circuit().size() - d.circuit().headCount()) + " MLPs" : "",
                 d.circuitCorrect(), d.prompts(), d.fullCorrect(), d.prompts()));
+    }
+
+    /** What the score is, in words: "Score: 100 × circuit logit diff / full logit diff" for the seed's method. */
+    static String caption(org.circuitbench.ablation.Method m) {
+        String metric = m.metric() == org.circuitbench.ablation.Metric.LOGIT_DIFF ? "logit diff" : m.metric().label();
+        String how = switch (m.normalisation()) {
+            case RATIO -> "100 × circuit " + metric + " / full " + metric;
+            case FAITHFULNESS -> "100 × (circuit − empty) / (full − empty) " + metric;
+            case NONE -> metric + " of the circuit from the full model, in nats (0 = the full model; lower is better)";
+        };
+        return "Score: " + how + (m.ablation() == org.circuitbench.ablation.AblationKind.MEAN ? "" : " · " + m.ablation().id + " ablation");
+    }
+
+    public ReadOnlyStringProperty captionProperty() {
+        return caption.getReadOnlyProperty();
+    }
+
+    /** The per-prompt breakdown of the score shown. */
+    public PromptBreakdown breakdown() {
+        return breakdown;
+    }
+
+    /** Asks where, then writes the per-prompt breakdown as CSV (the same table as score --per-prompt --out). */
+    public void exportBreakdown() {
+        String csv = breakdown.csv();
+        if (csv == null) return;
+        dialogs.saveFile("Export the per-prompt breakdown", org.circuitbench.ui.common.DialogService.FileType.CSV, "per-prompt.csv")
+                .ifPresent(p -> org.circuitbench.ui.common.Exports.writeText(dialogs, p, csv));
     }
 
     public ReadOnlyObjectProperty<ScoreDetails> detailsProperty() {

@@ -88,6 +88,8 @@ public final class CircuitFormats {
             o.put("threshold", r.settings().threshold());
             o.put("score", r.score());
             o.put("evaluations", r.evaluations());
+            o.put("ablation", r.scoring().ablation().id).put("metric", r.scoring().metric().id)
+                    .put("normalisation", r.scoring().normalisation().id);
             if (r.cancelled()) o.put("cancelled", true);
         }
         o.put("size", c.size());
@@ -97,23 +99,26 @@ public final class CircuitFormats {
     }
 
     /**
-     * The removal log: step, node, score after, seconds since start, pass. Step 0 holds the start
-     * circuit, so that the log reads back as the circuit it ends with.
+     * The removal log: step, node, score after, seconds since start, pass, and the method that made
+     * the scores (ablation, metric, normalisation). Step 0 holds the start circuit, so that the log
+     * reads back as the circuit it ends with.
      */
     public static String csv(PruneResult r) {
-        StringBuilder sb = new StringBuilder(CSV_HEADER + "\n");
+        StringBuilder sb = new StringBuilder(CSV_HEADER + ",ablation,metric,normalisation\n");
+        String method = "," + r.scoring().ablation().id + "," + r.scoring().metric().id + "," + r.scoring().normalisation().id + "\n";
         Circuit start = r.settings().start();
         sb.append("0,").append(csvField(exactSpec(start))).append(',')
-                .append(start.equals(Circuit.all(start.layers(), start.heads())) ? "100.0" : "").append(",0.000,0\n");
+                .append(start.equals(Circuit.all(start.layers(), start.heads())) ? String.valueOf(r.scoring().fullScore()) : "")
+                .append(",0.000,0").append(method);
         int i = 1;
         for (Removal<Node> x : r.removals()) {
             sb.append(i++).append(',').append(x.element()).append(',').append(x.score()).append(',')
-                    .append(String.format(Locale.ROOT, "%.3f", x.elapsedSeconds())).append(',').append(x.pass()).append('\n');
+                    .append(String.format(Locale.ROOT, "%.3f", x.elapsedSeconds())).append(',').append(x.pass()).append(method);
         }
         return sb.toString();
     }
 
-    private static final String CSV_HEADER = "step,head,score,seconds,pass";
+    private static final String CSV_HEADER = "step,head,score,seconds,pass"; // logs before methods end here; they still read
 
     /** A spec that reads back as exactly {@code c}; the paper's JSON where a spec cannot say it. */
     private static String exactSpec(Circuit c) {

@@ -1,5 +1,6 @@
 package org.circuitbench.search;
 
+import org.circuitbench.ablation.Method;
 import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.EdgeCircuit;
 
@@ -19,9 +20,11 @@ public record EdgePruneResult(
         long evaluations,
         double seconds,
         boolean cancelled,
-        long speculativeWaste) {
+        long speculativeWaste,
+        Method scoring) {
 
     public EdgePruneResult {
         removals = List.copyOf(removals);
+        if (scoring == null) scoring = Method.DEFAULT;
     }
 }

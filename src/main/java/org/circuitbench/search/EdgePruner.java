@@ -39,6 +39,6 @@ public final class EdgePruner implements Job<EdgePruneResult> {
                 threshold, maxSpeculation, ctx, start, start.size());
         run.sweep(start.graph().pruningOrder());
         return new EdgePruneResult(startSpec, start, threshold, run.circuit(), run.finalScore(), run.removals(),
-                run.evaluations(), run.seconds(), ctx.isCancelled(), run.speculativeWaste());
+                run.evaluations(), run.seconds(), ctx.isCancelled(), run.speculativeWaste(), scorer.method());
     }
 }

@@ -31,9 +31,10 @@ public final class MinimalEdgeCircuit implements Job<MinimalEdgeCircuit.Result> 
      */
     public record Result(String startSpec, EdgeCircuit start, double threshold, EdgeCircuit circuit, double score, int n,
                          boolean reached, List<Point> curve, int exactPasses, double attributionSeconds, double seconds,
-                         boolean cancelled) {
+                         boolean cancelled, org.circuitbench.ablation.Method scoring) {
         public Result {
             curve = List.copyOf(curve);
+            if (scoring == null) scoring = org.circuitbench.ablation.Method.DEFAULT;
         }
     }
 
@@ -87,7 +88,7 @@ public final class MinimalEdgeCircuit implements Job<MinimalEdgeCircuit.Result> 
         curve.forEach((k, v) -> points.add(new Point(k, v)));
         points.sort(Comparator.comparingInt(Point::edges));
         return new Result(startSpec, start, threshold, reached ? top(ranking, n) : start, curve.get(n), n, reached, points,
-                curve.size() - 1, attributionSeconds, (System.nanoTime() - t0) / 1e9, ctx.isCancelled());
+                curve.size() - 1, attributionSeconds, (System.nanoTime() - t0) / 1e9, ctx.isCancelled(), method);
     }
 
     private EdgeCircuit top(List<Edge> ranking, int n) {

@@ -1,5 +1,6 @@
 package org.circuitbench.search;
 
+import org.circuitbench.ablation.Method;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Node;
 
@@ -10,6 +11,7 @@ import java.util.List;
  * is what the seed's functions return), every removal in order with the score after it, and how
  * many candidates were scored. A cancelled run keeps its removals so far. {@code speculativeWaste}
  * counts candidates scored ahead and then dropped because an earlier one was removed.
+ * {@code scoring} is the method that made the scores (docs/methods.md).
  */
 public record PruneResult(
         PruneSettings settings,
@@ -20,9 +22,11 @@ public record PruneResult(
         int passes,
         double seconds,
         boolean cancelled,
-        long speculativeWaste) {
+        long speculativeWaste,
+        Method scoring) {
 
     public PruneResult {
         removals = List.copyOf(removals);
+        if (scoring == null) scoring = Method.DEFAULT;
     }
 }

@@ -96,7 +96,8 @@ public record Session(
             long evaluations,
             double seconds,
             boolean cancelled,
-            String finishedAt) {
+            String finishedAt,
+            MethodRecord scoring) {
         public RunRecord {
             removals = removals == null ? List.of() : List.copyOf(removals);
         }
@@ -126,7 +127,8 @@ public record Session(
 
     /** An importance sweep as the grid and the chart show it: each node's score without it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ImportanceRecord(String circuit, double circuitScore, List<NodeScore> entries, boolean cancelled) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ImportanceRecord(String circuit, double circuitScore, List<NodeScore> entries, boolean cancelled, MethodRecord scoring) {
         public ImportanceRecord {
             entries = entries == null ? List.of() : List.copyOf(entries);
         }
@@ -268,7 +270,7 @@ public record Session(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EdgeRunRecord(String id, String task, String method, double threshold, String start, List<EdgeRemovalRecord> removals,
                                 EdgeSet kept, double score, long evaluations, double seconds, boolean cancelled, String finishedAt,
-                                List<CurvePoint> curve) {
+                                List<CurvePoint> curve, MethodRecord scoring) {
         public EdgeRunRecord {
             removals = removals == null ? List.of() : List.copyOf(removals);
             curve = curve == null ? List.of() : List.copyOf(curve);

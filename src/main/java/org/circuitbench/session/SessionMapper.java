@@ -38,7 +38,8 @@ public final class SessionMapper {
                 .map(x -> new Session.RemovalRecord(x.element().toString(), x.score(), x.elapsedSeconds(), x.pass())).toList();
         PruneSettings s = r.settings();
         return new Session.RunRecord(id, task, s.method(), s.threshold(), s.start().toSpec(), s.seed(), s.iterations(), removals,
-                r.circuit().toSpec(), r.score(), r.evaluations(), r.seconds(), r.cancelled(), finishedAt.toString());
+                r.circuit().toSpec(), r.score(), r.evaluations(), r.seconds(), r.cancelled(), finishedAt.toString(),
+                Session.MethodRecord.of(r.scoring()));
     }
 
     /** A stored run as the engine's result, on a model of {@code layers} × {@code heads}; the exports read this. */
@@ -50,20 +51,27 @@ public final class SessionMapper {
         PruneSettings settings = new PruneSettings(r.method(), r.threshold(), start.isEmpty() ? Circuit.all(layers, heads) : start,
                 r.seed(), Math.max(1, r.iterations()));
         return new PruneResult(settings, Circuit.parse(r.circuit(), layers, heads), r.score(), removals, r.evaluations(), passes,
-                r.seconds(), r.cancelled(), 0);
+                r.seconds(), r.cancelled(), 0, scoring(r.scoring()));
     }
 
     /** An importance sweep as the session stores it. */
     public static Session.ImportanceRecord record(Importance.Result r) {
         return new Session.ImportanceRecord(r.circuit().toSpec(), r.circuitScore(),
-                r.entries().stream().map(e -> new Session.NodeScore(e.node().toString(), e.scoreWithout())).toList(), r.cancelled());
+                r.entries().stream().map(e -> new Session.NodeScore(e.node().toString(), e.scoreWithout())).toList(), r.cancelled(),
+                Session.MethodRecord.of(r.scoring()));
     }
 
     /** A stored sweep as the engine's result, on a model of {@code layers} × {@code heads}. */
     public static Importance.Result result(Session.ImportanceRecord r, int layers, int heads) {
         List<Importance.Entry> entries = r.entries().stream()
                 .map(e -> new Importance.Entry(Node.parse(e.node()), e.scoreWithout())).toList();
-        return new Importance.Result(Circuit.parse(r.circuit(), layers, heads), r.circuitScore(), entries, entries.size(), 0, r.cancelled());
+        return new Importance.Result(Circuit.parse(r.circuit(), layers, heads), r.circuitScore(), entries, entries.size(), 0, r.cancelled(),
+                scoring(r.scoring()));
+    }
+
+    /** The method a record's scores were made by: the seed's when it names none (every file before methods could be chosen). */
+    public static org.circuitbench.ablation.Method scoring(Session.MethodRecord m) {
+        return m == null ? org.circuitbench.ablation.Method.DEFAULT : m.method();
     }
 
     // ---- edges ----------------------------------------------------------------------------------
@@ -87,14 +95,14 @@ public final class SessionMapper {
         List<Session.EdgeRemovalRecord> removals = r.removals().stream()
                 .map(x -> new Session.EdgeRemovalRecord(x.element().toString(), x.score(), x.elapsedSeconds())).toList();
         return new Session.EdgeRunRecord(id, task, "greedy", r.threshold(), r.startSpec(), removals, edgeSet(r.circuit()), r.score(),
-                r.evaluations(), r.seconds(), r.cancelled(), finishedAt.toString(), List.of());
+                r.evaluations(), r.seconds(), r.cancelled(), finishedAt.toString(), List.of(), Session.MethodRecord.of(r.scoring()));
     }
 
     /** The minimal circuit by attribution as the session stores it, with its faithfulness curve. */
     public static Session.EdgeRunRecord record(String id, String task, MinimalEdgeCircuit.Result r, Instant finishedAt) {
         List<Session.CurvePoint> curve = r.curve().stream().map(p -> new Session.CurvePoint(p.edges(), p.score())).toList();
         return new Session.EdgeRunRecord(id, task, "attribution", r.threshold(), r.startSpec(), List.of(), edgeSet(r.circuit()), r.score(),
-                r.exactPasses(), r.seconds(), r.cancelled(), finishedAt.toString(), curve);
+                r.exactPasses(), r.seconds(), r.cancelled(), finishedAt.toString(), curve, Session.MethodRecord.of(r.scoring()));
     }
 
     // ---- explanations ---------------------------------------------------------------------------

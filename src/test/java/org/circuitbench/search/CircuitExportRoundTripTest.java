@@ -44,7 +44,7 @@ class CircuitExportRoundTripTest {
         List<Removal<Node>> removals = new ArrayList<>();
         int i = 0;
         for (Node n : start.nodes()) if (!end.contains(n)) removals.add(new Removal<>(n, 99.0 - i, 0.01 * ++i, 1));
-        return new PruneResult(new PruneSettings(SearchMethod.BACKWARD, 3, start, 0, 200), end, 97.5, removals, 42, 1, 0.5, false, 0);
+        return new PruneResult(new PruneSettings(SearchMethod.BACKWARD, 3, start, 0, 200), end, 97.5, removals, 42, 1, 0.5, false, 0, null);
     }
 
     @Test

@@ -9,7 +9,7 @@ import java.util.List;
  * An immutable set of nodes of a model with {@code layers} × {@code heads} heads. When MLPs are
  * not nodes of the circuit (the seed's setting, and the default) they are never ablated.
  */
-public final class Circuit {
+public final class Circuit implements CircuitOf<Node, Circuit> {
     private final int layers;
     private final int heads;
     private final BitSet headBits; // bit layer * heads + head
@@ -102,10 +102,17 @@ public final class Circuit {
         }
     }
 
+    @Override
+    public Level level() {
+        return Level.NODES;
+    }
+
+    @Override
     public int layers() {
         return layers;
     }
 
+    @Override
     public int heads() {
         return heads;
     }
@@ -123,6 +130,7 @@ public final class Circuit {
         return mlpBits == null || mlpBits.get(layer);
     }
 
+    @Override
     public boolean contains(Node n) {
         return switch (n) {
             case Node.Head x -> containsHead(x.layer(), x.head());
@@ -138,14 +146,17 @@ public final class Circuit {
         };
     }
 
+    @Override
     public Circuit without(Node n) {
         return with(n, false);
     }
 
+    @Override
     public Circuit with(Node n) {
         return with(n, true);
     }
 
+    @Override
     public Circuit toggled(Node n) {
         return with(n, !contains(n));
     }
@@ -176,12 +187,19 @@ public final class Circuit {
     }
 
     /** Number of nodes: heads, plus MLPs when they are nodes. */
+    @Override
     public int size() {
         return headCount() + (mlpBits == null ? 0 : mlpBits.cardinality());
     }
 
+    @Override
     public boolean isEmpty() {
         return size() == 0;
+    }
+
+    @Override
+    public List<Node> elements() {
+        return nodes();
     }
 
     /** The nodes in order: by layer, heads 0..H−1, then the MLP. */
@@ -194,11 +212,8 @@ public final class Circuit {
         return out;
     }
 
-    public List<String> toStrings() {
-        return nodes().stream().map(Node::toString).toList();
-    }
-
     /** {@code all}, {@code none} or the comma-separated list. */
+    @Override
     public String toSpec() {
         if (mlpBits == null && headCount() == layers * heads) return "all";
         if (mlpBits == null && headCount() == 0) return "none";
@@ -210,6 +225,7 @@ public final class Circuit {
      * has them too; a circuit without MLP nodes counts every MLP as present, except as the right
      * side of a difference, where it removes none.
      */
+    @Override
     public Circuit combine(SetOperation op, Circuit o) {
         if (o.layers != layers || o.heads != heads) {
             throw new IllegalArgumentException("Circuits of different models (" + layers + "×" + heads + " and "

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** An immutable set of kept edges of an {@link EdgeGraph}; every other edge is removed. */
-public final class EdgeCircuit {
+public final class EdgeCircuit implements CircuitOf<Edge, EdgeCircuit> {
     private final EdgeGraph graph;
     private final BitSet kept; // bit: edge id
     private volatile BitSet senders; // derived: senders with a kept out-edge
@@ -102,6 +102,27 @@ public final class EdgeCircuit {
         return graph;
     }
 
+    @Override
+    public Level level() {
+        return Level.EDGES;
+    }
+
+    @Override
+    public int layers() {
+        return graph.layers();
+    }
+
+    @Override
+    public int heads() {
+        return graph.heads();
+    }
+
+    @Override
+    public List<Edge> elements() {
+        return edges();
+    }
+
+    @Override
     public boolean contains(Edge e) {
         return graph.contains(e) && kept.get(graph.id(e));
     }
@@ -111,14 +132,17 @@ public final class EdgeCircuit {
         return kept.get(graph.id(s, r));
     }
 
+    @Override
     public EdgeCircuit without(Edge e) {
         return with(e, false);
     }
 
+    @Override
     public EdgeCircuit with(Edge e) {
         return with(e, true);
     }
 
+    @Override
     public EdgeCircuit toggled(Edge e) {
         return with(e, !contains(e));
     }
@@ -129,15 +153,18 @@ public final class EdgeCircuit {
         return new EdgeCircuit(graph, b);
     }
 
+    @Override
     public EdgeCircuit combine(SetOperation op, EdgeCircuit o) {
         if (!o.graph.equals(graph)) throw new IllegalArgumentException("Edge circuits of different models (" + graph + ", " + o.graph + ") cannot be combined.");
         return new EdgeCircuit(graph, op.apply(kept, o.kept));
     }
 
+    @Override
     public int size() {
         return kept.cardinality();
     }
 
+    @Override
     public boolean isEmpty() {
         return kept.isEmpty();
     }
@@ -160,11 +187,8 @@ public final class EdgeCircuit {
         return out;
     }
 
-    public List<String> toStrings() {
-        return edges().stream().map(Edge::toString).toList();
-    }
-
     /** {@code all}, {@code none} or the comma-separated edge names. */
+    @Override
     public String toSpec() {
         if (size() == graph.edgeCount()) return "all";
         if (isEmpty()) return "none";

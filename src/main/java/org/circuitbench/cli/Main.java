@@ -32,8 +32,8 @@ public final class Main {
                           [--method greedy|attribution] [--export json|dot|python --out FILE]
               attribute   --model M --task FILE [--edges ESPEC | --circuit SPEC]
               explain     --model M --task FILE [--circuit SPEC | --edges ESPEC]
-                          [--measures dla,lens,attention,ov,heads] [--progress]
-                          (what each head does: docs/explain.md)
+                          [--measures dla,lens,attention,ov,heads] [--ov as-run|layer1]
+                          [--progress]   (what each head does: docs/explain.md)
               reproduce   --model gpt2 [--progress]   check GPT-2 small against published numbers
               compare     --model M --task FILE --circuits A B ... [--names a,b,...]
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)

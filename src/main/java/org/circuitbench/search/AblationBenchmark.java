@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
  */
 final class AblationBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = 3;
 
     private final AblationTask task;
     private final PrintStream log;

@@ -71,6 +71,14 @@ class HardInputsCliTest {
     }
 
     @Test
+    void anEmptyDeviceIsRefusedNotTakenAsAuto() {
+        // `--device "$DEV"` with DEV unset: one line, not a silent auto
+        fails(a("score", "--model", MODEL, "--task", TASK, "--device", ""), "--device is empty", "auto, cpu, gpu or gpu:N");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--device=  "), "--device is empty");
+        fails(a("explain", "--model", MODEL, "--task", TASK, "--measures", "dla", "--device", ""), "--device is empty");
+    }
+
+    @Test
     void anUnwritableOutIsReportedBeforeThePruneRuns() {
         CommandsTest.Run r = run("prune", "--model", MODEL, "--task", TASK, "--method", "backward", "--threshold", "3", "--progress",
                 "--export", "json", "--out", "/proc/nope");

@@ -40,11 +40,11 @@ class CircuitExportRoundTripTest {
         return m;
     }
 
-    static PruneResult result(Circuit start, Circuit end) {
+    static PruneResult<Node, Circuit> result(Circuit start, Circuit end) {
         List<Removal<Node>> removals = new ArrayList<>();
         int i = 0;
         for (Node n : start.nodes()) if (!end.contains(n)) removals.add(new Removal<>(n, 99.0 - i, 0.01 * ++i, 1));
-        return new PruneResult(new PruneSettings(SearchMethod.BACKWARD, 3, start, 0, 200), end, 97.5, removals, 42, 1, 0.5, false, 0, null);
+        return new PruneResult<>(new PruneSettings<>(SearchMethod.BACKWARD, 3, start, 0, 200), end, 97.5, removals, 42, 1, 0.5, false, 0, null);
     }
 
     @Test
@@ -52,11 +52,11 @@ class CircuitExportRoundTripTest {
         for (var e : cases().entrySet()) {
             Circuit start = e.getValue()[0], end = e.getValue()[1];
             assertTrue(end.hasMlpNodes() || !e.getKey().contains("MLP nodes"), "the case is what it says: " + e.getKey());
-            for (CircuitFormats.Format f : CircuitFormats.Format.values()) {
+            for (CircuitFormats.Format f : CircuitFormats.formats(org.circuitbench.ablation.Level.NODES)) {
                 String text = CircuitFormats.export(f, result(start, end), "m", "t");
                 Path file = dir.resolve("c-" + f);
                 Files.writeString(file, text + "\n", StandardCharsets.UTF_8);
-                Circuit back = CircuitFormats.read("@" + file, L, H);
+                Circuit back = CircuitReader.read("@" + file, L, H);
                 assertEquals(end, back, f + " of '" + e.getKey() + "' reads back as written:\n" + text);
                 for (int l = 0; l < L; l++) assertEquals(end.keepsMlp(l), back.keepsMlp(l), f + " " + e.getKey() + ": MLP " + l);
             }
@@ -67,7 +67,7 @@ class CircuitExportRoundTripTest {
     void thePythonExportWithMlpsKeepsItsMlpLine() {
         Circuit c = Circuit.parse("0.1,3.mlp", L, H);
         assertEquals("heads = [(0, 1)]\nmlps = [3]", CircuitFormats.python(c));
-        Circuit back = CircuitFormats.parseText(CircuitFormats.python(c), L, H, "x");
+        Circuit back = CircuitReader.parseText(CircuitFormats.python(c), L, H, "x");
         assertTrue(back.keepsMlp(3) && !back.keepsMlp(4), "only MLP 3 runs, as written");
     }
 
@@ -90,19 +90,19 @@ class CircuitExportRoundTripTest {
         for (var e : bad.entrySet()) {
             Path f = dir.resolve("bad.txt");
             Files.writeString(f, e.getKey());
-            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> CircuitFormats.read("@" + f, L, H), e.getKey());
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> CircuitReader.read("@" + f, L, H), e.getKey());
             assertTrue(x.getMessage().contains(e.getValue()), e.getKey() + " -> " + x.getMessage());
             assertEquals(1, x.getMessage().lines().count(), x.getMessage());
         }
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> CircuitFormats.read("@" + dir.resolve("missing-file"), L, H));
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> CircuitReader.read("@" + dir.resolve("missing-file"), L, H));
         assertEquals("Circuit file " + dir.resolve("missing-file") + " does not exist.", x.getMessage());
-        x = assertThrows(IllegalArgumentException.class, () -> CircuitFormats.read("@/dev/null", L, H));
+        x = assertThrows(IllegalArgumentException.class, () -> CircuitReader.read("@/dev/null", L, H));
         assertTrue(x.getMessage().contains("/dev/null is empty"), x.getMessage());
-        x = assertThrows(IllegalArgumentException.class, () -> CircuitFormats.read("", L, H));
+        x = assertThrows(IllegalArgumentException.class, () -> CircuitReader.read("", L, H));
         assertTrue(x.getMessage().contains("write none for the empty circuit"), x.getMessage());
         Path latin1 = dir.resolve("latin1.txt");
         Files.write(latin1, "0.1,\n4.4 # caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));
-        x = assertThrows(IllegalArgumentException.class, () -> CircuitFormats.read("@" + latin1, L, H));
+        x = assertThrows(IllegalArgumentException.class, () -> CircuitReader.read("@" + latin1, L, H));
         assertTrue(x.getMessage().contains("not UTF-8") && x.getMessage().contains("line 2"), x.getMessage());
     }
 }

@@ -48,7 +48,7 @@ public final class ExportViewModel {
 
     /** The selected run's removal log as CSV (step, node, score after, seconds, pass). */
     public void exportSelectedRun() {
-        Optional<PruneResult> r = runs.selectedResult();
+        Optional<PruneResult<?, ?>> r = runs.selectedResult();
         if (r.isEmpty()) {
             dialogs.error("No run selected", "Select a run in the Runs tab first.");
             return;

@@ -35,7 +35,6 @@ import org.circuitbench.ablation.Metric;
 import org.circuitbench.ablation.Normalisation;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.search.CircuitFormats;
-import org.circuitbench.search.EdgeFormats;
 import org.circuitbench.session.Session;
 import org.circuitbench.ui.analysis.AnalysisView;
 import org.circuitbench.ui.common.Controls;
@@ -173,9 +172,9 @@ public final class MainView extends BorderPane {
                 new SeparatorMenuItem(),
                 item("Graph as PNG…", "menu-export-graph-png", null, () -> vm.graph().exportPng(() -> Exports.png(graphView.canvas()))),
                 item("Graph as SVG…", "menu-export-graph-svg", null, () -> vm.graph().exportSvg(graphView.graphLayout())),
-                item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(EdgeFormats.Format.DOT)),
-                item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(EdgeFormats.Format.JSON)),
-                item("Edge circuit as a Python list…", "menu-export-edges-py", null, () -> vm.graph().export(EdgeFormats.Format.PYTHON)));
+                item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(CircuitFormats.Format.DOT)),
+                item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(CircuitFormats.Format.JSON)),
+                item("Edge circuit as a Python list…", "menu-export-edges-py", null, () -> vm.graph().export(CircuitFormats.Format.PYTHON)));
         MenuItem quit = item("Quit", "menu-quit", "Shortcut+Q", () -> {
             Window w = window();
             if (w != null) w.fireEvent(new WindowEvent(w, WindowEvent.WINDOW_CLOSE_REQUEST)); // asks first, as the close button does

@@ -553,13 +553,18 @@ public final class MainViewModel {
         Session.UiState ui = pendingUi != Session.UiState.EMPTY && grid.circuit() == null
                 // not shown yet (its model is missing or loading): what the session had stays as it was
                 ? new Session.UiState(selectedTaskName(), pendingUi.grid(), pendingUi.overlay(), compared, pendingUi.importance(),
-                Session.MethodRecord.of(method.method()))
+                null, Session.MethodRecord.of(method.method()))
                 : new Session.UiState(selectedTaskName(), grid.circuit() == null ? null : grid.circuit().toSpec(),
                 o == GridViewModel.Overlay.NONE ? null : Session.Overlay.valueOf(o.name()), compared,
-                imp == null ? null : SessionMapper.record(imp), Session.MethodRecord.of(method.method()));
+                imp == null ? null : SessionMapper.record(imp), null, Session.MethodRecord.of(method.method()));
         Session.ModelRef m = sessionModel.get();
+        GraphViewModel.Work edges = graph.snapshot();
+        List<Session.NamedCircuit> allCircuits = new ArrayList<>(circuits);
+        allCircuits.addAll(edges.circuits());
+        List<Session.RunRecord> allRuns = new ArrayList<>(runs.history());
+        allRuns.addAll(edges.runs());
         return new Session(Session.SCHEMA_VERSION, m == null ? null : new Session.ModelRef(m.name(), model.deviceProperty().get()),
-                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui, graph.snapshot(), heads.records());
+                new ArrayList<>(tasks), allCircuits, allRuns, ui.withGraph(edges.graph()), heads.records());
     }
 
     /**
@@ -570,7 +575,7 @@ public final class MainViewModel {
         epoch++;
         runs.clear();
         analysis.clear();
-        graph.clear(s.edges());
+        graph.clear(s);
         heads.clear();
         grid.clear("Preparing the session…");
         error.set("");
@@ -584,8 +589,8 @@ public final class MainViewModel {
             applying = false;
         }
         tasks.setAll(s.tasks());
-        circuits.setAll(s.circuits());
-        runs.history().setAll(s.runs());
+        circuits.setAll(s.circuits(org.circuitbench.ablation.Level.NODES));
+        runs.history().setAll(s.runs(org.circuitbench.ablation.Level.NODES));
         heads.restore(s.explanations());
         analysis.selectedForCompare().setAll(s.ui().compared() == null ? List.of() : s.ui().compared());
         file.set(from);

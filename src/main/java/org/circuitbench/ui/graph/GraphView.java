@@ -191,12 +191,12 @@ public final class GraphView extends BorderPane {
         vm.log().addListener((ListChangeListener<GraphViewModel.LogRow>) c -> {
             if (!vm.log().isEmpty()) log.scrollTo(vm.log().size() - 1);
         });
-        ListView<Session.EdgeRunRecord> history = new ListView<>(vm.history());
+        ListView<Session.RunRecord> history = new ListView<>(vm.history());
         history.setId("graph-history");
         history.setPrefHeight(110);
         history.setCellFactory(l -> new ListCell<>() {
             @Override
-            protected void updateItem(Session.EdgeRunRecord r, boolean empty) {
+            protected void updateItem(Session.RunRecord r, boolean empty) {
                 super.updateItem(r, empty);
                 setText(empty || r == null ? null : String.format(Locale.ROOT, "%s T=%s · %s · %.2f %%%s", r.method(), trim(r.threshold()),
                         r.task(), r.score(), r.cancelled() ? " (cancelled)" : ""));
@@ -207,25 +207,25 @@ public final class GraphView extends BorderPane {
         apply.disableProperty().bind(vm.selectedProperty().isNull());
         Button save = Controls.button("Save graph as…", "graph-save", vm::askToSave);
         // the circuits kept with Save graph as…: listed here, so a saved graph can be seen and shown again
-        ListView<Session.NamedEdgeCircuit> named = new ListView<>(vm.named());
+        ListView<Session.NamedCircuit> named = new ListView<>(vm.named());
         named.setId("graph-named");
         named.setPrefHeight(80);
         named.setPlaceholder(new Label("Save graph as… keeps the graph here."));
         named.setCellFactory(l -> new ListCell<>() {
             @Override
-            protected void updateItem(Session.NamedEdgeCircuit n, boolean empty) {
+            protected void updateItem(Session.NamedCircuit n, boolean empty) {
                 super.updateItem(n, empty);
                 setText(empty || n == null ? null : n.name() + " · " + n.task()
                         + (n.score() == null ? "" : String.format(Locale.ROOT, " · %.2f %%", n.score())));
             }
         });
         Button showNamed = Controls.button("Show on graph", "graph-show-named", () -> {
-            Session.NamedEdgeCircuit n = named.getSelectionModel().getSelectedItem();
+            Session.NamedCircuit n = named.getSelectionModel().getSelectedItem();
             if (n != null) vm.showNamed(n);
         });
         showNamed.disableProperty().bind(named.getSelectionModel().selectedItemProperty().isNull());
         named.setOnMouseClicked(ev -> {
-            Session.NamedEdgeCircuit n = named.getSelectionModel().getSelectedItem();
+            Session.NamedCircuit n = named.getSelectionModel().getSelectedItem();
             if (ev.getClickCount() == 2 && n != null) vm.showNamed(n);
         });
 

@@ -27,12 +27,13 @@ import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.Receiver;
 import org.circuitbench.ablation.Sender;
-import org.circuitbench.search.EdgeFormats;
-import org.circuitbench.search.EdgePruneResult;
+import org.circuitbench.ablation.Level;
+import org.circuitbench.search.CircuitFormats;
 import org.circuitbench.search.EdgePruner;
 import org.circuitbench.search.Job;
 import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.MinimalEdgeCircuit;
+import org.circuitbench.search.PruneResult;
 import org.circuitbench.search.PruneSettings;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionMapper;
@@ -127,9 +128,9 @@ public final class GraphViewModel {
     private final DoubleProperty progress = new SimpleDoubleProperty(0);
     private final StringProperty status = new SimpleStringProperty("");
     private final ObservableList<LogRow> log = FXCollections.observableArrayList();
-    private final ObservableList<Session.EdgeRunRecord> history = FXCollections.observableArrayList();
-    private final ObservableList<Session.NamedEdgeCircuit> named = FXCollections.observableArrayList();
-    private final ObjectProperty<Session.EdgeRunRecord> selected = new SimpleObjectProperty<>();
+    private final ObservableList<Session.RunRecord> history = FXCollections.observableArrayList();
+    private final ObservableList<Session.NamedCircuit> named = FXCollections.observableArrayList();
+    private final ObjectProperty<Session.RunRecord> selected = new SimpleObjectProperty<>();
 
     private final BooleanProperty active = new SimpleBooleanProperty(false);
     private boolean scoreStale;       // asked for while not shown: computed when the view is
@@ -211,7 +212,7 @@ public final class GraphViewModel {
     }
 
     /** Another session: its edge work replaces this, and a running edge run is stopped and dropped. */
-    public void clear(Session.EdgeWork work) {
+    public void clear(Session s) {
         if (run != null) run.cancel();
         run = null;
         running.set(false);
@@ -219,17 +220,21 @@ public final class GraphViewModel {
         status.set("");
         log.clear();
         selected.set(null);
-        history.setAll(work.runs());
-        named.setAll(work.circuits());
-        restore = work.graph();
+        history.setAll(s.runs(Level.EDGES));
+        named.setAll(s.circuits(Level.EDGES));
+        restore = s.ui().graph();
         taskGone("No task is ready.");
     }
 
+    /** The edge level's part of a session: its circuits and runs, and the graph's circuit (null: every edge). */
+    public record Work(List<Session.NamedCircuit> circuits, List<Session.RunRecord> runs, Session.EdgeSet graph) {
+    }
+
     /** The edge work as the session stores it. */
-    public Session.EdgeWork snapshot() {
+    public Work snapshot() {
         EdgeCircuit c = circuit.get();
         Session.EdgeSet g = c != null ? (c.size() == c.graph().edgeCount() ? null : SessionMapper.edgeSet(c)) : restore;
-        return new Session.EdgeWork(List.copyOf(named), List.copyOf(history), g);
+        return new Work(List.copyOf(named), List.copyOf(history), g);
     }
 
     // ---- edits ----------------------------------------------------------------------------------
@@ -615,15 +620,15 @@ public final class GraphViewModel {
         return log;
     }
 
-    public ObservableList<Session.EdgeRunRecord> history() {
+    public ObservableList<Session.RunRecord> history() {
         return history;
     }
 
-    public ObjectProperty<Session.EdgeRunRecord> selectedProperty() {
+    public ObjectProperty<Session.RunRecord> selectedProperty() {
         return selected;
     }
 
-    public ObservableList<Session.NamedEdgeCircuit> named() {
+    public ObservableList<Session.NamedCircuit> named() {
         return named;
     }
 
@@ -633,7 +638,8 @@ public final class GraphViewModel {
         double t;
         try {
             t = Double.parseDouble(thresholdText.get().trim());
-            PruneSettings.checkThreshold(t);
+            // on the selected task's scale: a percentage, or for kl a KL in nats
+            tasks.selected().map(AblationTask::method).orElse(org.circuitbench.ablation.Method.DEFAULT).checkThreshold(t);
         } catch (NumberFormatException e) {
             status.set("Threshold '" + thresholdText.get().trim() + "' is not a number; give a percentage such as 10.");
             return false;
@@ -670,7 +676,7 @@ public final class GraphViewModel {
         startedAt = System.nanoTime();
         status.set("running the " + m.label + " at T = " + fmt(t) + " from " + from.size() + " edges");
         long e = generation;
-        Job.Fluent<Object> job = Job.of(m.label + ", T = " + fmt(t) + " (" + taskName + ")", workspace.reading(ctx -> {
+        Job.Fluent<PruneResult<Edge, EdgeCircuit>> job = Job.of(m.label + ", T = " + fmt(t) + " (" + taskName + ")", workspace.reading(ctx -> {
             try (EdgeEvaluator ev = evaluators.edges(task)) {
                 return m == Method.GREEDY ? new EdgePruner(ev, spec, from, t, 1).run(ctx) : new MinimalEdgeCircuit(ev, spec, from, t).run(ctx);
             }
@@ -695,20 +701,16 @@ public final class GraphViewModel {
         return true;
     }
 
-    private void finished(String task, Object result) {
+    private void finished(String task, PruneResult<Edge, EdgeCircuit> r) {
         running.set(false);
-        String id = Long.toString(System.nanoTime(), 36);
-        Session.EdgeRunRecord rec;
-        if (result instanceof EdgePruneResult r) {
-            rec = SessionMapper.record(id, task, r, clock.instant());
+        Session.RunRecord rec = SessionMapper.record(Long.toString(System.nanoTime(), 36), task, r, clock.instant());
+        if (r.curve().isEmpty()) {
             status.set(String.format(Locale.ROOT, "%s: %,d edges kept at %.2f %% after %,d evaluations in %.1f s",
                     r.cancelled() ? "cancelled, partial log kept" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds()));
         } else {
-            MinimalEdgeCircuit.Result r = (MinimalEdgeCircuit.Result) result;
-            rec = SessionMapper.record(id, task, r, clock.instant());
-            for (MinimalEdgeCircuit.Point p : r.curve()) log.add(new LogRow(log.size() + 1, String.format(Locale.ROOT, "top %,d edges", p.edges()), p.score(), 0));
+            for (PruneResult.Point p : r.curve()) log.add(new LogRow(log.size() + 1, String.format(Locale.ROOT, "top %,d edges", p.size()), p.score(), 0));
             status.set(String.format(Locale.ROOT, "%s: %,d edges at %.2f %% (exact) after %d exact passes in %.1f s%s",
-                    r.cancelled() ? "cancelled" : "finished", r.n(), r.score(), r.exactPasses(), r.seconds(),
+                    r.cancelled() ? "cancelled" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds(),
                     r.reached() ? "" : "; even the start does not reach 100 − T"));
         }
         progress.set(rec.cancelled() ? progress.get() : 1);
@@ -726,7 +728,7 @@ public final class GraphViewModel {
 
     /** The selected run's circuit on the graph. */
     public void applySelected() {
-        Session.EdgeRunRecord r = selected.get();
+        Session.RunRecord r = selected.get();
         EdgeGraph g = graph.get();
         if (r == null || g == null) return;
         setCircuit(SessionMapper.edges(r.kept(), g));
@@ -737,12 +739,12 @@ public final class GraphViewModel {
         EdgeCircuit c = circuit.get();
         if (c == null || name == null || name.isBlank()) return;
         named.removeIf(x -> x.name().equals(name.trim()));
-        named.add(new Session.NamedEdgeCircuit(name.trim(), tasks.selectedName(), SessionMapper.edgeSet(c), score.get(), null));
+        named.add(SessionMapper.named(name.trim(), c, tasks.selectedName(), score.get(), null));
         onChange.run();
     }
 
     /** A named edge circuit on the graph. */
-    public void showNamed(Session.NamedEdgeCircuit n) {
+    public void showNamed(Session.NamedCircuit n) {
         EdgeGraph g = graph.get();
         if (g != null) setCircuit(SessionMapper.edges(n.edges(), g));
     }
@@ -750,7 +752,7 @@ public final class GraphViewModel {
     // ---- exports --------------------------------------------------------------------------------
 
     /** The graph's circuit as our JSON, a Python list of (sender, receiver) tuples, or Graphviz DOT. */
-    public void export(EdgeFormats.Format format) {
+    public void export(CircuitFormats.Format format) {
         EdgeCircuit c = circuit.get();
         if (c == null) {
             dialogs.error("No graph to export", "Open a task first; the Graph view then holds an edge circuit.");
@@ -760,15 +762,17 @@ public final class GraphViewModel {
             case JSON -> new String[] {"Export the edge circuit as JSON", "edges.json"};
             case PYTHON -> new String[] {"Export the edge circuit as a Python list", "edges.py"};
             case DOT -> new String[] {"Export the graph for Graphviz", "graph.dot"};
+            case PAPER, CSV -> throw new IllegalArgumentException(format.id() + " is not a format of a graph");
         };
         DialogService.FileType type = switch (format) {
             case JSON -> DialogService.FileType.JSON;
             case PYTHON -> DialogService.FileType.PYTHON;
             case DOT -> new DialogService.FileType("Graphviz files", List.of("*.dot", "*.gv"));
+            case PAPER, CSV -> throw new IllegalArgumentException(format.id() + " is not a format of a graph");
         };
         EdgeAttribution a = attribution.get();
-        dialogs.saveFile(names[0], type, names[1]).ifPresent(p -> write(p, EdgeFormats.export(format, c, score.get(),
-                "the Graph view", null, tasks.selectedName(), a != null && a.state().equals(c) ? a : null)));
+        dialogs.saveFile(names[0], type, names[1]).ifPresent(p -> write(p, CircuitFormats.export(format, c, new CircuitFormats.About(null,
+                tasks.selectedName(), "the Graph view", score.get(), null, a != null && a.state().equals(c) ? a : null))));
     }
 
     /** The graph as SVG, drawn as on screen. */

@@ -43,7 +43,7 @@ public final class RunsView extends BorderPane {
 
         ChoiceBox<SearchMethod> method = new ChoiceBox<>();
         method.setId("run-method");
-        method.getItems().setAll(SearchMethod.values());
+        method.getItems().setAll(SearchMethod.of(org.circuitbench.ablation.Level.NODES));
         method.valueProperty().bindBidirectional(vm.methodProperty());
         TextField threshold = new TextField();
         threshold.setId("run-threshold");

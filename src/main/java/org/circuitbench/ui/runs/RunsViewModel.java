@@ -16,6 +16,7 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.Evaluator;
 import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.search.Job;
@@ -70,7 +71,7 @@ public final class RunsViewModel {
     private final ObservableList<LogRow> log = FXCollections.observableArrayList();
     private final ObservableList<Session.RunRecord> history = FXCollections.observableArrayList();
     private final ObjectProperty<Session.RunRecord> selected = new SimpleObjectProperty<>();
-    private JobHandle<PruneResult> current;
+    private JobHandle<PruneResult<Node, Circuit>> current;
     private long startedAt;
     private long epoch; // bumped with each session: a run of an older one is dropped
 
@@ -135,10 +136,11 @@ public final class RunsViewModel {
             status.set("No task is ready to prune. Load the session's model and pick a task.");
             return false;
         }
-        PruneSettings settings;
+        PruneSettings<Circuit> settings;
         try {
             Circuit start = startFromGrid.get() && grid.circuit() != null ? grid.circuit() : prepared.allHeads();
-            settings = new PruneSettings(method.get(), threshold.get(), start, seed.get(), iterations.get());
+            settings = new PruneSettings<>(method.get(), threshold.get(), start, seed.get(), iterations.get());
+            prepared.method().checkThreshold(threshold.get()); // on the task's scale: a percentage, or for kl a KL in nats
         } catch (IllegalArgumentException e) {
             status.set(e.getMessage());
             return false;
@@ -184,7 +186,7 @@ public final class RunsViewModel {
         }
     }
 
-    private void finished(String task, PruneResult r) {
+    private void finished(String task, PruneResult<Node, Circuit> r) {
         running.set(false);
         progress.set(r.cancelled() ? progress.get() : 1);
         Session.RunRecord rec = SessionMapper.record(Long.toString(System.nanoTime(), 36), task, r, clock.instant());
@@ -206,11 +208,11 @@ public final class RunsViewModel {
     public void showLog(Session.RunRecord run) {
         log.clear();
         int i = 1;
-        for (Session.RemovalRecord r : run.removals()) log.add(new LogRow(i++, r.head(), r.score(), r.seconds()));
+        for (Session.RemovalRecord r : run.removals()) log.add(new LogRow(i++, r.element(), r.score(), r.seconds()));
     }
 
     /** The selected run as the engine's result (for the exports), on the grid's model shape. */
-    public java.util.Optional<PruneResult> selectedResult() {
+    public java.util.Optional<PruneResult<?, ?>> selectedResult() {
         Session.RunRecord r = selected.get();
         return r == null ? java.util.Optional.empty()
                 : java.util.Optional.of(SessionMapper.result(r, grid.layersProperty().get(), grid.headsProperty().get()));

@@ -204,7 +204,7 @@ class GraphViewModelTest {
         v.thresholdTextProperty().set("3");
         assertTrue(v.startRun());
         assertFalse(v.runningProperty().get());
-        Session.EdgeRunRecord r = v.history().get(0);
+        Session.RunRecord r = v.history().get(0);
         JsonFixture want = JsonFixture.prune(0);
         assertEquals(want.evaluations(), r.evaluations());
         assertEquals(want.kept(), java.util.Set.copyOf(SessionMapper.edges(r.kept(), g).toStrings()));
@@ -212,7 +212,7 @@ class GraphViewModelTest {
         v.applySelected();
         assertEquals(SessionMapper.edges(r.kept(), g), v.circuit());
         v.saveAs("pruned");
-        Session.EdgeWork work = v.snapshot();
+        GraphViewModel.Work work = v.snapshot();
         assertEquals(1, work.runs().size());
         assertEquals("pruned", work.circuits().get(0).name());
         assertEquals(v.circuit(), SessionMapper.edges(work.graph(), g));
@@ -264,7 +264,7 @@ class GraphViewModelTest {
         GraphViewModel v = vm(SyncRunner.immediate());
         v.toggleEdge(g.parse("2.1->logits"));
         v.saveAs("mine");
-        v.clear(Session.EdgeWork.EMPTY);
+        v.clear(Session.empty());
         assertNull(v.circuit());
         assertNull(v.attributionProperty().get());
         assertEquals("–", v.scoreTextProperty().get());

@@ -367,7 +367,7 @@ class HeadsViewModelTest {
         Path file = dir.resolve("explained" + SessionFiles.EXTENSION);
         assertTrue(vm.saveAs(file));
         String json = Files.readString(file);
-        assertTrue(json.contains("\"schemaVersion\" : 2"), "written as schema 2");
+        assertTrue(json.contains("\"schemaVersion\" : 3"), "written as schema 3");
         assertTrue(json.contains("\"explanations\""));
         assertTrue(json.contains("\"NaN\""), "a head outside the circuit has no estimate, written as NaN");
 
@@ -386,14 +386,14 @@ class HeadsViewModelTest {
     }
 
     @Test
-    void aVersionOneSessionStillOpensAndIsSavedAsVersionTwo() throws Exception {
+    void aVersionOneSessionStillOpensAndIsSavedAsVersionThree() throws Exception {
         Path sample = Path.of("samples/sessions/digits-seqcont-tiny" + SessionFiles.EXTENSION);
         assertTrue(Files.readString(sample).contains("\"schemaVersion\" : 1"), "the samples are version 1 files");
         Session s = SessionFiles.read(sample);
         assertTrue(s.explanations().isEmpty());
         assertTrue(vm.open(sample));
         assertEquals(Session.SCHEMA_VERSION, vm.snapshot().schemaVersion());
-        assertEquals(2, Session.SCHEMA_VERSION);
+        assertEquals(3, Session.SCHEMA_VERSION);
     }
 
     @Test

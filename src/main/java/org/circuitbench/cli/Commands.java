@@ -394,10 +394,10 @@ final class Commands {
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
             if (!Benchmark.Options.ALL_PARTS.contains(p)) {
-                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup and edges, not '" + p + "'.");
+                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, edges and ablations, not '" + p + "'.");
             }
         }
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), method(a), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
                     a.number("threshold", 3), a.integer("sample", -1, -1, Integer.MAX_VALUE),
                     a.integer("speculation", evaluators.speculation(task), 1, 4096),

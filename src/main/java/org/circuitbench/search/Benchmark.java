@@ -38,7 +38,7 @@ public final class Benchmark {
     /** What to run. {@code sample} 0 runs the slow ways in full; −1 chooses by model size. */
     public record Options(SearchMethod method, double threshold, int sample, int speculation, int memoryEvaluations,
                           boolean skipSeedStyle, java.util.Set<String> parts, double edgePruneSeconds) {
-        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges");
+        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "ablations");
 
         boolean runs(String part) {
             return parts == null || parts.isEmpty() || parts.contains(part);
@@ -83,6 +83,10 @@ public final class Benchmark {
         if (opt.runs("memory") && opt.memoryEvaluations() > 0) out.set("memory", memory(opt.memoryEvaluations()));
         if (opt.runs("edges")) out.set("edges", new EdgeBenchmark(task, log, opt.memoryEvaluations(), opt.edgePruneSeconds()).run());
         if (opt.runs("startup")) out.set("startup", startup());
+        if (opt.runs("ablations")) {
+            boolean big = task.model().parameterCount() > 50_000_000;
+            out.set("ablations", new AblationBenchmark(task, log, big ? 4 : 8, big ? 1 : 2).run());
+        }
         return out;
     }
 

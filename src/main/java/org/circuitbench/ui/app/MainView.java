@@ -29,6 +29,10 @@ import javafx.scene.layout.VBox;
 import javafx.stage.Window;
 import javafx.stage.WindowEvent;
 import javafx.util.Duration;
+import org.circuitbench.ui.common.MethodChoice;
+import org.circuitbench.ablation.AblationKind;
+import org.circuitbench.ablation.Metric;
+import org.circuitbench.ablation.Normalisation;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.search.CircuitFormats;
 import org.circuitbench.session.Session;
@@ -85,7 +89,7 @@ public final class MainView extends BorderPane {
         Tab graphTab = tabs.getTabs().stream().filter(t -> "tab-graph".equals(t.getId())).findFirst().orElseThrow();
         vm.graph().activeProperty().bind(graphTab.selectedProperty());
 
-        setTop(new VBox(menus(), demoBanner(), modelBanner(), errorBar()));
+        setTop(new VBox(menus(), demoBanner(), modelBanner(), warningBanner(), errorBar()));
         setLeft(sidebar(runner));
         setCenter(tabs);
         setBottom(statusBar());
@@ -282,6 +286,49 @@ public final class MainView extends BorderPane {
         return b;
     }
 
+    /** The selected task's percentages may mislead (a baseline within noise of 0; docs/methods.md): say why. */
+    private javafx.scene.Node warningBanner() {
+        Label text = new Label();
+        text.setId("method-warning");
+        text.setWrapText(true);
+        text.setMaxWidth(Double.MAX_VALUE);
+        text.textProperty().bind(vm.warningProperty());
+        HBox b = new HBox(10, text);
+        HBox.setHgrow(text, Priority.ALWAYS);
+        b.setAlignment(Pos.CENTER_LEFT);
+        b.getStyleClass().addAll("banner", "banner-warning");
+        b.setId("method-warning-banner");
+        var show = vm.warningProperty().isNotEmpty();
+        b.visibleProperty().bind(show);
+        b.managedProperty().bind(show);
+        return b;
+    }
+
+    /** The choosers of the scoring method (docs/methods.md): every score in the window uses it; saved in the session. */
+    private javafx.scene.Node methodChoosers() {
+        MethodChoice m = vm.method();
+        javafx.scene.control.ComboBox<AblationKind> ablation = new javafx.scene.control.ComboBox<>(
+                javafx.collections.FXCollections.observableArrayList(AblationKind.values()));
+        ablation.setId("method-ablation");
+        ablation.valueProperty().bindBidirectional(m.ablationProperty());
+        javafx.scene.control.ComboBox<Metric> metric = new javafx.scene.control.ComboBox<>(
+                javafx.collections.FXCollections.observableArrayList(Metric.values()));
+        metric.setId("method-metric");
+        metric.valueProperty().bindBidirectional(m.metricProperty());
+        javafx.scene.control.ComboBox<Normalisation> norm = new javafx.scene.control.ComboBox<>(m.normalisations());
+        norm.setId("method-normalisation");
+        norm.valueProperty().bindBidirectional(m.normalisationProperty());
+        ablation.setTooltip(new javafx.scene.control.Tooltip("What a removed head or edge carries: the template mean (the seed's), "
+                + "the mean over all corrupt prompts, its paired corrupt prompt's activation (patch), or zeros."));
+        metric.setTooltip(new javafx.scene.control.Tooltip("What is measured on each clean prompt (see docs/methods.md)."));
+        norm.setTooltip(new javafx.scene.control.Tooltip("ratio: 100 × circuit / full; faithfulness: 100 × (circuit − empty) / "
+                + "(full − empty); none: KL in nats."));
+        VBox box = new VBox(4, section("Scoring"), new HBox(4, new Label("ablation"), ablation), new HBox(4, new Label("metric"), metric),
+                new HBox(4, new Label("scale"), norm));
+        box.setId("method-choosers");
+        return box;
+    }
+
     /** The session's own model is not loaded: say so, and offer to load it or to use the loaded one. */
     private javafx.scene.Node modelBanner() {
         Label text = new Label();
@@ -389,7 +436,7 @@ public final class MainView extends BorderPane {
         runner.setTaskSink(t -> progress.getTasks().add(t));
         progress.setPrefHeight(150);
 
-        VBox side = new VBox(6, section("Tasks"), tasks, new HBox(6, newTask, removeTask), section("Named circuits"), circuits,
+        VBox side = new VBox(6, section("Tasks"), tasks, new HBox(6, newTask, removeTask), methodChoosers(), section("Named circuits"), circuits,
                 new HBox(6, saveGrid, show, remove), section("Background work"), progress);
         VBox.setVgrow(circuits, Priority.ALWAYS);
         side.setPadding(new Insets(8));

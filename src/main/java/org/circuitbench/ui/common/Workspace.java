@@ -4,6 +4,7 @@ import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.EvaluatorHandle;
 import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Method;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.search.Job;
 import org.circuitbench.session.Session;
@@ -27,10 +28,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * so tensors are never freed under a running job.
  */
 public final class Workspace implements AutoCloseable {
-    /** A task's identity here: its definition (which rebuilds its prompts exactly), or its imported prompts. */
-    public record TaskKey(Object content) {
+    /**
+     * A task's identity here: its definition (which rebuilds its prompts exactly), or its imported
+     * prompts, and the method it is scored by (another ablation kind means other values).
+     */
+    public record TaskKey(Object content, Method method) {
         public static TaskKey of(Session.SessionTask t) {
-            return new TaskKey(t.definition() != null ? t.definition() : t.prompts());
+            return of(t, Method.DEFAULT);
+        }
+
+        public static TaskKey of(Session.SessionTask t, Method method) {
+            return new TaskKey(t.definition() != null ? t.definition() : t.prompts(), method);
         }
     }
 
@@ -78,7 +86,7 @@ public final class Workspace implements AutoCloseable {
         try {
             m = model;
             if (m == null) throw new TaskException("No model is loaded.");
-            t = AblationTask.prepare(m, file.call());
+            t = AblationTask.prepare(m, file.call(), key.method());
         } catch (TaskException | RuntimeException e) {
             throw e;
         } catch (Exception e) {

@@ -272,15 +272,8 @@ public final class MainView extends BorderPane {
         Button close = Controls.fixed(Controls.button("✕", "demo-banner-dismiss", () -> dismissed.set(true)));
         close.setTooltip(new Tooltip("Hide this note"));
         close.getStyleClass().add("dismiss");
-        HBox b = new HBox(10, text, gpt2, folder, close);
-        HBox.setHgrow(text, Priority.ALWAYS);
-        b.setAlignment(Pos.CENTER_LEFT);
-        b.getStyleClass().add("banner");
-        b.setId("demo-banner");
-        var show = vm.model().demoProperty().and(dismissed.not()).and(vm.modelProblemProperty().isEmpty());
-        b.visibleProperty().bind(show);
-        b.managedProperty().bind(show);
-        return b;
+        return banner("demo-banner", vm.model().demoProperty().and(dismissed.not()).and(vm.modelProblemProperty().isEmpty()),
+                text, gpt2, folder, close);
     }
 
     /** The session's own model is not loaded: say so, and offer to load it or to use the loaded one. */
@@ -298,12 +291,19 @@ public final class MainView extends BorderPane {
         Controls.fixed(fetch);
         Button useLoaded = Controls.fixed(Controls.button("Use the loaded model instead", "model-use-loaded", vm::useLoadedModel));
         useLoaded.disableProperty().bind(vm.model().loadingProperty().or(vm.model().refProperty().isNull()));
-        HBox b = new HBox(10, text, fetch, useLoaded);
+        HBox b = banner("model-banner", vm.modelProblemProperty().isNotEmpty(), text, fetch, useLoaded);
+        b.getStyleClass().add("banner-warning");
+        return b;
+    }
+
+    /** A banner under the menus: its text takes the width, its buttons follow; it takes no room while it is hidden. */
+    private static HBox banner(String id, javafx.beans.value.ObservableBooleanValue show, Label text, Button... buttons) {
+        HBox b = new HBox(10, text);
+        b.getChildren().addAll(buttons);
         HBox.setHgrow(text, Priority.ALWAYS);
         b.setAlignment(Pos.CENTER_LEFT);
-        b.getStyleClass().addAll("banner", "banner-warning");
-        b.setId("model-banner");
-        var show = vm.modelProblemProperty().isNotEmpty();
+        b.getStyleClass().add("banner");
+        b.setId(id);
         b.visibleProperty().bind(show);
         b.managedProperty().bind(show);
         return b;
@@ -390,8 +390,8 @@ public final class MainView extends BorderPane {
         runner.setTaskSink(t -> progress.getTasks().add(t));
         progress.setPrefHeight(150);
 
-        VBox side = new VBox(6, section("Tasks"), tasks, new HBox(6, newTask, removeTask), section("Named circuits"), circuits,
-                new HBox(6, saveGrid, show, remove), section("Background work"), progress);
+        VBox side = new VBox(6, Controls.section("Tasks"), tasks, new HBox(6, newTask, removeTask), Controls.section("Named circuits"), circuits,
+                new HBox(6, saveGrid, show, remove), Controls.section("Background work"), progress);
         VBox.setVgrow(circuits, Priority.ALWAYS);
         side.setPadding(new Insets(8));
         side.setPrefWidth(270);
@@ -400,11 +400,6 @@ public final class MainView extends BorderPane {
         return side;
     }
 
-    private static Label section(String text) {
-        Label l = new Label(text);
-        l.getStyleClass().add("section");
-        return l;
-    }
 
     private javafx.scene.Node statusBar() {
         StatusBar bar = new StatusBar();

@@ -3,8 +3,7 @@ package org.circuitbench.ui.graph;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
-import javafx.beans.property.SimpleStringProperty;
-import javafx.beans.property.StringProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.value.ObservableBooleanValue;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
@@ -26,6 +25,7 @@ import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.EditHistory;
 import org.circuitbench.ui.common.JobState;
 import org.circuitbench.ui.common.LatestOnly;
+import org.circuitbench.ui.common.ScoreText;
 import org.circuitbench.ui.common.SessionTasks;
 import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
@@ -53,9 +53,7 @@ public final class GraphEdits {
     private final ReadOnlyObjectWrapper<EdgeGraph> graph = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<EdgeCircuit> circuit = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Double> score = new ReadOnlyObjectWrapper<>(); // the exact score of the shown circuit
-    private final StringProperty scoreText = new SimpleStringProperty("–");
-    private final StringProperty detailText = new SimpleStringProperty("");
-    private final StringProperty error = new SimpleStringProperty("");
+    private final ScoreText text = new ScoreText();
     private final ObservableMap<Integer, Double> effects = FXCollections.observableHashMap(); // edge id -> exact score without it
     private final ObservableList<Session.NamedEdgeCircuit> named = FXCollections.observableArrayList();
 
@@ -107,9 +105,7 @@ public final class GraphEdits {
         edits.clear();
         effects.clear();
         score.set(null);
-        scoreText.set("–");
-        detailText.set(why);
-        error.set("");
+        text.clear(why);
     }
 
     // ---- edits ----------------------------------------------------------------------------------
@@ -261,7 +257,7 @@ public final class GraphEdits {
     /** Scores the graph's circuit exactly in the live lane, while the view shows; newer requests merge into one. */
     public void requestScore() {
         score.set(null);
-        scoreText.set("…");
+        text.computing();
         scoreStale = !active.get();
         if (!scoreStale) scorer.request();
     }
@@ -286,22 +282,19 @@ public final class GraphEdits {
 
         @Override
         public void none() {
-            scoreText.set("–");
+            text.none(null);
         }
 
         @Override
         public void failed(EdgeCircuit target, Throwable cause) {
-            error.set(Job.message(cause));
-            scoreText.set("error");
+            text.failed(cause);
         }
 
         @Override
         public void show(EdgeCircuit target, Double s) {
-            error.set("");
             score.set(s);
-            scoreText.set(String.format(Locale.ROOT, "%.2f %%", s));
             AblationTask task = live.get() == null ? null : live.get().task();
-            detailText.set(String.format(Locale.ROOT, "%,d of %,d edges kept · circuit logit diff %.4f · full %.4f",
+            text.show(s, String.format(Locale.ROOT, "%,d of %,d edges kept · circuit logit diff %.4f · full %.4f",
                     target.size(), target.graph().edgeCount(), task == null ? Double.NaN : s * task.fullLogitDiff() / 100,
                     task == null ? Double.NaN : task.fullLogitDiff()));
         }
@@ -328,16 +321,21 @@ public final class GraphEdits {
         return effects;
     }
 
-    public StringProperty scoreTextProperty() {
-        return scoreText;
+    public ReadOnlyStringProperty scoreTextProperty() {
+        return text.scoreProperty();
     }
 
-    public StringProperty detailTextProperty() {
-        return detailText;
+    public ReadOnlyStringProperty detailTextProperty() {
+        return text.detailProperty();
     }
 
-    public StringProperty errorProperty() {
-        return error;
+    public ReadOnlyStringProperty errorProperty() {
+        return text.errorProperty();
+    }
+
+    /** Says what went wrong before any score (a session's graph that does not fit). */
+    void say(String problem) {
+        text.setError(problem);
     }
 
     public ReadOnlyBooleanProperty busyProperty() {

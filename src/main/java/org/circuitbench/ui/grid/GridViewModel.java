@@ -8,7 +8,6 @@ import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
-import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.value.ObservableBooleanValue;
@@ -24,6 +23,7 @@ import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.GridOverlays;
 import org.circuitbench.ui.common.LatestOnly;
+import org.circuitbench.ui.common.ScoreText;
 import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
 
@@ -48,9 +48,7 @@ public final class GridViewModel implements GridOverlays {
     private final Workspace workspace;
 
     private final ReadOnlyObjectWrapper<ScoreDetails> details = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyStringWrapper scoreText = new ReadOnlyStringWrapper("–");
-    private final ReadOnlyStringWrapper detailText = new ReadOnlyStringWrapper("");
-    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ScoreText text = new ScoreText();
     private final BooleanProperty showMlps = new SimpleBooleanProperty(false);
     private final ObjectProperty<Overlay> overlay = new SimpleObjectProperty<>(Overlay.NONE);
     private final BooleanBinding estimateWanted = overlay.isEqualTo(Overlay.ATTRIBUTION);
@@ -92,7 +90,7 @@ public final class GridViewModel implements GridOverlays {
     /** A new model or task: the grid takes its shape, keeps the circuit if it fits, and rescores. */
     public void reset(int nLayers, int nHeads, Circuit start) {
         scorer.reset();
-        detailText.set(""); // what the panel said while there was no task
+        text.setDetail(""); // what the panel said while there was no task
         clearOverlays();
         Circuit before = working.get();
         working.reset(nLayers, nHeads, start);
@@ -109,9 +107,7 @@ public final class GridViewModel implements GridOverlays {
         clearOverlays();
         working.clear(why);
         details.set(null);
-        error.set("");
-        scoreText.set("–");
-        detailText.set(why);
+        text.clear(why);
     }
 
     private void clearOverlays() {
@@ -210,7 +206,7 @@ public final class GridViewModel implements GridOverlays {
     /** Scores the grid's circuit in the live lane; while one score runs, newer requests merge into one. */
     public void requestScore() {
         details.set(null);
-        scoreText.set("…");
+        text.computing();
         scorer.request();
     }
 
@@ -232,22 +228,18 @@ public final class GridViewModel implements GridOverlays {
 
         @Override
         public void none() {
-            scoreText.set("–");
-            detailText.set(working.noTask());
+            text.none(working.noTask());
         }
 
         @Override
         public void failed(Circuit target, Throwable cause) {
-            error.set(Job.message(cause));
-            scoreText.set("error");
+            text.failed(cause);
         }
 
         @Override
         public void show(Circuit target, ScoreDetails d) {
-            error.set("");
             details.set(d);
-            scoreText.set(String.format(Locale.ROOT, "%.2f %%", d.score()));
-            detailText.set(String.format(Locale.ROOT,
+            text.show(d.score(), String.format(Locale.ROOT,
                     "circuit logit diff %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
                     d.circuitLogitDiff(), d.fullLogitDiff(), d.circuit().headCount(),
                     d.circuit().hasMlpNodes() ? " + " + (d.circuit().size() - d.circuit().headCount()) + " MLPs" : "",
@@ -260,15 +252,15 @@ public final class GridViewModel implements GridOverlays {
     }
 
     public ReadOnlyStringProperty scoreTextProperty() {
-        return scoreText.getReadOnlyProperty();
+        return text.scoreProperty();
     }
 
     public ReadOnlyStringProperty detailTextProperty() {
-        return detailText.getReadOnlyProperty();
+        return text.detailProperty();
     }
 
     public ReadOnlyStringProperty errorProperty() {
-        return error.getReadOnlyProperty();
+        return text.errorProperty();
     }
 
     public ReadOnlyBooleanProperty busyProperty() {

@@ -238,21 +238,24 @@ public final class TaskEditorView extends BorderPane {
     }
 
     private static TextField text(String id, javafx.beans.property.StringProperty p) {
-        TextField t = new TextField();
-        t.setId(id);
-        t.textProperty().bindBidirectional(p);
-        t.setPrefColumnCount(36);
-        return t;
+        return bound(new TextField(), id, p);
     }
 
     private static TextArea area(String id, javafx.beans.property.StringProperty p) {
-        TextArea t = new TextArea();
-        t.setId(id);
-        t.textProperty().bindBidirectional(p);
+        TextArea t = bound(new TextArea(), id, p);
         t.setPrefRowCount(2);
-        t.setPrefColumnCount(36);
         return t;
     }
+
+    /** A text input bound both ways to {@code p}, as wide as a template's text. */
+    private static <T extends javafx.scene.control.TextInputControl> T bound(T t, String id, javafx.beans.property.StringProperty p) {
+        t.setId(id);
+        t.textProperty().bindBidirectional(p);
+        if (t instanceof TextField f) f.setPrefColumnCount(36);
+        if (t instanceof TextArea a) a.setPrefColumnCount(36);
+        return t;
+    }
+
 
     private static TextField number(String id, javafx.beans.property.Property<Number> p) {
         TextField t = new TextField(String.valueOf(p.getValue()));

@@ -183,16 +183,42 @@ public record Session(
 
     /**
      * Where the window was: the task shown, the grid's circuit, the overlay and its data (the
-     * circuits compared, the importance sweep), so that reopening shows the same.
+     * circuits compared, the importance sweep), a task edit not applied yet, and the Heads view's
+     * measure and scope, so that reopening shows the same.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance) {
+    public record UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
+                          Draft draft, String headsMeasure, String headsScope) {
         public static final UiState EMPTY = new UiState(null, null, null, null, null);
+
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance) {
+            this(selectedTask, grid, overlay, compared, importance, null, null, null);
+        }
 
         public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared) {
             this(selectedTask, grid, overlay, compared, null);
         }
+
+        /** The same, with the editor's draft and the Heads view's choices as given. */
+        public UiState with(Draft d, String measure, String scope) {
+            return new UiState(selectedTask, grid, overlay, compared, importance, d, measure, scope);
+        }
+
+        /** What the file keeps as the researcher's work: where the window looked (task, overlay, compared, Heads choices) is left out. */
+        public UiState work() {
+            return new UiState(null, grid, null, null, importance, draft, null, null);
+        }
+    }
+
+    /**
+     * A task edited in the task editor and not applied yet (the session keeps it, so it is never
+     * lost unasked): the task as the editor holds it, and the name of the task it edits (null: a
+     * new task).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Draft(String of, SessionTask task) {
     }
 
     /**

@@ -162,13 +162,13 @@ public final class MainView extends BorderPane {
         fillRecent.run();
         Menu export = new Menu("Export");
         export.getItems().addAll(
-                item("Grid as PNG…", "menu-export-png", null, () -> vm.export().exportGridImage(() -> Exports.png(gridView))),
+                item("Grid as PNG…", "menu-export-png", null, () -> vm.export().exportGridImage(scale -> Exports.png(gridView, scale))),
                 item("Removal log of the selected run as CSV…", "menu-export-csv", null, vm.export()::exportSelectedRun),
                 item("Grid circuit as JSON…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.JSON)),
                 item("Grid circuit in the paper's JSON…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PAPER)),
                 item("Grid circuit as a Python list…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PYTHON)),
                 new SeparatorMenuItem(),
-                item("Graph as PNG…", "menu-export-graph-png", null, () -> vm.graph().exportPng(() -> Exports.png(graphView.canvas()))),
+                item("Graph as PNG…", "menu-export-graph-png", null, () -> vm.graph().exportPng(scale -> Exports.png(graphView.canvas(), scale))),
                 item("Graph as SVG…", "menu-export-graph-svg", null, () -> vm.graph().exportSvg(graphView.graphLayout())),
                 item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(EdgeFormats.Format.DOT)),
                 item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(EdgeFormats.Format.JSON)),
@@ -343,15 +343,16 @@ public final class MainView extends BorderPane {
         tasks.setPrefHeight(160);
         tasks.setCellFactory(Controls.textCells(t -> t.name() + (t.definition() == null ? " (imported)" : "")));
         tasks.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
-            if (b != null && b != vm.selectedTaskProperty().get()) vm.selectedTaskProperty().set(b);
+            if (b == null || b == vm.selectedTaskProperty().get() || vm.selectTask(b)) return;
+            // the user kept the task being edited: the list goes back to it (after this change has run its course)
+            javafx.application.Platform.runLater(() -> tasks.getSelectionModel().select(vm.selectedTaskProperty().get()));
         });
         vm.selectedTaskProperty().addListener((o, a, b) -> {
             if (b == null) tasks.getSelectionModel().clearSelection();
             else if (tasks.getSelectionModel().getSelectedItem() != b) tasks.getSelectionModel().select(b);
         });
         Button newTask = Controls.button("New", "task-new", () -> {
-            vm.newTask();
-            tabs.getSelectionModel().select(1);
+            if (vm.newTask()) tabs.getSelectionModel().select(1);
         });
         Button removeTask = Controls.button("Remove", "task-remove", () -> vm.removeTask(tasks.getSelectionModel().getSelectedItem()));
         removeTask.disableProperty().bind(tasks.getSelectionModel().selectedItemProperty().isNull());

@@ -62,6 +62,14 @@ public final class GraphEdits {
     private final JobState effectJobs;
     private boolean scoreStale;  // asked for while the view is hidden: computed when it shows
     private boolean syncing;     // the graph is setting the grid: not an edit of the grid's
+    private FromGrid fromGrid;   // the graph's last change that followed the grid, while nothing else changed it
+
+    /** The grid went from {@code gridBefore} to {@code gridAfter}, and the graph followed from {@code before} to {@code after}. */
+    private record FromGrid(Circuit gridBefore, Circuit gridAfter, EdgeCircuit before, EdgeCircuit after) {
+        boolean undoneBy(Circuit was, Circuit now, EdgeCircuit shown) {
+            return gridAfter.equals(was) && gridBefore.equals(now) && after.equals(shown);
+        }
+    }
 
     GraphEdits(AppServices services, SessionTasks tasks, WorkingCircuit working, Supplier<EdgeEvaluator> live, ObservableBooleanValue active) {
         this.workspace = services.workspace();
@@ -75,7 +83,10 @@ public final class GraphEdits {
             if (now && scoreStale) requestScore();
         });
         working.circuitProperty().addListener((o, was, now) -> {
-            if (!syncing && was != null && now != null && circuit.get() != null && was.layers() == now.layers()) gridEdited(was, now);
+            if (syncing || was == null || now == null || circuit.get() == null || was.layers() != now.layers()) return;
+            FromGrid f = fromGrid;
+            if (f != null && f.undoneBy(was, now, circuit.get())) gridTookBack(f);
+            else gridEdited(was, now);
         });
     }
 
@@ -87,6 +98,7 @@ public final class GraphEdits {
 
     /** The task's graph, showing {@code c}: no undo history, effects or score of what was shown before. */
     void show(EdgeGraph g, EdgeCircuit c) {
+        fromGrid = null;
         scorer.reset();
         effectJobs.reset();
         graph.set(g);
@@ -98,6 +110,7 @@ public final class GraphEdits {
 
     /** No task to show: nothing of the last one stays; {@code why} is what the score panel says. */
     void clear(String why) {
+        fromGrid = null;
         scorer.reset();
         effectJobs.reset();
         graph.set(null);
@@ -200,6 +213,7 @@ public final class GraphEdits {
 
     /** Shows {@code next} and scores it; {@code toGrid}: the grid follows (not when the edit came from the grid). */
     private void show(EdgeCircuit next, boolean toGrid) {
+        if (toGrid) fromGrid = null; // the graph's own edit: the grid's last change is no longer what it shows
         circuit.set(next);
         effects.clear();
         onChange.run();
@@ -241,7 +255,19 @@ public final class GraphEdits {
         if (!next.equals(c)) {
             edits.edited(c);
             show(next, false);
+            fromGrid = new FromGrid(was, now, c, next);
         }
+    }
+
+    /**
+     * The grid took back its last change (the first click of a double-click, or Undo): the graph
+     * goes back exactly to the edges it had, not to every edge the grid induces, and that step
+     * leaves no trace in its history.
+     */
+    private void gridTookBack(FromGrid f) {
+        fromGrid = null;
+        edits.forgetLast(b -> b.equals(f.before()));
+        show(f.before(), false);
     }
 
     public ReadOnlyBooleanProperty canUndoProperty() {

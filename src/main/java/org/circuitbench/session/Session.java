@@ -252,17 +252,19 @@ public record Session(
 
     /**
      * Where the window was: the task shown, the grid's circuit, the overlay and its data (the
-     * circuits compared, the importance sweep), and the Graph view's edge circuit (null: every
-     * edge), so that reopening shows the same.
+     * circuits compared, the importance sweep), the Graph view's edge circuit (null: every edge),
+     * the scoring method, a task edit not applied yet, and the Heads view's measure and scope, so
+     * that reopening shows the same.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
-                          EdgeSet graph, MethodRecord method) {
-        public static final UiState EMPTY = new UiState(null, null, null, null, null, null, null);
+                          EdgeSet graph, MethodRecord method, Draft draft, String headsMeasure, String headsScope) {
+        public static final UiState EMPTY = new UiState(null, null, null, null, null);
 
-        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared) {
-            this(selectedTask, grid, overlay, compared, null, null, null);
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
+                       EdgeSet graph, MethodRecord method) {
+            this(selectedTask, grid, overlay, compared, importance, graph, method, null, null, null);
         }
 
         public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
@@ -274,9 +276,36 @@ public record Session(
             this(selectedTask, grid, overlay, compared, importance, null, null);
         }
 
-        public UiState withGraph(EdgeSet g) {
-            return new UiState(selectedTask, grid, overlay, compared, importance, g, method);
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared) {
+            this(selectedTask, grid, overlay, compared, null);
         }
+
+        public UiState withGraph(EdgeSet g) {
+            return new UiState(selectedTask, grid, overlay, compared, importance, g, method, draft, headsMeasure, headsScope);
+        }
+
+        /** The same, with the editor's draft and the Heads view's choices as given. */
+        public UiState with(Draft d, String measure, String scope) {
+            return new UiState(selectedTask, grid, overlay, compared, importance, graph, method, d, measure, scope);
+        }
+
+        /**
+         * What the file keeps as the researcher's work: where the window looked (task, overlay,
+         * compared, Heads choices) is left out; the graph's circuit and the scoring method are work.
+         */
+        public UiState work() {
+            return new UiState(null, grid, null, null, importance, graph, method, draft, null, null);
+        }
+    }
+
+    /**
+     * A task edited in the task editor and not applied yet (the session keeps it, so it is never
+     * lost unasked): the task as the editor holds it, and the name of the task it edits (null: a
+     * new task).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Draft(String of, SessionTask task) {
     }
 
     /** A set of edges: the kept ones, or every edge but the removed ones (exactly one is given). */

@@ -131,6 +131,7 @@ public final class MainViewModel {
         analysis.setOnChange(document::changed);
         graph.setOnChange(document::changed);
         editor.setOnApply(this::applyEditedTask);
+        editor.setOnEdit(document::changed); // an unapplied edit is unsaved work: title, questions, recovery copy
         tasks.addListener((ListChangeListener<Session.SessionTask>) c -> {
             taskNames.setAll(tasks.stream().map(Session.SessionTask::name).toList());
             taskSnapshot = List.copyOf(tasks);
@@ -166,8 +167,8 @@ public final class MainViewModel {
 
     /** The user picks a model (menu or banner): it becomes the session's model once it has loaded. */
     public void loadModel(String ref) {
+        // the window keeps showing the loaded model's work while another loads: a load that fails changes nothing
         model.load(ref, m -> modelChosen(ref), this::modelFailed);
-        if (model.loadingProperty().get()) prepareSelected(); // shows that the model is loading
     }
 
     /** The user downloads a hub model: it becomes the session's model once it has loaded. */
@@ -248,7 +249,9 @@ public final class MainViewModel {
 
     private void modelFailed(String why) {
         updateModelProblem(why);
-        prepareSelected();
+        // the task shown on the session's own model stays as it is (its circuit, its undo history);
+        // only a view waiting for a model learns that none came
+        if (!sessionModelIsLoaded() || grid.circuit() == null) prepareSelected();
     }
 
     /** Whether the loaded model is the session's (a session without a model takes any). */
@@ -475,10 +478,46 @@ public final class MainViewModel {
         return -1;
     }
 
-    public void newTask() {
+    /** Tasks → New: a new task in the editor, once an edit not applied yet is applied or let go. */
+    public boolean newTask() {
+        if (!mayLeaveEdit("start a new task")) return false;
         int n = tasks.size() + 1;
         while (indexOfTask("task " + n) >= 0) n++;
         editor.newTask("task " + n);
+        return true;
+    }
+
+    /**
+     * The user picks a task in the list: it is shown, once an edit not applied yet is applied
+     * (if it can be) or let go. False when the selection stays where it was.
+     */
+    public boolean selectTask(Session.SessionTask t) {
+        if (t == selectedTask.get() && !editor.dirtyProperty().get()) return true;
+        if (!mayLeaveEdit("show task '" + (t == null ? "" : t.name()) + "'")) return false;
+        if (t != selectedTask.get()) selectedTask.set(t);
+        else editor.edit(t);
+        return true;
+    }
+
+    /** Before the editor's unapplied edits would go: Apply (refused while there are errors), Don't apply, or Cancel. */
+    private boolean mayLeaveEdit(String action) {
+        Session.Draft d = editor.draft();
+        if (d == null) return true;
+        String which = d.of() == null ? "the new task '" + d.task().name() + "'" : "task '" + d.of() + "'";
+        switch (dialogs.askToApply("Apply the edits to " + which + "?",
+                "The task editor has edits that are not applied yet. To " + action + ", apply them first, or let them go: they are then lost.")) {
+            case SAVE -> {
+                return editor.apply();
+            }
+            case DISCARD -> {
+                editor.discard(selectedTask.get());
+                document.changed();
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
     }
 
     public void removeTask(Session.SessionTask t) {
@@ -546,6 +585,7 @@ public final class MainViewModel {
                 : new Session.UiState(selectedTaskName(), grid.circuit() == null ? null : grid.circuit().toSpec(),
                 o == GridViewModel.Overlay.NONE ? null : Session.Overlay.valueOf(o.name()), compared,
                 imp == null ? null : SessionMapper.record(imp), null, Session.MethodRecord.of(method.method()));
+        ui = ui.with(editor.draft(), heads.choices().measure(), heads.choices().scope());
         Session.ModelRef m = sessionModel.get();
         List<Session.NamedCircuit> allCircuits = new ArrayList<>(circuits);
         allCircuits.addAll(graph.edits().named());
@@ -585,6 +625,7 @@ public final class MainViewModel {
         tasks.setAll(s.tasks());
         circuits.setAll(s.circuits(org.circuitbench.ablation.Level.NODES));
         heads.restore(s.explanations());
+        heads.restoreChoices(new HeadsViewModel.Choices(s.ui().headsMeasure(), s.ui().headsScope()));
         analysis.selectedForCompare().setAll(s.ui().compared() == null ? List.of() : s.ui().compared());
         freeTasksOtherThan(s.tasks());
         Session.ModelRef wanted = s.model() != null ? s.model()
@@ -601,12 +642,14 @@ public final class MainViewModel {
         else updateModelProblem(null);
         selectedTask.set(select);
         if (select == null) prepareSelected();
+        if (s.ui().draft() != null) editor.restore(s.ui().draft()); // the edits not applied when it was saved
     }
 
     /** Prepared tasks of the old session that the new one does not have are freed, in the background (it waits for running jobs). */
     private void freeTasksOtherThan(List<Session.SessionTask> keep) {
         Set<Workspace.TaskKey> keys = new HashSet<>();
         keep.forEach(t -> keys.add(key(t)));
+        if (!workspace.holdsOtherThan(keys)) return; // nothing to free (the first start): no job to list
         runner.start(Job.of("free the previous session's tasks", ctx -> {
             workspace.retainOnly(keys);
             return null;

@@ -157,6 +157,16 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    /** Whether a task is prepared that {@code keep} does not name. */
+    public boolean holdsOtherThan(Set<TaskKey> keep) {
+        lock.readLock().lock();
+        try {
+            return tasks.keySet().stream().anyMatch(k -> !keep.contains(k));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Frees every prepared task but those of {@code keep} (a new session keeps what it shares with the old). */
     public void retainOnly(Set<TaskKey> keep) {
         lock.writeLock().lock();

@@ -100,12 +100,8 @@ public final class GraphView extends BorderPane {
     }
 
     private HBox toolbar() {
-        Button all = Controls.button("All", "graph-all", edits::selectAll);
-        Button none = Controls.button("None", "graph-none", edits::selectNone);
-        Button undo = Controls.button("Undo", "graph-undo", edits::undo);
-        Button redo = Controls.button("Redo", "graph-redo", edits::redo);
-        undo.disableProperty().bind(edits.canUndoProperty().not());
-        redo.disableProperty().bind(edits.canRedoProperty().not());
+        Button[] edit = Controls.editButtons("graph", edits::selectAll, edits::selectNone, edits::undo, edits::redo,
+                edits.canUndoProperty(), edits.canRedoProperty());
         Button fit = Controls.button("Fit", "graph-fit", canvas::fit);
         Button attribute = Controls.button("Attribution here", "graph-attribute", attribution::compute);
         attribute.setTooltip(new Tooltip("One forward and one backward pass at the graph's circuit: every kept edge's estimated effect, "
@@ -129,7 +125,7 @@ public final class GraphView extends BorderPane {
         Button keep = Controls.button("Keep top n", "graph-keep-topn", attribution::applyTopN);
         keep.disableProperty().bind(attribution.attributionProperty().isNull());
         keep.setTooltip(new Tooltip("Keep the n edges with the largest attribution; the score beside the graph is their exact score."));
-        HBox bar = new HBox(6, all, none, undo, redo, fit, new Separator(Orientation.VERTICAL), attribute, slider, topN, keep);
+        HBox bar = new HBox(6, edit[0], edit[1], edit[2], edit[3], fit, new Separator(Orientation.VERTICAL), attribute, slider, topN, keep);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(0, 0, 6, 0));
         Label attrText = new Label();
@@ -181,7 +177,7 @@ public final class GraphView extends BorderPane {
         });
 
         VBox side = new VBox(6, new HBox(8, score, busy), detail, error, new Separator(), runs, new Separator(),
-                section("Saved edge circuits"), new HBox(6, save, showNamed), named);
+                Controls.section("Saved edge circuits"), new HBox(6, save, showNamed), named);
         side.setPadding(new Insets(0, 0, 0, 10));
         side.setPrefWidth(330);
         side.setMinWidth(Region.USE_PREF_SIZE);
@@ -189,9 +185,4 @@ public final class GraphView extends BorderPane {
         return side;
     }
 
-    private static Label section(String text) {
-        Label l = new Label(text);
-        l.getStyleClass().add("section");
-        return l;
-    }
 }

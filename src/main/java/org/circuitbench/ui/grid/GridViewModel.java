@@ -26,6 +26,7 @@ import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.GridOverlays;
 import org.circuitbench.ui.common.LatestOnly;
+import org.circuitbench.ui.common.ScoreText;
 import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
 
@@ -51,11 +52,9 @@ public final class GridViewModel implements GridOverlays {
     private final org.circuitbench.ui.common.DialogService dialogs;
 
     private final ReadOnlyObjectWrapper<ScoreDetails> details = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyStringWrapper scoreText = new ReadOnlyStringWrapper("–");
-    private final ReadOnlyStringWrapper detailText = new ReadOnlyStringWrapper("");
     private final ReadOnlyStringWrapper caption = new ReadOnlyStringWrapper(caption(org.circuitbench.ablation.Method.DEFAULT));
     private final PromptBreakdown breakdown = new PromptBreakdown();
-    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ScoreText text = new ScoreText();
     private final BooleanProperty showMlps = new SimpleBooleanProperty(false);
     private final ObjectProperty<Overlay> overlay = new SimpleObjectProperty<>(Overlay.NONE);
     private final BooleanBinding estimateWanted = overlay.isEqualTo(Overlay.ATTRIBUTION);
@@ -98,7 +97,7 @@ public final class GridViewModel implements GridOverlays {
     /** A new model or task: the grid takes its shape, keeps the circuit if it fits, and rescores. */
     public void reset(int nLayers, int nHeads, Circuit start) {
         scorer.reset();
-        detailText.set(""); // what the panel said while there was no task
+        text.setDetail(""); // what the panel said while there was no task
         clearOverlays();
         Circuit before = working.get();
         working.reset(nLayers, nHeads, start);
@@ -116,9 +115,7 @@ public final class GridViewModel implements GridOverlays {
         working.clear(why);
         details.set(null);
         breakdown.clear();
-        error.set("");
-        scoreText.set("–");
-        detailText.set(why);
+        text.clear(why);
     }
 
     private void clearOverlays() {
@@ -218,7 +215,7 @@ public final class GridViewModel implements GridOverlays {
     public void requestScore() {
         details.set(null);
         breakdown.clear(); // never a table of another circuit
-        scoreText.set("…");
+        text.computing();
         scorer.request();
     }
 
@@ -244,26 +241,21 @@ public final class GridViewModel implements GridOverlays {
 
         @Override
         public void none() {
-            scoreText.set("–");
-            detailText.set(working.noTask());
+            text.none(working.noTask());
         }
 
         @Override
         public void failed(Circuit target, Throwable cause) {
-            error.set(Job.message(cause));
-            scoreText.set("error");
+            text.failed(cause);
         }
 
         @Override
         public void show(Circuit target, Scored s) {
             ScoreDetails d = s.details();
-            error.set("");
             details.set(d);
             breakdown.show(d, s.clean());
             caption.set(caption(d.method()));
-            scoreText.set(d.method().percent() ? String.format(Locale.ROOT, "%.2f %%", d.score())
-                    : String.format(Locale.ROOT, "%.4f nats", d.score()));
-            detailText.set(String.format(Locale.ROOT,
+            text.show(d.score(), d.method(), String.format(Locale.ROOT,
                     "circuit %s %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
                     d.method().metric().label(), d.circuitMetric(), d.fullMetric(), d.circuit().headCount(),
                     d.circuit().hasMlpNodes() ? " + " + (d.circuit().size() - d.circuit().headCount()) + " MLPs" : "",
@@ -304,15 +296,15 @@ public final class GridViewModel implements GridOverlays {
     }
 
     public ReadOnlyStringProperty scoreTextProperty() {
-        return scoreText.getReadOnlyProperty();
+        return text.scoreProperty();
     }
 
     public ReadOnlyStringProperty detailTextProperty() {
-        return detailText.getReadOnlyProperty();
+        return text.detailProperty();
     }
 
     public ReadOnlyStringProperty errorProperty() {
-        return error.getReadOnlyProperty();
+        return text.errorProperty();
     }
 
     public ReadOnlyBooleanProperty busyProperty() {

@@ -113,12 +113,8 @@ public final class HeadGridView extends BorderPane {
         grid.setVgap(2);
         grid.setId("head-grid");
 
-        Button all = Controls.button("All", "grid-all", vm::selectAll);
-        Button none = Controls.button("None", "grid-none", vm::selectNone);
-        Button undo = Controls.button("Undo", "grid-undo", vm::undo);
-        Button redo = Controls.button("Redo", "grid-redo", vm::redo);
-        undo.disableProperty().bind(vm.canUndoProperty().not());
-        redo.disableProperty().bind(vm.canRedoProperty().not());
+        Button[] edit = Controls.editButtons("grid", vm::selectAll, vm::selectNone, vm::undo, vm::redo,
+                vm.canUndoProperty(), vm.canRedoProperty());
         CheckBox mlps = new CheckBox("MLP column");
         mlps.setId("grid-mlps");
         mlps.selectedProperty().bindBidirectional(vm.showMlpsProperty());
@@ -133,7 +129,7 @@ public final class HeadGridView extends BorderPane {
         exact.setTooltip(new Tooltip("Score the circuit without each of its nodes (the Importance tab's sweep): the exact drops join the tooltips."));
         exact.visibleProperty().bind(vm.overlayProperty().isEqualTo(GridViewModel.Overlay.ATTRIBUTION));
         exact.managedProperty().bind(exact.visibleProperty());
-        HBox toolbar = new HBox(6, all, none, undo, redo, mlps, estimate, exact, clearOverlay);
+        HBox toolbar = new HBox(6, edit[0], edit[1], edit[2], edit[3], mlps, estimate, exact, clearOverlay);
         toolbar.setAlignment(Pos.CENTER_LEFT);
         toolbar.setPadding(new Insets(0, 0, 8, 0));
         setTop(toolbar);
@@ -211,23 +207,16 @@ public final class HeadGridView extends BorderPane {
         Label corner = new Label("L \\ H");
         corner.getStyleClass().add("axis-label");
         grid.add(corner, 0, 0);
-        for (int h = 0; h < heads; h++) grid.add(axis(Integer.toString(h)), h + 1, 0);
-        if (vm.showMlpsProperty().get()) grid.add(axis("MLP"), heads + 1, 0);
+        for (int h = 0; h < heads; h++) grid.add(Cells.axis(Integer.toString(h)), h + 1, 0);
+        if (vm.showMlpsProperty().get()) grid.add(Cells.axis("MLP"), heads + 1, 0);
         for (int l = 0; l < layers; l++) {
-            grid.add(axis(Integer.toString(l)), 0, l + 1);
+            grid.add(Cells.axis(Integer.toString(l)), 0, l + 1);
             for (int h = 0; h < heads; h++) grid.add(cell(Node.head(l, h)), h + 1, l + 1);
             if (vm.showMlpsProperty().get()) grid.add(cell(Node.mlp(l)), heads + 1, l + 1);
         }
         restyle();
     }
 
-    private static Label axis(String text) {
-        Label a = new Label(text);
-        a.getStyleClass().add("axis-label");
-        a.setMinWidth(24);
-        a.setAlignment(Pos.CENTER);
-        return a;
-    }
 
     private Label cell(Node n) {
         Label c = new Label();

@@ -50,15 +50,21 @@ public final class TaskEditorView extends BorderPane {
         check.disableProperty().bind(vm.busyProperty().or(vm.generatedProperty().isNull()));
         Button apply = Controls.button("Apply", "editor-apply", vm::apply);
         apply.getStyleClass().add("primary");
-        apply.disableProperty().bind(vm.dirtyProperty().not());
-        Label dirty = new Label("unsaved edits");
+        apply.disableProperty().bind(vm.canApplyProperty().not());
+        apply.setTooltip(new javafx.scene.control.Tooltip("Hands the edited task to the session; while Problems lists an error it cannot."));
+        Label dirty = new Label("edits not applied");
+        dirty.setId("editor-not-applied");
         dirty.getStyleClass().add("caption");
         dirty.visibleProperty().bind(vm.dirtyProperty());
+        Label note = Controls.label("editor-apply-note", vm.applyNoteProperty(), "error-text");
+        note.visibleProperty().bind(vm.applyNoteProperty().isNotEmpty());
+        note.managedProperty().bind(note.visibleProperty());
         name.setPrefColumnCount(18);
         name.setMinWidth(120);
         Region gap = new Region();
         HBox top = new HBox(8, Controls.fixed(new Label("Task")), name, Controls.fixed(apply), Controls.fixed(dirty), gap, Controls.fixed(check), Controls.fixed(importBtn), Controls.fixed(exportBtn));
         top.setAlignment(Pos.CENTER_LEFT);
+        VBox head = new VBox(4, top, note);
         top.setPadding(new Insets(0, 0, 8, 0));
         HBox.setHgrow(name, Priority.SOMETIMES);
         HBox.setHgrow(gap, Priority.ALWAYS);
@@ -99,8 +105,8 @@ public final class TaskEditorView extends BorderPane {
         form.addRow(r++, new Label("Clean variables"), area("editor-clean-vars", vm.cleanVariablesProperty()));
         form.addRow(r++, new Label("Corrupt text"), text("editor-corrupt-text", vm.corruptTextProperty()));
         form.addRow(r++, new Label("Corrupt variables"), area("editor-corrupt-vars", vm.corruptVariablesProperty()));
-        TextField count = number("editor-corrupt-count", vm.corruptCountProperty());
-        TextField seed = number("editor-corrupt-seed", vm.corruptSeedProperty());
+        TextField count = number("editor-corrupt-count", vm.corruptCountTextProperty());
+        TextField seed = number("editor-corrupt-seed", vm.corruptSeedTextProperty());
         form.addRow(r++, new Label("Corrupt prompts"), new HBox(6, count, new Label("seed"), seed));
         form.addRow(r++, new Label("Lists"), area("editor-lists", vm.listsProperty()));
         FlowPane keep = new FlowPane(10, 4);
@@ -190,7 +196,7 @@ public final class TaskEditorView extends BorderPane {
         SplitPane split = new SplitPane(editorRow, lower);
         split.setOrientation(javafx.geometry.Orientation.VERTICAL);
         split.setDividerPositions(0.5);
-        setTop(top);
+        setTop(head);
         setCenter(split);
     }
 
@@ -238,37 +244,30 @@ public final class TaskEditorView extends BorderPane {
     }
 
     private static TextField text(String id, javafx.beans.property.StringProperty p) {
-        TextField t = new TextField();
-        t.setId(id);
-        t.textProperty().bindBidirectional(p);
-        t.setPrefColumnCount(36);
-        return t;
+        return bound(new TextField(), id, p);
     }
 
     private static TextArea area(String id, javafx.beans.property.StringProperty p) {
-        TextArea t = new TextArea();
-        t.setId(id);
-        t.textProperty().bindBidirectional(p);
+        TextArea t = bound(new TextArea(), id, p);
         t.setPrefRowCount(2);
-        t.setPrefColumnCount(36);
         return t;
     }
 
-    private static TextField number(String id, javafx.beans.property.Property<Number> p) {
-        TextField t = new TextField(String.valueOf(p.getValue()));
+    /** A text input bound both ways to {@code p}, as wide as a template's text. */
+    private static <T extends javafx.scene.control.TextInputControl> T bound(T t, String id, javafx.beans.property.StringProperty p) {
+        t.setId(id);
+        t.textProperty().bindBidirectional(p);
+        if (t instanceof TextField f) f.setPrefColumnCount(36);
+        if (t instanceof TextArea a) a.setPrefColumnCount(36);
+        return t;
+    }
+
+    /** A number field: its text as typed goes to the view model, which says when it is no number. */
+    private static TextField number(String id, javafx.beans.property.StringProperty text) {
+        TextField t = new TextField();
         t.setId(id);
         t.setPrefColumnCount(6);
-        p.addListener((o, a, b) -> {
-            if (!t.getText().equals(String.valueOf(b))) t.setText(String.valueOf(b));
-        });
-        t.textProperty().addListener((o, a, b) -> {
-            try {
-                long v = Long.parseLong(b.trim());
-                p.setValue(p instanceof javafx.beans.property.IntegerProperty ? (Number) (int) v : (Number) v);
-            } catch (NumberFormatException ignored) {
-                // keep the last valid number until the text parses
-            }
-        });
+        t.textProperty().bindBidirectional(text);
         return t;
     }
 

@@ -67,6 +67,7 @@ public final class TaskEditorViewModel {
     private final Supplier<TokenEncoder> encoder;
     private final Function<String, List<String>> tokenTexts;
     private Consumer<Session.SessionTask> onApply = t -> { };
+    private Runnable onEdit = () -> { };
     private String originalName;
 
     private final StringProperty name = new SimpleStringProperty("");
@@ -83,6 +84,9 @@ public final class TaskEditorViewModel {
     private final StringProperty corruptVariables = new SimpleStringProperty("");
     private final IntegerProperty corruptCount = new SimpleIntegerProperty(100);
     private final LongProperty corruptSeed = new SimpleLongProperty(1);
+    private final StringProperty corruptCountText = new SimpleStringProperty("100"); // as typed: a text that is no number is a problem
+    private final StringProperty corruptSeedText = new SimpleStringProperty("1");
+    private final StringProperty applyNote = new SimpleStringProperty(""); // why Apply did nothing
     private final StringProperty lists = new SimpleStringProperty("");
     private final ObservableList<String> keep = FXCollections.observableArrayList();
     private final BooleanProperty keepAll = new SimpleBooleanProperty(false);
@@ -92,6 +96,8 @@ public final class TaskEditorViewModel {
     private final StringProperty summary = new SimpleStringProperty("");
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final BooleanProperty dirty = new SimpleBooleanProperty(false);
+    private final javafx.beans.binding.BooleanBinding canApply = javafx.beans.binding.Bindings.createBooleanBinding(
+            () -> dirty.get() && problems.stream().noneMatch(TaskProblem::isError), dirty, problems);
     private final ObjectProperty<TaskFile> generated = new SimpleObjectProperty<>();
     private TaskFile explicitPrompts;
     private boolean loading;
@@ -100,7 +106,7 @@ public final class TaskEditorViewModel {
     private Input shown;                              // what the problems and the preview shown were checked from
 
     /** What a check reads, taken on the FX thread. */
-    private record Input(boolean readOnly, TaskFile explicit, TaskDefinition definition) {
+    private record Input(boolean readOnly, TaskFile explicit, TaskDefinition definition, List<TaskProblem> form) {
     }
 
     /** What a check found. */
@@ -136,10 +142,18 @@ public final class TaskEditorViewModel {
             if (!loading) changed();
         });
         selectedTemplate.addListener((o, a, b) -> loadTemplate());
+        typedNumber(corruptCount, corruptCountText);
+        typedNumber(corruptSeed, corruptSeedText);
+        dirty.addListener((o, a, b) -> applyNote.set(""));
     }
 
     public void setOnApply(Consumer<Session.SessionTask> c) {
         onApply = c;
+    }
+
+    /** Called after each edit the user makes (the session keeps the unapplied task, and compares itself with its file). */
+    public void setOnEdit(Runnable r) {
+        onEdit = r;
     }
 
     /** Opens a task of the session in the editor. */
@@ -203,6 +217,7 @@ public final class TaskEditorViewModel {
         edit(new Session.SessionTask(taskName, new TaskDefinition(taskName,
                 List.of(new TaskDefinition.TemplateSpec("t0", clean, corrupt)), List.of("end", "S3", "S2", "S1"), Map.of()), null, null));
         dirty.set(true);
+        onEdit.run();
     }
 
     public void addTemplate() {
@@ -258,8 +273,51 @@ public final class TaskEditorViewModel {
                         corruptCount.get(), corruptSeed.get())));
     }
 
+    /**
+     * A number field's text: a whole number sets {@code value}; anything else is a problem of the
+     * task (not a silent fallback to the last number), until it is fixed.
+     */
+    private void typedNumber(javafx.beans.property.Property<Number> value, StringProperty text) {
+        value.addListener((o, a, b) -> {
+            if (!text.get().trim().equals(String.valueOf(b))) text.set(String.valueOf(b));
+        });
+        text.addListener((o, a, b) -> {
+            Long v = wholeNumber(b);
+            if (v == null) {
+                if (!loading) changed(); // its problem shows, and Apply is refused
+            } else if (v != value.getValue().longValue()) {
+                value.setValue(value instanceof IntegerProperty ? (Number) (int) (long) v : (Number) v);
+            } else if (!loading) {
+                changed(); // a fixed text that gives the number it had: the problem goes
+            }
+        });
+    }
+
+    private static Long wholeNumber(String text) {
+        try {
+            long v = Long.parseLong(text == null ? "" : text.trim());
+            return v == (int) v ? v : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The number fields whose text is no whole number. */
+    private List<TaskProblem> formProblems() {
+        if (readOnly.get()) return List.of();
+        List<TaskProblem> out = new ArrayList<>();
+        if (wholeNumber(corruptCountText.get()) == null) {
+            out.add(TaskProblem.error("The corrupt count '" + corruptCountText.get().trim() + "' is not a whole number."));
+        }
+        if (wholeNumber(corruptSeedText.get()) == null) {
+            out.add(TaskProblem.error("The corrupt seed '" + corruptSeedText.get().trim() + "' is not a whole number."));
+        }
+        return out;
+    }
+
     private void changed() {
         dirty.set(true);
+        onEdit.run();
         debouncer.request(this::check);
     }
 
@@ -305,12 +363,12 @@ public final class TaskEditorViewModel {
     }
 
     private Input input() {
-        return new Input(readOnly.get(), explicitPrompts, readOnly.get() ? null : definition());
+        return new Input(readOnly.get(), explicitPrompts, readOnly.get() ? null : definition(), formProblems());
     }
 
     /** Generates and checks a task: its problems, position labels and preview. Runs off the FX thread. */
     private static Checked check(Input in, TokenEncoder enc, Function<String, List<String>> tokenTexts) {
-        List<TaskProblem> found = new ArrayList<>();
+        List<TaskProblem> found = new ArrayList<>(in.form());
         List<String> labels;
         TaskFile file = null;
         if (in.readOnly()) {
@@ -395,16 +453,44 @@ public final class TaskEditorViewModel {
     public boolean apply() {
         if (readOnly.get() && explicitPrompts == null) return false; // no task open
         revalidate();
-        if (problems.stream().anyMatch(TaskProblem::isError)) return false;
+        long errors = problems.stream().filter(TaskProblem::isError).count();
+        if (errors > 0) {
+            applyNote.set("Not applied: " + (errors == 1 ? "1 error" : errors + " errors") + " to fix first (under Problems).");
+            return false;
+        }
+        Session.SessionTask t = edited();
+        onApply.accept(t);
+        originalName = t.name();
+        dirty.set(false);
+        return true;
+    }
+
+    /** The task as it stands in the editor (what Apply hands on), checked or not. */
+    private Session.SessionTask edited() {
         String n = name.get() == null || name.get().isBlank() ? "task" : name.get().trim();
-        Session.SessionTask t = readOnly.get()
+        return readOnly.get()
                 ? new Session.SessionTask(n, null, new TaskFile(n, explicitPrompts.clean(), explicitPrompts.corrupt(),
                         keepAll.get() ? null : new ArrayList<>(keep)), null)
                 : new Session.SessionTask(n, definition(), null, null);
-        onApply.accept(t);
-        originalName = n;
-        dirty.set(false);
-        return true;
+    }
+
+    /** The edits not applied yet, as the session keeps them; null when there are none (or no task is open). */
+    public Session.Draft draft() {
+        if (!dirty.get() || readOnly.get() && explicitPrompts == null) return null;
+        return new Session.Draft(originalName, edited());
+    }
+
+    /** Shows a session's unapplied edits again: the task as it was being edited, still to apply. */
+    public void restore(Session.Draft d) {
+        edit(d.task());
+        originalName = d.of();
+        dirty.set(true);
+    }
+
+    /** Drops the edits not applied: the editor shows {@code original} again (null: nothing). */
+    public void discard(Session.SessionTask original) {
+        if (original == null) clear();
+        else edit(original);
     }
 
     /** The name the task had when it was opened (the session finds it by this). */
@@ -418,6 +504,7 @@ public final class TaskEditorViewModel {
         edit(new Session.SessionTask(n, null, f, "imported from " + file.getFileName()));
         originalName = null; // a new task for the session
         dirty.set(true);
+        onEdit.run();
     }
 
     /** Import task file…: asks for the file; a file that cannot be read is said in a dialog. */
@@ -509,6 +596,13 @@ public final class TaskEditorViewModel {
     public StringProperty corruptVariablesProperty() { return corruptVariables; }
     public IntegerProperty corruptCountProperty() { return corruptCount; }
     public LongProperty corruptSeedProperty() { return corruptSeed; }
+    /** The corrupt count's field as typed (a text that is no whole number is a problem). */
+    public StringProperty corruptCountTextProperty() { return corruptCountText; }
+    public StringProperty corruptSeedTextProperty() { return corruptSeedText; }
+    /** Why the last Apply did nothing; empty once the task is edited again. */
+    public StringProperty applyNoteProperty() { return applyNote; }
+    /** Whether Apply would apply: there are edits, and no error among the problems shown. */
+    public javafx.beans.binding.BooleanBinding canApplyProperty() { return canApply; }
     public StringProperty listsProperty() { return lists; }
     public ObservableList<String> keep() { return keep; }
     public BooleanProperty keepAllProperty() { return keepAll; }

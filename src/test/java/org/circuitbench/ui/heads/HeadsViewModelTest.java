@@ -487,9 +487,14 @@ class HeadsViewModelTest {
         assertEquals("3.mlp," + new Explainer(task()).lens(Scope.FULL).last(), l.get(8));
 
         Path png = dir.resolve("heatmap.png");
-        dialogs.answer(png);
-        heads.exportHeatmapPng(() -> new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        dialogs.answer("2×", png); // §2.9: a size is offered, not only the screen's
+        double[] scale = {0};
+        heads.exportHeatmapPng(x -> {
+            scale[0] = x;
+            return new byte[] {(byte) 0x89, 'P', 'N', 'G'};
+        });
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Files.readAllBytes(png));
+        assertEquals(2.0, scale[0], "drawn at twice the size on screen");
 
         choose(HeadMeasure.Kind.EXACT);
         heads.exportCsv(); // nothing computed: said, and no file asked for

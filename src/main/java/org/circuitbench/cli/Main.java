@@ -3,6 +3,7 @@ package org.circuitbench.cli;
 import org.circuitbench.model.gpu.GpuSetup;
 import org.circuitbench.model.gpu.NativeSelection.Selection;
 import org.circuitbench.model.gpu.NativeSelection.Want;
+import org.circuitbench.util.StartupLog;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -39,6 +40,10 @@ public final class Main {
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
               bench-graph --model M --task FILE             (the Graph view's frame time; needs a display)
               bench       --model M --task FILE [--method backward --threshold 3] [--sample N]
+                          [--parts prune,importance,toggle,memory,startup,edges]
+              bench       --parts startup-process [--model M --task FILE | --session FILE]
+                          [--launchers launcher,app-image] [--rounds 5]   (start-up of the real
+                          launchers, each start a process; needs a display: docs/performance.md)
               make-model  --layers 12 --heads 12 --d-model 768 --seed N OUT
               download    NAME [--revision main]   (from the Hugging Face hub into its cache)
               models      list the GPT-2 models in the local Hugging Face cache
@@ -59,6 +64,7 @@ public final class Main {
     }
 
     public static void main(String[] argv) {
+        StartupLog.mark(StartupLog.Milestone.JVM);
         Locale.setDefault(Locale.ROOT);
         chooseNatives(argv, System.err);
         if (argv.length == 0 || opensSession(argv)) {

@@ -52,6 +52,7 @@ public final class CircuitBenchApp extends Application {
         var icon = CircuitBenchApp.class.getResourceAsStream("/org/circuitbench/ui/icon.png");
         if (icon != null) stage.getIcons().add(new Image(icon));
         stage.show();
+        StartupWatch.watch(scene, vm);
         List<String> args = getParameters().getRaw();
         Platform.runLater(() -> vm.start(args));
     }

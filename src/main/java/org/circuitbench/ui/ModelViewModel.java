@@ -17,6 +17,7 @@ import org.circuitbench.model.hub.HubDownloader;
 import org.circuitbench.search.Job;
 import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.Progress;
+import org.circuitbench.util.StartupLog;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,7 +81,9 @@ public final class ModelViewModel {
         runner.start(Job.of("load " + modelRef, ctx -> {
                     Path folder = resolve(modelRef);
                     String name = modelRef.equals(AppPaths.DEMO_REF) ? "seqcont-tiny (demo)" : Path.of(modelRef).getFileName().toString();
+                    long t0 = System.nanoTime();
                     LoadedModel m = LoadedModel.open(name, folder, DeviceChoice.resolve(dev));
+                    StartupLog.mark(StartupLog.Milestone.MODEL, String.format(Locale.ROOT, "read_s=%.3f", (System.nanoTime() - t0) / 1e9));
                     workspace.setModel(m); // waits for running jobs, then frees the old model
                     return m;
                 })

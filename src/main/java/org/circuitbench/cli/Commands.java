@@ -316,7 +316,7 @@ final class Commands {
 
     private static ObjectNode bench(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds",
-                "launchers", "app-image", "rounds", "start-timeout", "session"));
+                "launchers", "app-image", "rounds", "start-timeout", "session", "kinds"));
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
             if (!Benchmark.Options.ALL_PARTS.contains(p)) {
@@ -364,7 +364,7 @@ final class Commands {
         }
         try {
             var opt = new StartupProcessBench.Options(StartupProcessBench.launchers(home, image, names), session, session == null,
-                    a.integer("rounds", 5, 1, 1000), a.number("start-timeout", 180));
+                    a.integer("rounds", 5, 1, 1000), a.number("start-timeout", 180), coldToo(a.get("kinds", "cold,warm")));
             return new StartupProcessBench(opt, err).run();
         } finally {
             if (tmp != null) {
@@ -372,6 +372,14 @@ final class Commands {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    private static boolean coldToo(String kinds) {
+        return switch (kinds) {
+            case "cold,warm", "warm,cold" -> true;
+            case "warm" -> false;
+            default -> throw new Args.UsageException("--kinds takes cold,warm or warm, not '" + kinds + "'.");
+        };
     }
 
     private static ObjectNode makeModel(Args a, PrintStream err) throws Exception {

@@ -9,7 +9,6 @@ import org.circuitbench.util.StartupLog.Milestone;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -55,8 +54,9 @@ public final class StartupProcessBench {
     /**
      * @param session  the session file to open, or null for the plain start (the demo session)
      * @param demo     whether the goals for the demo model apply (else: grid within read time + 2 s)
+     * @param cold     whether to measure cold starts too (where the page cache can be dropped)
      */
-    public record Options(List<Launcher> launchers, Path session, boolean demo, int rounds, double timeoutSeconds) {
+    public record Options(List<Launcher> launchers, Path session, boolean demo, int rounds, double timeoutSeconds, boolean cold) {
     }
 
     private final Options opt;
@@ -92,10 +92,10 @@ public final class StartupProcessBench {
                     + "session or under xvfb-run -s '-screen 0 1280x800x24'.");
         }
         ObjectNode o = JSON.createObjectNode();
-        boolean canDrop = Files.isWritable(DROP_CACHES);
+        boolean canDrop = opt.cold() && Files.isWritable(DROP_CACHES);
         o.put("cold_means", canDrop
                 ? "the OS page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) just before the start, with the launcher's CDS archive in place"
-                : "not measured: dropping the page cache needs root");
+                : opt.cold() ? "not measured: dropping the page cache needs root" : "not measured (--kinds warm)");
         o.put("warm_means", "started again right after, with everything in the page cache");
         o.put("rounds", opt.rounds());
         o.put("session", opt.session() == null ? "the plain start: the demo session on the demo model" : opt.session().toString());
@@ -169,7 +169,8 @@ public final class StartupProcessBench {
     static Outcome read(Process p, long t0, double timeoutSeconds) throws InterruptedException {
         Map<Milestone, Mark> marks = new EnumMap<>(Milestone.class);
         ArrayDeque<String> tail = new ArrayDeque<>();
-        Thread reader = Thread.ofPlatform().daemon().start(() -> collect(p.getErrorStream(), marks, tail));
+        double[] cpuAtScore = {Double.NaN};
+        Thread reader = Thread.ofPlatform().daemon().start(() -> collect(p, marks, tail, cpuAtScore));
         boolean exited = p.waitFor((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS);
         if (!exited) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -181,6 +182,7 @@ public final class StartupProcessBench {
         synchronized (marks) {
             o = timings(marks, t0);
         }
+        if (!Double.isNaN(cpuAtScore[0])) o.put("cpu_s_at_score", round(cpuAtScore[0]));
         String problem = null;
         if (!o.has("score_s")) {
             String why;
@@ -194,11 +196,12 @@ public final class StartupProcessBench {
         return new Outcome(o, problem);
     }
 
-    private static void collect(InputStream err, Map<Milestone, Mark> marks, ArrayDeque<String> tail) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(err, StandardCharsets.UTF_8))) {
+    private static void collect(Process p, Map<Milestone, Mark> marks, ArrayDeque<String> tail, double[] cpuAtScore) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 Optional<Mark> m = StartupLog.parse(line);
                 if (m.isPresent()) {
+                    if (m.get().milestone() == Milestone.SCORE) cpuAtScore[0] = cpuSeconds(p.pid());
                     synchronized (marks) {
                         marks.putIfAbsent(m.get().milestone(), m.get());
                     }
@@ -211,6 +214,22 @@ public final class StartupProcessBench {
             }
         } catch (IOException ignored) {
             // the process ended
+        }
+    }
+
+    /**
+     * The CPU time a process has used so far (user + system, with its waited-for children such as
+     * the launcher's {@code java -version}), from /proc; NaN elsewhere. Unlike the wall times it
+     * hardly depends on what else runs on the machine.
+     */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+            return ticks / 100.0; // USER_HZ, 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
         }
     }
 
@@ -243,6 +262,7 @@ public final class StartupProcessBench {
         for (Milestone m : Milestone.values()) keys.add(m.id() + "_s");
         keys.add("model_read_s");
         keys.add("grid_minus_model_read_s");
+        keys.add("cpu_s_at_score");
         keys.add("load_1m");
         for (String k : keys) {
             double[] v = runs.stream().filter(r -> r.has(k)).mapToDouble(r -> r.get(k).asDouble()).sorted().toArray();

@@ -37,6 +37,7 @@ class StartupProcessBenchTest {
         assertEquals(2.25, o.get("grid_s").asDouble(), 1e-9);
         assertEquals(1.85, o.get("grid_minus_model_read_s").asDouble(), 1e-9);
         assertEquals(2.6, o.get("score_s").asDouble(), 1e-9);
+        o.remove("cpu_s_at_score"); // read from /proc at the score line, if the script has not ended yet
         assertEquals(List.of("jvm_s", "window_s", "model_s", "task_s", "grid_s", "score_s", "model_read_s", "grid_minus_model_read_s"),
                 iterable(o));
     }
@@ -62,6 +63,18 @@ class StartupProcessBenchTest {
         assertTrue(out.problem().startsWith("no first score within 1.5 s"), out.problem());
         assertFalse(p.isAlive());
         assertTrue(System.currentTimeMillis() - t0 < 20_000);
+    }
+
+    @Test
+    void cpuTimeIsReadFromProc() throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", "x=0; while [ $x -lt 200000 ]; do x=$((x+1)); done; sleep 5").start();
+        try {
+            Thread.sleep(2500);
+            double cpu = StartupProcessBench.cpuSeconds(p.pid());
+            assertTrue(cpu > 0.05 && cpu < 3, "cpu " + cpu);
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import org.circuitbench.model.Attention;
 import org.circuitbench.model.LayerNorm;
 import org.circuitbench.model.Block;
+import org.circuitbench.model.Scalars;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,7 +68,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         this.muHeads = new NDArray[layers];
         this.mu = new NDArray[graph.senderCount()];
         try (NDScope ignored = new NDScope()) {
-            kept = keep(task.keptPos().expandDims(0));                                  // [b, pos, 1] -> [1, b, pos, 1]
+            kept = keep(task.keptPos().expandDims(0).duplicate());                      // [b, pos, 1] -> [1, b, pos, 1], a copy: the backward pass reads it
             mu[0] = task.means().embed();
             for (int l = 0; l < layers; l++) {
                 Attention.HeadWeights w = blocks.get(l).attn().perHead();
@@ -486,7 +487,10 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                             return qkv.add(leaf);
                         }
                     }, false);
-                    gc.backward(p.logitDiff.mean().mul(100.0 / task.fullLogitDiff()));
+                    // the scale is an array of this scope, alive through backward (mul(Number) frees its scalar at once)
+                    NDArray toPoints = Scalars.of(p.logitDiff.getManager(), 100.0 / task.fullLogitDiff());
+                    gc.backward(p.logitDiff.mean().mul(toPoints));
+                    toPoints.close();
                 }
                 score = task.score(p.perPrompt);
                 NDArray all = p.detachedRows(graph.senderCount(), rowLength);           // [senders, N]
@@ -509,10 +513,10 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     }
 
     /**
-     * Every kept edge's attribution must be a number. About once in 50 calls, while two other
-     * threads ran PyTorch at the same time, the backward pass gave non-finite gradients below some
-     * layer (the forward pass, and so the score, were right); alone it never did. Until the cause is
-     * found, such a result is refused with a message, never shown as "no value".
+     * Every kept edge's attribution must be a number. A non-finite one was once seen about once in
+     * 50 calls; its cause, a scalar freed before the backward pass read it, is fixed (see
+     * docs/djl-scalar-lifetime.md). A value that overflows is still refused with a message, never
+     * shown as "no value".
      */
     static void checkFinite(EdgeCircuit c, float[] byId) {
         int bad = 0;

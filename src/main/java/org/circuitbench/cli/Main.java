@@ -94,7 +94,7 @@ public final class Main {
                     return 0;
                 }
                 case "bench-graph" -> { // the Graph view's frame time: needs the toolkit and a display
-                    Class.forName("org.circuitbench.ui.GraphFrameBench").getMethod("main", String[].class).invoke(null, (Object) rest);
+                    Class.forName("org.circuitbench.ui.graph.GraphFrameBench").getMethod("main", String[].class).invoke(null, (Object) rest);
                     return 0;
                 }
                 default -> {
@@ -160,7 +160,7 @@ public final class Main {
 
     private static void launchApp(String[] argv) {
         try {
-            Class.forName("org.circuitbench.ui.CircuitBenchApp").getMethod("start", String[].class)
+            Class.forName("org.circuitbench.ui.app.CircuitBenchApp").getMethod("start", String[].class)
                     .invoke(null, (Object) argv);
         } catch (ClassNotFoundException e) {
             System.out.print(USAGE);

@@ -16,14 +16,14 @@ public final class Attention {
     final Linear cProj; // attn.c_proj: [n_head * d_head] -> [d_model]
     final int nHead;
     final int dHead;
-    private final float scale;
+    private final NDArray scale; // 0-d float32 1/√d_head, owned by the model: autograd keeps it for the backward pass (see Mlp)
 
     Attention(Linear cAttn, Linear cProj, int nHead, int dHead, float scale) {
         this.cAttn = cAttn;
         this.cProj = cProj;
         this.nHead = nHead;
         this.dHead = dHead;
-        this.scale = scale;
+        this.scale = Scalars.of(cAttn.weight.getManager(), scale);
     }
 
     /** z for every head. x: ln_1 output [batch, pos, d_model] -> [batch, pos, head, d_head]. */
@@ -82,7 +82,7 @@ public final class Attention {
 
     /** softmax(q kᵀ · scale) with keys after the query masked out; [batch, head, q, key_pos]. */
     private NDArray probabilities(NDArray q, NDArray k, NDArray queryPos) {
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale); // [b, h, q, dh] @ [b, h, dh, k] -> [b, h, q, k]
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale);  // [b, h, q, dh] @ [b, h, dh, k] -> [b, h, q, k]
         long keys = k.getShape().get(2);
         NDArray mask = queryPos == null
                 ? causalMask(k.getManager(), keys)                       // [q, k]
@@ -130,9 +130,10 @@ public final class Attention {
 
     /**
      * Per-head weights: {@code qkv} [head*3, d_model, d_head] and {@code qkvBias} [head*3, 1, d_head]
-     * (q, k, v of head 0, then of head 1, …), {@code out} [head, d_head, d_model] (W_O without b_O).
+     * (q, k, v of head 0, then of head 1, …), {@code out} [head, d_head, d_model] (W_O without b_O);
+     * {@code scale} is the model's 0-d 1/√d_head, which {@link #close()} leaves alone.
      */
-    public record HeadWeights(NDArray qkv, NDArray qkvBias, NDArray out, float scale) implements AutoCloseable {
+    public record HeadWeights(NDArray qkv, NDArray qkvBias, NDArray out, NDArray scale) implements AutoCloseable {
 
         public int heads() {
             return Math.toIntExact(out.getShape().get(0));

@@ -1,0 +1,297 @@
+package org.circuitbench.ui.analysis;
+
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Evaluator;
+import org.circuitbench.ablation.EvaluatorFactory;
+import org.circuitbench.ablation.Node;
+import org.circuitbench.search.Comparison;
+import org.circuitbench.search.CrossTaskMatrix;
+import org.circuitbench.search.Importance;
+import org.circuitbench.search.Job;
+import org.circuitbench.search.JobHandle;
+import org.circuitbench.session.Session;
+import org.circuitbench.ui.common.AppServices;
+import org.circuitbench.ui.common.BackgroundRunner;
+import org.circuitbench.ui.common.SessionTasks;
+import org.circuitbench.ui.common.Workspace;
+import org.circuitbench.ui.grid.GridViewModel;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Node importance of the grid's circuit, comparison of named circuits, and the cross-task matrix.
+ * Results belong to the session (and, for importance and comparison, the task) they were computed
+ * on: {@link #clear()} and {@link #taskChanged()} drop them, and a job that ends after its session
+ * or task was left shows nothing.
+ */
+public final class AnalysisViewModel {
+    /** A compared circuit's letter, its full name and its circuit: the table names sets by letter (A − B), the key says which is which. */
+    public record Letter(String letter, String name, Circuit circuit) {
+    }
+
+    private final BackgroundRunner runner;
+    private final Workspace workspace;
+    private final EvaluatorFactory evaluators;
+    private final SessionTasks tasks;
+    private final GridViewModel grid;
+    private final ObservableList<Session.NamedCircuit> named;
+
+    private final BooleanProperty busy = new SimpleBooleanProperty(false);
+    private final StringProperty status = new SimpleStringProperty("");
+    private final ObjectProperty<Importance.Result> importanceResult = new SimpleObjectProperty<>();
+    private final ObservableList<Importance.Entry> importance = FXCollections.observableArrayList();
+    private final ObservableList<Comparison.Row> comparison = FXCollections.observableArrayList();
+    private final ObservableList<Letter> letters = FXCollections.observableArrayList();
+    private final ObjectProperty<CrossTaskMatrix.Result> matrix = new SimpleObjectProperty<>();
+    private final ObservableList<String> selectedForCompare = FXCollections.observableArrayList();
+    private JobHandle<?> current;
+    private long epoch; // bumped when the session or the task changes: older jobs' results are dropped
+    private Runnable onChange = () -> { };
+
+    public AnalysisViewModel(AppServices services, SessionTasks tasks, GridViewModel grid, ObservableList<Session.NamedCircuit> named) {
+        this.runner = services.runner();
+        this.workspace = services.workspace();
+        this.evaluators = services.evaluators();
+        this.tasks = tasks;
+        this.grid = grid;
+        this.named = named;
+        importanceResult.addListener((o, was, r) -> importance.setAll(r == null ? List.of() : r.entries()));
+    }
+
+    /** Called when a result the session keeps (importance) changes. */
+    public void setOnChange(Runnable r) {
+        onChange = r;
+    }
+
+    /** Another session: nothing computed for the old one stays, and its running job is stopped. */
+    public void clear() {
+        stop();
+        matrix.set(null);
+        selectedForCompare.clear();
+    }
+
+    /** Another task: importance and comparison were on the old one. The matrix spans all tasks and stays. */
+    public void taskChanged() {
+        stop();
+    }
+
+    private void stop() {
+        epoch++;
+        if (current != null) current.cancel();
+        current = null;
+        busy.set(false);
+        status.set("");
+        importanceResult.set(null);
+        comparison.clear();
+        letters.clear();
+    }
+
+    /** Ranks the grid circuit's nodes by the score without each; shows it as the grid overlay too. */
+    public void runImportance() {
+        AblationTask t = tasks.selected().orElse(null);
+        Circuit c = grid.circuit();
+        if (busy.get()) return;
+        if (t == null || c == null) {
+            status.set("No task is ready to rank.");
+            return;
+        }
+        if (c.isEmpty()) {
+            status.set("The circuit on the grid is empty; importance needs heads.");
+            return;
+        }
+        begin("ranking " + c.size() + " nodes", Job.of("importance of " + c.size() + " nodes", workspace.reading(ctx -> {
+            try (Evaluator ev = evaluators.fast(t)) {
+                return new Importance(ev, c).run(ctx);
+            }
+        })), r -> {
+            showImportance(r);
+            onChange.run();
+        });
+    }
+
+    /** Shows a sweep (just computed, or stored in the session) as the chart and as the grid's overlay. */
+    public void showImportance(Importance.Result r) {
+        importanceResult.set(r);
+        Map<Node, Double> m = new LinkedHashMap<>();
+        r.entries().forEach(e -> m.put(e.node(), e.scoreWithout()));
+        grid.showImportance(m, r.circuitScore(), r.circuit());
+        status.set(String.format(Locale.ROOT, "circuit at %.2f %%; %d nodes ranked%s", r.circuitScore(),
+                r.entries().size(), r.cancelled() ? " (cancelled)" : ""));
+    }
+
+    /** Set operations of the chosen named circuits, scored on the current task; membership on the grid. */
+    public void runComparison() {
+        AblationTask t = tasks.selected().orElse(null);
+        if (busy.get()) return;
+        if (t == null) {
+            status.set("No task is ready to compare on.");
+            return;
+        }
+        List<Letter> chosen;
+        try {
+            chosen = lettered(chosen());
+        } catch (IllegalArgumentException e) {
+            status.set(e.getMessage());
+            return;
+        }
+        if (chosen.size() < 2 || chosen.size() > GridViewModel.MAX_COMPARED) {
+            status.set("Choose two to " + GridViewModel.MAX_COMPARED + " named circuits to compare; " + chosen.size() + " are chosen.");
+            return;
+        }
+        Map<String, Circuit> byLetter = new LinkedHashMap<>();
+        chosen.forEach(l -> byLetter.put(l.letter(), l.circuit()));
+        begin("comparing " + String.join(", ", byLetter.keySet()), Job.of("compare " + chosen.size() + " circuits", workspace.reading(ctx -> {
+            try (Evaluator ev = evaluators.fast(t)) {
+                return new Comparison(ev, byLetter).run(ctx);
+            }
+        })), rows -> {
+            letters.setAll(chosen);
+            comparison.setAll(rows);
+            grid.showComparison(chosen.stream().map(l -> new GridViewModel.NamedCircuitView(l.letter() + " · " + l.name(), l.circuit())).toList());
+            status.set(rows.size() + " sets scored");
+        });
+    }
+
+    /** Shows the compare overlay of named circuits (restoring a session): no scores, only which circuit holds which node. */
+    public void showComparisonOverlay(List<String> names) {
+        List<Letter> chosen = lettered(pick(names));
+        if (chosen.size() < 2 || chosen.size() > GridViewModel.MAX_COMPARED) return;
+        letters.setAll(chosen);
+        grid.showComparison(chosen.stream().map(l -> new GridViewModel.NamedCircuitView(l.letter() + " · " + l.name(), l.circuit())).toList());
+    }
+
+    /** Every chosen circuit (or all named ones) on every task of the session. */
+    public void runMatrix() {
+        if (busy.get()) return;
+        Map<String, Circuit> circuits;
+        try {
+            circuits = chosen().isEmpty() ? all() : chosen();
+        } catch (IllegalArgumentException e) {
+            status.set(e.getMessage());
+            return;
+        }
+        if (circuits.isEmpty()) {
+            status.set("There are no named circuits yet: save one from the grid or from a run.");
+            return;
+        }
+        List<String> names = tasks.names();
+        begin("scoring " + circuits.size() + " circuits on " + names.size() + " tasks",
+                Job.of(circuits.size() + " circuits × " + names.size() + " tasks", ctx -> {
+                    // tasks not yet prepared are prepared first, outside the read lock that scoring holds
+                    Map<String, AblationTask> prepared = new LinkedHashMap<>();
+                    for (String n : names) prepared.put(n, tasks.prepare(n));
+                    return workspace.reading(c -> {
+                        Map<String, Evaluator> evs = new LinkedHashMap<>();
+                        try {
+                            prepared.forEach((n, t) -> evs.put(n, evaluators.fast(t)));
+                            return new CrossTaskMatrix(circuits, evs).run(c);
+                        } finally {
+                            evs.values().forEach(Evaluator::close);
+                        }
+                    }).run(ctx);
+                }), r -> {
+                    matrix.set(r);
+                    status.set(r.circuits().size() + " × " + r.tasks().size() + " scores");
+                });
+    }
+
+    /** The chosen names (in the order of the named circuits), parsed on the grid's model. */
+    private Map<String, Circuit> chosen() {
+        return pick(selectedForCompare);
+    }
+
+    private Map<String, Circuit> pick(List<String> names) {
+        Map<String, Circuit> out = new LinkedHashMap<>();
+        for (Session.NamedCircuit c : named) if (names.contains(c.name())) out.put(c.name(), parse(c));
+        return out;
+    }
+
+    private Map<String, Circuit> all() {
+        Map<String, Circuit> out = new LinkedHashMap<>();
+        for (Session.NamedCircuit c : named) out.put(c.name(), parse(c));
+        return out;
+    }
+
+    private static List<Letter> lettered(Map<String, Circuit> circuits) {
+        List<Letter> out = new ArrayList<>();
+        circuits.forEach((n, c) -> out.add(new Letter(String.valueOf((char) ('A' + out.size())), n, c)));
+        return out;
+    }
+
+    private Circuit parse(Session.NamedCircuit c) {
+        int l = grid.layersProperty().get(), h = grid.headsProperty().get();
+        try {
+            return Circuit.parse(c.circuit(), l, h);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Circuit '" + c.name() + "' does not fit this " + l + " × " + h + " model: " + e.getMessage());
+        }
+    }
+
+    private <R> void begin(String what, Job.Fluent<R> job, Consumer<R> onResult) {
+        long e = epoch;
+        busy.set(true);
+        status.set(what + "…");
+        current = runner.start(job
+                .onSuccess(r -> {
+                    if (e != epoch) return; // the session or task moved on: show nothing stale
+                    busy.set(false);
+                    onResult.accept(r);
+                })
+                .onFailure(x -> {
+                    if (e != epoch) return;
+                    busy.set(false);
+                    status.set("failed: " + Job.message(x));
+                }));
+    }
+
+    public void cancel() {
+        if (current != null) current.cancel();
+    }
+
+    public BooleanProperty busyProperty() {
+        return busy;
+    }
+
+    public StringProperty statusProperty() {
+        return status;
+    }
+
+    public ObjectProperty<Importance.Result> importanceResultProperty() {
+        return importanceResult;
+    }
+
+    public ObservableList<Importance.Entry> importance() {
+        return importance;
+    }
+
+    public ObservableList<Comparison.Row> comparison() {
+        return comparison;
+    }
+
+    /** The letters the comparison table uses, with the circuits' full names. */
+    public ObservableList<Letter> letters() {
+        return letters;
+    }
+
+    public ObjectProperty<CrossTaskMatrix.Result> matrixProperty() {
+        return matrix;
+    }
+
+    public ObservableList<String> selectedForCompare() {
+        return selectedForCompare;
+    }
+}

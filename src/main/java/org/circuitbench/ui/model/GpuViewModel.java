@@ -1,0 +1,202 @@
+package org.circuitbench.ui.model;
+
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import org.circuitbench.model.gpu.CudaBuild;
+import org.circuitbench.model.gpu.CudaDownloader;
+import org.circuitbench.model.gpu.GpuInfo;
+import org.circuitbench.model.gpu.GpuSettings;
+import org.circuitbench.model.gpu.GpuSetup;
+import org.circuitbench.model.gpu.NativeSelection.Natives;
+import org.circuitbench.model.gpu.NativeSelection.Selection;
+import org.circuitbench.model.gpu.NativeSelection.Want;
+import org.circuitbench.search.Job;
+import org.circuitbench.search.JobHandle;
+import org.circuitbench.search.Progress;
+import org.circuitbench.ui.common.BackgroundRunner;
+import org.circuitbench.ui.common.DialogService;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The GPU as the window shows it: what was found ({@code status} for the status bar, {@code found}
+ * under Model → Device, {@code detail} for the whole story), Enable GPU (the
+ * download of PyTorch's CUDA build, with its size first, progress and cancel), and the restart the
+ * switch needs: PyTorch's natives are chosen once per process, before the first model loads.
+ */
+public final class GpuViewModel {
+    private final BackgroundRunner runner;
+    private final DialogService dialogs;
+    private final GpuSetup setup;
+    private final Selection active;
+    private final Consumer<String> onError;
+    private final StringProperty status = new SimpleStringProperty("");
+    private final StringProperty found = new SimpleStringProperty("Looking for a GPU…");
+    private final StringProperty detail = new SimpleStringProperty("");
+    private final StringProperty message = new SimpleStringProperty("");
+    private final BooleanProperty canEnable = new SimpleBooleanProperty(false);
+    private final BooleanProperty canUseCpu = new SimpleBooleanProperty(false);
+    private final BooleanProperty busy = new SimpleBooleanProperty(false);
+    private final BooleanProperty restartNeeded = new SimpleBooleanProperty(false);
+    private final DoubleProperty progress = new SimpleDoubleProperty(-1);
+    private JobHandle<?> download;
+
+    /** {@code active} is what this process loaded at start; errors go to {@code onError} (the window's error bar). */
+    public GpuViewModel(BackgroundRunner runner, DialogService dialogs, GpuSetup setup, Selection active, Consumer<String> onError) {
+        this.runner = runner;
+        this.dialogs = dialogs;
+        this.setup = setup;
+        this.active = active;
+        this.onError = onError;
+    }
+
+    /** What a check found: the next start's natives, and the remembered choice. */
+    private record Checked(Selection next, GpuSettings settings) {
+    }
+
+    /** Looks for the GPU and the CUDA build in the background (nvidia-smi can take a second). */
+    public void refresh() {
+        runner.start(Job.of("look for a GPU", ctx -> new Checked(setup.select(Want.AUTO, true), setup.settings()))
+                .onSuccess(c -> show(c.next(), c.settings()))
+                .onFailure(e -> detail.set("The GPU could not be checked: " + Job.message(e))));
+    }
+
+    /** {@code next}: what the next start would load. */
+    private void show(Selection next, GpuSettings settings) {
+        GpuInfo g = next.gpu();
+        found.set(g == null ? "" : g.usable() ? "GPU: " + g.summary() : "No GPU: " + g.problem());
+        String name = g == null || g.gpus().isEmpty() ? "" : g.gpus().get(0).name() + (g.gpus().size() > 1 ? " (+" + (g.gpus().size() - 1) + ")" : "");
+        if (active.cuda()) {
+            status.set("GPU: " + name + " (CUDA build)");
+            detail.set(active.message());
+        } else if (next.natives() == Natives.USER) {
+            status.set("PyTorch from your PYTORCH_* settings");
+            detail.set(next.message());
+        } else if (next.cuda()) {
+            status.set("GPU ready after a restart");
+            detail.set("PyTorch's CUDA build is installed for " + name + ". Restart Circuit Workbench to use it: "
+                    + "this window started with PyTorch's CPU build, and a running program cannot swap it.");
+        } else if (g != null && g.usable()) {
+            status.set("cpu".equals(settings.choice()) ? "GPU found, CPU chosen"
+                    : settings.failure() != null ? "GPU found, CUDA build failed to load"
+                    : next.build().state() == CudaBuild.State.BROKEN ? "GPU found, CUDA build damaged" : "GPU found, not enabled");
+            detail.set(next.message());
+        } else {
+            status.set("CPU only");
+            detail.set(g == null ? "" : "No GPU: " + g.problem() + ".");
+        }
+        canEnable.set(next.offerEnable());
+        canUseCpu.set(next.cuda() || active.cuda());
+    }
+
+    /**
+     * Enable GPU. With the CUDA build already here it only remembers the choice; otherwise it reads
+     * the download's size and asks {@code confirm} (on the UI thread) before downloading.
+     */
+    public void enable(Predicate<CudaDownloader.Plan> confirm) {
+        if (busy.get()) return;
+        busy.set(true);
+        message.set("checking PyTorch's CUDA build…");
+        runner.start(Job.of("plan the CUDA build's download", ctx -> {
+                    if (setup.cuda().inspect().complete()) {
+                        setup.rememberGpu();
+                        return null;
+                    }
+                    return setup.downloader().plan();
+                })
+                .onSuccess(plan -> {
+                    busy.set(false);
+                    message.set("");
+                    if (plan == null) {
+                        ready(setup.cuda().dir());
+                    } else if (!plan.fits()) {
+                        onError.accept("Not enough disk space for PyTorch's CUDA build. " + plan.describe()
+                                + " Free some space, or set DJL_CACHE_DIR to a folder on a bigger disk and start the app again.");
+                    } else if (confirm.test(plan)) {
+                        download(plan);
+                    }
+                })
+                .onFailure(e -> {
+                    busy.set(false);
+                    message.set("");
+                    onError.accept(Job.message(e));
+                }));
+    }
+
+    /** Enable GPU from the menu: the download's size is shown and confirmed first. */
+    public void enable() {
+        enable(plan -> dialogs.confirm("Download PyTorch's CUDA build?", plan.describe()
+                + "\n\nThe bundled CPU build stays; the GPU is used after a restart.", "Download", "Cancel"));
+    }
+
+    private void download(CudaDownloader.Plan plan) {
+        busy.set(true);
+        progress.set(0);
+        download = runner.start(Job.of("download PyTorch's CUDA build", ctx -> setup.enable(plan,
+                        (file, done, total) -> ctx.listener().progress(new Progress(done, total, null, Double.NaN, Double.NaN, 0,
+                                String.format(Locale.ROOT, "CUDA build: %.2f of %.2f GB (%s)", done / 1e9, total / 1e9, file))),
+                        ctx::isCancelled))
+                .onProgress(p -> {
+                    progress.set(p.fraction());
+                    message.set(p.message());
+                })
+                .onSuccess(dir -> {
+                    busy.set(false);
+                    progress.set(-1);
+                    ready(dir);
+                })
+                .onFailure(e -> { // a cancel too: its message says what is kept
+                    busy.set(false);
+                    progress.set(-1);
+                    message.set("");
+                    onError.accept(Job.message(e));
+                }));
+    }
+
+    private void ready(Path dir) {
+        if (active.cuda()) {
+            message.set("The GPU is in use.");
+        } else {
+            message.set("PyTorch's CUDA build is ready in " + dir + ". Restart Circuit Workbench to use the GPU: this window "
+                    + "started with PyTorch's CPU build, and a running program cannot swap it. The choice is remembered.");
+            restartNeeded.set(true);
+            dialogs.info("Restart to use the GPU", message.get());
+        }
+        refresh();
+    }
+
+    public void cancel() {
+        if (download != null) download.cancel();
+    }
+
+    /** Remembers PyTorch's bundled CPU build for the next start. */
+    public void useCpu() {
+        try {
+            setup.rememberCpu();
+        } catch (IOException e) {
+            onError.accept("The choice could not be saved in " + setup.settingsFile() + ": " + e.getMessage());
+            return;
+        }
+        message.set(active.cuda() ? "The next start uses PyTorch's bundled CPU build; this window keeps the GPU until then."
+                : "PyTorch's bundled CPU build stays in use.");
+        refresh();
+    }
+
+    public StringProperty statusProperty() { return status; }
+    public StringProperty foundProperty() { return found; }
+    public StringProperty detailProperty() { return detail; }
+    public StringProperty messageProperty() { return message; }
+    public BooleanProperty canEnableProperty() { return canEnable; }
+    public BooleanProperty canUseCpuProperty() { return canUseCpu; }
+    public BooleanProperty busyProperty() { return busy; }
+    public BooleanProperty restartNeededProperty() { return restartNeeded; }
+    public DoubleProperty progressProperty() { return progress; }
+}

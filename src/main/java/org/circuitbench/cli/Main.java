@@ -66,11 +66,11 @@ public final class Main {
     public static void main(String[] argv) {
         StartupLog.mark(StartupLog.Milestone.JVM);
         Locale.setDefault(Locale.ROOT);
-        chooseNatives(argv, System.err);
         if (argv.length == 0 || opensSession(argv)) {
-            launchApp(argv);
+            launchApp(argv); // the app chooses PyTorch's natives itself, in the background, while its window starts
             return;
         }
+        chooseNatives(argv, System.err);
         System.exit(run(argv, System.out, System.err));
     }
 
@@ -127,16 +127,16 @@ public final class Main {
 
     /**
      * Picks PyTorch's natives (the bundled CPU build or the downloaded CUDA build) before anything
-     * loads them: DJL decides once per process. The app follows the remembered choice; a command
-     * follows its --device.
+     * loads them: DJL decides once per process. A command follows its --device. The app follows the
+     * remembered choice, and applies it itself (CircuitBenchApp), in the background.
      */
     static void chooseNatives(String[] argv, PrintStream err) {
         boolean app = argv.length == 0 || opensSession(argv) || argv[0].equals("gui") || argv[0].equals("app");
-        if (!app && !MODEL_COMMANDS.contains(argv[0])) return;
-        Want want = app ? Want.AUTO : Want.of(deviceOption(argv));
+        if (app || !MODEL_COMMANDS.contains(argv[0])) return; // the app chooses them itself, off its start's critical path
+        Want want = Want.of(deviceOption(argv));
         try {
             Selection s = GpuSetup.applyAtStartup(GpuSetup.fromEnvironment(), want);
-            if (!app && want == Want.AUTO && !s.cuda() && !s.message().isEmpty()) err.println("note: " + s.message());
+            if (want == Want.AUTO && !s.cuda() && !s.message().isEmpty()) err.println("note: " + s.message());
         } catch (RuntimeException e) {
             err.println("warning: the GPU set-up could not be read (" + oneLine(e) + "); PyTorch's bundled CPU build is used.");
         }

@@ -193,8 +193,7 @@ public final class StartupProcessBench {
     static Outcome read(Process p, long t0, double timeoutSeconds) throws InterruptedException {
         Map<Milestone, Mark> marks = new EnumMap<>(Milestone.class);
         ArrayDeque<String> tail = new ArrayDeque<>();
-        double[] cpuAtScore = {Double.NaN};
-        Thread reader = Thread.ofPlatform().daemon().start(() -> collect(p, marks, tail, cpuAtScore));
+        Thread reader = Thread.ofPlatform().daemon().start(() -> collect(p.getErrorStream(), marks, tail));
         boolean exited = p.waitFor((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS);
         if (!exited) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -206,7 +205,6 @@ public final class StartupProcessBench {
         synchronized (marks) {
             o = timings(marks, t0);
         }
-        if (!Double.isNaN(cpuAtScore[0])) o.put("cpu_s_at_score", round(cpuAtScore[0]));
         String problem = null;
         if (!o.has("score_s")) {
             String why;
@@ -220,14 +218,11 @@ public final class StartupProcessBench {
         return new Outcome(o, problem);
     }
 
-    private static void collect(Process p, Map<Milestone, Mark> marks, ArrayDeque<String> tail, double[] cpuAtScore) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+    private static void collect(java.io.InputStream err, Map<Milestone, Mark> marks, ArrayDeque<String> tail) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(err, StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 Optional<Mark> m = StartupLog.parse(line);
                 if (m.isPresent()) {
-                    if (m.get().milestone() == Milestone.SCORE) { // the launcher's JVM may be a child of its script
-                        cpuAtScore[0] = cpuSeconds(p.pid()) + p.descendants().mapToDouble(d -> cpuSeconds(d.pid())).filter(c -> !Double.isNaN(c)).sum();
-                    }
                     synchronized (marks) {
                         marks.putIfAbsent(m.get().milestone(), m.get());
                     }
@@ -244,40 +239,23 @@ public final class StartupProcessBench {
     }
 
     /**
-     * The CPU time a process has used so far (user + system, with its waited-for children such as
-     * the launcher's {@code java -version}), from /proc; NaN elsewhere. Unlike the wall times it
-     * hardly depends on what else runs on the machine.
+     * "window_s": seconds from t0 for each milestone reached; "model_read_s" from the model's detail;
+     * the app's CPU time (all threads) when its window and its first score were drawn.
      */
-    static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-            return ticks / 100.0; // USER_HZ, 100 on Linux
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-    }
-
-    /** "window_s": seconds from t0 for each milestone reached; "model_read_s" from the model's detail. */
     static ObjectNode timings(Map<Milestone, Mark> marks, long t0) {
         ObjectNode o = JSON.createObjectNode();
         marks.values().stream().sorted(Comparator.comparing(Mark::milestone))
                 .forEach(m -> o.put(m.milestone().id() + "_s", round((m.epochMillis() - t0) / 1000.0)));
-        Mark model = marks.get(Milestone.MODEL);
-        if (model != null) {
-            for (String kv : model.detail().split(" ")) {
-                if (kv.startsWith("read_s=")) {
-                    try {
-                        o.put("model_read_s", round(Double.parseDouble(kv.substring("read_s=".length()))));
-                    } catch (NumberFormatException ignored) {
-                        // not a number: left out
-                    }
-                }
-            }
-        }
+        put(o, "model_read_s", marks.get(Milestone.MODEL), "read_s");
         if (o.has("grid_s") && o.has("model_read_s")) o.put("grid_minus_model_read_s", round(o.get("grid_s").asDouble() - o.get("model_read_s").asDouble()));
+        put(o, "cpu_s_at_window", marks.get(Milestone.WINDOW), "cpu_s");
+        put(o, "cpu_s_at_score", marks.get(Milestone.SCORE), "cpu_s");
         return o;
+    }
+
+    private static void put(ObjectNode o, String field, Mark m, String key) {
+        double v = m == null ? Double.NaN : StartupLog.value(m, key);
+        if (!Double.isNaN(v)) o.put(field, round(v));
     }
 
     /** The median of each measure over the starts, and whether the goals hold for the medians. */
@@ -288,6 +266,7 @@ public final class StartupProcessBench {
         for (Milestone m : Milestone.values()) keys.add(m.id() + "_s");
         keys.add("model_read_s");
         keys.add("grid_minus_model_read_s");
+        keys.add("cpu_s_at_window");
         keys.add("cpu_s_at_score");
         keys.add("load_1m");
         for (String k : keys) {

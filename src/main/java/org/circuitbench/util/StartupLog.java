@@ -79,8 +79,39 @@ public final class StartupLog {
         synchronized (REACHED) {
             if (!REACHED.add(m)) return;
         }
-        o.println(line(now, m, detail));
+        double cpu = cpuSeconds();
+        String d = detail == null ? "" : detail;
+        if (!Double.isNaN(cpu)) d = (d + String.format(Locale.ROOT, " cpu_s=%.2f", cpu)).trim();
+        o.println(line(now, m, d));
         o.flush();
+    }
+
+    /**
+     * The CPU time this process has used so far (user + system, all threads), from /proc; NaN
+     * elsewhere. Unlike the wall times it hardly depends on what else runs on the machine.
+     */
+    static double cpuSeconds() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ, 100 on Linux
+        } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** The value of {@code key=value} in a milestone's detail; NaN if it has none. */
+    public static double value(Mark m, String key) {
+        for (String kv : m.detail().split(" ")) {
+            if (kv.startsWith(key + "=")) {
+                try {
+                    return Double.parseDouble(kv.substring(key.length() + 1));
+                } catch (NumberFormatException e) {
+                    return Double.NaN;
+                }
+            }
+        }
+        return Double.NaN;
     }
 
     static String line(long epochMillis, Milestone m, String detail) {

@@ -24,9 +24,16 @@ public final class CircuitBenchApp extends Application {
     private Workspace workspace;
     private FxBackgroundRunner runner;
 
-    /** Entry point from {@code ./circuitbench} with no command. */
+    private static StartupPreload preload;
+
+    /**
+     * Entry point from {@code ./circuitbench} with no command, or a session file. The first
+     * screen's work (PyTorch's natives, the model, the task, the first score) starts at once in the
+     * background ({@link StartupPreload}); JavaFX starts meanwhile.
+     */
     public static void start(String[] args) {
         limitTorchThreads();
+        preload = StartupPreload.begin(List.of(args));
         Application.launch(CircuitBenchApp.class, args);
     }
 
@@ -44,7 +51,9 @@ public final class CircuitBenchApp extends Application {
 
     @Override
     public void start(Stage stage) {
-        workspace = new Workspace();
+        if (preload == null) preload = StartupPreload.begin(getParameters().getRaw()); // launched another way
+        workspace = preload.workspace();
+        preload.awaitNativesChosen(); // the services read the GPU set-up it applies
         runner = new FxBackgroundRunner();
         AppServices services = AppServices.standard(runner, new FxDialogService(() -> stage), workspace);
         vm = new MainViewModel(services, RecoveryStore.inUserHome(), AppPaths.userDir());

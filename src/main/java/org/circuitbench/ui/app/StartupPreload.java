@@ -39,6 +39,8 @@ final class StartupPreload {
     private final Workspace workspace = new Workspace();
     private final CountDownLatch chosen = new CountDownLatch(1);
     private volatile LoadedModel read; // the model read ahead, for tests
+    private String step = "Starting PyTorch…"; // guarded by this
+    private java.util.function.Consumer<String> onStep = s -> { }; // guarded by this
 
     private StartupPreload() {
     }
@@ -60,6 +62,21 @@ final class StartupPreload {
 
     Workspace workspace() {
         return workspace;
+    }
+
+    /** Told each start-up step as it begins ("Reading the model …"), the current one at once. Any thread. */
+    synchronized void onStep(java.util.function.Consumer<String> c) {
+        onStep = c;
+        c.accept(step);
+    }
+
+    private void step(String s) {
+        java.util.function.Consumer<String> c;
+        synchronized (this) {
+            step = s;
+            c = onStep;
+        }
+        c.accept(s);
     }
 
     /** The model read ahead (null if none), for tests: the window's load should take this one. */
@@ -86,6 +103,7 @@ final class StartupPreload {
             readAhead(args);
         } finally {
             workspace.noAhead(); // whatever happened, the window's load does not wait any longer
+            step("Opening the window…");
         }
     }
 
@@ -107,6 +125,7 @@ final class StartupPreload {
             DeviceChoice.resolve(device); // loads PyTorch's natives
             StartupLog.mark(Milestone.NATIVES, String.format(Locale.ROOT, "s=%.3f", (System.nanoTime() - t0) / 1e9));
             if (ref == null || ref.name() == null) return;
+            step("Reading the model " + (ref.name().equals(AppPaths.DEMO_REF) ? "seqcont-tiny (demo)" : Path.of(ref.name()).getFileName()) + "…");
             workspace.loadAhead(ref.name(), device, () -> {
                 read = ModelViewModel.open(ref.name(), device, ModelResolver.fromEnvironment());
                 return read;
@@ -116,10 +135,12 @@ final class StartupPreload {
                     .or(() -> s.tasks().stream().findFirst());
             if (task.isEmpty()) return;
             Session.SessionTask t = task.get();
+            step("Preparing the task " + t.name() + "…");
             LoadedModel m = workspace.model();
             workspace.prepareAhead(Workspace.TaskKey.of(t),
                     () -> t.definition() != null ? t.definition().generate(m.tokenizer()::encode) : t.prompts(),
                     prepared -> {
+                        step("Computing the first score…");
                         var cfg = prepared.model().config();
                         Circuit c = gridCircuit(s.ui(), cfg.nLayer(), cfg.nHead());
                         FastEvaluator ev = workspace.live(Workspace.TaskKey.of(t));

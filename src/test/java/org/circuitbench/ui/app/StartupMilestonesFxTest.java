@@ -1,11 +1,9 @@
 package org.circuitbench.ui.app;
 
 import javafx.application.Platform;
-import javafx.scene.Scene;
 import javafx.stage.Stage;
 import org.circuitbench.session.RecoveryStore;
 import org.circuitbench.session.SessionFiles;
-import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.FxBackgroundRunner;
 import org.circuitbench.ui.common.FxExceptionGuard;
 import org.circuitbench.ui.common.ScriptedDialogs;
@@ -51,31 +49,31 @@ class StartupMilestonesFxTest {
 
     private Stage stage;
     private StartupPreload preload;
+    private javafx.scene.Parent firstScreen;
 
     @Start
     void start(Stage stage) {
         this.stage = stage; // the start itself runs in the test, with a timeout for a busy machine
     }
 
-    /** What CircuitBenchApp does, with the test's services: read ahead, build and show the window, open the session. */
+    /** CircuitBenchApp's start, with the test's services: read ahead, the window at once, then the app in it. */
     private void startApp() throws Exception {
         Path session = dir.resolve("start" + SessionFiles.EXTENSION);
         SessionFiles.write(session, TestSessions.fourByFour());
         preload = StartupPreload.begin(List.of(session.toString()), () -> { }); // the test keeps its GPU set-up
         ws = preload.workspace();
-        CountDownLatch shown = new CountDownLatch(1);
+        CountDownLatch built = new CountDownLatch(1);
         Platform.runLater(() -> {
             FxBackgroundRunner runner = new FxBackgroundRunner();
-            AppServices services = TestServices.of(runner, new ScriptedDialogs(), ws, dir);
-            vm = new MainViewModel(services, new RecoveryStore(dir.resolve("user")), dir.resolve("user"));
-            Scene scene = new Scene(new MainView(vm, runner), 1360, 900);
-            stage.setScene(scene);
-            stage.show();
-            StartupWatch.watch(scene, vm);
-            Platform.runLater(() -> vm.start(List.of(session.toString())));
-            shown.countDown();
+            CircuitBenchApp.open(stage, preload, List.of(session.toString()), runner,
+                    w -> TestServices.of(runner, new ScriptedDialogs(), w, dir), new RecoveryStore(dir.resolve("user")), dir.resolve("user"),
+                    v -> {
+                        vm = v;
+                        built.countDown();
+                    });
+            firstScreen = stage.getScene().getRoot();
         });
-        assertTrue(shown.await(180, TimeUnit.SECONDS), "the window was built");
+        assertTrue(built.await(180, TimeUnit.SECONDS), "the app was built in the window");
     }
 
     @AfterEach
@@ -100,7 +98,9 @@ class StartupMilestonesFxTest {
         long natives = at(marks, Milestone.NATIVES), model = at(marks, Milestone.MODEL), task = at(marks, Milestone.TASK),
                 grid = at(marks, Milestone.GRID), score = at(marks, Milestone.SCORE), window = at(marks, Milestone.WINDOW);
         assertTrue(natives <= model && model <= task && task <= grid && grid <= score, lines.toString());
-        assertTrue(window <= grid, "the grid is drawn in the window: " + lines);
+        assertTrue(window <= task, "the window shows before the app in it: " + lines);
+        assertEquals("startup-screen", firstScreen.getId(), "first the progress screen");
+        assertTrue(stage.getScene().getRoot() instanceof MainView, "then the app");
         assertTrue(StartupLog.value(marks.get(Milestone.MODEL), "read_s") > 0, lines.toString());
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals("4 × 4", vm.grid().layersProperty().get() + " × " + vm.grid().headsProperty().get());

@@ -43,6 +43,7 @@ import org.circuitbench.search.SearchMethod;
 import org.circuitbench.session.SampleSessions;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionFiles;
+import org.circuitbench.task.TaskFile;
 import org.circuitbench.task.TaskFiles;
 import org.circuitbench.task.TaskProblem;
 import org.circuitbench.util.AtomicFiles;
@@ -390,20 +391,71 @@ final class Commands {
     }
 
     private static ObjectNode bench(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
-        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds"));
+        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds",
+                "launchers", "app-image", "rounds", "start-timeout", "session", "kinds"));
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
             if (!Benchmark.Options.ALL_PARTS.contains(p)) {
-                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, edges and ablations, not '" + p + "'.");
+                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, startup-process, edges and ablations, not '" + p + "'.");
             }
+        }
+        ObjectNode startup = parts.contains("startup-process") ? startupProcess(a, err) : null; // before this process loads a model
+        if (startup != null && parts.size() == 1) {
+            ObjectNode out = JSON.createObjectNode();
+            out.set("machine", Benchmark.machine());
+            out.set("startup_process", startup);
+            return out;
         }
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), method(a), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
                     a.number("threshold", 3), a.integer("sample", -1, -1, Integer.MAX_VALUE),
                     a.integer("speculation", evaluators.speculation(task), 1, 4096),
                     a.integer("memory-evals", 1000, 0, Integer.MAX_VALUE), a.has("skip-seed-style"), parts, a.number("edge-prune-seconds", 0));
-            return new Benchmark(task, opt, evaluators, err).run();
+            ObjectNode out = new Benchmark(task, opt, evaluators, err).run();
+            if (startup != null) out.set("startup_process", startup);
+            return out;
         }
+    }
+
+    /**
+     * {@code bench --parts startup-process}: the real launchers, each start a process. Without
+     * --model (or --session) the plain start, which opens the demo session; with --model and
+     * --task, a session of that model and task, written for the run.
+     */
+    private static ObjectNode startupProcess(Args a, PrintStream err) throws Exception {
+        Path home = Path.of(System.getProperty("circuitbench.home", "")).toAbsolutePath();
+        Path image = Path.of(a.get("app-image", home.resolve("target/dist/circuitbench/bin/circuitbench").toString()));
+        List<String> names = List.of(a.get("launchers", "launcher,app-image").split(","));
+        Path tmp = null;
+        Path session = a.has("session") ? Path.of(a.get("session", "")).toAbsolutePath() : null;
+        if (session == null && a.has("model")) {
+            String m = a.get("model", "");
+            String ref = Files.exists(Path.of(m)) ? Path.of(m).toAbsolutePath().toString() : m;
+            TaskFile tf = TaskFiles.read(Path.of(a.required("task", "(a task file, with --model)")));
+            Session s = new Session(Session.SCHEMA_VERSION, new Session.ModelRef(ref, a.get("device", "auto")),
+                    List.of(new Session.SessionTask(tf.name() == null ? "task" : tf.name(), null, tf, null)), List.of(), List.of(), Session.UiState.EMPTY);
+            tmp = Files.createTempDirectory("circuitbench-startup");
+            session = tmp.resolve("startup" + SessionFiles.EXTENSION);
+            SessionFiles.write(session, s);
+        }
+        try {
+            var opt = new StartupProcessBench.Options(StartupProcessBench.launchers(home, image, names), session, session == null,
+                    a.integer("rounds", 5, 1, 1000), a.number("start-timeout", 180), coldToo(a.get("kinds", "cold,warm")));
+            return new StartupProcessBench(opt, err).run();
+        } finally {
+            if (tmp != null) {
+                Files.deleteIfExists(session);
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    private static boolean coldToo(String kinds) {
+        return switch (kinds) {
+            case "cold,warm", "warm,cold" -> true;
+            case "warm" -> false;
+            default -> throw new Args.UsageException("--kinds takes cold,warm or warm, not '" + kinds + "'.");
+        };
     }
 
     private static ObjectNode makeModel(Args a, PrintStream err) throws Exception {

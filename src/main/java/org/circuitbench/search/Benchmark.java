@@ -38,7 +38,7 @@ public final class Benchmark {
     /** What to run. {@code sample} 0 runs the slow ways in full; −1 chooses by model size. */
     public record Options(SearchMethod method, double threshold, int sample, int speculation, int memoryEvaluations,
                           boolean skipSeedStyle, java.util.Set<String> parts, double edgePruneSeconds) {
-        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "ablations");
+        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "ablations", "startup-process");
 
         boolean runs(String part) {
             return parts == null || parts.isEmpty() || parts.contains(part);
@@ -359,7 +359,7 @@ public final class Benchmark {
         return best;
     }
 
-    static ObjectNode machine() {
+    public static ObjectNode machine() {
         ObjectNode m = JSON.createObjectNode();
         String cpu = "unknown";
         try {

@@ -107,7 +107,13 @@ public final class TaskEditorView extends BorderPane {
         form.addRow(r++, new Label("Corrupt variables"), area("editor-corrupt-vars", vm.corruptVariablesProperty()));
         TextField count = number("editor-corrupt-count", vm.corruptCountTextProperty());
         TextField seed = number("editor-corrupt-seed", vm.corruptSeedTextProperty());
-        form.addRow(r++, new Label("Corrupt prompts"), new HBox(6, count, new Label("seed"), seed));
+        CheckBox paired = new CheckBox("paired: one per clean prompt, from its variables (for patching)");
+        paired.setId("editor-corrupt-paired");
+        paired.selectedProperty().bindBidirectional(vm.corruptPairedProperty());
+        count.disableProperty().bind(vm.corruptPairedProperty()); // a paired set has as many prompts as the clean one
+        HBox corruptRow = new HBox(6, count, new Label("seed"), seed, paired);
+        corruptRow.setAlignment(Pos.CENTER_LEFT);
+        form.addRow(r++, new Label("Corrupt prompts"), corruptRow);
         form.addRow(r++, new Label("Lists"), area("editor-lists", vm.listsProperty()));
         FlowPane keep = new FlowPane(10, 4);
         keep.setId("editor-keep");

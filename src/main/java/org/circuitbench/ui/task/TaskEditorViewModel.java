@@ -87,6 +87,8 @@ public final class TaskEditorViewModel {
     private final StringProperty corruptCountText = new SimpleStringProperty("100"); // as typed: a text that is no number is a problem
     private final StringProperty corruptSeedText = new SimpleStringProperty("1");
     private final StringProperty applyNote = new SimpleStringProperty(""); // why Apply did nothing
+    /** The template's corrupt prompts pair with its clean prompts, one each, for patching (TemplateSpec.paired). */
+    private final BooleanProperty corruptPaired = new SimpleBooleanProperty(false);
     private final StringProperty lists = new SimpleStringProperty("");
     private final ObservableList<String> keep = FXCollections.observableArrayList();
     private final BooleanProperty keepAll = new SimpleBooleanProperty(false);
@@ -129,7 +131,7 @@ public final class TaskEditorViewModel {
             }
         };
         for (var p : List.of(templateId, cleanText, correct, incorrect, cleanVariables, cleanCount, cleanSeed,
-                corruptText, corruptVariables, corruptCount, corruptSeed)) {
+                corruptText, corruptVariables, corruptCount, corruptSeed, corruptPaired)) {
             p.addListener(templateEdit);
         }
         ChangeListener<Object> taskEdit = (o, a, b) -> {
@@ -258,6 +260,7 @@ public final class TaskEditorViewModel {
             corruptVariables.set(formatVariables(c.variables()));
             corruptCount.set(c.count());
             corruptSeed.set(c.seed());
+            corruptPaired.set(t.paired());
         } finally {
             loading = was;
         }
@@ -270,7 +273,7 @@ public final class TaskEditorViewModel {
                 new TaskDefinition.PromptSpec(cleanText.get(), correct.get(), incorrect.get(), parseVariables(cleanVariables.get()),
                         cleanCount.get(), cleanSeed.get()),
                 new TaskDefinition.PromptSpec(corruptText.get(), null, null, parseVariables(corruptVariables.get()),
-                        corruptCount.get(), corruptSeed.get())));
+                        corruptCount.get(), corruptSeed.get()), corruptPaired.get()));
     }
 
     /**
@@ -603,6 +606,7 @@ public final class TaskEditorViewModel {
     public StringProperty applyNoteProperty() { return applyNote; }
     /** Whether Apply would apply: there are edits, and no error among the problems shown. */
     public javafx.beans.binding.BooleanBinding canApplyProperty() { return canApply; }
+    public BooleanProperty corruptPairedProperty() { return corruptPaired; }
     public StringProperty listsProperty() { return lists; }
     public ObservableList<String> keep() { return keep; }
     public BooleanProperty keepAllProperty() { return keepAll; }

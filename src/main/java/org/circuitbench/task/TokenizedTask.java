@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * A task after tokenization, checked against the rules of {@code task-format.md}: token ids,
- * each clean prompt's end index, answer ids (first token of " " + answer), template groups and
+ * each clean prompt's end index, answer ids (first token of " " + answer, or of the answer itself
+ * when the task says its answers follow without a space), template groups and
  * the kept positions.
  */
 public final class TokenizedTask {
@@ -113,8 +114,8 @@ public final class TokenizedTask {
             }
             if (clean[i].length > maxTokens) problems.add(TaskProblem.error(tokensTooMany(name, clean[i].length, maxTokens)));
             sameLength(firstOfTemplate, p.template(), name, clean[i].length, problems);
-            correct[i] = answerId(encoder, p.correct(), name, "correct", maxChars, problems);
-            incorrect[i] = answerId(encoder, p.incorrect(), name, "incorrect", maxChars, problems);
+            correct[i] = answerId(encoder, task.answerPrefix(), p.correct(), name, "correct", maxChars, problems);
+            incorrect[i] = answerId(encoder, task.answerPrefix(), p.incorrect(), name, "incorrect", maxChars, problems);
             if (correct[i] >= 0 && correct[i] == incorrect[i]) {
                 sameAnswers++;
                 if (sameAnswers == 1) {
@@ -190,7 +191,7 @@ public final class TokenizedTask {
         }
     }
 
-    private static long answerId(TokenEncoder encoder, String answer, String name, String field, long maxChars,
+    private static long answerId(TokenEncoder encoder, String prefix, String answer, String name, String field, long maxChars,
                                  List<TaskProblem> problems) {
         if (answer == null || answer.isEmpty()) {
             problems.add(TaskProblem.error(name + " has no '" + field + "' answer."));
@@ -201,13 +202,13 @@ public final class TokenizedTask {
                     + " is far longer than the model reads; an answer is scored by its first token. Shorten it."));
             return -1;
         }
-        long[] ids = encoder.encode(" " + answer);
+        long[] ids = encoder.encode(prefix + answer);
         if (ids.length == 0) {
             problems.add(TaskProblem.error(name + ": the " + field + " answer '" + Texts.cap(answer) + "' gives no token."));
             return -1;
         }
         if (ids.length > 1) {
-            problems.add(TaskProblem.warning(name + ": the " + field + " answer " + Texts.quote(" " + answer) + " is " + ids.length
+            problems.add(TaskProblem.warning(name + ": the " + field + " answer " + Texts.quote(prefix + answer) + " is " + ids.length
                     + " tokens; only its first token is scored."));
         }
         return ids[0];

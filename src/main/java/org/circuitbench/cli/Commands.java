@@ -81,6 +81,7 @@ final class Commands {
             case "models" -> models(a);
             case "gpu" -> gpu(a, err);
             case "write-samples" -> writeSamples(a, err, evaluators);
+            case "task-library" -> LibraryCommands.run(a, err);
             default -> throw new Args.UsageException("Unknown command '" + cmd + "'.");
         };
         out.println(JSON.writeValueAsString(result));
@@ -218,7 +219,7 @@ final class Commands {
     }
 
     /** Fails before any work if the export cannot be written there. */
-    private static void checkOut(Path out) {
+    static void checkOut(Path out) {
         try {
             AtomicFiles.checkWritable(out);
         } catch (java.io.IOException e) {

@@ -26,6 +26,8 @@ import org.circuitbench.task.TaskFiles;
 import org.circuitbench.task.TaskProblem;
 import org.circuitbench.task.TokenEncoder;
 import org.circuitbench.task.TokenizedTask;
+import org.circuitbench.task.library.LibraryTask;
+import org.circuitbench.task.library.TaskLibrary;
 import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.Debouncer;
@@ -84,6 +86,8 @@ public final class TaskEditorViewModel {
     private final StringProperty lists = new SimpleStringProperty("");
     private final ObservableList<String> keep = FXCollections.observableArrayList();
     private final BooleanProperty keepAll = new SimpleBooleanProperty(false);
+    /** Whether an answer's token is the first token of " " + answer (the seed's rule) or of the answer itself. */
+    private final BooleanProperty answerSpace = new SimpleBooleanProperty(true);
     private final ObservableList<String> labels = FXCollections.observableArrayList();
     private final ObservableList<TaskProblem> problems = FXCollections.observableArrayList();
     private final ObservableList<PreviewRow> preview = FXCollections.observableArrayList();
@@ -129,6 +133,7 @@ public final class TaskEditorViewModel {
         name.addListener(taskEdit);
         lists.addListener(taskEdit);
         keepAll.addListener(taskEdit);
+        answerSpace.addListener(taskEdit);
         keep.addListener((ListChangeListener<String>) c -> {
             if (!loading) changed();
         });
@@ -153,6 +158,8 @@ public final class TaskEditorViewModel {
             List<String> k = d != null ? d.keep() : t.prompts() == null ? null : t.prompts().keep();
             keepAll.set(k == null);
             keep.setAll(k == null ? List.of() : k);
+            Boolean space = d != null ? d.answerSpace() : t.prompts() == null ? null : t.prompts().answerSpace();
+            answerSpace.set(space == null || space);
             selectedTemplate.set(-1);
             selectedTemplate.set(templates.isEmpty() ? -1 : 0);
             loadTemplate();
@@ -175,6 +182,7 @@ public final class TaskEditorViewModel {
             lists.set("");
             keepAll.set(true);
             keep.clear();
+            answerSpace.set(true);
             selectedTemplate.set(-1);
             loadTemplate();
         } finally {
@@ -200,6 +208,44 @@ public final class TaskEditorViewModel {
         edit(new Session.SessionTask(taskName, new TaskDefinition(taskName,
                 List.of(new TaskDefinition.TemplateSpec("t0", clean, corrupt)), List.of("end", "S3", "S2", "S1"), Map.of()), null, null));
         dirty.set(true);
+    }
+
+    /** The task library's tasks (IOI, greater-than, induction, the seed's), for New from library…. */
+    public List<LibraryTask> libraryTasks() {
+        return TaskLibrary.tasks();
+    }
+
+    /**
+     * A new task from the library: its generators for {@code seed} and {@code count}, open to edit;
+     * Apply adds it to the session. The same task, seed and count always give the same prompts.
+     */
+    public void newFromLibrary(LibraryTask task, long seed, int count) throws TaskException {
+        TaskDefinition d = task.definition(seed, count);
+        edit(new Session.SessionTask(d.name(), d, null, null));
+        originalName = null; // a new task for the session
+        dirty.set(true);
+    }
+
+    /** New from library…: asks which task and which seed, then opens it with the task's usual count. */
+    public void chooseFromLibrary() {
+        List<String> choices = libraryTasks().stream().map(t -> t.id() + ": " + t.title()).toList();
+        dialogs.choose("New task from the library", choices, choices.get(0)).ifPresent(choice -> {
+            LibraryTask task = libraryTasks().get(choices.indexOf(choice));
+            dialogs.input("Seed for " + task.id() + " (the same seed gives the same prompts)", "1").ifPresent(text -> {
+                long seed;
+                try {
+                    seed = Long.parseLong(text.trim());
+                } catch (NumberFormatException e) {
+                    dialogs.error("Not a seed", "'" + org.circuitbench.util.Texts.cap(text) + "' is not a whole number; give a seed such as 1.");
+                    return;
+                }
+                try {
+                    newFromLibrary(task, seed, task.defaultCount());
+                } catch (TaskException e) {
+                    dialogs.error("Cannot make " + task.id(), e.getMessage());
+                }
+            });
+        });
     }
 
     public void addTemplate() {
@@ -277,7 +323,8 @@ public final class TaskEditorViewModel {
 
     /** The definition as it stands in the editor. */
     public TaskDefinition definition() {
-        return new TaskDefinition(name.get(), new ArrayList<>(templates), keepAll.get() ? null : new ArrayList<>(keep), parseLists(lists.get()));
+        return new TaskDefinition(name.get(), new ArrayList<>(templates), keepAll.get() ? null : new ArrayList<>(keep), parseLists(lists.get()),
+                answerSpace.get());
     }
 
     /** Checks the editor's task now, on this thread, unless the newest check is already shown. */
@@ -288,7 +335,9 @@ public final class TaskEditorViewModel {
     }
 
     private Input input() {
-        return new Input(readOnly.get(), explicitPrompts, readOnly.get() ? null : definition());
+        TaskFile e = explicitPrompts;
+        TaskFile explicit = e == null ? null : new TaskFile(e.name(), e.clean(), e.corrupt(), e.keep(), answerSpace.get());
+        return new Input(readOnly.get(), explicit, readOnly.get() ? null : definition());
     }
 
     /** Generates and checks a task: its problems, position labels and preview. Runs off the FX thread. */
@@ -385,7 +434,7 @@ public final class TaskEditorViewModel {
         String n = name.get() == null || name.get().isBlank() ? "task" : name.get().trim();
         Session.SessionTask t = readOnly.get()
                 ? new Session.SessionTask(n, null, new TaskFile(n, explicitPrompts.clean(), explicitPrompts.corrupt(),
-                        keepAll.get() ? null : new ArrayList<>(keep)), null)
+                        keepAll.get() ? null : new ArrayList<>(keep), answerSpace.get()), null)
                 : new Session.SessionTask(n, definition(), null, null);
         onApply.accept(t);
         originalName = n;
@@ -498,6 +547,7 @@ public final class TaskEditorViewModel {
     public StringProperty listsProperty() { return lists; }
     public ObservableList<String> keep() { return keep; }
     public BooleanProperty keepAllProperty() { return keepAll; }
+    public BooleanProperty answerSpaceProperty() { return answerSpace; }
     public ObservableList<String> labels() { return labels; }
     public ObservableList<TaskProblem> problems() { return problems; }
     public ObservableList<PreviewRow> preview() { return preview; }

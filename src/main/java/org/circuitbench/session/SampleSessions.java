@@ -1,7 +1,10 @@
 package org.circuitbench.session;
 
 import org.circuitbench.task.TaskDefinition;
+import org.circuitbench.task.TaskException;
+import org.circuitbench.task.library.LibraryTask;
 import org.circuitbench.task.library.SeedTasks;
+import org.circuitbench.task.library.TaskLibrary;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,6 +78,41 @@ public final class SampleSessions {
         return new Session(Session.SCHEMA_VERSION, new Session.ModelRef(model, "auto"),
                 List.of(task(digits()), task(numwords()), task(months()), task(decreasing())), circuits, List.of(),
                 new Session.UiState(digits().name(), "all", null, circuits.stream().limit(3).map(Session.NamedCircuit::name).toList()));
+    }
+
+    /** The task library's own tasks in the samples: IOI, greater-than and induction, with seed 1 and their usual counts. */
+    public static final List<String> LIBRARY = List.of("ioi", "greater-than", "induction");
+
+    public static TaskDefinition library(String id) {
+        try {
+            LibraryTask t = TaskLibrary.get(id);
+            return t.definition(1, t.defaultCount());
+        } catch (TaskException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A library task's GPT-2 session: its task and the circuit the seed lists for it (IOI's is the 26
+     * heads of Wang et al.'s circuit; greater-than's is the seed's), now tied to the task.
+     */
+    public static Session libraryGpt2(String id) {
+        TaskDefinition d = library(id);
+        String seedName = switch (id) {
+            case "ioi" -> "IOI (seed)";
+            case "greater-than" -> "greater-than (seed)";
+            default -> null;
+        };
+        List<Session.NamedCircuit> circuits = seedCircuits().stream().filter(c -> c.name().equals(seedName))
+                .map(c -> new Session.NamedCircuit(c.name(), c.circuit(), d.name(), null, c.note())).toList();
+        return single(d, GPT2, circuits);
+    }
+
+    /** The library's tasks together on one model (the demo model: they run, though it was trained only on sequences). */
+    public static Session librarySession(String model, List<String> ids) {
+        List<Session.SessionTask> tasks = ids.stream().map(id -> task(library(id))).toList();
+        return new Session(Session.SCHEMA_VERSION, new Session.ModelRef(model, "auto"), tasks, List.of(), List.of(),
+                new Session.UiState(tasks.get(0).name(), "all", null, null));
     }
 
     public static List<TaskDefinition> all() {

@@ -132,6 +132,18 @@ class TaskLibraryTest {
         }
     }
 
+    @Test
+    void theShippedTaskFilesAreTheLibrarysWithSeedOne() throws Exception {
+        int checked = 0;
+        for (LibraryTask t : TaskLibrary.tasks()) {
+            java.nio.file.Path f = java.nio.file.Path.of("samples/tasks", t.id() + ".json");
+            if (!generatesNow(t)) continue;
+            assertEquals(json(make(t.id(), 1, t.defaultCount())), java.nio.file.Files.readString(f).strip(), f + " (./circuitbench write-samples --library-only)");
+            checked++;
+        }
+        assertEquals(6, checked);
+    }
+
     // ---- IOI -------------------------------------------------------------------------------------
 
     @Test

@@ -410,4 +410,92 @@ class HardInputsFuzzTest {
         report(failures, MODELS);
         assertTrue(loaded > 3 && loaded < MODELS - 20, "both outcomes occur: " + loaded + " of " + MODELS + " loaded");
     }
+
+    // ---- numbers that must not pass silently (issue 18 §2) ----------------------------------------
+
+    /** The base model with the wte rows of {@code ids} set to {@code value}. */
+    static Path withWteRows(Path folder, long[] ids, float value) throws Exception {
+        Map<String, SafeTensors.Tensor> w = new java.util.LinkedHashMap<>();
+        try (SafeTensors st = SafeTensors.open(baseModel.resolve("model.safetensors"))) {
+            for (var i : st.tensors().values()) w.put(i.name(), new SafeTensors.Tensor(i.shape(), st.floats(i)));
+        }
+        SafeTensors.Tensor wte = w.get("wte.weight");
+        int d = (int) wte.shape()[1];
+        for (long id : ids) java.util.Arrays.fill(wte.values(), (int) id * d, (int) id * d + d, value);
+        Files.createDirectories(folder);
+        for (String f : new String[] {"config.json", "tokenizer.json"}) Files.copy(baseModel.resolve(f), folder.resolve(f));
+        SafeTensors.write(folder.resolve("model.safetensors"), w, SafeTensors.DType.F32, Map.of());
+        return folder;
+    }
+
+    /**
+     * Damaged rows that only corrupt prompts read (NaN, ±Inf), under every ablation kind that reads
+     * them: refused with one line naming a damaged token's wte row, never a NaN score; and random
+     * answers on a random model, whose full logit difference has either sign: refused when it is
+     * not above 0 (ratio), and never accepted within noise of 0 without a warning.
+     */
+    @Test
+    void numbersThatMustNotPassSilently() throws Exception {
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        float[] damage = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        String[] kinds = {"mean", "mean-all", "patch"};
+        String[] words = {" dog", " cat", " tree", " house", " river"};
+        for (int seed = 0; seed < 9; seed++) {
+            SplittableRandom r = new SplittableRandom(5000 + seed);
+            String word = words[r.nextInt(words.length)];
+            long id = tokenizer.encode(word)[0];
+            Path folder = withWteRows(dir.resolve("wte-" + seed), new long[] {id}, damage[seed % 3]);
+            TaskFile t = new TaskFile("damaged", List.of(new org.circuitbench.task.Prompt("1 2 3 4", "5", "1", "", Map.of()),
+                    new org.circuitbench.task.Prompt("2 3 4 5", "6", "2", "", Map.of())),
+                    List.of(org.circuitbench.task.Prompt.corrupt("7 8 9 1", ""), org.circuitbench.task.Prompt.corrupt("7" + word + " 9 1", "")),
+                    null);
+            var method = org.circuitbench.ablation.Method.parse(kinds[seed / 3], null, "faithfulness");
+            boolean[] named = {false};
+            String p = check("damaged wte case " + seed, folder, TaskException.class, () -> {
+                try (var m = org.circuitbench.model.LoadedModel.open("damaged", folder, org.circuitbench.model.DeviceChoice.resolve("cpu"))) {
+                    try (AblationTask prepared = AblationTask.prepare(m, t, method)) {
+                        throw new AssertionError("prepared, full metric " + prepared.fullMetric());
+                    } catch (TaskException e) {
+                        named[0] = e.getMessage().contains("wte row " + id);
+                        throw e;
+                    }
+                }
+            });
+            cases++;
+            if (p != null) failures.add(p);
+            else if (!named[0]) failures.add("damaged wte case " + seed + ": the message does not name wte row " + id);
+        }
+        var model = TestData.model(baseModel);
+        Path quiet = Files.createDirectories(dir.resolve("baseline"));
+        int refused = 0, accepted = 0;
+        for (int seed = 0; seed < 40; seed++) {
+            SplittableRandom r = new SplittableRandom(6000 + seed);
+            List<org.circuitbench.task.Prompt> clean = new ArrayList<>();
+            for (int i = 0; i < 2 + r.nextInt(6); i++) {
+                int a = 1 + r.nextInt(50);
+                clean.add(new org.circuitbench.task.Prompt(a + " " + (a + 1), String.valueOf(r.nextInt(99)), String.valueOf(100 + r.nextInt(99)), "", Map.of()));
+            }
+            TaskFile t = new TaskFile("random answers", clean, List.of(org.circuitbench.task.Prompt.corrupt("7 8", "")), null);
+            int[] outcome = {0};
+            String p = check("baseline case " + seed, quiet, TaskException.class, () -> {
+                try (AblationTask prepared = AblationTask.prepare(model, t)) {
+                    float[] per = prepared.fullMetricPerPrompt();
+                    double mean = prepared.fullMetric(), ss = 0;
+                    for (float v : per) ss += (v - mean) * (v - mean);
+                    boolean noisy = per.length > 1 && Math.abs(mean) < 2 * Math.sqrt(ss / (per.length - 1) / per.length);
+                    if (!(mean > 0)) throw new AssertionError("accepted a full logit difference of " + mean + " for ratio scores");
+                    if (noisy && prepared.warnings().isEmpty()) throw new AssertionError("no warning for a full logit difference of " + mean + " within noise of 0");
+                    if (!Double.isFinite(prepared.score(prepared.fullMetricPerPrompt()))) throw new AssertionError("a score that is no number");
+                    outcome[0] = 1;
+                }
+            });
+            cases++;
+            if (p != null) failures.add(p);
+            if (outcome[0] == 1) accepted++;
+            else refused++;
+        }
+        report(failures, cases);
+        assertTrue(refused > 3 && accepted > 3, "both outcomes occur: " + accepted + " accepted, " + refused + " refused");
+    }
 }

@@ -47,6 +47,8 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     private final Set<NDArray> permanent;          // the means: passes may hold them but never own them
     private final long rowLength;                  // batch * pos * d_model: one delta as a row
 
+    private final ScoreScale scale;                // how the metric becomes a score at the edge level
+
     private EdgePass base;
     private EdgePass last;
 
@@ -83,6 +85,17 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         means.addAll(List.of(muHeads));
         permanent = EdgePass.identitySet(means);
         rowLength = task.tokenized().cleanCount() * (long) task.tokenized().maxLength() * cfg.nEmbd();
+        try {
+            scale = task.edgeScale(() -> perPrompt(EdgeCircuit.none(graph))); // faithfulness: from the empty edge circuit
+        } catch (org.circuitbench.task.TaskException e) {
+            close();
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** How this evaluator's metric values become scores (the edge level's empty circuit for faithfulness). */
+    public ScoreScale scale() {
+        return scale;
     }
 
     public AblationTask task() {
@@ -94,22 +107,36 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
     }
 
     @Override
+    public Method method() {
+        return task.method();
+    }
+
+    @Override
     public double score(EdgeCircuit circuit) {
         check(circuit);
         if (!reuse) {
             try (NDScope ignored = new NDScope()) {
-                return task.score(run(circuit, null, Probe.NONE, true).perPrompt);
+                return task.score(run(circuit, null, Probe.NONE, true).perPrompt, scale);
             }
         }
         ensureBase();
-        if (circuit.equals(base.circuit)) return task.score(base.perPrompt);
+        if (circuit.equals(base.circuit)) return task.score(base.perPrompt, scale);
         EdgePass p = derive(circuit);
         if (last != null) last.close();
         last = p;
-        return task.score(p.perPrompt);
+        return task.score(p.perPrompt, scale);
     }
 
-    /** Per-prompt logit differences of an edge circuit, [batch]. */
+    /** The score of an edge circuit with per-prompt details, from one plain edge-ablated pass. */
+    public ScoreDetails details(EdgeCircuit c) {
+        check(c);
+        try (NDScope ignored = new NDScope()) {
+            NDArray in = trace(c).input(Receiver.LOGITS);                                // [batch, pos, d_model]
+            return task.details(null, task.atEnd(in), scale);
+        }
+    }
+
+    /** Per-prompt metric values of an edge circuit, [batch]. */
     public float[] perPrompt(EdgeCircuit circuit) {
         check(circuit);
         try (NDScope ignored = new NDScope()) {
@@ -256,7 +283,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
         } else {
             int[] r = {logits};
             NDArray in = probe.input(EdgeAblation.inputs(resid, r, c, p), r, p).get(0); // [b, pos, d]
-            p.logitDiff = task.logitDiff(in);                                           // [b]
+            p.logitDiff = task.metric(in);                                              // [b]: the method's metric
             p.perPrompt = p.logitDiff.toFloatArray();
         }
         return p;
@@ -462,6 +489,11 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
      */
     public EdgeAttribution attribute(EdgeCircuit c) {
         check(c);
+        Metric metric = task.method().metric();
+        if (!metric.differentiable()) {
+            throw new IllegalArgumentException("Attribution takes the gradient of the metric, and " + metric.id
+                    + " (a count of right prompts) has none; attribute with logit-diff, prob, prob-diff or kl.");
+        }
         float[] byId = new float[graph.edgeCount()];
         Arrays.fill(byId, Float.NaN);
         // a kept edge into a head or MLP whose output nothing reads (no kept out-edge) changes nothing: 0
@@ -488,11 +520,11 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                         }
                     }, false);
                     // the scale is an array of this scope, alive through backward (mul(Number) frees its scalar at once)
-                    NDArray toPoints = Scalars.of(p.logitDiff.getManager(), 100.0 / task.fullLogitDiff());
+                    NDArray toPoints = Scalars.of(p.logitDiff.getManager(), scale.slope()); // metric -> score points
                     gc.backward(p.logitDiff.mean().mul(toPoints));
                     toPoints.close();
                 }
-                score = task.score(p.perPrompt);
+                score = task.score(p.perPrompt, scale);
                 NDArray all = p.detachedRows(graph.senderCount(), rowLength);           // [senders, N]
                 for (Gradient g : probes) {
                     int[] receivers = g.receivers();
@@ -587,7 +619,7 @@ public final class EdgeEvaluator implements Scorer<EdgeCircuit>, AutoCloseable {
                     return false;
                 }
             }, false);
-            return task.score(p.perPrompt);
+            return task.score(p.perPrompt, scale);
         }
     }
 

@@ -9,6 +9,7 @@ import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Evaluator;
 import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Method;
 import org.circuitbench.ablation.ScoreDetails;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.model.DeviceChoice;
@@ -56,10 +57,10 @@ import java.util.Set;
 /** The headless commands of {@code task-format.md}, plus bench, make-model, download and models. */
 final class Commands {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style", "library-only");
+    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style", "per-prompt", "library-only");
     private static final List<String> EDGE_METHODS = List.of("greedy", "attribution");
     private static final Set<String> MULTI = Set.of("circuits", "tasks");
-    private static final Set<String> COMMON = Set.of("model", "task", "device", "reference");
+    private static final Set<String> COMMON = Set.of("model", "task", "device", "reference", "ablation", "metric", "normalisation");
 
     private Commands() {
     }
@@ -106,9 +107,37 @@ final class Commands {
     }
 
     static AblationTask task(LoadedModel model, String file, PrintStream err) throws Exception {
-        AblationTask t = AblationTask.prepare(model, TaskFiles.read(Path.of(file)));
+        return task(model, file, Method.DEFAULT, err);
+    }
+
+    /** The task prepared for {@code method}; its warnings (the task's, and a full metric near 0) go to stderr. */
+    static AblationTask task(LoadedModel model, String file, Method method, PrintStream err) throws Exception {
+        AblationTask t = AblationTask.prepare(model, TaskFiles.read(Path.of(file)), method);
         for (TaskProblem w : t.tokenized().warnings()) err.println("warning: " + w.message());
+        for (String w : t.warnings()) err.println("warning: " + w);
         return t;
+    }
+
+    /** --ablation, --metric and --normalisation (docs/methods.md); the seed's method when none is given. */
+    static Method method(Args a) {
+        for (String option : List.of("ablation", "metric", "normalisation")) {
+            if (a.has(option) && a.get(option, "").isBlank()) {
+                throw new Args.UsageException("--" + option + " is empty; leave it out for the default or name one (see docs/methods.md).");
+            }
+        }
+        try {
+            return Method.parse(a.get("ablation", null), a.get("metric", null), a.get("normalisation", null));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
+    }
+
+    /** The three fields that say which method made a result's scores. */
+    static ObjectNode putMethod(ObjectNode o, Method m) {
+        o.put("ablation", m.ablation().id);
+        o.put("metric", m.metric().id);
+        o.put("normalisation", m.normalisation().id);
+        return o;
     }
 
     private static Evaluator evaluator(Args a, AblationTask task, EvaluatorFactory evaluators) {
@@ -123,23 +152,57 @@ final class Commands {
     // ---- commands -------------------------------------------------------------------------------
 
     private static ObjectNode score(Args a, PrintStream err) throws Exception {
-        a.allowOnly(known("circuit", "edges"));
+        a.allowOnly(known("circuit", "edges", "per-prompt", "out"));
         if (a.has("circuit") && a.has("edges")) throw new Args.UsageException("Give --circuit (heads) or --edges, not both.");
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
-            if (a.has("edges")) return EdgeCommands.score(task, a.get("edges", "all"));
-            Circuit c = circuit(a.get("circuit", "all"), task);
-            ScoreDetails d = task.details(c);
-            ObjectNode o = JSON.createObjectNode();
-            o.put("full_logit_diff", d.fullLogitDiff());
-            o.put("circuit_logit_diff", d.circuitLogitDiff());
-            o.put("score", d.score());
-            o.set("circuit", CircuitFormats.nodeArray(c));
-            o.put("heads", c.headCount());
+        if (a.has("out") && !a.flag("per-prompt")) throw new Args.UsageException("--out writes the per-prompt table; give --per-prompt too.");
+        if (a.has("out")) checkOut(Path.of(a.get("out", "")));
+        Method method = method(a);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), method, err)) {
+            ScoreDetails d;
+            ObjectNode o;
+            if (a.has("edges")) {
+                EdgeCommands.Scored s = EdgeCommands.score(task, a.get("edges", "all"), err);
+                d = s.details();
+                o = s.json();
+            } else {
+                Circuit c = circuit(a.get("circuit", "all"), task);
+                d = task.details(c);
+                o = JSON.createObjectNode();
+                scoreFields(o, task, d);
+                o.set("circuit", CircuitFormats.nodeArray(c));
+                o.put("heads", c.headCount());
+            }
             o.put("prompts", d.prompts());
             o.put("full_accuracy", d.fullAccuracy());
             o.put("circuit_accuracy", d.circuitAccuracy());
+            o.put("wrong", d.wrongCount());
+            if (a.flag("per-prompt")) {
+                PerPromptTable table = new PerPromptTable(task, d);
+                o.set("per_prompt", table.json());
+                if (a.has("out")) {
+                    Path file = Path.of(a.get("out", ""));
+                    AtomicFiles.writeString(file, table.csv());
+                    err.println("wrote the per-prompt table to " + file);
+                }
+            }
             return o;
         }
+    }
+
+    /**
+     * A score's numbers: the method, the full and the circuit's metric (also under the contract's
+     * logit-difference names when the metric is the logit difference), the score and a warning.
+     */
+    static void scoreFields(ObjectNode o, AblationTask task, ScoreDetails d) {
+        if (d.method().metric() == org.circuitbench.ablation.Metric.LOGIT_DIFF) {
+            o.put("full_logit_diff", d.fullMetric());
+            o.put("circuit_logit_diff", d.circuitMetric());
+        }
+        o.put("full_metric", d.fullMetric());
+        o.put("circuit_metric", d.circuitMetric());
+        o.put("score", d.score());
+        putMethod(o, d.method());
+        if (!task.warnings().isEmpty()) o.put("warning", String.join(" ", task.warnings()));
     }
 
     private static ObjectNode prune(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
@@ -149,12 +212,13 @@ final class Commands {
         if (level.equals("edges")) return pruneEdges(a, err, evaluators);
         if (a.has("edges")) throw new Args.UsageException("--edges needs --level edges; a node prune starts from --start.");
         SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"));
-        double threshold = threshold(a);
+        Method scoring = method(a);
+        double threshold = threshold(a, scoring);
         int iterations = a.integer("iterations", PruneSettings.DEFAULT_ITERATIONS, 1, Integer.MAX_VALUE);
         CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", "")) : null;
         if (export != null && !a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
         if (export != null) checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err);
              Evaluator ev = evaluator(a, task, evaluators)) {
             PruneSettings s = new PruneSettings(method, threshold, circuit(a.get("start", "all"), task),
                     a.integer("seed", 0), iterations);
@@ -166,6 +230,7 @@ final class Commands {
             o.put("threshold", threshold);
             o.set("circuit", CircuitFormats.nodeArray(r.circuit()));
             o.put("score", r.score());
+            putMethod(o, scoring);
             ArrayNode removed = o.putArray("removed");
             r.removals().forEach(x -> removed.addObject().put("head", x.element().toString()).put("score", x.score())
                     .put("seconds", round3(x.elapsedSeconds())));
@@ -192,29 +257,37 @@ final class Commands {
             throw new Args.UsageException("An edge prune takes --method greedy (edges.md's one pass, the default) or attribution "
                     + "(the smallest top-n by attribution, by bisection), not '" + method + "'.");
         }
-        double threshold = threshold(a);
+        Method scoring = method(a);
+        double threshold = threshold(a, scoring);
         if (a.has("export")) {
             EdgeFormats.parseFormat(a.get("export", ""));
             if (!a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
             checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
         }
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
-            return EdgeCommands.prune(a, task, method, threshold, err, m.name(), evaluators);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err)) {
+            return putMethod(EdgeCommands.prune(a, task, method, threshold, err, m.name(), evaluators), scoring);
         }
     }
 
     private static ObjectNode attribute(Args a, PrintStream err) throws Exception {
         a.allowOnly(known("edges", "circuit"));
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
-            return EdgeCommands.attribute(a, task);
+        Method scoring = method(a);
+        if (!scoring.metric().differentiable()) {
+            throw new Args.UsageException("Attribution takes the gradient of the metric, and " + scoring.metric().id
+                    + " (a count of right prompts) has none; use logit-diff, prob, prob-diff or kl.");
+        }
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err)) {
+            return putMethod(EdgeCommands.attribute(a, task, err), scoring);
         }
     }
 
-    /** --threshold T: required, a percentage in [0, 100]. */
-    private static double threshold(Args a) {
-        if (!a.has("threshold")) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
+    /** --threshold T: required; a percentage in [0, 100], or for kl (on its own scale) a number of nats ≥ 0. */
+    private static double threshold(Args a, Method scoring) {
+        if (!a.has("threshold")) {
+            throw new Args.UsageException("Missing --threshold T (" + (scoring.percent() ? "a percentage, e.g. 3" : "a KL in nats, e.g. 0.1") + ").");
+        }
         double threshold = a.number("threshold", Double.NaN);
-        PruneSettings.checkThreshold(threshold);
+        scoring.checkThreshold(threshold);
         return threshold;
     }
 
@@ -236,7 +309,8 @@ final class Commands {
 
     private static ObjectNode importance(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         a.allowOnly(known("circuit", "progress"));
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+        Method scoring = method(a);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err);
              Evaluator ev = evaluator(a, task, evaluators)) {
             Circuit c = circuit(a.required("circuit", "(the circuit whose heads to rank, e.g. all)"), task);
             JobListener<Importance.Result> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
@@ -244,6 +318,7 @@ final class Commands {
             ObjectNode o = JSON.createObjectNode();
             o.set("circuit", CircuitFormats.nodeArray(c));
             o.put("circuit_score", r.circuitScore());
+            putMethod(o, scoring);
             ArrayNode heads = o.putArray("heads");
             r.entries().forEach(e -> heads.addObject().put("head", e.node().toString()).put("score_without", e.scoreWithout()));
             return o;
@@ -258,7 +333,8 @@ final class Commands {
         if (names.size() > specs.size()) {
             throw new Args.UsageException("--names gives " + names.size() + " names for " + specs.size() + " circuits; give one name per circuit.");
         }
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+        Method scoring = method(a);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err);
              Evaluator ev = evaluator(a, task, evaluators)) {
             Map<String, Circuit> circuits = new LinkedHashMap<>();
             for (int i = 0; i < specs.size(); i++) {
@@ -270,7 +346,7 @@ final class Commands {
                     throw new Args.UsageException("Two circuits are named '" + name + "'; give each its own name with --names a,b,….");
                 }
             }
-            ObjectNode o = JSON.createObjectNode();
+            ObjectNode o = putMethod(JSON.createObjectNode(), scoring);
             if (circuits.size() >= 2) {
                 List<Comparison.Row> rows = JobHandle.runHere(new Comparison(ev, circuits),
                         a.flag("progress") ? new ProgressPrinter<>(err) : null);
@@ -288,7 +364,7 @@ final class Commands {
                 List<AutoCloseable> open = new ArrayList<>();
                 try {
                     for (String f : taskFiles) {
-                        AblationTask t = task(m, f, err);
+                        AblationTask t = task(m, f, scoring, err);
                         open.add(t);
                         Evaluator e = evaluators.fast(t);
                         open.add(0, e);

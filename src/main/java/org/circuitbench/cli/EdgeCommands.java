@@ -10,6 +10,7 @@ import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.Node;
+import org.circuitbench.ablation.ScoreDetails;
 import org.circuitbench.search.CircuitFormats;
 import org.circuitbench.search.EdgeFormats;
 import org.circuitbench.search.EdgePruneResult;
@@ -29,20 +30,25 @@ final class EdgeCommands {
     private EdgeCommands() {
     }
 
-    static ObjectNode score(AblationTask task, String spec) {
+    /** An edge circuit's score: its details and the JSON fields of edges.md. */
+    record Scored(ScoreDetails details, ObjectNode json) {
+    }
+
+    static Scored score(AblationTask task, String spec, PrintStream err) {
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+            printNewWarnings(task, err);
             EdgeCircuit c = EdgeFormats.read(spec, ev.graph());
-            float[] per = ev.perPrompt(c);
-            double ld = 0;
-            for (float x : per) ld += x;
-            ld /= per.length;
+            ScoreDetails d = ev.details(c);
             ObjectNode o = JSON.createObjectNode();
-            o.put("full_logit_diff", task.fullLogitDiff());
-            o.put("circuit_logit_diff", ld);
-            o.put("score", task.score(per));
+            Commands.scoreFields(o, task, d);
             o.put("edge_count", c.size());
-            return o;
+            return new Scored(d, o);
         }
+    }
+
+    /** The warnings of the edge level's own scale (faithfulness measured from the empty edge circuit). */
+    static void printNewWarnings(AblationTask task, PrintStream err) {
+        for (String w : task.edgeWarnings()) err.println("warning: " + w);
     }
 
     /** The edge prune of edges.md ({@code greedy}), or the attribution-guided minimal circuit ({@code attribution}). */
@@ -51,6 +57,7 @@ final class EdgeCommands {
         String spec = a.get("edges", "all");
         EdgeFormats.Format export = a.has("export") ? EdgeFormats.parseFormat(a.get("export", "")) : null;
         try (EdgeEvaluator ev = evaluators.edges(task)) {
+            printNewWarnings(task, err);
             EdgeCircuit start = EdgeFormats.read(spec, ev.graph());
             ObjectNode o = JSON.createObjectNode();
             o.put("level", "edges");
@@ -73,7 +80,10 @@ final class EdgeCommands {
                 r.curve().forEach(p -> curve.addObject().put("edges", p.edges()).put("score", p.score()));
                 o.put("attribution_seconds", round3(r.attributionSeconds()));
                 o.put("seconds", round3(r.seconds()));
-                if (!r.reached()) err.println("warning: even the start circuit does not reach " + (100 - threshold) + "; it is reported unchanged");
+                if (!r.reached()) {
+                    err.println("warning: even the start circuit does not reach " + (task.method().percent() ? (100 - threshold) + " %"
+                            : "a KL of " + threshold) + "; it is reported unchanged");
+                }
             } else {
                 int speculation = a.integer("speculation", 1, 1, 4096);
                 EdgePruneResult r = JobHandle.runHere(new EdgePruner(ev, spec, start, threshold, speculation),
@@ -103,9 +113,10 @@ final class EdgeCommands {
      * Attribution at a state: {@code --edges SPEC} (default all), or {@code --circuit SPEC} for the
      * edges induced by a node circuit, which adds each node's estimated score without it.
      */
-    static ObjectNode attribute(Args a, AblationTask task) {
+    static ObjectNode attribute(Args a, AblationTask task, PrintStream err) {
         if (a.has("edges") && a.has("circuit")) throw new Args.UsageException("Give --edges or --circuit, not both.");
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+            printNewWarnings(task, err);
             Circuit nodes = a.has("circuit") ? CircuitFormats.read(a.get("circuit", ""), ev.graph().layers(), ev.graph().heads()) : null;
             EdgeCircuit state = nodes != null ? EdgeCircuit.induced(ev.graph(), nodes) : EdgeFormats.read(a.get("edges", "all"), ev.graph());
             EdgeAttribution r = ev.attribute(state);

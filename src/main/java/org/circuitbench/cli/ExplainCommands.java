@@ -35,7 +35,12 @@ final class ExplainCommands {
 
     /** explain --model M --task T [--circuit SPEC | --edges SPEC] [--measures dla,lens,attention,ov,heads] [--progress] */
     static ObjectNode explain(Args a, PrintStream err) throws Exception {
-        a.allowOnly(Set.of("model", "task", "device", "circuit", "edges", "measures", "progress"));
+        a.allowOnly(Set.of("model", "task", "device", "circuit", "edges", "measures", "progress", "ablation", "metric", "normalisation"));
+        org.circuitbench.ablation.Method method = Commands.method(a);
+        if (method.metric() != org.circuitbench.ablation.Metric.LOGIT_DIFF) {
+            throw new Args.UsageException("explain's measures (DLA, the logit lens) decompose the logit difference; "
+                    + "--metric takes only logit-diff here.");
+        }
         if (a.has("circuit") && a.has("edges")) throw new Args.UsageException("Give --circuit (heads) or --edges, not both.");
         Set<Measure> measures;
         if (a.has("measures") && a.get("measures", "").isBlank()) {
@@ -47,15 +52,30 @@ final class ExplainCommands {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(e.getMessage());
         }
-        try (LoadedModel m = Commands.model(a, err); AblationTask task = Commands.task(m, a.required("task", "(a task file)"), err)) {
+        try (LoadedModel m = Commands.model(a, err); AblationTask task = Commands.task(m, a.required("task", "(a task file)"), method, err)) {
             Gpt2Config cfg = m.config();
             Scope scope = a.has("circuit") ? Scope.nodes(CircuitFormats.read(a.get("circuit", ""), cfg.nLayer(), cfg.nHead()))
                     : a.has("edges") ? Scope.edges(EdgeFormats.read(a.get("edges", ""), new EdgeGraph(cfg.nLayer(), cfg.nHead())))
                     : Scope.FULL;
             Explanation x = JobHandle.runHere(new Explainer(task).job(scope, measures),
                     a.flag("progress") ? new ProgressPrinter<>(err) : null);
-            return json(x, scope);
+            ObjectNode o = json(x, scope);
+            if (method.normalisation() != org.circuitbench.ablation.Normalisation.RATIO) o.put("score", score(task, scope, x));
+            return Commands.putMethod(o, method);
         }
+    }
+
+    /** The scoped pass's score on the method's scale (faithfulness: from the empty circuit of the scope's level). */
+    private static double score(AblationTask task, Scope scope, Explanation x) {
+        return switch (scope) {
+            case Scope.Full f -> task.method().fullScore();
+            case Scope.Nodes n -> task.nodeScale().score(x.logitDiff());
+            case Scope.Edges e -> {
+                try (org.circuitbench.ablation.EdgeEvaluator ev = new org.circuitbench.ablation.EdgeEvaluator(task, false)) {
+                    yield ev.scale().score(x.logitDiff());
+                }
+            }
+        };
     }
 
     /** The JSON names (scripts depend on them), plus the scope and timing. */

@@ -52,6 +52,10 @@ public final class Explainer {
     private volatile Map<String, long[]> idsByText; // decoded token text -> ids; built on first use
 
     public Explainer(AblationTask task) {
+        if (task.tokenized().hasAnswerSets()) {
+            throw new IllegalArgumentException("The explanations decompose the logit difference of one correct and one incorrect "
+                    + "answer, and this task has answer sets; explain a task with single answers.");
+        }
         this.task = task;
         this.layers = task.model().config().nLayer();
         this.heads = task.model().config().nHead();

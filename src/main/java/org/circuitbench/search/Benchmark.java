@@ -188,7 +188,7 @@ public final class Benchmark {
                 double s = ev.score(d.candidate());
                 sec += (System.nanoTime() - t0) / 1e9;
                 maxDiff = Math.max(maxDiff, Math.abs(s - d.score()));
-                same &= (100 - s < opt.threshold()) == d.removed();
+                same &= task.method().removes(s, opt.threshold()) == d.removed();
             }
             flops = ev.flops();
         }
@@ -213,7 +213,7 @@ public final class Benchmark {
         }
         o.set("fast", way(fastSec, fast.evaluations() + 1, fast.evaluations() + 1, false, fastFlops, peak));
         List<Decision> decisions = fast.entries().stream()
-                .map(e -> new Decision(all.without(e.node()), e.scoreWithout(), 100 - e.scoreWithout() < opt.threshold()))
+                .map(e -> new Decision(all.without(e.node()), e.scoreWithout(), task.method().removes(e.scoreWithout(), opt.threshold())))
                 .toList();
         double maxDiff = 0;
         boolean sameOrder = true;

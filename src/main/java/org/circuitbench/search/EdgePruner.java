@@ -18,7 +18,7 @@ public final class EdgePruner implements Job<EdgePruneResult> {
     private final int maxSpeculation;
 
     public EdgePruner(Scorer<EdgeCircuit> scorer, String startSpec, EdgeCircuit start, double threshold, int maxSpeculation) {
-        PruneSettings.checkThreshold(threshold);
+        scorer.method().checkThreshold(threshold);
         if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges; an edge prune needs edges to remove.");
         this.scorer = scorer;
         this.startSpec = startSpec;

@@ -65,7 +65,9 @@ public final class Importance implements Job<Importance.Result> {
                         circuit.size(), "without " + inLayer.get(i)));
             }
         }
-        entries.sort(Comparator.comparingDouble(Entry::scoreWithout));
+        // the node whose removal hurts most first: the lowest score, or the highest KL
+        Comparator<Entry> order = Comparator.comparingDouble(Entry::scoreWithout);
+        entries.sort(evaluator.method().higherIsBetter() ? order : order.reversed());
         return new Result(circuit, circuitScore, entries, entries.size(), (System.nanoTime() - t0) / 1e9, ctx.isCancelled());
     }
 }

@@ -43,7 +43,7 @@ public final class MinimalEdgeCircuit implements Job<MinimalEdgeCircuit.Result> 
     private final double threshold;
 
     public MinimalEdgeCircuit(EdgeEvaluator evaluator, String startSpec, EdgeCircuit start, double threshold) {
-        PruneSettings.checkThreshold(threshold);
+        evaluator.method().checkThreshold(threshold);
         if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges.");
         this.evaluator = evaluator;
         this.startSpec = startSpec;
@@ -66,18 +66,19 @@ public final class MinimalEdgeCircuit implements Job<MinimalEdgeCircuit.Result> 
         List<Edge> ranking = attribution.ranking();
         TreeMap<Integer, Double> curve = new TreeMap<>();
         curve.put(total, attribution.score());
-        double target = 100.0 - threshold;
+        var method = evaluator.method();  // reached: 100 − score ≤ T, or KL ≤ T
         ctx.progress(new Progress(1, -1, null, attribution.score(), attribution.score(), total,
                 String.format(Locale.ROOT, "attribution of %,d edges", total)));
         int lo = 0, hi = total;
-        boolean reached = attribution.score() >= target;
+        boolean reached = method.loss(attribution.score()) <= threshold;
         if (reached) {
             while (lo < hi && !ctx.isCancelled()) {
                 int mid = (lo + hi) >>> 1;
                 double s = evaluator.score(top(ranking, mid));
                 curve.put(mid, s);
-                ctx.progress(new Progress(curve.size(), -1, null, s, curve.get(hi), mid, String.format(Locale.ROOT, "top %,d edges: %.2f %%", mid, s)));
-                if (s >= target) hi = mid;
+                ctx.progress(new Progress(curve.size(), -1, null, s, curve.get(hi), mid,
+                        String.format(Locale.ROOT, "top %,d edges: %.2f%s", mid, s, method.unit())));
+                if (method.loss(s) <= threshold) hi = mid;
                 else lo = mid + 1;
             }
         }

@@ -27,6 +27,7 @@ public final class Pruner implements Job<PruneResult> {
         this.evaluator = evaluator;
         this.settings = settings;
         this.maxSpeculation = Math.max(1, maxSpeculation);
+        evaluator.method().checkThreshold(settings.threshold());
         Circuit s = settings.start();
         var cfg = evaluator.task().model().config();
         if (s.layers() != cfg.nLayer() || s.heads() != cfg.nHead()) {

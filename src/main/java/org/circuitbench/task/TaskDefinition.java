@@ -41,10 +41,22 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
         this(name, templates, keep, lists, null);
     }
 
-    /** One template group: prompts sharing a layout, whose means are taken together. */
-    public record TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt) {
+    /**
+     * One template group: prompts sharing a layout, whose means are taken together. A
+     * {@code paired} template makes one corrupt prompt per clean prompt, paired with it for
+     * patching ({@link Prompt#clean()}): the corrupt text is filled with that clean prompt's
+     * variables (its range values and per-prompt draws), then the corrupt spec's own variables.
+     */
+    public record TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt,
+                               @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+                               boolean paired) {
         public TemplateSpec {
             id = id == null ? "" : id;
+        }
+
+        /** A template whose corrupt prompts are drawn on their own (not paired). */
+        public TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt) {
+            this(id, clean, corrupt, false);
         }
     }
 
@@ -101,16 +113,25 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             if (t.clean() == null || t.clean().text() == null || t.clean().text().isBlank()) {
                 throw new TaskException(where + " has no clean text.");
             }
-            clean.addAll(generate(t.id(), t.clean(), true, encoder, where + ", clean"));
+            int firstClean = clean.size();
+            List<Map<String, Object>> cleanEnvs = new ArrayList<>();
+            clean.addAll(generate(t.id(), t.clean(), true, encoder, where + ", clean", null, -1, cleanEnvs));
             if (t.corrupt() == null || t.corrupt().text() == null || t.corrupt().text().isBlank()) {
                 throw new TaskException(where + " has no corrupt prompts, so its means cannot be taken. Give it a corrupt text.");
             }
-            corrupt.addAll(generate(t.id(), t.corrupt(), false, encoder, where + ", corrupt"));
+            corrupt.addAll(generate(t.id(), t.corrupt(), false, encoder, where + ", corrupt",
+                    t.paired() ? cleanEnvs : null, firstClean, new ArrayList<>()));
         }
         return new TaskFile(name, clean, corrupt, keep, answerSpace);
     }
 
-    private List<Prompt> generate(String template, PromptSpec spec, boolean isClean, TokenEncoder encoder, String where)
+    /**
+     * One prompt set. With {@code pairedWith} (a paired template's corrupt set) it makes one prompt
+     * per clean prompt, in the scope of that prompt's variables, and names it as its pair
+     * ({@code firstClean} + n); {@code envs} receives each prompt's variables.
+     */
+    private List<Prompt> generate(String template, PromptSpec spec, boolean isClean, TokenEncoder encoder, String where,
+                                  List<Map<String, Object>> pairedWith, int firstClean, List<Map<String, Object>> envs)
             throws TaskException {
         SplittableRandom rng = new SplittableRandom(spec.seed());
         Map<String, Object> lists = new LinkedHashMap<>(BuiltinLists.ALL);
@@ -127,6 +148,10 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                 throw new TaskException(where + ": variable " + v.name() + " has no expression; write e.g. " + v.name() + " = 1..10.");
             }
             Matcher m = RANGE.matcher(v.expression().trim());
+            if (m.matches() && pairedWith != null) {
+                throw new TaskException(where + ": variable " + v.name() + " is a range, but a paired template makes one corrupt "
+                        + "prompt per clean prompt; use the clean prompt's variables or a per-prompt expression.");
+            }
             if (m.matches()) {
                 try {
                     long lo = asLong(Expr.eval(m.group(1), Expr.of(lists), null));
@@ -151,6 +176,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             throw new TaskException(where + ": the count is " + spec.count() + ", so it makes no prompts; give a count of at least 1.");
         }
         if (ranges.isEmpty()) total = Math.max(spec.count(), 1); // a clean text without a range is one prompt
+        if (pairedWith != null) total = pairedWith.size();
         if (total > MAX_PROMPTS) {
             throw new TaskException(where + " would make " + (total == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : total)
                     + " prompts; the limit is " + MAX_PROMPTS + ". Narrow the ranges.");
@@ -160,6 +186,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
         for (int r = 0; r < ranges.size(); r++) idx[r] = ranges.get(r)[0];
         for (long n = 0; n < total; n++) {
             Map<String, Object> env = new LinkedHashMap<>();
+            if (pairedWith != null) env.putAll(pairedWith.get((int) n)); // the clean prompt's variables, n included
             for (int r = 0; r < ranges.size(); r++) env.put(rangeNames.get(r), idx[r]);
             env.put("n", n);
             Map<String, Object> all = new LinkedHashMap<>(env);
@@ -181,7 +208,9 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                         positions.put("S" + (p + 1), tokens - 1);
                     }
                 }
-                out.add(prompt(text.text, correct, incorrect, template, positions));
+                Integer pair = pairedWith == null ? null : firstClean + (int) n;
+                out.add(new Prompt(text.text, correct, incorrect, template, positions, pair));
+                envs.add(env);
             } catch (IllegalArgumentException e) {
                 throw new TaskException(where + ": " + e.getMessage() + (env.isEmpty() ? "" : " (with " + describe(env) + ")"));
             }
@@ -211,17 +240,6 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             return List.of(Expr.str(v));
         }
         return List.of(fill(field, scope, rng).text);
-    }
-
-    /** A generated prompt; a set of more than one answer needs the answer sets of the task format. */
-    private static Prompt prompt(String text, List<String> correct, List<String> incorrect, String template, Map<String, Integer> positions) {
-        for (List<String> a : java.util.Arrays.asList(correct, incorrect)) {
-            if (a != null && a.size() > 1) {
-                throw new IllegalArgumentException("an answer is a set of " + a.size() + " answers (" + Texts.cap(String.join(", ", a))
-                        + "), and this build scores one answer per prompt; answer sets come with the prob-diff metric (issue 19)");
-            }
-        }
-        return new Prompt(text, correct == null ? null : correct.get(0), incorrect == null ? null : incorrect.get(0), template, positions);
     }
 
     private static String required(String s, String what) {

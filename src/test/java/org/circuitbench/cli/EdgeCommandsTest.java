@@ -36,7 +36,11 @@ class EdgeCommandsTest {
         CommandsTest.Run r = run("score", "--model", MODEL, "--task", TASK, "--edges", "induced:" + EXPECTED.get("scores").get("induced").get("induced_from").asText());
         assertEquals(0, r.code(), r.err());
         JsonNode j = r.json();
-        assertEquals(Set.of("full_logit_diff", "circuit_logit_diff", "score", "edge_count"), fields(j));
+        // the contract's fields (more are allowed: the method that made the score, the prompts' counts)
+        assertTrue(fields(j).containsAll(Set.of("full_logit_diff", "circuit_logit_diff", "score", "edge_count")), fields(j).toString());
+        assertEquals("mean", j.get("ablation").asText());
+        assertEquals("logit-diff", j.get("metric").asText());
+        assertEquals("ratio", j.get("normalisation").asText());
         assertEquals(EXPECTED.get("scores").get("induced").get("score").asDouble(), j.get("score").asDouble(), 0.01);
         assertEquals(EXPECTED.get("full_logit_diff").asDouble(), j.get("full_logit_diff").asDouble(), 1e-3);
         CommandsTest.Run all = run("score", "--model", MODEL, "--task", TASK, "--edges", "all");

@@ -46,8 +46,8 @@ class SampleSessionsTest {
             var file = SampleSessions.digits().generate(tok::encode);
             assertEquals(100, file.clean().size());
             assertEquals("1 2 3 4", file.clean().get(0).text());
-            assertEquals("104", file.clean().get(99).correct());
-            assertEquals("100", file.clean().get(99).incorrect());
+            assertEquals("104", file.clean().get(99).firstCorrect());
+            assertEquals("100", file.clean().get(99).firstIncorrect());
             assertEquals(100, file.corrupt().size());
             for (var p : file.corrupt()) { // four numbers from one decade [d, d + 10], as the seed draws them
                 int[] n = java.util.Arrays.stream(p.text().split(" ")).mapToInt(Integer::parseInt).toArray();

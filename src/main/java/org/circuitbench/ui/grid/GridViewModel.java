@@ -305,7 +305,7 @@ public final class GridViewModel {
         scoreText.set(String.format(Locale.ROOT, "%.2f %%", d.score()));
         detailText.set(String.format(Locale.ROOT,
                 "circuit logit diff %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
-                d.circuitLogitDiff(), d.fullLogitDiff(), d.circuit().headCount(),
+                d.circuitMetric(), d.fullMetric(), d.circuit().headCount(),
                 d.circuit().hasMlpNodes() ? " + " + (d.circuit().size() - d.circuit().headCount()) + " MLPs" : "",
                 d.circuitCorrect(), d.prompts(), d.fullCorrect(), d.prompts()));
     }

@@ -382,7 +382,7 @@ public final class TaskEditorViewModel {
     }
 
     private static PreviewRow row(int i, boolean clean, Prompt p, Function<String, List<String>> tokenTexts) {
-        return new PreviewRow(i, clean, p.text(), p.template(), tokenTexts.apply(p.text()), p.correct(), p.incorrect(), null, null);
+        return new PreviewRow(i, clean, p.text(), p.template(), tokenTexts.apply(p.text()), Prompt.joined(p.correct()), Prompt.joined(p.incorrect()), null, null);
     }
 
     private static List<String> labelsOf(TaskFile f) {

@@ -95,8 +95,8 @@ class TaskLibraryTest {
                 }
             }
             for (Prompt p : f.clean()) {
-                assertEquals(1, tok.encode(f.answerPrefix() + p.correct()).length, t.id() + ": " + p.correct());
-                assertEquals(1, tok.encode(f.answerPrefix() + p.incorrect()).length, t.id() + ": " + p.incorrect());
+                for (String a : p.correct()) assertEquals(1, tok.encode(f.answerPrefix() + a).length, t.id() + ": " + a);
+                for (String a : p.incorrect()) assertEquals(1, tok.encode(f.answerPrefix() + a).length, t.id() + ": " + a);
             }
         }
     }
@@ -184,7 +184,8 @@ class TaskLibraryTest {
         TaskFile f = make("ioi", 3, 300);
         for (int i = 0; i < f.clean().size(); i++) {
             Prompt c = f.clean().get(i), x = f.corrupt().get(i);
-            String io = c.correct(), s = c.incorrect();
+            assertEquals(1, c.correct().size());
+            String io = c.firstCorrect(), s = c.firstIncorrect();
             List<String> n = names(c.text());
             assertEquals(3, n.size(), c.text());
             // BABA: S IO S; ABBA: IO S S; the prompt stops before the last IO
@@ -203,7 +204,7 @@ class TaskLibraryTest {
         }
         // the names are drawn, not fixed: many different IOs and subjects
         Set<String> ios = new HashSet<>();
-        f.clean().forEach(p -> ios.add(p.correct()));
+        f.clean().forEach(p -> ios.add(p.firstCorrect()));
         assertTrue(ios.size() > 60, "IOs: " + ios.size());
     }
 
@@ -248,8 +249,8 @@ class TaskLibraryTest {
             List<String> first = t.subList(1, h + 1), second = t.subList(h + 1, 2 * h);
             assertEquals(first.subList(0, h - 1), second, "the second half repeats the first");
             assertEquals(h, new HashSet<>(first).size(), "no token twice in the first half");
-            assertEquals(" " + p.correct(), first.get(h - 1), "the answer is the token that followed last time");
-            assertFalse(t.contains(" " + p.incorrect()), "the incorrect answer is not in the prompt");
+            assertEquals(List.of(first.get(h - 1).substring(1)), p.correct(), "the answer is the token that followed last time");
+            assertFalse(t.contains(" " + p.firstIncorrect()), "the incorrect answer is not in the prompt");
             List<String> x = tokens(f.corrupt().get(i).text());
             assertEquals(2 * h, x.size());
             assertEquals(2 * h - 1, new HashSet<>(x.subList(1, x.size())).size(), "a corrupt prompt repeats nothing");

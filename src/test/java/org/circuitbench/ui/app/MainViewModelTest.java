@@ -97,7 +97,7 @@ class MainViewModelTest {
         assertEquals("digits increasing", vm.selectedTaskName());
         assertEquals(12, vm.grid().layersProperty().get());
         assertEquals(100.0, vm.grid().detailsProperty().get().score(), 1e-6);
-        assertEquals(9.2649, vm.grid().detailsProperty().get().fullLogitDiff(), 1e-3);
+        assertEquals(9.2649, vm.grid().detailsProperty().get().fullMetric(), 1e-3);
         vm.grid().toggle(Node.head(0, 1));
         assertTrue(vm.grid().detailsProperty().get().score() < 100.0);
         assertEquals("", vm.modelProblemProperty().get());
@@ -485,7 +485,7 @@ class MainViewModelTest {
         assertEquals("", vm.errorProperty().get());
         assertEquals(12, vm.grid().layersProperty().get());
         assertEquals(100.0, vm.grid().detailsProperty().get().score(), 1e-6, "the score is B's");
-        assertEquals(9.2649, vm.grid().detailsProperty().get().fullLogitDiff(), 1e-3);
+        assertEquals(9.2649, vm.grid().detailsProperty().get().fullMetric(), 1e-3);
 
         dialogs.answer(DialogService.Unsaved.DISCARD);
         vm.grid().toggle(Node.head(1, 1));

@@ -73,10 +73,11 @@ final class IoiTask {
             String babaText = BABA.get(t % BABA.size());
             String text = t < BABA.size() ? babaText : abba(babaText);
             long s = seed * 1000 + t;
-            // the same draws for clean and corrupt: n[0] IO, n[1] S, n[2..4] the corrupt prompt's three names
-            List<Variable> vars = List.of(new Variable("n", "sample(names, 5)"), new Variable("place", "choice(places)"),
+            // the same draws for clean and corrupt: who[0] IO, who[1] S, who[2..4] the corrupt prompt's three names
+            // (not n: n is the prompt's index)
+            List<Variable> vars = List.of(new Variable("who", "sample(names, 5)"), new Variable("place", "choice(places)"),
                     new Variable("object", "choice(objects)"));
-            PromptSpec clean = new PromptSpec(clean(text), "{n[0]}", "{n[1]}", vars, n, s);
+            PromptSpec clean = new PromptSpec(clean(text), "{who[0]}", "{who[1]}", vars, n, s);
             PromptSpec corrupt = new PromptSpec(abc(text), null, null, vars, n, s);
             templates.add(new TemplateSpec(ids.get(t), clean, corrupt));
         }
@@ -89,12 +90,12 @@ final class IoiTask {
         return baba.substring(0, b) + "[A]" + baba.substring(b + 3, a) + "[B]" + baba.substring(a + 3);
     }
 
-    /** The prompt: the template up to the last name (the answer), with the IO as n[0] and S as n[1]. */
+    /** The prompt: the template up to the last name (the answer), with the IO as who[0] and S as who[1]. */
     static String clean(String template) {
-        return prompt(template).replace("[A]", "{n[0]}").replace("[B]", "{n[1]}");
+        return prompt(template).replace("[A]", "{who[0]}").replace("[B]", "{who[1]}");
     }
 
-    /** p_ABC: each of the prompt's three names in turn becomes n[2], n[3], n[4]. */
+    /** p_ABC: each of the prompt's three names in turn becomes who[2], who[3], who[4]. */
     static String abc(String template) {
         String p = prompt(template);
         StringBuilder sb = new StringBuilder();
@@ -103,7 +104,7 @@ final class IoiTask {
             int a = p.indexOf("[A]", i), b = p.indexOf("[B]", i);
             int next = a < 0 ? b : b < 0 ? a : Math.min(a, b);
             if (next < 0) break;
-            sb.append(p, i, next).append("{n[").append(name++).append("]}");
+            sb.append(p, i, next).append("{who[").append(name++).append("]}");
             i = next + 3;
         }
         return sb.append(p.substring(i)).toString();

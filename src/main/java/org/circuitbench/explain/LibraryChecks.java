@@ -25,7 +25,9 @@ public final class LibraryChecks {
     public enum Quantity {
         LOGIT_DIFF("mean logit difference"),
         CORRECT_ABOVE_INCORRECT("% of prompts whose correct answer's logit is above the incorrect one's"),
-        CORRECT_PROBABILITY("mean probability of the correct answer (%)");
+        CORRECT_PROBABILITY("mean probability of the correct answer (%)"),
+        /** Σ p(correct set) − Σ p(incorrect set), in percent: greater-than's probability difference. */
+        PROBABILITY_DIFFERENCE("mean probability difference, correct set - incorrect set (%)");
 
         final String words;
 
@@ -71,24 +73,30 @@ public final class LibraryChecks {
                 NDArray resid = model.model().forward(model.model().manager().create(ids, new Shape(b, t)), Hook.NONE); // [b, t, d]
                 for (int i = 0; i < b; i++) {
                     float[] logits = model.model().logits(resid.get(new NDIndex(i + ", " + task.end(from + i)))).toFloatArray(); // [vocab]
-                    out[from + i] = value(logits, task.correctId(from + i), task.incorrectId(from + i), q);
+                    out[from + i] = value(logits, task.correctIds(from + i), task.incorrectIds(from + i), q);
                 }
             }
         }
         return out;
     }
 
-    private static double value(float[] logits, long correct, long incorrect, Quantity q) {
-        double ld = logits[(int) correct] - logits[(int) incorrect];
+    /** One prompt's quantity; the logit-difference ones read the first answer of each side, as a task of single answers has. */
+    private static double value(float[] logits, long[] correct, long[] incorrect, Quantity q) {
+        double ld = logits[(int) correct[0]] - logits[(int) incorrect[0]];
         return switch (q) {
             case LOGIT_DIFF -> ld;
             case CORRECT_ABOVE_INCORRECT -> ld > 0 ? 100 : 0;
-            case CORRECT_PROBABILITY -> {
-                double max = Double.NEGATIVE_INFINITY, z = 0;
-                for (float l : logits) max = Math.max(max, l);
-                for (float l : logits) z += Math.exp(l - max);
-                yield 100 * Math.exp(logits[(int) correct] - max) / z;
-            }
+            case CORRECT_PROBABILITY -> 100 * probability(logits, new long[] {correct[0]});
+            case PROBABILITY_DIFFERENCE -> 100 * (probability(logits, correct) - probability(logits, incorrect));
         };
+    }
+
+    /** Σ softmax(logits)[id] over {@code ids}, the softmax over the whole vocabulary. */
+    private static double probability(float[] logits, long[] ids) {
+        double max = Double.NEGATIVE_INFINITY, z = 0, p = 0;
+        for (float l : logits) max = Math.max(max, l);
+        for (float l : logits) z += Math.exp(l - max);
+        for (long id : ids) p += Math.exp(logits[(int) id] - max);
+        return p / z;
     }
 }

@@ -91,6 +91,8 @@ public final class Reproduce implements Job<List<Reproduce.Check>> {
     }
 
     private static final String WANG = "Wang et al. 2022, Interpretability in the Wild, section 2 (100,000 prompts of p_IOI)";
+    private static final String HANNA = "Hanna et al. 2023, How does GPT-2 compute greater-than? (their years are drawn from 1000..1899, ours from the 1700s; "
+            + "the number as summarised at emergentmind.com/papers/2305.00586)";
 
     private static final String SEQCONT = "apartresearch/seqcont_circuits, ";
 
@@ -105,7 +107,8 @@ public final class Reproduce implements Job<List<Reproduce.Check>> {
                     "the seed notebook (minimal_circuit_template), its bf_3 cell and 9.1 alone"),
             List.of(new LibraryFact("ioi", 1, 3000, LibraryChecks.Quantity.LOGIT_DIFF, 3.56, WANG),
                     new LibraryFact("ioi", 1, 3000, LibraryChecks.Quantity.CORRECT_ABOVE_INCORRECT, 99.3, WANG),
-                    new LibraryFact("ioi", 1, 3000, LibraryChecks.Quantity.CORRECT_PROBABILITY, 49, WANG)));
+                    new LibraryFact("ioi", 1, 3000, LibraryChecks.Quantity.CORRECT_PROBABILITY, 49, WANG),
+                    new LibraryFact("greater-than", 1, 970, LibraryChecks.Quantity.PROBABILITY_DIFFERENCE, 81.7, HANNA)));
 
     private static Map<Node.Head, Double> headMap(Object[][] rows) {
         Map<Node.Head, Double> m = new LinkedHashMap<>();

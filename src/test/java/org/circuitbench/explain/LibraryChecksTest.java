@@ -3,7 +3,11 @@ package org.circuitbench.explain;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import org.circuitbench.TestData;
+import org.circuitbench.ablation.AblationKind;
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.Method;
+import org.circuitbench.ablation.Metric;
+import org.circuitbench.ablation.Normalisation;
 import org.circuitbench.model.Gpt2Model;
 import org.circuitbench.model.Hook;
 import org.circuitbench.model.LoadedModel;
@@ -87,10 +91,43 @@ class LibraryChecksTest {
         assertTrue(!LibraryChecks.run(m, List.of(far)).get(0).pass());
     }
 
+    /** Greater-than's probability difference against the engine's prob-diff metric (issue 19), which reads the same answer sets. */
     @Test
-    void gpt2SmallsListHasWangEtAlsIoiNumbers() {
+    void theProbabilityDifferenceIsTheEnginesProbDiff() throws Exception {
+        LoadedModel m = TestData.model(TestData.demoModel());
+        TaskFile gt = TaskLibrary.get("greater-than").definition(3, 97).generate(m.tokenizer()::encode);
+        double expected;
+        try (AblationTask task = AblationTask.prepare(m, gt, new Method(AblationKind.MEAN, Metric.PROB_DIFF, Normalisation.FAITHFULNESS))) {
+            float[] per = task.fullMetricPerPrompt();
+            double sum = 0;
+            for (float x : per) sum += x;
+            expected = 100 * sum / per.length;
+        }
+        Reproduce.Check c = LibraryChecks.run(m, List.of(new Reproduce.LibraryFact("greater-than", 3, 97,
+                LibraryChecks.Quantity.PROBABILITY_DIFFERENCE, expected, SOURCE))).get(0);
+        assertEquals(expected, c.ours(), 1e-4);
+        assertTrue(c.pass(), c.toString());
+        // the demo model gives the year tokens almost no probability, so the same on sets it does predict: numbers after "1 2 3 4"
+        TaskFile sets = org.circuitbench.task.TaskFiles.parse("""
+                {"clean": [{"text": "1 2 3 4", "correct": ["5", "6", "7"], "incorrect": ["1", "2"]},
+                           {"text": "7 8 9 10", "correct": ["11", "12"], "incorrect": ["7", "9", "10"]}],
+                 "corrupt": [{"text": "1 1 1 1"}]}""", "sets.json");
+        double[] engine = new double[2];
+        try (AblationTask task = AblationTask.prepare(m, sets, new Method(AblationKind.MEAN, Metric.PROB_DIFF, Normalisation.FAITHFULNESS))) {
+            float[] per = task.fullMetricPerPrompt();
+            for (int i = 0; i < 2; i++) engine[i] = 100 * per[i];
+            double[] ours = LibraryChecks.perPrompt(m, task.tokenized(), LibraryChecks.Quantity.PROBABILITY_DIFFERENCE);
+            for (int i = 0; i < 2; i++) assertEquals(engine[i], ours[i], 1e-3, "prompt " + i);
+        }
+        assertTrue(Math.abs(engine[0]) > 1 && Math.abs(engine[1]) > 1, "probability differences of some size: " + java.util.Arrays.toString(engine));
+    }
+
+    @Test
+    void gpt2SmallsListHasThePublishedNumbers() {
         List<Reproduce.LibraryFact> l = Reproduce.GPT2_SMALL.library();
-        assertEquals(List.of(3.56, 99.3, 49.0), l.stream().map(Reproduce.LibraryFact::published).toList());
-        assertTrue(l.stream().allMatch(f -> f.task().equals("ioi") && f.source().contains("Wang et al.")));
+        assertEquals(List.of(3.56, 99.3, 49.0, 81.7), l.stream().map(Reproduce.LibraryFact::published).toList());
+        assertTrue(l.subList(0, 3).stream().allMatch(f -> f.task().equals("ioi") && f.source().contains("Wang et al.")));
+        assertEquals("greater-than", l.get(3).task());
+        assertTrue(l.get(3).source().contains("Hanna et al."));
     }
 }

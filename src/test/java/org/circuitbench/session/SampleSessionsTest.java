@@ -21,7 +21,7 @@ class SampleSessionsTest {
         try (Stream<Path> s = Files.list(Path.of("samples/sessions"))) {
             files = s.filter(p -> p.toString().endsWith(SessionFiles.EXTENSION)).sorted().toList();
         }
-        assertEquals(13, files.size(), files.toString()); // the seed's 10, and the task library's ioi-gpt2, induction-gpt2, library-seqcont-tiny
+        assertEquals(14, files.size(), files.toString()); // the seed's 10, and the task library's ioi-gpt2, greater-than-gpt2, induction-gpt2, library-seqcont-tiny
         try (Gpt2Tokenizer tok = Gpt2Tokenizer.bundled()) {
             for (Path f : files) {
                 Session s = SessionFiles.read(f);

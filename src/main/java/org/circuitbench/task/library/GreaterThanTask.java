@@ -14,7 +14,8 @@ import java.util.List;
  * discovery (hannamw/gpt2-greater-than, dataset.py with {@code eos=True}), with the paper's 120
  * nouns. YY runs over 02..98 in turn as the paper's balanced sampler does (17YY is "17" then "YY"
  * for these years, the paper's valid years); the corrupt prompt is the same sentence from 1701 (the
- * "01-dataset"), with the same noun.
+ * "01-dataset"), with the same noun: the template is paired, so corrupt prompt i takes clean prompt
+ * i's noun and names it as its pair.
  *
  * <p>The answers are two-digit years that follow "17" without a space, so the task says
  * {@code answer_space: false}. The correct answers are the set YY+1..99 and the incorrect ones
@@ -42,14 +43,13 @@ final class GreaterThanTask {
                 "probability difference: p(YY+1..99) - p(00..YY)", GreaterThanTask::definition);
     }
 
-    /** Clean and corrupt share the seed, so corrupt prompt i has clean prompt i's noun. */
+    /** The nouns are drawn with {@code seed}; each corrupt prompt takes its clean prompt's. */
     static TaskDefinition definition(long seed, int count) {
         String prefix = "<|endoftext|> The {noun} lasted from the year ";
         PromptSpec clean = new PromptSpec(prefix + "17{years[yy]} to the year 17", "{years[yy+1:]}", "{years[:yy+1]}",
                 List.of(new Variable("noun", "choice(nouns)"), new Variable("yy", "2 + n % 97")), count, seed);
-        PromptSpec corrupt = new PromptSpec(prefix + "1701 to the year 17", null, null,
-                List.of(new Variable("noun", "choice(nouns)")), count, seed);
-        return new TaskDefinition("greater-than", List.of(new TemplateSpec("greater-than", clean, corrupt)), null,
+        PromptSpec corrupt = new PromptSpec(prefix + "1701 to the year 17", null, null, List.of(), count, seed);
+        return new TaskDefinition("greater-than", List.of(new TemplateSpec("greater-than", clean, corrupt, true)), null,
                 LibraryLists.ordered("nouns", NOUNS, "years", YEARS), false);
     }
 }

@@ -16,9 +16,9 @@ import java.util.List;
  * is the indirect object (IO), the incorrect one the subject (S).
  *
  * <p>The corrupt prompts are the paper's p_ABC: the same template, place and object, with its three
- * names replaced by three other names, all different. A template's clean and corrupt prompts share a
- * seed and draw the same variables in the same order, so corrupt prompt i is clean prompt i with
- * the names changed (pairs for patching, by index).
+ * names replaced by three other names, all different. Each template is paired: corrupt prompt i is
+ * filled with clean prompt i's variables, so it is that prompt with the names changed, and names it
+ * as its pair for patching.
  */
 final class IoiTask {
     private IoiTask() {
@@ -72,14 +72,12 @@ final class IoiTask {
             if (n == 0) continue;
             String babaText = BABA.get(t % BABA.size());
             String text = t < BABA.size() ? babaText : abba(babaText);
-            long s = seed * 1000 + t;
-            // the same draws for clean and corrupt: who[0] IO, who[1] S, who[2..4] the corrupt prompt's three names
-            // (not n: n is the prompt's index)
+            // who[0] is the IO, who[1] the subject, who[2..4] the paired corrupt prompt's three names (not n: n is the prompt's index)
             List<Variable> vars = List.of(new Variable("who", "sample(names, 5)"), new Variable("place", "choice(places)"),
                     new Variable("object", "choice(objects)"));
-            PromptSpec clean = new PromptSpec(clean(text), "{who[0]}", "{who[1]}", vars, n, s);
-            PromptSpec corrupt = new PromptSpec(abc(text), null, null, vars, n, s);
-            templates.add(new TemplateSpec(ids.get(t), clean, corrupt));
+            PromptSpec clean = new PromptSpec(clean(text), "{who[0]}", "{who[1]}", vars, n, seed * 1000 + t);
+            PromptSpec corrupt = new PromptSpec(abc(text), null, null, List.of(), n, seed * 1000 + t);
+            templates.add(new TemplateSpec(ids.get(t), clean, corrupt, true));
         }
         return new TaskDefinition("IOI", templates, null, LibraryLists.ordered("names", NAMES, "places", PLACES, "objects", OBJECTS));
     }

@@ -104,7 +104,11 @@ public final class TaskEditorView extends BorderPane {
         form.addRow(r++, new Label("Corrupt variables"), area("editor-corrupt-vars", vm.corruptVariablesProperty()));
         TextField count = number("editor-corrupt-count", vm.corruptCountProperty());
         TextField seed = number("editor-corrupt-seed", vm.corruptSeedProperty());
-        form.addRow(r++, new Label("Corrupt prompts"), new HBox(6, count, new Label("seed"), seed));
+        CheckBox paired = new CheckBox("paired: one per clean prompt, with its variables");
+        paired.setId("editor-corrupt-paired");
+        paired.selectedProperty().bindBidirectional(vm.corruptPairedProperty());
+        count.disableProperty().bind(vm.corruptPairedProperty());
+        form.addRow(r++, new Label("Corrupt prompts"), new HBox(6, count, new Label("seed"), seed, paired));
         form.addRow(r++, new Label("Lists"), area("editor-lists", vm.listsProperty()));
         FlowPane keep = new FlowPane(10, 4);
         keep.setId("editor-keep");

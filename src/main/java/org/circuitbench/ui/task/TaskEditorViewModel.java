@@ -83,6 +83,8 @@ public final class TaskEditorViewModel {
     private final StringProperty corruptVariables = new SimpleStringProperty("");
     private final IntegerProperty corruptCount = new SimpleIntegerProperty(100);
     private final LongProperty corruptSeed = new SimpleLongProperty(1);
+    /** Whether the template's corrupt prompts pair with its clean ones (filled with each clean prompt's variables). */
+    private final BooleanProperty corruptPaired = new SimpleBooleanProperty(false);
     private final StringProperty lists = new SimpleStringProperty("");
     private final ObservableList<String> keep = FXCollections.observableArrayList();
     private final BooleanProperty keepAll = new SimpleBooleanProperty(false);
@@ -124,7 +126,7 @@ public final class TaskEditorViewModel {
             }
         };
         for (var p : List.of(templateId, cleanText, correct, incorrect, cleanVariables, cleanCount, cleanSeed,
-                corruptText, corruptVariables, corruptCount, corruptSeed)) {
+                corruptText, corruptVariables, corruptCount, corruptSeed, corruptPaired)) {
             p.addListener(templateEdit);
         }
         ChangeListener<Object> taskEdit = (o, a, b) -> {
@@ -286,6 +288,7 @@ public final class TaskEditorViewModel {
             corruptVariables.set(formatVariables(c.variables()));
             corruptCount.set(c.count());
             corruptSeed.set(c.seed());
+            corruptPaired.set(t.paired());
         } finally {
             loading = was;
         }
@@ -298,7 +301,7 @@ public final class TaskEditorViewModel {
                 new TaskDefinition.PromptSpec(cleanText.get(), correct.get(), incorrect.get(), parseVariables(cleanVariables.get()),
                         cleanCount.get(), cleanSeed.get()),
                 new TaskDefinition.PromptSpec(corruptText.get(), null, null, parseVariables(corruptVariables.get()),
-                        corruptCount.get(), corruptSeed.get())));
+                        corruptCount.get(), corruptSeed.get()), corruptPaired.get()));
     }
 
     private void changed() {
@@ -544,6 +547,7 @@ public final class TaskEditorViewModel {
     public StringProperty corruptVariablesProperty() { return corruptVariables; }
     public IntegerProperty corruptCountProperty() { return corruptCount; }
     public LongProperty corruptSeedProperty() { return corruptSeed; }
+    public BooleanProperty corruptPairedProperty() { return corruptPaired; }
     public StringProperty listsProperty() { return lists; }
     public ObservableList<String> keep() { return keep; }
     public BooleanProperty keepAllProperty() { return keepAll; }

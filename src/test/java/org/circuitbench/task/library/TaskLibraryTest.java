@@ -2,7 +2,11 @@ package org.circuitbench.task.library;
 
 import org.circuitbench.TestData;
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.AblationKind;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Method;
+import org.circuitbench.ablation.Metric;
+import org.circuitbench.ablation.Normalisation;
 import org.circuitbench.model.Gpt2Tokenizer;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.session.SampleSessions;
@@ -65,7 +69,6 @@ class TaskLibraryTest {
     @Test
     void theSameSeedGivesTheSamePromptsAndAnotherSeedOthers() throws Exception {
         for (LibraryTask t : TaskLibrary.tasks()) {
-            if (!generatesNow(t)) continue;
             TaskFile a = make(t.id(), 7, 60), b = make(t.id(), 7, 60), c = make(t.id(), 8, 60);
             assertEquals(json(a), json(b), t.id());
             assertEquals(a, b, t.id());
@@ -73,15 +76,9 @@ class TaskLibraryTest {
         }
     }
 
-    /** Greater-than's answers are sets, which this build's prompts cannot hold yet (see greaterThan…). */
-    static boolean generatesNow(LibraryTask t) {
-        return !t.id().equals("greater-than");
-    }
-
     @Test
     void everyPromptObeysTheTaskFormat() throws Exception {
         for (LibraryTask t : TaskLibrary.tasks()) {
-            if (!generatesNow(t)) continue;
             TaskFile f = make(t.id(), 1, t.defaultCount());
             TokenizedTask checked = TokenizedTask.check(f, tok::encode);
             assertEquals(List.of(), checked.problems(), t.id() + ": no errors and no warnings (every answer one token)");
@@ -137,11 +134,10 @@ class TaskLibraryTest {
         int checked = 0;
         for (LibraryTask t : TaskLibrary.tasks()) {
             java.nio.file.Path f = java.nio.file.Path.of("samples/tasks", t.id() + ".json");
-            if (!generatesNow(t)) continue;
             assertEquals(json(make(t.id(), 1, t.defaultCount())), java.nio.file.Files.readString(f).strip(), f + " (./circuitbench write-samples --library-only)");
             checked++;
         }
-        assertEquals(6, checked);
+        assertEquals(7, checked);
     }
 
     // ---- IOI -------------------------------------------------------------------------------------
@@ -192,6 +188,7 @@ class TaskLibraryTest {
             assertEquals(c.template().startsWith("baba") ? List.of(s, io, s) : List.of(io, s, s), n, c.text());
             assertNotEquals(io, s);
             // the pair: the same template, place and object, three names all different and none of the clean prompt's
+            assertEquals(i, x.clean(), "corrupt[" + i + "] names clean[" + i + "] as its pair");
             assertEquals(c.template(), x.template());
             List<String> abc = names(x.text());
             assertEquals(3, new HashSet<>(abc).size(), x.text());
@@ -223,13 +220,38 @@ class TaskLibraryTest {
     }
 
     @Test
-    void greaterThanDefinitionSaysItsAnswersFollowWithoutASpace() throws Exception {
+    void greaterThanPromptsAnswerSetsAndPairsAreThePapers() throws Exception {
+        TaskFile f = make("greater-than", 5, 194);
+        assertEquals(Boolean.FALSE, f.answerSpace(), "the years follow \"17\" without a space");
+        assertEquals(194, f.clean().size());
+        assertEquals(194, f.corrupt().size());
+        java.util.regex.Pattern sentence = java.util.regex.Pattern.compile(
+                "<\\|endoftext\\|> The (\\w+) lasted from the year 17(\\d\\d) to the year 17");
+        int[] seen = new int[100];
+        Set<String> nouns = new HashSet<>();
+        TokenizedTask tt = TokenizedTask.build(f, tok::encode);
+        for (int i = 0; i < f.clean().size(); i++) {
+            Prompt c = f.clean().get(i), x = f.corrupt().get(i);
+            var m = sentence.matcher(c.text());
+            assertTrue(m.matches(), c.text());
+            int yy = Integer.parseInt(m.group(2));
+            assertEquals(2 + i % 97, yy, "YY = 02..98 in turn, as the paper's balanced sampler");
+            seen[yy]++;
+            nouns.add(m.group(1));
+            assertEquals(GreaterThanTask.YEARS.subList(yy + 1, 100), c.correct(), "correct: YY+1..99");
+            assertEquals(GreaterThanTask.YEARS.subList(0, yy + 1), c.incorrect(), "incorrect: 00..YY");
+            // their tokens: "33", not " 33"
+            long[] ids = tt.correctIds(i);
+            for (int k = 0; k < ids.length; k++) assertEquals(tok.encode(String.format("%02d", yy + 1 + k))[0], ids[k]);
+            assertEquals(c.text().replace("17" + m.group(2) + " to", "1701 to"), x.text(), "the 01 prompt, same noun");
+            assertEquals(i, x.clean(), "paired");
+            assertEquals(13, tok.encode(c.text()).length);
+        }
+        for (int yy = 2; yy <= 98; yy++) assertEquals(2, seen[yy], "each YY twice in 194 prompts");
+        assertTrue(nouns.size() > 60, "nouns: " + nouns.size());
         TaskDefinition d = TaskLibrary.get("greater-than").definition(1, 194);
-        assertEquals(Boolean.FALSE, d.answerSpace());
-        TaskDefinition.PromptSpec clean = d.templates().get(0).clean();
-        assertEquals("{years[yy+1:]}", clean.correct());
-        assertEquals("{years[:yy+1]}", clean.incorrect());
-        assertEquals(d.templates().get(0).clean().seed(), d.templates().get(0).corrupt().seed(), "paired by the noun");
+        assertEquals("{years[yy+1:]}", d.templates().get(0).clean().correct());
+        assertTrue(d.templates().get(0).paired());
     }
 
     // ---- induction -------------------------------------------------------------------------------
@@ -266,16 +288,17 @@ class TaskLibraryTest {
     void everyTaskPreparesAndScoresOnTheDemoModel() throws Exception {
         LoadedModel m = TestData.model(TestData.demoModel());
         for (LibraryTask t : TaskLibrary.tasks()) {
-            if (!generatesNow(t)) continue;
             TaskFile f = TaskLibrary.get(t.id()).definition(1, 60).generate(m.tokenizer()::encode);
-            try (AblationTask task = AblationTask.prepare(m, f)) {
-                double full = task.fullLogitDiff();
+            // greater-than in its paper's metric; the demo model's probability difference there need not be positive
+            Method method = t.id().equals("greater-than") ? new Method(AblationKind.MEAN, Metric.PROB_DIFF, Normalisation.FAITHFULNESS) : Method.DEFAULT;
+            try (AblationTask task = AblationTask.prepare(m, f, method)) {
+                double full = task.fullMetric();
                 assertTrue(Double.isFinite(full) && full != 0, t.id() + ": " + full);
                 var cfg = m.config();
                 assertEquals(100.0, task.details(Circuit.all(cfg.nLayer(), cfg.nHead())).score(), 1e-3, t.id());
                 double none = task.details(Circuit.none(cfg.nLayer(), cfg.nHead())).score();
                 assertTrue(Double.isFinite(none), t.id() + ": " + none);
-                System.out.printf("%s on the demo model: full logit diff %.3f, empty circuit %.1f%%%n", t.id(), full, none);
+                System.out.printf("%s on the demo model: full %s %.3f, empty circuit %.1f%%%n", t.id(), method.metric(), full, none);
             }
         }
     }

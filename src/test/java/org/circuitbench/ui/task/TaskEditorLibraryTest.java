@@ -70,6 +70,23 @@ class TaskEditorLibraryTest {
         assertEquals("IOI", applied.get(0).name());
     }
 
+    /** IOI's and greater-than's templates are paired; an edit in the editor kept the text but dropped the pairing. */
+    @Test
+    void editingAPairedTemplateKeepsItPaired() throws Exception {
+        TaskEditorViewModel e = vm();
+        e.newFromLibrary(TaskLibrary.get("greater-than"), 1, 20);
+        assertTrue(e.corruptPairedProperty().get());
+        e.cleanTextProperty().set(e.cleanTextProperty().get().replace("The {noun}", "A {noun}"));
+        assertTrue(e.definition().templates().get(0).paired(), "still paired after an edit");
+        assertTrue(e.problems().isEmpty(), e.problems().toString());
+        TaskFile f = e.generatedProperty().get();
+        assertEquals(Integer.valueOf(7), f.corrupt().get(7).clean(), "corrupt prompt 7 is clean prompt 7's pair");
+        assertTrue(f.clean().get(7).text().startsWith("<|endoftext|> A "));
+        // unpaired, the corrupt text has no noun of its own
+        e.corruptPairedProperty().set(false);
+        assertTrue(e.problems().stream().anyMatch(p -> p.isError() && p.message().contains("unknown name 'noun'")), e.problems().toString());
+    }
+
     @Test
     void newFromLibraryAsksForTheTaskAndTheSeed() throws Exception {
         TaskEditorViewModel e = vm();

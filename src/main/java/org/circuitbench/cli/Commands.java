@@ -27,7 +27,9 @@ import org.circuitbench.model.gpu.NativeSelection;
 import org.circuitbench.model.hub.HubDownloader;
 import org.circuitbench.search.Benchmark;
 import org.circuitbench.search.CircuitFormats;
-import org.circuitbench.search.EdgeFormats;
+import org.circuitbench.search.CircuitReader;
+import org.circuitbench.ablation.Level;
+import org.circuitbench.ablation.Node;
 import org.circuitbench.search.Comparison;
 import org.circuitbench.search.CrossTaskMatrix;
 import org.circuitbench.search.Importance;
@@ -58,7 +60,6 @@ import java.util.Set;
 final class Commands {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style", "per-prompt", "library-only");
-    private static final List<String> EDGE_METHODS = List.of("greedy", "attribution");
     private static final Set<String> MULTI = Set.of("circuits", "tasks");
     private static final Set<String> COMMON = Set.of("model", "task", "device", "reference", "ablation", "metric", "normalisation");
 
@@ -100,7 +101,10 @@ final class Commands {
 
     static LoadedModel model(Args a, PrintStream err) throws Exception {
         String m = a.required("model", "(a model folder or a cached hub name such as gpt2)");
-        DeviceChoice device = DeviceChoice.resolve(a.get("device", "auto"));
+        String spec = a.get("device", "auto");
+        // an empty value is a slip (an unset shell variable), not a wish for auto
+        if (spec.isBlank()) throw new Args.UsageException("--device is empty: give auto, cpu, gpu or gpu:N, or leave it out for auto.");
+        DeviceChoice device = DeviceChoice.resolve(spec);
         if (!device.note().isEmpty()) err.println(device.note());
         Path folder = ModelResolver.fromEnvironment().resolve(m);
         return LoadedModel.open(Path.of(m).getFileName().toString(), folder, device);
@@ -146,7 +150,7 @@ final class Commands {
 
     private static Circuit circuit(String spec, AblationTask task) {
         Gpt2Config c = task.model().config();
-        return CircuitFormats.read(spec, c.nLayer(), c.nHead());
+        return CircuitReader.read(spec, c.nLayer(), c.nHead());
     }
 
     // ---- commands -------------------------------------------------------------------------------
@@ -161,7 +165,7 @@ final class Commands {
             ScoreDetails d;
             ObjectNode o;
             if (a.has("edges")) {
-                EdgeCommands.Scored s = EdgeCommands.score(task, a.get("edges", "all"), err);
+                EdgeCommands.Scored s = EdgeCommands.score(task, a.get("edges", "all"), err, a.flag("reference"));
                 d = s.details();
                 o = s.json();
             } else {
@@ -169,7 +173,7 @@ final class Commands {
                 d = task.details(c);
                 o = JSON.createObjectNode();
                 scoreFields(o, task, d);
-                o.set("circuit", CircuitFormats.nodeArray(c));
+                o.set("circuit", CircuitFormats.names(c));
                 o.put("heads", c.headCount());
             }
             o.put("prompts", d.prompts());
@@ -211,11 +215,11 @@ final class Commands {
         if (!level.equals("nodes") && !level.equals("edges")) throw new Args.UsageException("--level takes nodes or edges, not '" + level + "'.");
         if (level.equals("edges")) return pruneEdges(a, err, evaluators);
         if (a.has("edges")) throw new Args.UsageException("--edges needs --level edges; a node prune starts from --start.");
-        SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"));
+        SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"), Level.NODES);
         Method scoring = method(a);
         double threshold = threshold(a, scoring);
         int iterations = a.integer("iterations", PruneSettings.DEFAULT_ITERATIONS, 1, Integer.MAX_VALUE);
-        CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", "")) : null;
+        CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", ""), Level.NODES) : null;
         if (export != null && !a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
         if (export != null) checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
         try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err);
@@ -223,12 +227,12 @@ final class Commands {
             PruneSettings s = new PruneSettings(method, threshold, circuit(a.get("start", "all"), task),
                     a.integer("seed", 0), iterations);
             Pruner pruner = new Pruner(ev, s, a.integer("speculation", evaluators.speculation(task), 1, 4096));
-            JobListener<PruneResult> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
-            PruneResult r = JobHandle.runHere(pruner, listener);
+            JobListener<PruneResult<Node, Circuit>> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
+            PruneResult<Node, Circuit> r = JobHandle.runHere(pruner, listener);
             ObjectNode o = JSON.createObjectNode();
             o.put("method", method.id);
             o.put("threshold", threshold);
-            o.set("circuit", CircuitFormats.nodeArray(r.circuit()));
+            o.set("circuit", CircuitFormats.names(r.circuit()));
             o.put("score", r.score());
             putMethod(o, scoring);
             ArrayNode removed = o.putArray("removed");
@@ -252,15 +256,11 @@ final class Commands {
         for (String nodeOnly : List.of("start", "seed", "iterations")) {
             if (a.has(nodeOnly)) throw new Args.UsageException("--" + nodeOnly + " is for node prunes; an edge prune starts from --edges SPEC.");
         }
-        String method = a.get("method", "greedy");
-        if (!EDGE_METHODS.contains(method)) {
-            throw new Args.UsageException("An edge prune takes --method greedy (edges.md's one pass, the default) or attribution "
-                    + "(the smallest top-n by attribution, by bisection), not '" + method + "'.");
-        }
+        SearchMethod method = SearchMethod.parse(a.get("method", "greedy"), Level.EDGES);
         Method scoring = method(a);
         double threshold = threshold(a, scoring);
         if (a.has("export")) {
-            EdgeFormats.parseFormat(a.get("export", ""));
+            CircuitFormats.parseFormat(a.get("export", ""), Level.EDGES);
             if (!a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
             checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
         }
@@ -316,7 +316,7 @@ final class Commands {
             JobListener<Importance.Result> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
             Importance.Result r = JobHandle.runHere(new Importance(ev, c), listener);
             ObjectNode o = JSON.createObjectNode();
-            o.set("circuit", CircuitFormats.nodeArray(c));
+            o.set("circuit", CircuitFormats.names(c));
             o.put("circuit_score", r.circuitScore());
             putMethod(o, scoring);
             ArrayNode heads = o.putArray("heads");
@@ -353,7 +353,7 @@ final class Commands {
                 ArrayNode sets = o.putArray("sets");
                 for (Comparison.Row r : rows) {
                     sets.addObject().put("name", r.name()).put("operation", r.operation()).put("size", r.circuit().size())
-                            .put("score", r.score()).set("circuit", CircuitFormats.nodeArray(r.circuit()));
+                            .put("score", r.score()).set("circuit", CircuitFormats.names(r.circuit()));
                 }
             } else {
                 o.put("score", ev.score(circuits.values().iterator().next()));
@@ -489,7 +489,7 @@ final class Commands {
                 for (TaskProblem p : problems) err.println((p.isError() ? "error: " : "warning: ") + def.name() + ": " + p.message());
                 if (problems.stream().anyMatch(TaskProblem::isError)) throw new IllegalStateException("sample task " + def.name() + " is invalid");
                 try (AblationTask t = AblationTask.prepare(m, def.generate(m.tokenizer()::encode)); FastEvaluator ev = evaluators.fast(t)) {
-                    PruneResult r = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 3, t.allHeads())).run(JobContext.silent());
+                    PruneResult<Node, Circuit> r = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 3, t.allHeads())).run(JobContext.silent());
                     err.printf("%s on seqcont-tiny: full logit diff %.3f, accuracy %d/%d; bf 3 keeps %d heads at %.2f%%%n", def.name(),
                             t.fullLogitDiff(), t.fullCorrect(), t.tokenized().cleanCount(), r.circuit().size(), r.score());
                     var named = new Session.NamedCircuit("bf 3, " + def.name() + " (seqcont-tiny)",

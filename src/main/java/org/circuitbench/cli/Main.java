@@ -32,8 +32,8 @@ public final class Main {
                           [--method greedy|attribution] [--export json|dot|python --out FILE]
               attribute   --model M --task FILE [--edges ESPEC | --circuit SPEC]
               explain     --model M --task FILE [--circuit SPEC | --edges ESPEC]
-                          [--measures dla,lens,attention,ov,heads] [--progress]
-                          (what each head does: docs/explain.md)
+                          [--measures dla,lens,attention,ov,heads] [--ov as-run|layer1]
+                          [--progress]   (what each head does: docs/explain.md)
               reproduce   --model gpt2 [--progress]   check GPT-2 small against published numbers
               task-library list                        the field's canonical tasks (IOI, greater-than, ...)
               task-library make ID [--seed N] [--count N] --out FILE   write one as a task file
@@ -55,9 +55,14 @@ public final class Main {
             Common options: --device auto|cpu|gpu[:n] (default auto).
             """;
     /** The commands that load a model, and so PyTorch: they pick its natives from --device. */
-    private static final Set<String> MODEL_COMMANDS = Set.of("score", "prune", "importance", "compare", "bench", "explain", "reproduce");
+    private static final Set<String> MODEL_COMMANDS = Set.of("score", "prune", "importance", "compare", "attribute", "faithfulness", "bench", "bench-graph", "explain", "reproduce");
 
     private Main() {
+    }
+
+    /** Whether {@code command} loads a model (and so PyTorch, whose natives must be chosen first). */
+    static boolean loadsAModel(String command) {
+        return MODEL_COMMANDS.contains(command);
     }
 
     public static void main(String[] argv) {
@@ -128,7 +133,7 @@ public final class Main {
      */
     static void chooseNatives(String[] argv, PrintStream err) {
         boolean app = argv.length == 0 || opensSession(argv) || argv[0].equals("gui") || argv[0].equals("app");
-        if (!app && !MODEL_COMMANDS.contains(argv[0])) return;
+        if (!app && !loadsAModel(argv[0])) return;
         Want want = app ? Want.AUTO : Want.of(deviceOption(argv));
         try {
             Selection s = GpuSetup.applyAtStartup(GpuSetup.fromEnvironment(), want);

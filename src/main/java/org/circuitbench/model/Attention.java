@@ -51,6 +51,35 @@ public final class Attention {
         return probabilities(qkv.get(0), qkv.get(1), null);
     }
 
+    /**
+     * z when each head's query, key and value read their own input (TransformerLens's
+     * {@code use_split_qkv_input}): q, k, v inputs after ln_1, each [batch, pos, head, d_model] ->
+     * z [batch, pos, head, d_head].
+     */
+    public NDArray zSplit(NDArray qIn, NDArray kIn, NDArray vIn) {
+        NDArray w = cAttn.weight.reshape(3, nHead, dHead, -1);                 // [3*h*dh, d] -> [3, head, d_head, d_model]
+        NDArray b = cAttn.bias.reshape(3, nHead, 1, dHead);                    // [3*h*dh] -> [3, head, 1, d_head]
+        NDArray q = perHead(qIn, w.get(0), b.get(0)), k = perHead(kIn, w.get(1), b.get(1)), v = perHead(vIn, w.get(2), b.get(2));
+        return probabilities(q, k, null).matMul(v).transpose(0, 2, 1, 3);      // [b, h, q, dh] -> [b, q, h, dh]
+    }
+
+    /** One of q, k, v from each head's own input: in [b, pos, head, d], w [head, d_head, d], bias [head, 1, d_head] -> [b, head, pos, d_head]. */
+    private static NDArray perHead(NDArray in, NDArray w, NDArray bias) {
+        Shape s = in.getShape();
+        NDArray x = in.transpose(2, 0, 1, 3).reshape(s.get(2), s.get(0) * s.get(1), s.get(3)); // -> [head, b*pos, d]
+        return x.matMul(w.transpose(0, 2, 1)).add(bias)                                        // @ [head, d, dh] -> [head, b*pos, dh]
+                .reshape(s.get(2), s.get(0), s.get(1), -1).transpose(1, 0, 2, 3);             // -> [b, head, pos, dh]
+    }
+
+    /** Each head's output without b_O (hook_result): z [batch, pos, head, d_head] -> [batch, pos, head, d_model]. */
+    public NDArray result(NDArray z) {
+        Shape s = z.getShape();
+        NDArray wo = cProj.weight.reshape(-1, nHead, dHead).transpose(1, 2, 0);             // [d, h*dh] -> [head, d_head, d_model]
+        return z.transpose(2, 0, 1, 3).reshape(s.get(2), s.get(0) * s.get(1), s.get(3))     // [b, p, h, dh] -> [head, b*p, dh]
+                .matMul(wo)                                                                  // -> [head, b*p, d]
+                .reshape(s.get(2), s.get(0), s.get(1), -1).transpose(1, 2, 0, 3);            // -> [b, p, head, d]
+    }
+
     /** z [batch, pos, head, d_head] -> attention output [batch, pos, d_model]. */
     public NDArray out(NDArray z) {
         Shape s = z.getShape();

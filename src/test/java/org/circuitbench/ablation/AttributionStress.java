@@ -49,7 +49,7 @@ public final class AttributionStress {
             for (int i = 0; i < calls; i++) {
                 try {
                     synchronized (shared) {
-                        shared.attribute(state);
+                        shared.attributor().attribute(state);
                     }
                 } catch (IllegalStateException e) {
                     bad++;

@@ -24,7 +24,7 @@ class AttributionUnderGcTest {
             EdgeGraph g = ev.graph();
             List<EdgeCircuit> states = List.of(EdgeCircuit.all(g), EdgeEvaluatorTest.randomEdges(g, new java.util.SplittableRandom(5)));
             EdgeAttribution[] quiet = new EdgeAttribution[states.size()];
-            for (int i = 0; i < quiet.length; i++) quiet[i] = ev.attribute(states.get(i));
+            for (int i = 0; i < quiet.length; i++) quiet[i] = ev.attributor().attribute(states.get(i));
 
             AtomicBoolean stop = new AtomicBoolean();
             Thread gc = Thread.ofPlatform().daemon().start(() -> {
@@ -41,7 +41,7 @@ class AttributionUnderGcTest {
             try {
                 for (int i = 0; i < 100; i++) {
                     int k = i % states.size();
-                    EdgeAttribution r = ev.attribute(states.get(k));
+                    EdgeAttribution r = ev.attributor().attribute(states.get(k));
                     assertIdentical(quiet[k], r, "call " + i);
                     calls++;
                 }

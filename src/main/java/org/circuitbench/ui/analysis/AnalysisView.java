@@ -27,7 +27,7 @@ import org.circuitbench.search.Importance;
 import org.circuitbench.session.Session;
 import org.circuitbench.ui.common.Cells;
 import org.circuitbench.ui.common.Controls;
-import org.circuitbench.ui.grid.GridViewModel;
+import org.circuitbench.ui.common.GridOverlays;
 import org.controlsfx.control.CheckListView;
 
 import java.util.List;
@@ -172,7 +172,7 @@ public final class AnalysisView extends TabPane {
             syncing[0] = false;
         });
         Button compare = Controls.button("Compare on this task", "compare-run", vm::runComparison);
-        compare.setTooltip(new Tooltip("Scores two to " + GridViewModel.MAX_COMPARED + " chosen circuits and their intersection, union and differences on the selected task."));
+        compare.setTooltip(new Tooltip("Scores two to " + GridOverlays.MAX_COMPARED + " chosen circuits and their intersection, union and differences on the selected task."));
         compare.disableProperty().bind(vm.busyProperty());
         Button matrix = Controls.button("Cross-task matrix", "compare-matrix", vm::runMatrix);
         matrix.setTooltip(new Tooltip("Scores each chosen circuit (all named ones if none is chosen) on every task of the session."));
@@ -211,7 +211,7 @@ public final class AnalysisView extends TabPane {
         table.getColumns().add(col("nodes", r -> Integer.toString(r.circuit().size()), 60));
         table.getColumns().add(col("score", r -> String.format(Locale.ROOT, "%.2f", r.score()), 80));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        table.setPlaceholder(new Label("Choose two to " + GridViewModel.MAX_COMPARED + " named circuits, then Compare."));
+        table.setPlaceholder(new Label("Choose two to " + GridOverlays.MAX_COMPARED + " named circuits, then Compare."));
         table.setPrefHeight(230);
 
         GridPane heat = new GridPane();

@@ -1,10 +1,8 @@
 package org.circuitbench.ui.analysis;
 
-import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
-import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
-import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
@@ -17,13 +15,13 @@ import org.circuitbench.search.Comparison;
 import org.circuitbench.search.CrossTaskMatrix;
 import org.circuitbench.search.Importance;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobHandle;
 import org.circuitbench.session.Session;
 import org.circuitbench.ui.common.AppServices;
-import org.circuitbench.ui.common.BackgroundRunner;
+import org.circuitbench.ui.common.GridOverlays;
+import org.circuitbench.ui.common.JobState;
 import org.circuitbench.ui.common.SessionTasks;
+import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
-import org.circuitbench.ui.grid.GridViewModel;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,31 +41,32 @@ public final class AnalysisViewModel {
     public record Letter(String letter, String name, Circuit circuit) {
     }
 
-    private final BackgroundRunner runner;
     private final Workspace workspace;
     private final EvaluatorFactory evaluators;
     private final SessionTasks tasks;
-    private final GridViewModel grid;
+    private final WorkingCircuit working;
+    private final GridOverlays overlays;
     private final ObservableList<Session.NamedCircuit> named;
 
-    private final BooleanProperty busy = new SimpleBooleanProperty(false);
-    private final StringProperty status = new SimpleStringProperty("");
+    private final JobState jobs;
+    private final StringProperty status;
     private final ObjectProperty<Importance.Result> importanceResult = new SimpleObjectProperty<>();
     private final ObservableList<Importance.Entry> importance = FXCollections.observableArrayList();
     private final ObservableList<Comparison.Row> comparison = FXCollections.observableArrayList();
     private final ObservableList<Letter> letters = FXCollections.observableArrayList();
     private final ObjectProperty<CrossTaskMatrix.Result> matrix = new SimpleObjectProperty<>();
     private final ObservableList<String> selectedForCompare = FXCollections.observableArrayList();
-    private JobHandle<?> current;
-    private long epoch; // bumped when the session or the task changes: older jobs' results are dropped
     private Runnable onChange = () -> { };
 
-    public AnalysisViewModel(AppServices services, SessionTasks tasks, GridViewModel grid, ObservableList<Session.NamedCircuit> named) {
-        this.runner = services.runner();
+    public AnalysisViewModel(AppServices services, SessionTasks tasks, WorkingCircuit working, GridOverlays overlays,
+                             ObservableList<Session.NamedCircuit> named) {
+        this.jobs = new JobState(services);
+        this.status = jobs.statusProperty();
         this.workspace = services.workspace();
         this.evaluators = services.evaluators();
         this.tasks = tasks;
-        this.grid = grid;
+        this.working = working;
+        this.overlays = overlays;
         this.named = named;
         importanceResult.addListener((o, was, r) -> importance.setAll(r == null ? List.of() : r.entries()));
     }
@@ -90,10 +89,7 @@ public final class AnalysisViewModel {
     }
 
     private void stop() {
-        epoch++;
-        if (current != null) current.cancel();
-        current = null;
-        busy.set(false);
+        jobs.reset();
         status.set("");
         importanceResult.set(null);
         comparison.clear();
@@ -103,8 +99,8 @@ public final class AnalysisViewModel {
     /** Ranks the grid circuit's nodes by the score without each; shows it as the grid overlay too. */
     public void runImportance() {
         AblationTask t = tasks.selected().orElse(null);
-        Circuit c = grid.circuit();
-        if (busy.get()) return;
+        Circuit c = working.get();
+        if (jobs.isRunning()) return;
         if (t == null || c == null) {
             status.set("No task is ready to rank.");
             return;
@@ -128,7 +124,7 @@ public final class AnalysisViewModel {
         importanceResult.set(r);
         Map<Node, Double> m = new LinkedHashMap<>();
         r.entries().forEach(e -> m.put(e.node(), e.scoreWithout()));
-        grid.showImportance(m, r.circuitScore(), r.circuit());
+        overlays.showImportance(m, r.circuitScore(), r.circuit());
         status.set(String.format(Locale.ROOT, "circuit at %.2f %%; %d nodes ranked%s", r.circuitScore(),
                 r.entries().size(), r.cancelled() ? " (cancelled)" : ""));
     }
@@ -136,7 +132,7 @@ public final class AnalysisViewModel {
     /** Set operations of the chosen named circuits, scored on the current task; membership on the grid. */
     public void runComparison() {
         AblationTask t = tasks.selected().orElse(null);
-        if (busy.get()) return;
+        if (jobs.isRunning()) return;
         if (t == null) {
             status.set("No task is ready to compare on.");
             return;
@@ -148,8 +144,8 @@ public final class AnalysisViewModel {
             status.set(e.getMessage());
             return;
         }
-        if (chosen.size() < 2 || chosen.size() > GridViewModel.MAX_COMPARED) {
-            status.set("Choose two to " + GridViewModel.MAX_COMPARED + " named circuits to compare; " + chosen.size() + " are chosen.");
+        if (chosen.size() < 2 || chosen.size() > GridOverlays.MAX_COMPARED) {
+            status.set("Choose two to " + GridOverlays.MAX_COMPARED + " named circuits to compare; " + chosen.size() + " are chosen.");
             return;
         }
         Map<String, Circuit> byLetter = new LinkedHashMap<>();
@@ -161,7 +157,7 @@ public final class AnalysisViewModel {
         })), rows -> {
             letters.setAll(chosen);
             comparison.setAll(rows);
-            grid.showComparison(chosen.stream().map(l -> new GridViewModel.NamedCircuitView(l.letter() + " · " + l.name(), l.circuit())).toList());
+            overlays.showComparison(chosen.stream().map(l -> new GridOverlays.Compared(l.letter() + " · " + l.name(), l.circuit())).toList());
             status.set(rows.size() + " sets scored");
         });
     }
@@ -169,14 +165,14 @@ public final class AnalysisViewModel {
     /** Shows the compare overlay of named circuits (restoring a session): no scores, only which circuit holds which node. */
     public void showComparisonOverlay(List<String> names) {
         List<Letter> chosen = lettered(pick(names));
-        if (chosen.size() < 2 || chosen.size() > GridViewModel.MAX_COMPARED) return;
+        if (chosen.size() < 2 || chosen.size() > GridOverlays.MAX_COMPARED) return;
         letters.setAll(chosen);
-        grid.showComparison(chosen.stream().map(l -> new GridViewModel.NamedCircuitView(l.letter() + " · " + l.name(), l.circuit())).toList());
+        overlays.showComparison(chosen.stream().map(l -> new GridOverlays.Compared(l.letter() + " · " + l.name(), l.circuit())).toList());
     }
 
     /** Every chosen circuit (or all named ones) on every task of the session. */
     public void runMatrix() {
-        if (busy.get()) return;
+        if (jobs.isRunning()) return;
         Map<String, Circuit> circuits;
         try {
             circuits = chosen().isEmpty() ? all() : chosen();
@@ -233,7 +229,7 @@ public final class AnalysisViewModel {
     }
 
     private Circuit parse(Session.NamedCircuit c) {
-        int l = grid.layersProperty().get(), h = grid.headsProperty().get();
+        int l = working.layersProperty().get(), h = working.headsProperty().get();
         try {
             return Circuit.parse(c.circuit(), l, h);
         } catch (IllegalArgumentException e) {
@@ -241,29 +237,18 @@ public final class AnalysisViewModel {
         }
     }
 
+    /** Starts a sweep, a comparison or the matrix; a result of a session or task left meanwhile shows nothing. */
     private <R> void begin(String what, Job.Fluent<R> job, Consumer<R> onResult) {
-        long e = epoch;
-        busy.set(true);
         status.set(what + "…");
-        current = runner.start(job
-                .onSuccess(r -> {
-                    if (e != epoch) return; // the session or task moved on: show nothing stale
-                    busy.set(false);
-                    onResult.accept(r);
-                })
-                .onFailure(x -> {
-                    if (e != epoch) return;
-                    busy.set(false);
-                    status.set("failed: " + Job.message(x));
-                }));
+        jobs.start(job.onSuccess(onResult).onFailure(x -> status.set("failed: " + Job.message(x))));
     }
 
     public void cancel() {
-        if (current != null) current.cancel();
+        jobs.cancel();
     }
 
-    public BooleanProperty busyProperty() {
-        return busy;
+    public ReadOnlyBooleanProperty busyProperty() {
+        return jobs.runningProperty();
     }
 
     public StringProperty statusProperty() {

@@ -52,17 +52,17 @@ public final class CircuitBenchApp extends Application {
         Scene scene = new Scene(view, 1360, 900);
         scene.getStylesheets().add(CircuitBenchApp.class.getResource("/org/circuitbench/ui/app.css").toExternalForm());
         stage.setScene(scene);
-        stage.titleProperty().bind(vm.titleProperty());
+        stage.titleProperty().bind(vm.document().titleProperty());
         var icon = CircuitBenchApp.class.getResourceAsStream("/org/circuitbench/ui/icon.png");
         if (icon != null) stage.getIcons().add(new Image(icon));
         stage.show();
         List<String> args = getParameters().getRaw();
-        Platform.runLater(() -> vm.start(args));
+        Platform.runLater(() -> vm.document().start(args));
     }
 
     @Override
     public void stop() {
-        if (vm != null) vm.closing();
+        if (vm != null) vm.document().closing();
         Platform.exit();
         System.exit(0); // PyTorch's threads do not stop on their own
     }

@@ -3,11 +3,13 @@ package org.circuitbench.ui.app;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.search.CircuitFormats;
 import org.circuitbench.search.PruneResult;
+import org.circuitbench.session.Session;
 import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.DialogService;
 import org.circuitbench.ui.common.Exports;
 import org.circuitbench.ui.grid.GridViewModel;
-import org.circuitbench.ui.runs.RunsViewModel;
+import org.circuitbench.ui.runs.NodePrunes;
+import org.circuitbench.ui.runs.RunViewModel;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -21,14 +23,17 @@ import java.util.function.Supplier;
 public final class ExportViewModel {
     private final DialogService dialogs;
     private final GridViewModel grid;
-    private final RunsViewModel runs;
+    private final RunViewModel<Session.RunRecord> runs;
+    private final NodePrunes prunes;
     private final Supplier<String> modelName;
     private final Supplier<String> taskName;
 
-    public ExportViewModel(AppServices services, GridViewModel grid, RunsViewModel runs, Supplier<String> modelName, Supplier<String> taskName) {
+    public ExportViewModel(AppServices services, GridViewModel grid, RunViewModel<Session.RunRecord> runs, NodePrunes prunes,
+                           Supplier<String> modelName, Supplier<String> taskName) {
         this.dialogs = services.dialogs();
         this.grid = grid;
         this.runs = runs;
+        this.prunes = prunes;
         this.modelName = modelName;
         this.taskName = taskName;
     }
@@ -48,7 +53,7 @@ public final class ExportViewModel {
 
     /** The selected run's removal log as CSV (step, node, score after, seconds, pass). */
     public void exportSelectedRun() {
-        Optional<PruneResult> r = runs.selectedResult();
+        Optional<PruneResult> r = Optional.ofNullable(runs.selectedProperty().get()).map(prunes::result);
         if (r.isEmpty()) {
             dialogs.error("No run selected", "Select a run in the Runs tab first.");
             return;

@@ -31,7 +31,6 @@ import javafx.stage.WindowEvent;
 import javafx.util.Duration;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.search.CircuitFormats;
-import org.circuitbench.search.EdgeFormats;
 import org.circuitbench.session.Session;
 import org.circuitbench.ui.analysis.AnalysisView;
 import org.circuitbench.ui.common.Controls;
@@ -43,6 +42,7 @@ import org.circuitbench.ui.heads.AttentionPatternView;
 import org.circuitbench.ui.heads.HeadInspectorView;
 import org.circuitbench.ui.heads.HeadsView;
 import org.circuitbench.ui.model.GpuViewModel;
+import org.circuitbench.ui.runs.EdgeRunsPanel;
 import org.circuitbench.ui.runs.RunsView;
 import org.circuitbench.ui.task.TaskEditorView;
 import org.controlsfx.control.StatusBar;
@@ -67,7 +67,7 @@ public final class MainView extends BorderPane {
         getStyleClass().add("main-view");
         gridView = new HeadGridView(vm.grid());
         gridView.setOnAttentionPattern(n -> AttentionPatternView.show(window(), vm.heads(), n));
-        graphView = new GraphView(vm.graph());
+        graphView = new GraphView(vm.graph(), new EdgeRunsPanel(vm.edgeRuns(), vm.edgeRunSettings()));
         graphView.canvas().setOnInspect(vm.heads()::inspect);
         gridView.setOnInspect(vm.heads()::inspect);
         gridView.setOnExactSweep(vm.analysis()::runImportance);
@@ -78,7 +78,7 @@ public final class MainView extends BorderPane {
                 tab("Circuit", "tab-circuit", padded(gridView)),
                 tab("Task editor", "tab-editor", new TaskEditorView(vm.editor())),
                 tab("Graph", "tab-graph", graphView),
-                tab("Runs", "tab-runs", new RunsView(vm.runs(), vm::askToSaveRun)),
+                tab("Runs", "tab-runs", new RunsView(vm.runs(), vm.prunes(), vm::askToSaveRun)),
                 tab("Importance & compare", "tab-analysis", new AnalysisView(vm.analysis(), vm.circuits())),
                 tab("Heads", "tab-heads", new HeadsView(vm.heads())));
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
@@ -90,14 +90,14 @@ public final class MainView extends BorderPane {
         setCenter(tabs);
         setBottom(statusBar());
 
-        Timeline autosave = new Timeline(new KeyFrame(Duration.seconds(30), e -> vm.autosave()));
+        Timeline autosave = new Timeline(new KeyFrame(Duration.seconds(30), e -> vm.document().autosave()));
         autosave.setCycleCount(Timeline.INDEFINITE);
         Timeline memory = new Timeline(new KeyFrame(Duration.seconds(3), e -> vm.model().refreshSummary()));
         memory.setCycleCount(Timeline.INDEFINITE);
         // While this view is the window's content: Quit, Ctrl+Q and the close button ask before
         // unsaved work is lost, and the timers run. A window that gets other content drops both.
         javafx.event.EventHandler<WindowEvent> guard = e -> {
-            if (!vm.requestQuit()) e.consume();
+            if (!vm.document().requestQuit()) e.consume();
         };
         sceneProperty().addListener((o, was, scene) -> {
             if (scene == null) return;
@@ -154,10 +154,10 @@ public final class MainView extends BorderPane {
         recent.setId("menu-recent");
         Runnable fillRecent = () -> {
             recent.getItems().clear();
-            for (Path p : vm.recent()) recent.getItems().add(item(p.toString(), null, null, () -> vm.openRecent(p)));
-            recent.setDisable(vm.recent().isEmpty());
+            for (Path p : vm.document().recent()) recent.getItems().add(item(p.toString(), null, null, () -> vm.document().openRecent(p)));
+            recent.setDisable(vm.document().recent().isEmpty());
         };
-        vm.recent().addListener((ListChangeListener<Path>) c -> fillRecent.run());
+        vm.document().recent().addListener((ListChangeListener<Path>) c -> fillRecent.run());
         fillRecent.run();
         Menu export = new Menu("Export");
         export.getItems().addAll(
@@ -169,21 +169,21 @@ public final class MainView extends BorderPane {
                 new SeparatorMenuItem(),
                 item("Graph as PNG…", "menu-export-graph-png", null, () -> vm.graph().exportPng(() -> Exports.png(graphView.canvas()))),
                 item("Graph as SVG…", "menu-export-graph-svg", null, () -> vm.graph().exportSvg(graphView.graphLayout())),
-                item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(EdgeFormats.Format.DOT)),
-                item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(EdgeFormats.Format.JSON)),
-                item("Edge circuit as a Python list…", "menu-export-edges-py", null, () -> vm.graph().export(EdgeFormats.Format.PYTHON)));
+                item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(CircuitFormats.Format.DOT)),
+                item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(CircuitFormats.Format.JSON)),
+                item("Edge circuit as a Python list…", "menu-export-edges-py", null, () -> vm.graph().export(CircuitFormats.Format.PYTHON)));
         MenuItem quit = item("Quit", "menu-quit", "Shortcut+Q", () -> {
             Window w = window();
             if (w != null) w.fireEvent(new WindowEvent(w, WindowEvent.WINDOW_CLOSE_REQUEST)); // asks first, as the close button does
         });
         file.getItems().addAll(
-                item("New session", "menu-new", "Shortcut+N", vm::newSession),
-                item("Open…", "menu-open", "Shortcut+O", vm::openSession),
+                item("New session", "menu-new", "Shortcut+N", vm.document()::newSession),
+                item("Open…", "menu-open", "Shortcut+O", vm.document()::openSession),
                 recent,
-                item("Open a sample session…", "menu-samples", null, vm::openSample),
+                item("Open a sample session…", "menu-samples", null, vm.document()::openSample),
                 new SeparatorMenuItem(),
-                item("Save", "menu-save", "Shortcut+S", vm::saveSession),
-                item("Save as…", "menu-save-as", "Shortcut+Shift+S", vm::saveSessionAs),
+                item("Save", "menu-save", "Shortcut+S", vm.document()::saveSession),
+                item("Save as…", "menu-save-as", "Shortcut+Shift+S", vm.document()::saveSessionAs),
                 export, new SeparatorMenuItem(), quit);
 
         Menu edit = new Menu("Edit");

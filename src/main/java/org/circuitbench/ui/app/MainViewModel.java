@@ -1,10 +1,9 @@
 package org.circuitbench.ui.app;
 
-import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
-import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
@@ -20,8 +19,6 @@ import org.circuitbench.model.LoadedModel;
 import org.circuitbench.search.Job;
 import org.circuitbench.session.RecoveryStore;
 import org.circuitbench.session.Session;
-import org.circuitbench.session.SessionException;
-import org.circuitbench.session.SessionFiles;
 import org.circuitbench.session.SessionMapper;
 import org.circuitbench.task.TaskException;
 import org.circuitbench.task.TaskFile;
@@ -30,24 +27,22 @@ import org.circuitbench.ui.analysis.AnalysisViewModel;
 import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.DialogService;
+import org.circuitbench.ui.common.JobState;
 import org.circuitbench.ui.common.SessionTasks;
+import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
 import org.circuitbench.ui.graph.GraphViewModel;
 import org.circuitbench.ui.grid.GridViewModel;
 import org.circuitbench.ui.heads.HeadsViewModel;
 import org.circuitbench.ui.model.ModelViewModel;
-import org.circuitbench.ui.runs.RunsViewModel;
+import org.circuitbench.ui.runs.EdgeRuns;
+import org.circuitbench.ui.runs.NodePrunes;
+import org.circuitbench.ui.runs.RunKind;
+import org.circuitbench.ui.runs.RunViewModel;
 import org.circuitbench.ui.task.TaskEditorViewModel;
-import org.circuitbench.util.AtomicFiles;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -72,13 +67,15 @@ public final class MainViewModel {
     private final BackgroundRunner runner;
     private final DialogService dialogs;
     private final Workspace workspace;
-    private final RecoveryStore recovery;
-    private final Path recentFile;
     private volatile Gpt2Tokenizer bundledTokenizer;
 
     private final ModelViewModel model;
+    private final WorkingCircuit working = new WorkingCircuit();
     private final GridViewModel grid;
-    private final RunsViewModel runs;
+    private final NodePrunes prunes;
+    private final RunViewModel<Session.RunRecord> runs;
+    private final EdgeRuns edgeRunSettings;
+    private final RunViewModel<Session.RunRecord> edgeRuns;
     private final AnalysisViewModel analysis;
     private final TaskEditorViewModel editor;
     private final ExportViewModel export;
@@ -89,47 +86,46 @@ public final class MainViewModel {
     private final ObservableList<String> taskNames = FXCollections.observableArrayList();
     private final ObjectProperty<Session.SessionTask> selectedTask = new SimpleObjectProperty<>();
     private final ObservableList<Session.NamedCircuit> circuits = FXCollections.observableArrayList();
-    private final ObjectProperty<Path> file = new SimpleObjectProperty<>();
     private final ObjectProperty<Session.ModelRef> sessionModel = new SimpleObjectProperty<>();
     private final ReadOnlyStringWrapper modelProblem = new ReadOnlyStringWrapper("");
-    private final BooleanProperty dirty = new SimpleBooleanProperty(false);
-    private final BooleanProperty preparing = new SimpleBooleanProperty(false);
-    private final StringProperty title = new SimpleStringProperty("Circuit Workbench");
     private final StringProperty status = new SimpleStringProperty("");
     private final StringProperty error = new SimpleStringProperty("");
-    private final ObservableList<Path> recent = FXCollections.observableArrayList();
     private Session.UiState pendingUi = Session.UiState.EMPTY;
-    private Optional<RecoveryStore.Recovery> offeredRecovery = Optional.empty();
     private volatile List<Session.SessionTask> taskSnapshot = List.of(); // for background jobs
     private volatile String loadedRef;          // the loaded model's reference (the model view model's, for jobs)
     private volatile String sessionModelName;   // the session's model reference, for jobs
-    private long epoch;                         // bumped with each session: older jobs' results are dropped
-    private int preparingJobs;
+    private final JobState preparation;         // the selected task's, on the session's model
+    private final SessionDocument document;
 
     public MainViewModel(AppServices services, RecoveryStore recovery, Path userDir) {
         this.services = services;
         this.runner = services.runner();
         this.dialogs = services.dialogs();
         this.workspace = services.workspace();
-        this.recovery = recovery;
-        this.recentFile = userDir.resolve("recent.txt");
+        this.preparation = new JobState(services);
+        this.document = new SessionDocument(new Shown(), dialogs, services.clock(), recovery, userDir, error, status);
         SessionTasks sessionTasks = new Tasks();
         this.model = new ModelViewModel(services);
-        this.grid = new GridViewModel(services, this::liveEvaluator);
-        this.runs = new RunsViewModel(services, sessionTasks, grid, this::addCircuit);
-        this.analysis = new AnalysisViewModel(services, sessionTasks, grid, circuits);
+        this.grid = new GridViewModel(services, working, this::liveEvaluator);
+        this.prunes = new NodePrunes(services, sessionTasks, working, this::addCircuit);
+        this.runs = new RunViewModel<>(services, prunes, 3);
+        this.analysis = new AnalysisViewModel(services, sessionTasks, working, grid, circuits);
         this.editor = new TaskEditorViewModel(services, this::encoder, this::tokenTexts);
-        this.export = new ExportViewModel(services, grid, runs, () -> loadedRef, this::selectedTaskName);
-        this.graph = new GraphViewModel(services, sessionTasks, grid, this::liveEdges);
-        this.heads = new HeadsViewModel(services, sessionTasks, grid, analysis, () -> sessionModelName);
-        heads.setOnChange(this::markDirty);
+        this.export = new ExportViewModel(services, grid, runs, prunes, () -> loadedRef, this::selectedTaskName);
+        this.graph = new GraphViewModel(services, sessionTasks, working, this::liveEdges);
+        this.edgeRunSettings = new EdgeRuns(services, sessionTasks, working, graph::circuit, graph.edits()::setCircuit);
+        this.edgeRuns = new RunViewModel<>(services, edgeRunSettings, 10);
+        this.heads = new HeadsViewModel(services, sessionTasks, working, grid, analysis.importanceResultProperty(), analysis::runImportance,
+                () -> sessionModelName);
+        heads.setOnChange(document::changed);
         heads.addScope("Graph's edge circuit", () -> graph.circuit() == null ? null : org.circuitbench.explain.Scope.edges(graph.circuit()),
                 "The graph shows no edge circuit yet: open the Graph tab.");
-        graph.circuitProperty().addListener((o, was, now) -> heads.refresh());
-        grid.setOnEdit(this::markDirty);
-        runs.setOnChange(this::markDirty);
-        analysis.setOnChange(this::markDirty);
-        graph.setOnChange(this::markDirty);
+        graph.edits().circuitProperty().addListener((o, was, now) -> heads.refresh());
+        working.setOnEdit(document::changed);
+        runs.setOnChange(document::changed);
+        edgeRuns.setOnChange(document::changed);
+        analysis.setOnChange(document::changed);
+        graph.setOnChange(document::changed);
         editor.setOnApply(this::applyEditedTask);
         tasks.addListener((ListChangeListener<Session.SessionTask>) c -> {
             taskNames.setAll(tasks.stream().map(Session.SessionTask::name).toList());
@@ -143,10 +139,7 @@ public final class MainViewModel {
             prepareSelected();
         });
         sessionModel.addListener((o, a, b) -> sessionModelName = b == null ? null : b.name());
-        file.addListener((o, a, b) -> updateTitle());
-        dirty.addListener((o, a, b) -> updateTitle());
         grid.clear("No session is open.");
-        loadRecent();
     }
 
     // ---- model ----------------------------------------------------------------------------------
@@ -185,7 +178,7 @@ public final class MainViewModel {
         Session.ModelRef s = sessionModel.get();
         if (s != null && !device.equals(s.device())) {
             sessionModel.set(new Session.ModelRef(s.name(), device));
-            markDirty();
+            document.changed();
         }
         if (loadedRef != null) loadSessionModel(loadedRef);
     }
@@ -206,7 +199,7 @@ public final class MainViewModel {
     public void useLoadedModel() {
         if (loadedRef == null) return;
         sessionModel.set(new Session.ModelRef(loadedRef, model.deviceProperty().get()));
-        markDirty();
+        document.changed();
         updateModelProblem(null);
         prepareSelected();
     }
@@ -227,7 +220,7 @@ public final class MainViewModel {
         Session.ModelRef s = sessionModel.get();
         if (s == null || !s.name().equals(ref)) {
             sessionModel.set(new Session.ModelRef(ref, model.deviceProperty().get()));
-            if (s != null) markDirty(); // a session that had no model takes the first one quietly
+            if (s != null) document.changed(); // a session that had no model takes the first one quietly
         }
         updateModelProblem(null);
         prepareSelected();
@@ -299,12 +292,12 @@ public final class MainViewModel {
         return workspace.task(Workspace.TaskKey.of(t));
     }
 
-    private FastEvaluator liveEvaluator() {
+    private org.circuitbench.ablation.EvaluatorHandle<FastEvaluator> liveEvaluator() {
         Session.SessionTask t = selectedTask.get();
         return selectedPrepared().isPresent() ? workspace.live(Workspace.TaskKey.of(t)) : null;
     }
 
-    private org.circuitbench.ablation.EdgeEvaluator liveEdges() {
+    private org.circuitbench.ablation.EvaluatorHandle<org.circuitbench.ablation.EdgeEvaluator> liveEdges() {
         Session.SessionTask t = selectedTask.get();
         return selectedPrepared().isPresent() ? workspace.edges(Workspace.TaskKey.of(t)) : null;
     }
@@ -354,6 +347,7 @@ public final class MainViewModel {
 
     /** Prepares the selected task in the background (once per content and model), then points the grid at it. */
     private void prepareSelected() {
+        preparation.reset(); // the task, model or session moved on: an older preparation shows nothing
         Session.SessionTask t = selectedTask.get();
         if (t == null) {
             clearViews(tasks.isEmpty() ? "The session has no task yet: add one with New." : "Pick a task.");
@@ -369,19 +363,13 @@ public final class MainViewModel {
         }
         LoadedModel m = workspace.model();
         Workspace.TaskKey key = Workspace.TaskKey.of(t);
-        long e = epoch;
-        preparing.set(++preparingJobs > 0);
         status.set("preparing " + t.name() + " on " + m.name() + "…");
         Circuit current = grid.circuit();
-        runner.start(Job.of("prepare " + t.name(), ctx -> workspace.prepare(key, () -> promptsOf(t)))
+        preparation.start(Job.of("prepare " + t.name(), ctx -> workspace.prepare(key, () -> promptsOf(t)))
                 .onSuccess(task -> {
-                    preparing.set(--preparingJobs > 0);
-                    if (selectedTask.get() != t || e != epoch || !sessionModelIsLoaded()) return; // the user moved on
-                    showPrepared(t, task, current);
+                    if (sessionModelIsLoaded()) showPrepared(t, task, current);
                 })
                 .onFailure(x -> {
-                    preparing.set(--preparingJobs > 0);
-                    if (selectedTask.get() != t || e != epoch) return;
                     clearViews("Task '" + t.name() + "' cannot be prepared.");
                     error.set("Task '" + t.name() + "': " + Job.message(x));
                     status.set("");
@@ -434,7 +422,7 @@ public final class MainViewModel {
         else tasks.add(t);
         if (old != null) heads.taskEdited(old); // its explanations were of the old prompts
         heads.taskEdited(t.name());
-        markDirty();
+        document.changed();
         selectedTask.set(null);
         selectedTask.set(t);
     }
@@ -455,7 +443,7 @@ public final class MainViewModel {
         tasks.remove(t);
         heads.taskEdited(t.name());
         if (selectedTask.get() == t) selectedTask.set(tasks.isEmpty() ? null : tasks.get(0));
-        markDirty();
+        document.changed();
     }
 
     // ---- named circuits -------------------------------------------------------------------------
@@ -463,7 +451,7 @@ public final class MainViewModel {
     public void addCircuit(Session.NamedCircuit c) {
         circuits.removeIf(x -> x.name().equals(c.name()));
         circuits.add(c);
-        markDirty();
+        document.changed();
     }
 
     /** Keeps the grid's circuit under a name, with its current score. */
@@ -484,8 +472,8 @@ public final class MainViewModel {
     public void askToSaveRun() {
         Session.RunRecord r = runs.selectedProperty().get();
         if (r == null) return;
-        dialogs.input("Name for this circuit", r.method() + " " + RunsViewModel.fmt(r.threshold()) + ", " + r.task())
-                .ifPresent(runs::saveSelectedAs);
+        dialogs.input("Name for this circuit", r.method() + " " + RunKind.fmt(r.threshold()) + ", " + r.task())
+                .ifPresent(name -> prunes.saveAs(r, name));
     }
 
     public void showOnGrid(Session.NamedCircuit c) {
@@ -499,7 +487,7 @@ public final class MainViewModel {
 
     public void removeCircuit(Session.NamedCircuit c) {
         circuits.remove(c);
-        markDirty();
+        document.changed();
     }
 
     // ---- sessions -------------------------------------------------------------------------------
@@ -515,19 +503,29 @@ public final class MainViewModel {
                 o == GridViewModel.Overlay.NONE ? null : Session.Overlay.valueOf(o.name()), compared,
                 imp == null ? null : SessionMapper.record(imp));
         Session.ModelRef m = sessionModel.get();
+        List<Session.NamedCircuit> allCircuits = new ArrayList<>(circuits);
+        allCircuits.addAll(graph.edits().named());
+        List<Session.RunRecord> allRuns = new ArrayList<>(runs.history());
+        allRuns.addAll(edgeRuns.history());
         return new Session(Session.SCHEMA_VERSION, m == null ? null : new Session.ModelRef(m.name(), model.deviceProperty().get()),
-                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui, graph.snapshot(), heads.records());
+                new ArrayList<>(tasks), allCircuits, allRuns, ui.withGraph(graph.graphSnapshot()), heads.records());
+    }
+
+    /** Shows {@code s} as the session of file {@code from} (null: untitled), unchanged since; see {@link SessionDocument#apply}. */
+    public void apply(Session s, Path from) {
+        document.apply(s, from);
     }
 
     /**
      * Shows a session: what was computed for the old one goes (panels, overlays, messages, running
      * jobs, prepared tasks it does not share); its model is loaded if another is.
      */
-    public void apply(Session s, Path from) {
-        epoch++;
-        runs.clear();
+    private void show(Session s) {
+        preparation.reset();
+        runs.clear(s.runs(org.circuitbench.ablation.Level.NODES));
+        edgeRuns.clear(s.runs(org.circuitbench.ablation.Level.EDGES));
         analysis.clear();
-        graph.clear(s.edges());
+        graph.clear(s);
         heads.clear();
         grid.clear("Preparing the session…");
         error.set("");
@@ -535,12 +533,9 @@ public final class MainViewModel {
         status.set("");
         pendingUi = s.ui();
         tasks.setAll(s.tasks());
-        circuits.setAll(s.circuits());
-        runs.history().setAll(s.runs());
+        circuits.setAll(s.circuits(org.circuitbench.ablation.Level.NODES));
         heads.restore(s.explanations());
         analysis.selectedForCompare().setAll(s.ui().compared() == null ? List.of() : s.ui().compared());
-        file.set(from);
-        dirty.set(false);
         freeTasksOtherThan(s.tasks());
         Session.ModelRef wanted = s.model() != null ? s.model()
                 : loadedRef == null ? null : new Session.ModelRef(loadedRef, model.deviceProperty().get());
@@ -568,272 +563,44 @@ public final class MainViewModel {
         }));
     }
 
-    /** File → New: an empty session for the same model, after asking about unsaved work. */
-    public void newSession() {
-        if (!mayReplaceSession("start a new session")) return;
-        Session.ModelRef m = sessionModel.get();
-        apply(new Session(Session.SCHEMA_VERSION, m, List.of(), List.of(), List.of(), Session.UiState.EMPTY), null);
-    }
+    /** The window as the session document sees it. */
+    private final class Shown implements SessionDocument.Window {
+        @Override
+        public Session snapshot() {
+            return MainViewModel.this.snapshot();
+        }
 
-    /** File → Open…: asks about unsaved work, then for the file. */
-    public void openSession() {
-        if (!mayReplaceSession("open another session")) return;
-        dialogs.openFile("Open a session", DialogService.FileType.SESSION, file.get() == null ? null : file.get().getParent())
-                .ifPresent(this::openOrSay);
-    }
+        @Override
+        public void show(Session s) {
+            MainViewModel.this.show(s);
+        }
 
-    /** File → Open recent. */
-    public void openRecent(Path p) {
-        if (mayReplaceSession("open " + p.getFileName())) openOrSay(p);
-    }
+        @Override
+        public boolean workRunning() {
+            return runs.runningProperty().get() || edgeRuns.runningProperty().get() || analysis.busyProperty().get()
+                    || heads.busyProperty().get();
+        }
 
-    /** File → Open a sample session…: the sample opens as an untitled copy, so saving never changes it. */
-    public void openSample() {
-        if (!mayReplaceSession("open a sample session")) return;
-        dialogs.openFile("Open a sample session", DialogService.FileType.SESSION, AppPaths.samples().map(s -> s.resolve("sessions")).orElse(null))
-                .ifPresent(p -> {
-                    if (openOrSay(p)) file.set(null);
-                });
-    }
+        @Override
+        public Session.ModelRef model() {
+            return sessionModel.get();
+        }
 
-    private boolean openOrSay(Path p) {
-        if (open(p)) return true;
-        dialogs.error("Cannot open " + p.getFileName(), error.get());
-        return false;
-    }
-
-    /** Opens a session file; a file that cannot be read leaves everything as it was. No question is asked. */
-    public boolean open(Path path) {
-        Session before = snapshot();
-        Path beforeFile = file.get();
-        boolean beforeDirty = dirty.get();
-        try {
-            Session s = SessionFiles.read(path);
-            apply(s, path);
-            remember(path);
-            error.set("");
-            return true;
-        } catch (SessionException e) {
-            error.set(e.getMessage());
-            return false;
-        } catch (RuntimeException e) { // a session the checks missed: put the previous one back
-            apply(before, beforeFile);
-            dirty.set(beforeDirty);
-            error.set(path + " could not be opened (" + e + "). The session that was open is unchanged.");
-            return false;
+        @Override
+        public void loadModel(String ref) {
+            MainViewModel.this.loadModel(ref);
         }
     }
 
-    /**
-     * Before unsaved work would go (New, Open, a sample, Quit): Save, Don't save or Cancel; and a
-     * running prune or sweep is stopped only if the user agrees. True when the action may go on.
-     */
-    public boolean mayReplaceSession(String action) {
-        boolean running = runs.runningProperty().get() || graph.runningProperty().get() || analysis.busyProperty().get()
-                || heads.busyProperty().get();
-        if (dirty.get()) {
-            String name = file.get() == null ? "the untitled session" : file.get().getFileName().toString();
-            DialogService.Unsaved answer = dialogs.askToSave("Save the changes to " + name + "?",
-                    "The session has unsaved changes. To " + action + ", save them first, or leave them unsaved: they are then lost."
-                            + (running ? " The running work stops either way." : ""));
-            switch (answer) {
-                case CANCEL -> {
-                    return false;
-                }
-                case SAVE -> {
-                    return saveSession();
-                }
-                case DISCARD -> {
-                    discardChanges();
-                    return true;
-                }
-            }
-        }
-        return !running || dialogs.confirm("Stop the running work?", "A prune, an edge run, an importance sweep or an explanation is running. To " + action
-                + ", it stops and its result is not kept.", "Stop it", "Keep working");
-    }
-
-    /** Quit (the menu, Ctrl+Q or the window's close button): asks as for any lost work; true when the app may close. */
-    public boolean requestQuit() {
-        return mayReplaceSession("quit");
-    }
-
-    /** The user chose not to save: the changes, and their recovery copy, go. */
-    private void discardChanges() {
-        dirty.set(false);
-        recovery.clear();
-    }
-
-    /** File → Save: to the session's file, or asks for one. False when not saved (cancelled, or an error that was shown). */
-    public boolean saveSession() {
-        if (file.get() == null) return saveSessionAs();
-        if (save()) return true;
-        dialogs.error("Not saved", error.get());
-        return false;
-    }
-
-    /** File → Save as… */
-    public boolean saveSessionAs() {
-        Optional<Path> p = dialogs.saveFile("Save the session", DialogService.FileType.SESSION, "session" + SessionFiles.EXTENSION);
-        if (p.isEmpty()) return false;
-        if (saveAs(p.get())) return true;
-        dialogs.error("Not saved", error.get());
-        return false;
-    }
-
-    public boolean save() {
-        return file.get() != null && saveAs(file.get());
-    }
-
-    public boolean saveAs(Path path) {
-        Path p = path.toString().endsWith(".json") ? path : Path.of(path + SessionFiles.EXTENSION);
-        try {
-            SessionFiles.write(p, snapshot());
-            file.set(p);
-            dirty.set(false);
-            recovery.clear();
-            remember(p);
-            status.set("saved " + p.getFileName());
-            return true;
-        } catch (IOException e) {
-            error.set("Could not save " + p + ": " + e.getMessage() + ". The previous file is unchanged.");
-            return false;
-        }
-    }
-
-    /** Copies the session to the recovery file if it has unsaved changes. */
-    public void autosave() {
-        if (!dirty.get()) return;
-        try {
-            recovery.save(snapshot(), file.get());
-        } catch (IOException e) {
-            status.set("autosave failed: " + e.getMessage());
-        }
-    }
-
-    public Optional<RecoveryStore.Recovery> pendingRecovery() {
-        offeredRecovery = recovery.pending();
-        return offeredRecovery;
-    }
-
-    /** Recovery copies that {@link #pendingRecovery()} found damaged and kept aside, and where; "" if none. */
-    public String recoveryDamage() {
-        return String.join(" ", recovery.damaged());
-    }
-
-    public void recover(RecoveryStore.Recovery r) {
-        apply(r.session(), r.originalFile() == null ? null : Path.of(r.originalFile()));
-        dirty.set(true);
-        try {
-            recovery.adopt(r); // this instance's copy now; the old one goes
-        } catch (IOException e) {
-            status.set("autosave failed: " + e.getMessage());
-        }
-    }
-
-    public void discardRecovery() {
-        offeredRecovery.ifPresent(recovery::discard);
-    }
-
-    /** The recovery question's text: which session, and when its copy was made, in the user's words. */
-    String recoveryQuestion(RecoveryStore.Recovery r) {
-        String which = r.originalFile() == null ? "an untitled session" : Path.of(r.originalFile()).getFileName().toString();
-        return "Circuit Workbench closed without saving the changes to " + which + ". A copy made " + when(r.savedAt(), services.clock())
-                + " was kept. Recover it, or discard it for good?";
-    }
-
-    /** "today at 14:05", "yesterday at 09:12", "on 3 March 2025 at 14:05", in the clock's time zone. */
-    static String when(Instant t, Clock clock) {
-        ZonedDateTime at = t.atZone(clock.getZone());
-        LocalDate today = LocalDate.now(clock);
-        String time = at.format(DateTimeFormatter.ofPattern("HH:mm", Locale.ENGLISH));
-        if (at.toLocalDate().equals(today)) return "today at " + time;
-        if (at.toLocalDate().equals(today.minusDays(1))) return "yesterday at " + time;
-        return "on " + at.format(DateTimeFormatter.ofPattern("d MMMM yyyy", Locale.ENGLISH)) + " at " + time;
-    }
-
-    /** Exit: unsaved changes the user did not decline get a fresh recovery copy (offered at the next start); else none is left. */
-    public void closing() {
-        if (dirty.get()) autosave(); else recovery.clear();
-        recovery.close();
-    }
-
-    /**
-     * The first session: one named on the command line (a session file, or a model folder with the
-     * demo session); else a recovery copy left by a run that did not close, if the user wants it;
-     * else the demo.
-     */
-    public void start(List<String> args) {
-        Optional<RecoveryStore.Recovery> rec = pendingRecovery();
-        if (!recoveryDamage().isEmpty()) dialogs.error("A recovery copy is damaged", recoveryDamage());
-        if (!args.isEmpty()) {
-            Path p = Path.of(args.get(0));
-            if (p.toString().endsWith(".json")) {
-                if (!open(p)) {
-                    dialogs.error("Cannot open " + p.getFileName(), error.get());
-                    openDemo();
-                }
-            } else {
-                openDemo();
-                loadModel(p.toString());
-            }
-            return;
-        }
-        if (rec.isPresent()) {
-            if (dialogs.confirm("Recover unsaved work?", recoveryQuestion(rec.get()), "Recover", "Discard")) {
-                recover(rec.get());
-                return;
-            }
-            discardRecovery();
-        }
-        openDemo();
-    }
-
-    private void markDirty() {
-        dirty.set(true);
-    }
-
-    private void updateTitle() {
-        String name = file.get() == null ? "untitled" : file.get().getFileName().toString();
-        title.set((dirty.get() ? "• " : "") + name + " — Circuit Workbench");
-    }
-
-    private void loadRecent() {
-        try {
-            if (Files.isRegularFile(recentFile)) {
-                recent.setAll(Files.readAllLines(recentFile).stream().filter(l -> !l.isBlank()).map(Path::of).limit(10).toList());
-            }
-        } catch (IOException | java.nio.file.InvalidPathException ignored) {
-            // no recent files is fine
-        }
-    }
-
-    private void remember(Path p) {
-        recent.remove(p.toAbsolutePath());
-        recent.add(0, p.toAbsolutePath());
-        while (recent.size() > 10) recent.remove(recent.size() - 1);
-        try {
-            AtomicFiles.writeString(recentFile, String.join("\n", recent.stream().map(Path::toString).toList()) + "\n");
-        } catch (IOException ignored) {
-            // the list is a convenience
-        }
-    }
-
-    /** Opens the digits sample session on the bundled demo model (the first start). */
-    public void openDemo() {
-        Optional<Path> digits = AppPaths.samples().map(s -> s.resolve("sessions").resolve("digits-seqcont-tiny" + SessionFiles.EXTENSION))
-                .filter(Files::isRegularFile);
-        if (digits.isPresent() && open(digits.get())) {
-            file.set(null); // a sample is a template: saving asks where
-            return;
-        }
-        loadModel(AppPaths.DEMO_REF);
-    }
-
+    public SessionDocument document() { return document; }
     public ModelViewModel model() { return model; }
     public GridViewModel grid() { return grid; }
     public GraphViewModel graph() { return graph; }
-    public RunsViewModel runs() { return runs; }
+    public RunViewModel<Session.RunRecord> runs() { return runs; }
+    public NodePrunes prunes() { return prunes; }
+    public RunViewModel<Session.RunRecord> edgeRuns() { return edgeRuns; }
+    public EdgeRuns edgeRunSettings() { return edgeRunSettings; }
+    public WorkingCircuit working() { return working; }
     public AnalysisViewModel analysis() { return analysis; }
     public TaskEditorViewModel editor() { return editor; }
     public ExportViewModel export() { return export; }
@@ -843,15 +610,11 @@ public final class MainViewModel {
     public ObservableList<String> taskNames() { return taskNames; }
     public ObjectProperty<Session.SessionTask> selectedTaskProperty() { return selectedTask; }
     public ObservableList<Session.NamedCircuit> circuits() { return circuits; }
-    public ObjectProperty<Path> fileProperty() { return file; }
     public ObjectProperty<Session.ModelRef> sessionModelProperty() { return sessionModel; }
     public ReadOnlyStringProperty modelProblemProperty() { return modelProblem.getReadOnlyProperty(); }
-    public BooleanProperty dirtyProperty() { return dirty; }
-    public BooleanProperty preparingProperty() { return preparing; }
-    public StringProperty titleProperty() { return title; }
+    public ReadOnlyBooleanProperty preparingProperty() { return preparation.runningProperty(); }
     public StringProperty statusProperty() { return status; }
     public StringProperty errorProperty() { return error; }
-    public ObservableList<Path> recent() { return recent; }
     public Workspace workspace() { return workspace; }
     /** The loaded model's reference (which may not be the session's: see {@link #modelProblemProperty()}). */
     public String modelRef() { return loadedRef; }

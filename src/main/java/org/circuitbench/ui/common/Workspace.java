@@ -2,6 +2,7 @@ package org.circuitbench.ui.common;
 
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.EdgeEvaluator;
+import org.circuitbench.ablation.EvaluatorHandle;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.search.Job;
@@ -11,6 +12,7 @@ import org.circuitbench.task.TaskFile;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -35,8 +37,8 @@ public final class Workspace implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private LoadedModel model;
     private final Map<TaskKey, AblationTask> tasks = new HashMap<>();
-    private final Map<TaskKey, FastEvaluator> live = new HashMap<>();
-    private final Map<TaskKey, EdgeEvaluator> edges = new HashMap<>();
+    private final Map<TaskKey, EvaluatorHandle<FastEvaluator>> live = new HashMap<>();
+    private final Map<TaskKey, EvaluatorHandle<EdgeEvaluator>> edges = new HashMap<>();
 
     public LoadedModel model() {
         return model;
@@ -121,33 +123,29 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
-    /** The evaluator the grid scores with; it keeps the grid's circuit as its cached base. */
-    public FastEvaluator live(TaskKey key) {
-        AblationTask t = task(key).orElseThrow(() -> new IllegalStateException("The task is not prepared."));
-        synchronized (live) {
-            FastEvaluator e = live.get(key);
-            if (e == null || e.task() != t) {
-                e = new FastEvaluator(t);
-                live.put(key, e);
-            }
-            return e;
-        }
+    /** The evaluator the grid scores with (it keeps the grid's circuit as its cached base), as a handle ({@link EvaluatorHandle}). */
+    public EvaluatorHandle<FastEvaluator> live(TaskKey key) {
+        return handle(live, key, FastEvaluator::new);
     }
 
     /**
      * The task's edge evaluator (the Graph view's live scores, attribution, edge scopes of
-     * explanations), made on first use: call it from a job, as making one takes every sender's mean.
-     * It is not thread-safe: hold its monitor while using it.
+     * explanations), as a handle: it is made in the first use, in that job's thread.
      */
-    public EdgeEvaluator edges(TaskKey key) {
+    public EvaluatorHandle<EdgeEvaluator> edges(TaskKey key) {
+        return handle(edges, key, EdgeEvaluator::new);
+    }
+
+    private <E extends AutoCloseable> EvaluatorHandle<E> handle(Map<TaskKey, EvaluatorHandle<E>> handles, TaskKey key,
+                                                                 java.util.function.Function<AblationTask, E> make) {
         AblationTask t = task(key).orElseThrow(() -> new IllegalStateException("The task is not prepared."));
-        synchronized (edges) {
-            EdgeEvaluator e = edges.get(key);
-            if (e == null || e.task() != t) {
-                e = new EdgeEvaluator(t);
-                edges.put(key, e);
+        synchronized (handles) {
+            EvaluatorHandle<E> h = handles.get(key);
+            if (h == null || h.task() != t) {
+                h = new EvaluatorHandle<>(t, () -> make.apply(t));
+                handles.put(key, h);
             }
-            return e;
+            return h;
         }
     }
 
@@ -162,16 +160,13 @@ public final class Workspace implements AutoCloseable {
     }
 
     private void close(TaskKey key) {
-        FastEvaluator e;
-        synchronized (live) {
-            e = live.remove(key);
+        for (Map<TaskKey, ? extends EvaluatorHandle<?>> handles : List.of(live, edges)) {
+            EvaluatorHandle<?> h;
+            synchronized (handles) {
+                h = handles.remove(key);
+            }
+            if (h != null) h.close(); // waits for a running use
         }
-        if (e != null) e.close();
-        EdgeEvaluator ee;
-        synchronized (edges) {
-            ee = edges.remove(key);
-        }
-        if (ee != null) ee.close();
         AblationTask t = tasks.remove(key);
         if (t != null) t.close();
     }

@@ -26,6 +26,7 @@ import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ui.common.Cells;
 import org.circuitbench.ui.common.Controls;
+import org.circuitbench.ui.common.GridOverlays;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -121,7 +122,7 @@ public final class HeadGridView extends BorderPane {
         vm.circuitProperty().addListener(restyle);
         vm.overlayProperty().addListener(restyle);
         vm.importance().addListener((MapChangeListener<Node, Double>) c -> restyle());
-        vm.compared().addListener((javafx.collections.ListChangeListener<GridViewModel.NamedCircuitView>) c -> restyle());
+        vm.compared().addListener((javafx.collections.ListChangeListener<GridOverlays.Compared>) c -> restyle());
         vm.estimate().addListener((MapChangeListener<Node, Double>) c -> restyle());
         vm.estimateCircuitProperty().addListener(restyle);
         rebuild();

@@ -25,7 +25,7 @@ import org.circuitbench.search.Importance;
 import org.circuitbench.search.Job;
 import org.circuitbench.task.Prompt;
 import org.circuitbench.ui.common.AppServices;
-import org.circuitbench.ui.common.BackgroundRunner;
+import org.circuitbench.ui.common.JobState;
 import org.circuitbench.ui.common.SessionTasks;
 import org.circuitbench.ui.common.Workspace;
 
@@ -45,7 +45,6 @@ public final class HeadInspectorViewModel {
     public record Row(String measure, String full, String scope) {
     }
 
-    private final BackgroundRunner runner;
     private final Workspace workspace;
     private final SessionTasks tasks;
     private final HeadsViewModel heads;
@@ -59,14 +58,15 @@ public final class HeadInspectorViewModel {
     private final IntegerProperty prompt = new SimpleIntegerProperty(0);
     private final ObjectProperty<AttentionPatterns.Pattern> pattern = new SimpleObjectProperty<>();
     private final ObservableList<OvTokens.Entry> ovTokens = FXCollections.observableArrayList();
-    private final StringProperty status = new SimpleStringProperty("");
+    private final JobState jobs;
+    private final StringProperty status;
     private final StringProperty hint = new SimpleStringProperty("");
     private OvTokens lastOv;   // all prompts' entries of the last head and scope, so another prompt needs no new pass
     private String lastOvKey;
-    private long generation;   // bumped by each request: only the newest result is shown
 
     HeadInspectorViewModel(AppServices services, SessionTasks tasks, HeadsViewModel heads) {
-        this.runner = services.runner();
+        this.jobs = new JobState(services);
+        this.status = jobs.statusProperty();
         this.workspace = services.workspace();
         this.tasks = tasks;
         this.heads = heads;
@@ -92,7 +92,7 @@ public final class HeadInspectorViewModel {
 
     /** Nothing inspected (another session or task): the view closes its window. */
     public void clear() {
-        generation++;
+        jobs.reset();
         head.set(null);
         rows.clear();
         prompts.clear();
@@ -176,7 +176,6 @@ public final class HeadInspectorViewModel {
         Scope s = heads.scopeNow();
         int p = prompt.get();
         if (h == null || t == null || s == null || p < 0 || p >= prompts.size()) return;
-        long g = ++generation;
         Explainer ex = heads.explainer(t);
         String ovKey = h + "@" + HeadsViewModel.scopeKey(s) + "@" + tasks.selectedName();
         boolean labelled = ex.attentionLabels().size() > 1 && t.model().config().nLayer() > 1;
@@ -186,10 +185,9 @@ public final class HeadInspectorViewModel {
         status.set("computing head " + h + "'s pattern" + (labelled && known == null ? " and OV tokens" : "") + "…");
         record Result(AttentionPatterns.Pattern pattern, OvTokens ov) {
         }
-        runner.start(Job.of("inspect head " + h, workspace.reading(ctx -> new Result(ex.pattern(s, p, h),
+        jobs.start(Job.of("inspect head " + h, workspace.reading(ctx -> new Result(ex.pattern(s, p, h),
                         labelled && known == null ? ex.ovTokens(s, h) : known)))
-                .onSuccess(r -> {
-                    if (g != generation) return; // another head, prompt or scope since
+                .onSuccess(r -> { // only the newest request's: another head, prompt or scope since drops it
                     pattern.set(r.pattern());
                     if (r.ov() != null) {
                         lastOv = r.ov();
@@ -198,10 +196,7 @@ public final class HeadInspectorViewModel {
                     }
                     status.set(labelled ? "" : "OV tokens need labelled positions (S1, S2, …), which this task has not.");
                 })
-                .onFailure(x -> {
-                    if (g != generation) return;
-                    status.set("failed: " + Job.message(x));
-                }));
+                .onFailure(x -> status.set("failed: " + Job.message(x))));
     }
 
     /** The scope changed in the Heads view: the pattern and tokens follow it. */

@@ -30,7 +30,7 @@ public final class HeadsView extends BorderPane {
 
     public HeadsView(HeadsViewModel vm) {
         getStyleClass().add("heads-view");
-        ComboBox<HeadsViewModel.HeadMeasure> measure = new ComboBox<>(vm.measures());
+        ComboBox<HeadMeasure> measure = new ComboBox<>(vm.measures());
         measure.setId("heads-measure");
         measure.valueProperty().bindBidirectional(vm.selectedMeasureProperty());
         measure.setVisibleRowCount(16);

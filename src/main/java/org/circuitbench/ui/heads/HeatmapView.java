@@ -56,7 +56,7 @@ final class HeatmapView extends VBox {
     }
 
     /** Draws {@code h}; null shows nothing. */
-    void show(HeadsViewModel.Heatmap h) {
+    void show(Heatmap h) {
         grid.getChildren().clear();
         legend.getChildren().clear();
         if (h == null) {
@@ -88,7 +88,7 @@ final class HeatmapView extends VBox {
         return a;
     }
 
-    private Label cell(HeadsViewModel.Heatmap h, Node n) {
+    private Label cell(Heatmap h, Node n) {
         double v = h.value(n);
         Label c = new Label(h.text(v));
         c.setId(switch (n) {
@@ -123,13 +123,13 @@ final class HeatmapView extends VBox {
     }
 
     /** The value's colour: white to dark blue from lo to hi; signed measures red below 0, blue above. */
-    static Color colour(HeadsViewModel.Heatmap h, double v) {
+    static Color colour(Heatmap h, double v) {
         if (h.diverging()) return Cells.diverging(Math.max(-1, Math.min(1, v / h.hi())));
         double t = (v - h.lo()) / (h.hi() - h.lo());
         return Cells.heat(Math.max(0, Math.min(1, t)));
     }
 
-    private void legend(HeadsViewModel.Heatmap h) {
+    private void legend(Heatmap h) {
         Region bar = new Region();
         bar.setPrefSize(180, 14);
         bar.setMinSize(120, 14);

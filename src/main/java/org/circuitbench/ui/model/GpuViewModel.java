@@ -1,9 +1,9 @@
 package org.circuitbench.ui.model;
 
 import javafx.beans.property.BooleanProperty;
-import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyDoubleProperty;
 import javafx.beans.property.SimpleBooleanProperty;
-import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import org.circuitbench.model.gpu.CudaBuild;
@@ -15,13 +15,14 @@ import org.circuitbench.model.gpu.NativeSelection.Natives;
 import org.circuitbench.model.gpu.NativeSelection.Selection;
 import org.circuitbench.model.gpu.NativeSelection.Want;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.Progress;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.DialogService;
+import org.circuitbench.ui.common.JobState;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -33,7 +34,6 @@ import java.util.function.Predicate;
  * switch needs: PyTorch's natives are chosen once per process, before the first model loads.
  */
 public final class GpuViewModel {
-    private final BackgroundRunner runner;
     private final DialogService dialogs;
     private final GpuSetup setup;
     private final Selection active;
@@ -41,17 +41,16 @@ public final class GpuViewModel {
     private final StringProperty status = new SimpleStringProperty("");
     private final StringProperty found = new SimpleStringProperty("Looking for a GPU…");
     private final StringProperty detail = new SimpleStringProperty("");
-    private final StringProperty message = new SimpleStringProperty("");
+    private final JobState jobs;
+    private final StringProperty message;
     private final BooleanProperty canEnable = new SimpleBooleanProperty(false);
     private final BooleanProperty canUseCpu = new SimpleBooleanProperty(false);
-    private final BooleanProperty busy = new SimpleBooleanProperty(false);
     private final BooleanProperty restartNeeded = new SimpleBooleanProperty(false);
-    private final DoubleProperty progress = new SimpleDoubleProperty(-1);
-    private JobHandle<?> download;
 
     /** {@code active} is what this process loaded at start; errors go to {@code onError} (the window's error bar). */
     public GpuViewModel(BackgroundRunner runner, DialogService dialogs, GpuSetup setup, Selection active, Consumer<String> onError) {
-        this.runner = runner;
+        this.jobs = new JobState(runner, Clock.systemUTC());
+        this.message = jobs.statusProperty();
         this.dialogs = dialogs;
         this.setup = setup;
         this.active = active;
@@ -64,7 +63,7 @@ public final class GpuViewModel {
 
     /** Looks for the GPU and the CUDA build in the background (nvidia-smi can take a second). */
     public void refresh() {
-        runner.start(Job.of("look for a GPU", ctx -> new Checked(setup.select(Want.AUTO, true), setup.settings()))
+        jobs.side(BackgroundRunner.Lane.WORK, Job.of("look for a GPU", ctx -> new Checked(setup.select(Want.AUTO, true), setup.settings()))
                 .onSuccess(c -> show(c.next(), c.settings()))
                 .onFailure(e -> detail.set("The GPU could not be checked: " + Job.message(e))));
     }
@@ -102,10 +101,9 @@ public final class GpuViewModel {
      * the download's size and asks {@code confirm} (on the UI thread) before downloading.
      */
     public void enable(Predicate<CudaDownloader.Plan> confirm) {
-        if (busy.get()) return;
-        busy.set(true);
+        if (jobs.isRunning()) return;
         message.set("checking PyTorch's CUDA build…");
-        runner.start(Job.of("plan the CUDA build's download", ctx -> {
+        jobs.start(Job.of("plan the CUDA build's download", ctx -> {
                     if (setup.cuda().inspect().complete()) {
                         setup.rememberGpu();
                         return null;
@@ -113,7 +111,6 @@ public final class GpuViewModel {
                     return setup.downloader().plan();
                 })
                 .onSuccess(plan -> {
-                    busy.set(false);
                     message.set("");
                     if (plan == null) {
                         ready(setup.cuda().dir());
@@ -125,7 +122,6 @@ public final class GpuViewModel {
                     }
                 })
                 .onFailure(e -> {
-                    busy.set(false);
                     message.set("");
                     onError.accept(Job.message(e));
                 }));
@@ -138,27 +134,17 @@ public final class GpuViewModel {
     }
 
     private void download(CudaDownloader.Plan plan) {
-        busy.set(true);
-        progress.set(0);
-        download = runner.start(Job.of("download PyTorch's CUDA build", ctx -> setup.enable(plan,
+        jobs.start(Job.of("download PyTorch's CUDA build", ctx -> setup.enable(plan,
                         (file, done, total) -> ctx.listener().progress(new Progress(done, total, null, Double.NaN, Double.NaN, 0,
                                 String.format(Locale.ROOT, "CUDA build: %.2f of %.2f GB (%s)", done / 1e9, total / 1e9, file))),
                         ctx::isCancelled))
-                .onProgress(p -> {
-                    progress.set(p.fraction());
-                    message.set(p.message());
-                })
-                .onSuccess(dir -> {
-                    busy.set(false);
-                    progress.set(-1);
-                    ready(dir);
-                })
+                .onProgress(p -> message.set(p.message()))
+                .onSuccess(this::ready)
                 .onFailure(e -> { // a cancel too: its message says what is kept
-                    busy.set(false);
-                    progress.set(-1);
                     message.set("");
                     onError.accept(Job.message(e));
                 }));
+        if (jobs.isRunning()) jobs.setProgress(0); // determinate from the start: Cancel shows
     }
 
     private void ready(Path dir) {
@@ -174,7 +160,7 @@ public final class GpuViewModel {
     }
 
     public void cancel() {
-        if (download != null) download.cancel();
+        jobs.cancel();
     }
 
     /** Remembers PyTorch's bundled CPU build for the next start. */
@@ -196,7 +182,7 @@ public final class GpuViewModel {
     public StringProperty messageProperty() { return message; }
     public BooleanProperty canEnableProperty() { return canEnable; }
     public BooleanProperty canUseCpuProperty() { return canUseCpu; }
-    public BooleanProperty busyProperty() { return busy; }
+    public ReadOnlyBooleanProperty busyProperty() { return jobs.runningProperty(); }
     public BooleanProperty restartNeededProperty() { return restartNeeded; }
-    public DoubleProperty progressProperty() { return progress; }
+    public ReadOnlyDoubleProperty progressProperty() { return jobs.progressProperty(); }
 }

@@ -1,9 +1,9 @@
 package org.circuitbench.ui.model;
 
 import javafx.beans.property.BooleanProperty;
-import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyDoubleProperty;
 import javafx.beans.property.SimpleBooleanProperty;
-import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
@@ -15,10 +15,9 @@ import org.circuitbench.model.ModelLoadException;
 import org.circuitbench.model.ModelResolver;
 import org.circuitbench.model.hub.HubDownloader;
 import org.circuitbench.search.Job;
-import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.Progress;
 import org.circuitbench.ui.common.AppServices;
-import org.circuitbench.ui.common.BackgroundRunner;
+import org.circuitbench.ui.common.JobState;
 import org.circuitbench.ui.common.Workspace;
 
 import java.io.IOException;
@@ -34,7 +33,6 @@ import java.util.function.Supplier;
  * (progress, cancel, resume). Loading runs in the background; the status line says what is loaded.
  */
 public final class ModelViewModel {
-    private final BackgroundRunner runner;
     private final Workspace workspace;
     private final ModelResolver models;
     private final Supplier<HubDownloader> hub;
@@ -43,21 +41,20 @@ public final class ModelViewModel {
     private final StringProperty device = new SimpleStringProperty("auto");
     private final StringProperty deviceNote = new SimpleStringProperty("");
     private final StringProperty error = new SimpleStringProperty("");
-    private final StringProperty message = new SimpleStringProperty("");
-    private final BooleanProperty loading = new SimpleBooleanProperty(false);
+    private final JobState jobs;
+    private final StringProperty message;
     private final BooleanProperty demo = new SimpleBooleanProperty(false);
-    private final DoubleProperty progress = new SimpleDoubleProperty(-1);
     private final ObservableList<String> cached = FXCollections.observableArrayList();
     private final GpuViewModel gpu;
-    private JobHandle<?> download;
     private Runnable next; // a load asked for while another ran: it runs when that one ends
 
     public ModelViewModel(AppServices services) {
-        this.runner = services.runner();
+        this.jobs = new JobState(services);
+        this.message = jobs.statusProperty();
         this.workspace = services.workspace();
         this.models = services.models();
         this.hub = services.hub();
-        this.gpu = new GpuViewModel(runner, services.dialogs(), services.gpu(), services.gpuActive(), error::set);
+        this.gpu = new GpuViewModel(services.runner(), services.dialogs(), services.gpu(), services.gpuActive(), error::set);
     }
 
     /** The folder of a model reference: the demo, a cached hub name, or a folder. */
@@ -71,16 +68,14 @@ public final class ModelViewModel {
      * Asked while another load runs, it waits for that one; the last request wins.
      */
     public void load(String modelRef, Consumer<LoadedModel> onLoaded, Consumer<String> onFailed) {
-        if (loading.get()) {
+        if (jobs.isRunning()) {
             next = () -> load(modelRef, onLoaded, onFailed);
             return;
         }
-        loading.set(true);
-        progress.set(-1);
         error.set("");
         message.set("loading " + modelRef + "…");
         String dev = device.get();
-        runner.start(Job.of("load " + modelRef, ctx -> {
+        jobs.start(Job.of("load " + modelRef, ctx -> {
                     Path folder = resolve(modelRef);
                     String name = modelRef.equals(AppPaths.DEMO_REF) ? "seqcont-tiny (demo)" : Path.of(modelRef).getFileName().toString();
                     LoadedModel m = LoadedModel.open(name, folder, DeviceChoice.resolve(dev));
@@ -88,7 +83,6 @@ public final class ModelViewModel {
                     return m;
                 })
                 .onSuccess(m -> {
-                    loading.set(false);
                     ref.set(modelRef);
                     demo.set(modelRef.equals(AppPaths.DEMO_REF));
                     deviceNote.set(m.device().note());
@@ -98,7 +92,6 @@ public final class ModelViewModel {
                     onLoaded.accept(m);
                 })
                 .onFailure(e -> {
-                    loading.set(false);
                     message.set("");
                     error.set(Job.message(e));
                     if (runNext()) return;
@@ -115,31 +108,24 @@ public final class ModelViewModel {
 
     /** Downloads a hub model into the cache with progress, then loads it. Cancel keeps the partial file. */
     public void download(String name, Consumer<LoadedModel> onLoaded, Consumer<String> onFailed) {
-        if (loading.get()) return;
-        loading.set(true);
+        if (jobs.isRunning()) return;
         error.set("");
-        progress.set(0);
         HubDownloader h = hub.get();
-        download = runner.start(Job.of("download " + name, ctx -> h.download(name, "main", (file, done, total) -> ctx.listener().progress(
+        jobs.start(Job.of("download " + name, ctx -> h.download(name, "main", (file, done, total) -> ctx.listener().progress(
                         new Progress(done, total, null, Double.NaN, Double.NaN, 0,
                                 String.format(Locale.ROOT, "%s: %.1f of %.1f MB", file, done / 1e6, total / 1e6))),
                         ctx::isCancelled))
-                .onProgress(p -> {
-                    progress.set(p.fraction());
-                    message.set(p.message());
-                })
+                .onProgress(p -> message.set(p.message()))
                 .onSuccess(folder -> {
-                    loading.set(false);
                     refreshCache();
                     load(name, onLoaded, onFailed);
                 })
                 .onFailure(e -> {
-                    loading.set(false);
-                    progress.set(-1);
                     message.set("");
                     error.set(Job.message(e));
                     onFailed.accept(Job.message(e));
                 }));
+        if (jobs.isRunning()) jobs.setProgress(0); // determinate from the start: Cancel shows
     }
 
     /** Whether a hub name is in the local cache (so it loads without a download). */
@@ -164,7 +150,7 @@ public final class ModelViewModel {
     }
 
     public void cancelDownload() {
-        if (download != null) download.cancel();
+        jobs.cancel();
     }
 
     public void refreshCache() {
@@ -198,9 +184,9 @@ public final class ModelViewModel {
     public StringProperty deviceNoteProperty() { return deviceNote; }
     public StringProperty errorProperty() { return error; }
     public StringProperty messageProperty() { return message; }
-    public BooleanProperty loadingProperty() { return loading; }
+    public ReadOnlyBooleanProperty loadingProperty() { return jobs.runningProperty(); }
     public BooleanProperty demoProperty() { return demo; }
-    public DoubleProperty progressProperty() { return progress; }
+    public ReadOnlyDoubleProperty progressProperty() { return jobs.progressProperty(); }
     public ObservableList<String> cachedModels() { return cached; }
     public GpuViewModel gpu() { return gpu; }
 }

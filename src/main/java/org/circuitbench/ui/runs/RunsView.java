@@ -26,25 +26,23 @@ import org.circuitbench.search.SearchMethod;
 import org.circuitbench.session.Session;
 import org.circuitbench.ui.common.Controls;
 
-import java.util.Locale;
-
 /**
  * Pruning runs: settings, Run and Cancel, a progress bar with ETA, a live chart of the score
  * against the removal step, the removal log filling as it runs, and the history of runs.
  */
 public final class RunsView extends BorderPane {
-    private final RunsViewModel vm;
+    private final RunViewModel<Session.RunRecord> vm;
     private final XYChart.Series<Number, Number> series = new XYChart.Series<>();
 
     /** {@code saveAs}: Save as circuit… (asks for a name through the dialog service). */
-    public RunsView(RunsViewModel vm, Runnable saveAs) {
+    public RunsView(RunViewModel<Session.RunRecord> vm, NodePrunes settings, Runnable saveAs) {
         this.vm = vm;
         setPadding(new Insets(8));
 
         ChoiceBox<SearchMethod> method = new ChoiceBox<>();
         method.setId("run-method");
         method.getItems().setAll(SearchMethod.values());
-        method.valueProperty().bindBidirectional(vm.methodProperty());
+        method.valueProperty().bindBidirectional(settings.methodProperty());
         TextField threshold = new TextField();
         threshold.setId("run-threshold");
         threshold.setPrefColumnCount(5);
@@ -55,17 +53,17 @@ public final class RunsView extends BorderPane {
         });
         CheckBox fromGrid = new CheckBox("start from the grid's circuit (else from all heads)");
         fromGrid.setId("run-from-grid");
-        fromGrid.selectedProperty().bindBidirectional(vm.startFromGridProperty());
-        Spinner<Integer> seed = new Spinner<>(0, Integer.MAX_VALUE, (int) vm.seedProperty().get());
+        fromGrid.selectedProperty().bindBidirectional(settings.startFromGridProperty());
+        Spinner<Integer> seed = new Spinner<>(0, Integer.MAX_VALUE, (int) settings.seedProperty().get());
         seed.setEditable(true);
         seed.setPrefWidth(100);
-        seed.valueProperty().addListener((o, a, b) -> vm.seedProperty().set(b));
-        Spinner<Integer> iterations = new Spinner<>(1, 100_000, vm.iterationsProperty().get());
+        seed.valueProperty().addListener((o, a, b) -> settings.seedProperty().set(b));
+        Spinner<Integer> iterations = new Spinner<>(1, 100_000, settings.iterationsProperty().get());
         iterations.setEditable(true);
         iterations.setPrefWidth(100);
-        iterations.valueProperty().addListener((o, a, b) -> vm.iterationsProperty().set(b));
-        seed.disableProperty().bind(vm.methodProperty().isNotEqualTo(SearchMethod.RANDOM));
-        iterations.disableProperty().bind(vm.methodProperty().isNotEqualTo(SearchMethod.RANDOM));
+        iterations.valueProperty().addListener((o, a, b) -> settings.iterationsProperty().set(b));
+        seed.disableProperty().bind(settings.methodProperty().isNotEqualTo(SearchMethod.RANDOM));
+        iterations.disableProperty().bind(settings.methodProperty().isNotEqualTo(SearchMethod.RANDOM));
 
         Button run = new Button("Run");
         run.setId("run-start");
@@ -77,15 +75,15 @@ public final class RunsView extends BorderPane {
         cancel.disableProperty().bind(vm.runningProperty().not());
         cancel.setOnAction(e -> vm.cancel());
 
-        GridPane settings = new GridPane();
-        settings.setHgap(8);
-        settings.setVgap(6);
-        settings.addRow(0, new Label("Method"), method, new Label("Threshold T (%)"), threshold);
-        settings.addRow(1, new Label("Seed"), seed, new Label("Iterations"), iterations);
-        settings.add(fromGrid, 0, 2, 4, 1);
+        GridPane form = new GridPane();
+        form.setHgap(8);
+        form.setVgap(6);
+        form.addRow(0, new Label("Method"), method, new Label("Threshold T (%)"), threshold);
+        form.addRow(1, new Label("Seed"), seed, new Label("Iterations"), iterations);
+        form.add(fromGrid, 0, 2, 4, 1);
         Label rule = new Label("A node is removed when 100 − score(circuit without it) < T.");
         rule.getStyleClass().add("caption");
-        settings.add(rule, 0, 3, 4, 1);
+        form.add(rule, 0, 3, 4, 1);
 
         ProgressBar bar = new ProgressBar();
         bar.setId("run-progress");
@@ -101,7 +99,7 @@ public final class RunsView extends BorderPane {
         status.textProperty().bind(vm.statusProperty());
         HBox controls = new HBox(8, run, cancel, bar, eta);
         controls.setAlignment(Pos.CENTER_LEFT);
-        VBox top = new VBox(8, settings, controls, status);
+        VBox top = new VBox(8, form, controls, status);
         top.setPadding(new Insets(0, 0, 8, 0));
         setTop(top);
 
@@ -117,26 +115,26 @@ public final class RunsView extends BorderPane {
         chart.setCreateSymbols(false);
         chart.getData().add(series);
         chart.setMinHeight(180);
-        vm.log().addListener((ListChangeListener<RunsViewModel.LogRow>) c -> redrawChart());
+        vm.log().addListener((ListChangeListener<LogRow>) c -> redrawChart());
 
-        TableView<RunsViewModel.LogRow> log = new TableView<>(vm.log());
+        TableView<LogRow> log = new TableView<>(vm.log());
         log.setId("run-log");
         log.getColumns().add(column("step", r -> r.step(), 50));
-        log.getColumns().add(column("head", r -> r.head(), 70));
-        TableColumn<RunsViewModel.LogRow, Double> score = column("score after", r -> r.score(), 110);
+        log.getColumns().add(column("head", r -> r.element(), 70));
+        TableColumn<LogRow, Double> score = column("score after", r -> r.score(), 110);
         score.setCellFactory(Controls.numberCells("%.4f"));
         log.getColumns().add(score);
-        TableColumn<RunsViewModel.LogRow, Double> time = column("time (s)", r -> r.seconds(), 80);
+        TableColumn<LogRow, Double> time = column("time (s)", r -> r.seconds(), 80);
         time.setCellFactory(Controls.numberCells("%.1f"));
         log.getColumns().add(time);
         log.setPlaceholder(new Label("Removals appear here as the run goes."));
-        vm.log().addListener((ListChangeListener<RunsViewModel.LogRow>) c -> {
+        vm.log().addListener((ListChangeListener<LogRow>) c -> {
             if (!vm.log().isEmpty()) log.scrollTo(vm.log().size() - 1);
         });
 
         ListView<Session.RunRecord> history = new ListView<>(vm.history());
         history.setId("run-history");
-        history.setCellFactory(Controls.textCells(RunsView::describe));
+        history.setCellFactory(Controls.textCells(vm.kind()::describe));
         history.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> vm.selectedProperty().set(b));
         vm.selectedProperty().addListener((o, a, b) -> {
             if (b != null && history.getSelectionModel().getSelectedItem() != b) history.getSelectionModel().select(b);
@@ -160,20 +158,14 @@ public final class RunsView extends BorderPane {
         setCenter(split);
     }
 
-    static String describe(Session.RunRecord r) {
-        int size = r.circuit().equals("none") ? 0 : r.circuit().equals("all") ? -1 : r.circuit().split(",").length;
-        return String.format(Locale.ROOT, "%s T=%s on %s → %s nodes, %.2f %%%s", r.method(), RunsViewModel.fmt(r.threshold()),
-                r.task(), size < 0 ? "all" : Integer.toString(size), r.score(), r.cancelled() ? " (cancelled)" : "");
-    }
-
     private void redrawChart() {
         series.getData().clear();
-        for (RunsViewModel.LogRow r : vm.log()) series.getData().add(new XYChart.Data<>(r.step(), r.score()));
+        for (LogRow r : vm.log()) series.getData().add(new XYChart.Data<>(r.step(), r.score()));
     }
 
-    private static <T> TableColumn<RunsViewModel.LogRow, T> column(String title,
-                                                                   java.util.function.Function<RunsViewModel.LogRow, T> value, double width) {
-        TableColumn<RunsViewModel.LogRow, T> c = new TableColumn<>(title);
+    private static <T> TableColumn<LogRow, T> column(String title,
+                                                                   java.util.function.Function<LogRow, T> value, double width) {
+        TableColumn<LogRow, T> c = new TableColumn<>(title);
         c.setCellValueFactory(d -> new javafx.beans.property.ReadOnlyObjectWrapper<>(value.apply(d.getValue())));
         c.setPrefWidth(width);
         return c;

@@ -4,6 +4,7 @@ import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleIntegerProperty;
 import javafx.beans.property.SimpleLongProperty;
@@ -32,6 +33,8 @@ import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.Debouncer;
 import org.circuitbench.ui.common.DialogService;
+import org.circuitbench.ui.common.JobState;
+import org.circuitbench.ui.common.LatestOnly;
 import org.circuitbench.ui.common.Workspace;
 
 import java.io.IOException;
@@ -60,7 +63,6 @@ public final class TaskEditorViewModel {
         }
     }
 
-    private final BackgroundRunner runner;
     private final Workspace workspace;
     private final Debouncer debouncer;
     private final DialogService dialogs;
@@ -96,12 +98,12 @@ public final class TaskEditorViewModel {
     private final StringProperty summary = new SimpleStringProperty("");
     private final BooleanProperty readOnly = new SimpleBooleanProperty(false);
     private final BooleanProperty dirty = new SimpleBooleanProperty(false);
-    private final BooleanProperty busy = new SimpleBooleanProperty(false);
     private final ObjectProperty<TaskFile> generated = new SimpleObjectProperty<>();
     private TaskFile explicitPrompts;
     private boolean loading;
-    private long requested; // the newest check asked for
-    private long shown;     // the check whose result is shown
+    private final LatestOnly<Input, Checked> checks; // as you type: only the newest edit's check is shown
+    private final JobState fullModel;                 // the full model on the prompts (Model preview)
+    private Input shown;                              // what the problems and the preview shown were checked from
 
     /** What a check reads, taken on the FX thread. */
     private record Input(boolean readOnly, TaskFile explicit, TaskDefinition definition) {
@@ -113,7 +115,8 @@ public final class TaskEditorViewModel {
     }
 
     public TaskEditorViewModel(AppServices services, Supplier<TokenEncoder> encoder, Function<String, List<String>> tokenTexts) {
-        this.runner = services.runner();
+        this.checks = new LatestOnly<>(services.runner(), BackgroundRunner.Lane.QUICK, new Checking());
+        this.fullModel = new JobState(services);
         this.workspace = services.workspace();
         this.debouncer = services.debouncers().get();
         this.dialogs = services.dialogs();
@@ -191,8 +194,8 @@ public final class TaskEditorViewModel {
             loading = false;
         }
         dirty.set(false);
-        requested++;
-        shown = requested;
+        checks.reset();
+        shown = input();
         labels.clear();
         problems.clear();
         preview.clear();
@@ -306,22 +309,36 @@ public final class TaskEditorViewModel {
 
     private void changed() {
         dirty.set(true);
-        requested++;
         debouncer.request(this::check);
     }
 
     /** Checks the editor's task in the background; the result is shown only if no newer edit came meanwhile. */
     private void check() {
-        long id = ++requested;
-        Input in = input();
-        TokenEncoder enc = encoder.get();
-        runner.start(BackgroundRunner.Lane.QUICK, Job.of("check the task", ctx -> check(in, enc, tokenTexts))
-                .onSuccess(c -> {
-                    if (id == requested) show(c, id);
-                })
-                .onFailure(e -> {
-                    if (id == requested) show(new Checked(List.of(TaskProblem.error(Job.message(e))), List.of(), List.of(), "", null), id);
-                }));
+        checks.request();
+    }
+
+    /** The checks' side of the editor: what is checked, how, and what shows. */
+    private final class Checking implements LatestOnly.Client<Input, Checked> {
+        @Override
+        public Input target() {
+            return input();
+        }
+
+        @Override
+        public Job.Fluent<Checked> job(Input in) {
+            TokenEncoder enc = encoder.get();
+            return Job.of("check the task", ctx -> check(in, enc, tokenTexts));
+        }
+
+        @Override
+        public void show(Input in, Checked c) {
+            TaskEditorViewModel.this.show(c, in);
+        }
+
+        @Override
+        public void failed(Input in, Throwable e) {
+            TaskEditorViewModel.this.show(new Checked(List.of(TaskProblem.error(Job.message(e))), List.of(), List.of(), "", null), in);
+        }
     }
 
     /** The definition as it stands in the editor. */
@@ -332,9 +349,9 @@ public final class TaskEditorViewModel {
 
     /** Checks the editor's task now, on this thread, unless the newest check is already shown. */
     public void revalidate() {
-        if (shown == requested) return;
-        long id = ++requested;
-        show(check(input(), encoder.get(), tokenTexts), id);
+        Input in = input();
+        if (in.equals(shown)) return;
+        show(check(in, encoder.get(), tokenTexts), in);
     }
 
     private Input input() {
@@ -375,8 +392,8 @@ public final class TaskEditorViewModel {
         return new Checked(found, labels, rows, summary, generated);
     }
 
-    private void show(Checked c, long id) {
-        shown = id;
+    private void show(Checked c, Input from) {
+        shown = from;
         labels.setAll(c.labels());
         preview.setAll(c.preview());
         summary.set(c.summary());
@@ -400,17 +417,15 @@ public final class TaskEditorViewModel {
     public void computeModelPreview() {
         TaskFile file = generated.get();
         LoadedModel m = workspace.model();
-        if (file == null || m == null || busy.get()) return;
-        busy.set(true);
-        long id = shown;
-        runner.start(Job.of("full model on " + file.clean().size() + " prompts", workspace.reading(ctx -> {
+        if (file == null || m == null || fullModel.isRunning()) return;
+        Input at = shown;
+        fullModel.start(Job.of("full model on " + file.clean().size() + " prompts", workspace.reading(ctx -> {
                     try (AblationTask t = AblationTask.prepare(m, file)) {
                         return new FullModel(t.fullPerPrompt(), t.fullTop1Flags());
                     }
                 }))
                 .onSuccess(r -> {
-                    busy.set(false);
-                    if (id != shown) return; // the prompts changed meanwhile
+                    if (!at.equals(shown)) return; // the prompts changed meanwhile
                     List<PreviewRow> rows = new ArrayList<>();
                     for (PreviewRow p : preview) {
                         rows.add(p.clean() && p.index() < r.logitDiff().length
@@ -420,7 +435,6 @@ public final class TaskEditorViewModel {
                     preview.setAll(rows);
                 })
                 .onFailure(e -> {
-                    busy.set(false);
                     problems.add(TaskProblem.error(Job.message(e)));
                 }));
     }
@@ -558,6 +572,6 @@ public final class TaskEditorViewModel {
     public StringProperty summaryProperty() { return summary; }
     public BooleanProperty readOnlyProperty() { return readOnly; }
     public BooleanProperty dirtyProperty() { return dirty; }
-    public BooleanProperty busyProperty() { return busy; }
+    public ReadOnlyBooleanProperty busyProperty() { return fullModel.runningProperty(); }
     public ObjectProperty<TaskFile> generatedProperty() { return generated; }
 }

@@ -5,6 +5,7 @@ import org.circuitbench.TestData;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Level;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ReferenceEvaluator;
 import org.circuitbench.model.AppPaths;
@@ -28,6 +29,7 @@ import org.circuitbench.ui.common.TestSessions;
 import org.circuitbench.ui.common.Workspace;
 import org.circuitbench.ui.graph.GraphViewModel;
 import org.circuitbench.ui.grid.GridViewModel;
+import org.circuitbench.ui.runs.EdgeRuns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,7 +93,7 @@ class MainViewModelTest {
 
     @Test
     void firstStartOpensTheDemoModelAndTheDigitsSession() {
-        vm.openDemo();
+        vm.document().openDemo();
         assertEquals("demo:seqcont-tiny", vm.modelRef());
         assertTrue(vm.model().demoProperty().get());
         assertEquals("digits increasing", vm.selectedTaskName());
@@ -106,17 +108,17 @@ class MainViewModelTest {
     @Test
     void aRunFillsTheHistoryKeepsPassesAndCanBeApplied() throws Exception {
         assertEquals(4, vm.grid().layersProperty().get());
-        vm.runs().methodProperty().set(SearchMethod.BACKWARD_FORWARD);
+        vm.prunes().methodProperty().set(SearchMethod.BACKWARD_FORWARD);
         vm.runs().thresholdProperty().set(10);
         assertTrue(vm.runs().start());
         assertEquals(1, vm.runs().history().size());
         Session.RunRecord r = vm.runs().history().get(0);
-        PruneResult direct;
+        PruneResult<Node, Circuit> direct;
         try (var ev = new FastEvaluator(selected())) {
             direct = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 10, selected().allHeads())).run(JobContext.silent());
         }
         assertEquals(direct.removals().stream().map(x -> x.element().toString()).toList(),
-                r.removals().stream().map(Session.RemovalRecord::head).toList(), "the app's run is the engine's run");
+                r.removals().stream().map(Session.RemovalRecord::element).toList(), "the app's run is the engine's run");
         assertEquals(direct.removals().stream().map(x -> x.pass()).toList(),
                 r.removals().stream().map(Session.RemovalRecord::pass).toList(), "each removal keeps its pass");
         assertTrue(r.removals().stream().allMatch(x -> x.pass() >= 1));
@@ -124,9 +126,9 @@ class MainViewModelTest {
         assertEquals(r.removals().size(), vm.runs().log().size());
         vm.runs().applySelected();
         assertEquals(r.circuit(), vm.grid().circuit().toSpec());
-        vm.runs().saveSelectedAs("found");
+        vm.prunes().saveAs(vm.runs().selectedProperty().get(), "found");
         assertTrue(vm.circuits().stream().anyMatch(c -> c.name().equals("found")));
-        assertTrue(vm.dirtyProperty().get());
+        assertTrue(vm.document().dirtyProperty().get());
         // the CSV export is the engine's, passes included
         Path csv = dir.resolve("log.csv");
         dialogs.answer(csv);
@@ -161,47 +163,48 @@ class MainViewModelTest {
         GraphViewModel g = vm.graph();
         g.activeProperty().set(true);
         var graph = g.circuit().graph();
-        g.toggleEdge(graph.parse("3.mlp->logits"));
-        g.toggleNode(org.circuitbench.ablation.Node.head(2, 1));
-        g.saveAs("hand-made");
-        g.methodProperty().set(GraphViewModel.Method.GREEDY);
-        g.thresholdTextProperty().set("3");
-        assertTrue(g.startRun());
-        g.methodProperty().set(GraphViewModel.Method.ATTRIBUTION);
-        g.thresholdTextProperty().set("10");
-        assertTrue(g.startRun());
-        g.applySelected();
+        g.edits().toggleEdge(graph.parse("3.mlp->logits"));
+        g.edits().toggleNode(org.circuitbench.ablation.Node.head(2, 1));
+        g.edits().saveAs("hand-made");
+        vm.edgeRunSettings().methodProperty().set(EdgeRuns.Method.GREEDY);
+        vm.edgeRuns().thresholdTextProperty().set("3");
+        assertTrue(vm.edgeRuns().start());
+        vm.edgeRunSettings().methodProperty().set(EdgeRuns.Method.ATTRIBUTION);
+        vm.edgeRuns().thresholdTextProperty().set("10");
+        assertTrue(vm.edgeRuns().start());
+        vm.edgeRuns().applySelected();
         Session before = vm.snapshot();
-        assertEquals(2, before.edges().runs().size());
-        assertEquals("attribution", before.edges().runs().get(1).method());
-        assertFalse(before.edges().runs().get(1).curve().isEmpty(), "the faithfulness curve is kept");
-        assertEquals(1, before.edges().circuits().size());
-        assertNotNull(before.edges().graph(), "the graph's circuit is kept");
+        assertEquals(2, before.runs(Level.EDGES).size());
+        assertEquals(SearchMethod.ATTRIBUTION, before.runs(Level.EDGES).get(1).method());
+        assertFalse(before.runs(Level.EDGES).get(1).curve().isEmpty(), "the faithfulness curve is kept");
+        assertEquals(1, before.circuits(Level.EDGES).size());
+        assertNotNull(before.ui().graph(), "the graph's circuit is kept");
         Path f = dir.resolve("edges" + SessionFiles.EXTENSION);
-        assertTrue(vm.saveAs(f));
-        assertTrue(Files.readString(f).contains("\"schemaVersion\" : 2"));
-        vm.newSession();
-        assertTrue(vm.graph().history().isEmpty(), "nothing of the last session stays");
-        assertTrue(vm.open(f));
+        assertTrue(vm.document().saveAs(f));
+        assertTrue(Files.readString(f).contains("\"schemaVersion\" : 3"));
+        vm.document().newSession();
+        assertTrue(vm.edgeRuns().history().isEmpty(), "nothing of the last session stays");
+        assertTrue(vm.document().open(f));
         assertEquals(before, vm.snapshot());
-        assertEquals(org.circuitbench.session.SessionMapper.edges(before.edges().graph(), graph), vm.graph().circuit());
+        assertEquals(org.circuitbench.session.SessionMapper.edges(before.ui().graph(), graph), vm.graph().circuit());
         Path again = dir.resolve("edges-again" + SessionFiles.EXTENSION);
-        assertTrue(vm.saveAs(again));
+        assertTrue(vm.document().saveAs(again));
         assertEquals(Files.readString(f), Files.readString(again), "byte-equal on a second save");
 
         // a version 1 file: no edge work, opens as it is
         Path v1 = AppPaths.samples().orElseThrow().resolve("sessions/months-seqcont-tiny" + SessionFiles.EXTENSION);
         assertTrue(Files.readString(v1).contains("\"schemaVersion\" : 1"));
-        assertTrue(vm.open(v1));
-        assertTrue(vm.snapshot().edges().isEmpty());
-        assertTrue(vm.graph().history().isEmpty() && vm.graph().named().isEmpty());
+        assertTrue(vm.document().open(v1));
+        assertTrue(vm.snapshot().runs(Level.EDGES).isEmpty() && vm.snapshot().circuits(Level.EDGES).isEmpty());
+        assertNull(vm.snapshot().ui().graph());
+        assertTrue(vm.edgeRuns().history().isEmpty() && vm.graph().edits().named().isEmpty());
     }
 
     @Test
     void saveThenOpenGivesTheSameSessionWithItsOverlay() throws Exception {
         vm.grid().toggle(Node.head(3, 3));
         vm.saveGridAs("mine");
-        vm.runs().methodProperty().set(SearchMethod.FORWARD);
+        vm.prunes().methodProperty().set(SearchMethod.FORWARD);
         vm.runs().thresholdProperty().set(20);
         vm.runs().start();
         vm.analysis().runImportance();
@@ -212,11 +215,11 @@ class MainViewModelTest {
         assertEquals(Session.Overlay.COMPARE, before.ui().overlay());
         assertNotNull(before.ui().importance(), "the importance sweep is kept too");
         Path f = dir.resolve("s" + SessionFiles.EXTENSION);
-        assertTrue(vm.saveAs(f));
-        assertFalse(vm.dirtyProperty().get());
-        vm.newSession();
+        assertTrue(vm.document().saveAs(f));
+        assertFalse(vm.document().dirtyProperty().get());
+        vm.document().newSession();
         assertTrue(vm.tasks().isEmpty());
-        assertTrue(vm.open(f));
+        assertTrue(vm.document().open(f));
         assertEquals(before, vm.snapshot());
         assertEquals(Circuit.all(4, 4).without(Node.head(3, 3)), vm.grid().circuit());
         assertEquals(GridViewModel.Overlay.COMPARE, vm.grid().overlayProperty().get(), "the compare overlay is restored");
@@ -233,13 +236,13 @@ class MainViewModelTest {
         Path bad = dir.resolve("bad" + SessionFiles.EXTENSION);
         Files.writeString(bad, "{\"schemaVersion\": 1, \"tasks\": [ {\"name\": ");
         String tasksBefore = vm.selectedTaskName();
-        assertFalse(vm.open(bad));
+        assertFalse(vm.document().open(bad));
         assertTrue(vm.errorProperty().get().contains("damaged") && vm.errorProperty().get().contains("line"), vm.errorProperty().get());
         assertEquals(tasksBefore, vm.selectedTaskName(), "the open session is untouched");
         assertEquals("{\"schemaVersion\": 1, \"tasks\": [ {\"name\": ", Files.readString(bad), "the file is untouched");
         Path newer = dir.resolve("newer" + SessionFiles.EXTENSION);
         Files.writeString(newer, "{\"schemaVersion\": 99}");
-        assertFalse(vm.open(newer));
+        assertFalse(vm.document().open(newer));
         assertTrue(vm.errorProperty().get().contains("newer"), vm.errorProperty().get());
         assertEquals("{\"schemaVersion\": 99}", Files.readString(newer));
     }
@@ -257,10 +260,10 @@ class MainViewModelTest {
             assertTrue(!text.equals(sample), "the edit applied");
             Path f = dir.resolve("bad" + SessionFiles.EXTENSION);
             Files.writeString(f, text);
-            assertFalse(vm.open(f));
+            assertFalse(vm.document().open(f));
             assertTrue(vm.errorProperty().get().contains("no name") || vm.errorProperty().get().contains("nests"), vm.errorProperty().get());
             assertEquals(before, vm.snapshot(), "the open session is untouched");
-            assertTrue(vm.dirtyProperty().get());
+            assertTrue(vm.document().dirtyProperty().get());
             assertEquals(text, Files.readString(f), "the file is untouched");
         }
     }
@@ -268,23 +271,23 @@ class MainViewModelTest {
     @Test
     void unsavedWorkIsRecoverable() throws Exception {
         vm.grid().toggle(Node.head(3, 3));
-        vm.autosave();
-        assertTrue(vm.pendingRecovery().isEmpty(), "an instance's own copy is not offered to itself while it runs");
+        vm.document().autosave();
+        assertTrue(vm.document().pendingRecovery().isEmpty(), "an instance's own copy is not offered to itself while it runs");
         store.close(); // the app dies: its lock goes, its copy stays
         Workspace ws2 = new Workspace();
         try {
             RecoveryStore store2 = new RecoveryStore(dir.resolve("user"));
             MainViewModel again = newVm(ws2, SyncRunner.immediate(), store2);
             dialogs.answer(true); // Recover
-            again.start(List.of());
+            again.document().start(List.of());
             assertTrue(dialogs.shown.get(dialogs.shown.size() - 1).startsWith("confirm: Recover unsaved work?"));
             assertNotNull(again.grid().circuit());
             assertFalse(again.grid().circuit().contains(Node.head(3, 3)));
-            assertTrue(again.dirtyProperty().get());
+            assertTrue(again.document().dirtyProperty().get());
             assertTrue(Files.isRegularFile(store2.file()), "the recovered work is at once this instance's own copy");
-            again.saveAs(dir.resolve("x" + SessionFiles.EXTENSION));
+            again.document().saveAs(dir.resolve("x" + SessionFiles.EXTENSION));
             assertFalse(Files.exists(store2.file()), "a clean save clears the recovery copy");
-            again.closing();
+            again.document().closing();
         } finally {
             ws2.close();
         }
@@ -294,11 +297,11 @@ class MainViewModelTest {
     @Test
     void quittingWithUnsavedChangesWritesAFreshCopy() throws Exception {
         vm.grid().toggle(Node.head(2, 1)); // after the last autosave, or with none at all
-        vm.closing();
+        vm.document().closing();
         Workspace ws2 = new Workspace();
         try {
             MainViewModel again = newVm(ws2, SyncRunner.immediate());
-            RecoveryStore.Recovery r = again.pendingRecovery().orElseThrow();
+            RecoveryStore.Recovery r = again.document().pendingRecovery().orElseThrow();
             assertFalse(Circuit.parse(r.session().ui().grid(), 4, 4).contains(Node.head(2, 1)), "the last edit is in the copy");
         } finally {
             ws2.close();
@@ -309,18 +312,18 @@ class MainViewModelTest {
     void aDamagedRecoveryCopyIsReported() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("user/recovery"));
         Files.writeString(folder.resolve("pid7-0" + SessionFiles.EXTENSION), "{ damaged");
-        assertTrue(vm.pendingRecovery().isEmpty());
-        assertTrue(vm.recoveryDamage().contains("damaged.json"), vm.recoveryDamage());
+        assertTrue(vm.document().pendingRecovery().isEmpty());
+        assertTrue(vm.document().recoveryDamage().contains("damaged.json"), vm.document().recoveryDamage());
     }
 
     /** The recovery question names the session and says when, in words, not an ISO timestamp. */
     @Test
     void theRecoveryQuestionSaysWhenInWords() {
         Clock noon = Clock.fixed(Instant.parse("2025-03-04T12:00:00Z"), ZoneOffset.UTC);
-        assertEquals("today at 09:05", MainViewModel.when(Instant.parse("2025-03-04T09:05:59Z"), noon));
-        assertEquals("yesterday at 23:59", MainViewModel.when(Instant.parse("2025-03-03T23:59:00Z"), noon));
-        assertEquals("on 1 March 2025 at 14:05", MainViewModel.when(Instant.parse("2025-03-01T14:05:00Z"), noon));
-        String q = vm.recoveryQuestion(new RecoveryStore.Recovery(Session.empty(), "/x/work.cbsession.json", Instant.now(), null));
+        assertEquals("today at 09:05", SessionDocument.when(Instant.parse("2025-03-04T09:05:59Z"), noon));
+        assertEquals("yesterday at 23:59", SessionDocument.when(Instant.parse("2025-03-03T23:59:00Z"), noon));
+        assertEquals("on 1 March 2025 at 14:05", SessionDocument.when(Instant.parse("2025-03-01T14:05:00Z"), noon));
+        String q = vm.document().recoveryQuestion(new RecoveryStore.Recovery(Session.empty(), "/x/work.cbsession.json", Instant.now(), null));
         assertTrue(q.contains("work.cbsession.json") && q.contains("today at "), q);
         assertFalse(q.matches(".*\\d{4}-\\d\\d-\\d\\dT.*"), q);
     }
@@ -329,18 +332,18 @@ class MainViewModelTest {
     @Test
     void aNormalQuitLeavesNoRecoveryCopy() throws Exception {
         vm.grid().toggle(Node.head(3, 3));
-        vm.autosave();
+        vm.document().autosave();
         dialogs.answer(DialogService.Unsaved.DISCARD);
-        assertTrue(vm.requestQuit());
-        vm.closing();
+        assertTrue(vm.document().requestQuit());
+        vm.document().closing();
         assertTrue(new RecoveryStore(dir.resolve("user")).pending().isEmpty(), "Don't save means don't keep");
 
         vm.grid().toggle(Node.head(2, 2));
-        vm.autosave();
+        vm.document().autosave();
         Path f = dir.resolve("quit" + SessionFiles.EXTENSION);
         dialogs.answer(DialogService.Unsaved.SAVE, f);
-        assertTrue(vm.requestQuit());
-        vm.closing();
+        assertTrue(vm.document().requestQuit());
+        vm.document().closing();
         assertTrue(Files.isRegularFile(f), "saved on the way out");
         assertTrue(new RecoveryStore(dir.resolve("user")).pending().isEmpty());
     }
@@ -352,8 +355,8 @@ class MainViewModelTest {
         SessionFiles.write(other, TestSessions.fourByFour());
         Path sample = AppPaths.samples().orElseThrow().resolve("sessions/months-seqcont-tiny" + SessionFiles.EXTENSION);
         List<Consumer<MainViewModel>> actions = List.of(
-                MainViewModel::newSession, MainViewModel::openSession, v -> v.openRecent(other), MainViewModel::openSample,
-                v -> assertFalse(v.requestQuit()));
+                v -> v.document().newSession(), v -> v.document().openSession(), v -> v.document().openRecent(other), v -> v.document().openSample(),
+                v -> assertFalse(v.document().requestQuit()));
         for (Consumer<MainViewModel> action : actions) {
             vm.grid().toggle(Node.head(2, 1));
             Session before = vm.snapshot();
@@ -363,32 +366,55 @@ class MainViewModelTest {
             assertTrue(dialogs.shown.get(asked).startsWith("askToSave: Save the changes to the untitled session?"), dialogs.shown.toString());
             assertEquals(asked + 1, dialogs.shown.size(), "Cancel asks nothing more");
             assertEquals(before, vm.snapshot(), "Cancel leaves the session as it was");
-            assertTrue(vm.dirtyProperty().get());
+            assertTrue(vm.document().dirtyProperty().get());
             vm.grid().undo();
         }
         // Don't save: the action goes on; Save: the work is saved first
         vm.grid().toggle(Node.head(2, 1));
         dialogs.answer(DialogService.Unsaved.DISCARD, other);
-        vm.openSession();
+        vm.document().openSession();
         assertEquals("words", vm.selectedTaskName());
         vm.grid().toggle(Node.head(1, 1));
         dialogs.answer(DialogService.Unsaved.SAVE, sample); // the session has a file: Save writes it without asking where
-        vm.openSample();
+        vm.document().openSample();
         assertTrue(SessionFiles.read(other).ui().grid().contains("1.0,1.2"), "the changes were saved before the sample opened");
         assertEquals("months", vm.selectedTaskName());
-        assertNull(vm.fileProperty().get(), "a sample opens untitled");
+        assertNull(vm.document().fileProperty().get(), "a sample opens untitled");
         // nothing unsaved: no question
         int asked = dialogs.shown.size();
-        vm.newSession();
+        vm.document().newSession();
         assertEquals(asked, dialogs.shown.size());
+    }
+
+    /** Issue 21 §2.9: a session saved from a (version 1) sample is written in the current schema, with its edge work. */
+    @Test
+    void aSessionSavedFromASampleIsWrittenInTheCurrentSchemaWithItsEdgeWork() throws Exception {
+        Path sample = AppPaths.samples().orElseThrow().resolve("sessions/months-seqcont-tiny" + SessionFiles.EXTENSION);
+        String sampleText = Files.readString(sample);
+        assertTrue(sampleText.contains("\"schemaVersion\" : 1"));
+        dialogs.answer(sample);
+        vm.document().openSample();
+        GraphViewModel g = vm.graph();
+        g.activeProperty().set(true);
+        var graph = g.circuit().graph();
+        g.edits().toggleEdge(graph.parse("3.mlp->logits"));
+        g.edits().saveAs("one edge out");
+        Path saved = dir.resolve("from-sample" + SessionFiles.EXTENSION);
+        dialogs.answer(saved);
+        assertTrue(vm.document().saveSession());
+        assertTrue(Files.readString(saved).contains("\"schemaVersion\" : " + Session.SCHEMA_VERSION), "the current schema");
+        Session back = SessionFiles.read(saved);
+        assertEquals(List.of("one edge out"), back.circuits(Level.EDGES).stream().map(Session.NamedCircuit::name).toList());
+        assertNotNull(back.ui().graph(), "the graph's edit is kept");
+        assertEquals(sampleText, Files.readString(sample), "the sample itself is untouched");
     }
 
     /** A GPT-2 session opened without GPT-2 keeps its model, says so, and shows no score of the demo model as its own. */
     @Test
     void aSessionKeepsItsModelWhileTheModelIsMissing() throws Exception {
-        vm.openDemo();
+        vm.document().openDemo();
         Path gpt2 = AppPaths.samples().orElseThrow().resolve("sessions/digits-gpt2" + SessionFiles.EXTENSION);
-        assertTrue(vm.open(gpt2));
+        assertTrue(vm.document().open(gpt2));
         assertEquals("demo:seqcont-tiny", vm.modelRef(), "GPT-2 is not in this test's cache, so the demo stays loaded");
         assertTrue(vm.modelProblemProperty().get().startsWith("This session is for gpt2, which is not loaded (the demo model is)"),
                 vm.modelProblemProperty().get());
@@ -397,7 +423,7 @@ class MainViewModelTest {
         assertTrue(vm.grid().detailTextProperty().get().contains("gpt2"), vm.grid().detailTextProperty().get());
         assertFalse(vm.runs().start(), "nothing to prune on");
         Path copy = dir.resolve("copy" + SessionFiles.EXTENSION);
-        assertTrue(vm.saveAs(copy));
+        assertTrue(vm.document().saveAs(copy));
         JsonNode saved = TestData.JSON.readTree(copy.toFile());
         assertEquals("gpt2", saved.path("model").path("name").asText(), "Save as keeps the session's model");
         assertEquals(SessionFiles.read(gpt2).ui().grid(), saved.path("ui").path("grid").asText(), "and its grid");
@@ -406,7 +432,7 @@ class MainViewModelTest {
         assertEquals("", vm.modelProblemProperty().get());
         assertNotNull(vm.grid().detailsProperty().get());
         assertEquals(AppPaths.DEMO_REF, vm.snapshot().model().name());
-        assertTrue(vm.dirtyProperty().get());
+        assertTrue(vm.document().dirtyProperty().get());
     }
 
     /** With no model loaded at all, the session's model is still saved. */
@@ -415,7 +441,7 @@ class MainViewModelTest {
         Workspace ws2 = new Workspace();
         try {
             MainViewModel fresh = newVm(ws2, SyncRunner.immediate());
-            assertTrue(fresh.open(AppPaths.samples().orElseThrow().resolve("sessions/months-gpt2" + SessionFiles.EXTENSION)));
+            assertTrue(fresh.document().open(AppPaths.samples().orElseThrow().resolve("sessions/months-gpt2" + SessionFiles.EXTENSION)));
             assertNull(fresh.modelRef());
             assertTrue(fresh.model().errorProperty().get().contains("gpt2"), fresh.model().errorProperty().get());
             assertEquals("gpt2", fresh.snapshot().model().name());
@@ -430,12 +456,12 @@ class MainViewModelTest {
      */
     @Test
     void theMatrixUsesTheOpenSessionsTasksNotSameNamedOnesOfTheLastSession() throws Exception {
-        vm.openDemo();
+        vm.document().openDemo();
         Session a = SampleSessions.single(SampleSessions.numwords(), AppPaths.DEMO_REF, List.of());
         Session.SessionTask impostor = new Session.SessionTask("months", SampleSessions.numwords(), null, null);
         vm.apply(a.withTasks(List.of(impostor)), null);
         assertNotNull(vm.grid().detailsProperty().get(), "session A's 'months' is prepared");
-        assertTrue(vm.open(AppPaths.samples().orElseThrow().resolve("sessions/cross-task-seqcont-tiny" + SessionFiles.EXTENSION)));
+        assertTrue(vm.document().open(AppPaths.samples().orElseThrow().resolve("sessions/cross-task-seqcont-tiny" + SessionFiles.EXTENSION)));
         vm.analysis().selectedForCompare().setAll(vm.circuits().stream().map(Session.NamedCircuit::name).toList());
         assertEquals(4, vm.analysis().selectedForCompare().size());
         vm.analysis().runMatrix();
@@ -466,7 +492,7 @@ class MainViewModelTest {
         assertFalse(vm.analysis().comparison().isEmpty());
         assertNotNull(vm.analysis().matrixProperty().get());
 
-        vm.openDemo(); // session B: digits on the demo model
+        vm.document().openDemo(); // session B: digits on the demo model
         assertEquals("digits increasing", vm.selectedTaskName());
         assertTrue(vm.runs().history().isEmpty());
         assertTrue(vm.runs().log().isEmpty());
@@ -489,7 +515,7 @@ class MainViewModelTest {
 
         dialogs.answer(DialogService.Unsaved.DISCARD);
         vm.grid().toggle(Node.head(1, 1));
-        vm.newSession(); // File → New: no task, so no score at all
+        vm.document().newSession(); // File → New: no task, so no score at all
         assertNull(vm.grid().detailsProperty().get());
         assertEquals("–", vm.grid().scoreTextProperty().get());
         assertTrue(vm.editor().preview().isEmpty());
@@ -507,7 +533,7 @@ class MainViewModelTest {
             assertTrue(v.runs().start());
             assertTrue(v.runs().runningProperty().get());
             dialogs.answer(true); // "Stop the running work?" → Stop it
-            v.newSession();
+            v.document().newSession();
             assertFalse(v.runs().runningProperty().get());
             q.runAll();
             assertTrue(v.runs().history().isEmpty(), "the old session's run is dropped");
@@ -526,19 +552,19 @@ class MainViewModelTest {
             v.apply(TestSessions.fourByFour(), null);
             v.graph().activeProperty().set(true);
             q.runAll();
-            assertTrue(v.graph().startRun(), v.graph().statusProperty().get());
-            assertTrue(v.graph().runningProperty().get());
+            assertTrue(v.edgeRuns().start(), v.edgeRuns().statusProperty().get());
+            assertTrue(v.edgeRuns().runningProperty().get());
             dialogs.answer(false); // "Stop the running work?" → Keep working
-            v.newSession();
+            v.document().newSession();
             assertTrue(dialogs.allAnswered(), "the user was asked: " + dialogs.shown);
-            assertTrue(v.graph().runningProperty().get(), "the edge run goes on");
+            assertTrue(v.edgeRuns().runningProperty().get(), "the edge run goes on");
             assertFalse(v.tasks().isEmpty(), "the session stays");
             dialogs.answer(true); // → Stop it
-            v.newSession();
-            assertFalse(v.graph().runningProperty().get());
+            v.document().newSession();
+            assertFalse(v.edgeRuns().runningProperty().get());
             q.runAll();
-            assertTrue(v.graph().history().isEmpty(), "the old session's edge run is dropped");
-            assertTrue(v.graph().log().isEmpty());
+            assertTrue(v.edgeRuns().history().isEmpty(), "the old session's edge run is dropped");
+            assertTrue(v.edgeRuns().log().isEmpty());
         } finally {
             ws2.close();
         }

@@ -56,8 +56,8 @@ public final class Screenshots {
             stage.setScene(scene);
             stage.setTitle("Circuit Workbench");
             stage.show();
-            vm[0].open(AppPaths.samples().orElseThrow().resolve("sessions/cross-task-seqcont-tiny" + SessionFiles.EXTENSION));
-            vm[0].fileProperty().set(null);
+            vm[0].document().open(AppPaths.samples().orElseThrow().resolve("sessions/cross-task-seqcont-tiny" + SessionFiles.EXTENSION));
+            vm[0].document().fileProperty().set(null);
         });
         MainViewModel m = vm[0];
         await(() -> m.grid().detailsProperty().get() != null && !m.preparingProperty().get(), 120);

@@ -18,8 +18,11 @@ import org.circuitbench.ui.common.ScriptedDialogs;
 import org.circuitbench.ui.common.SessionTasks;
 import org.circuitbench.ui.common.SyncRunner;
 import org.circuitbench.ui.common.TestServices;
+import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
 import org.circuitbench.ui.grid.GridViewModel;
+import org.circuitbench.ui.runs.EdgeRuns;
+import org.circuitbench.ui.runs.RunViewModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,15 +40,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The Graph view's model without the FX thread: edge and node clicks, the exact score, merging, the slider, runs, the grid in step. */
 class GraphViewModelTest {
     AblationTask task;
-    EdgeEvaluator live;
+    org.circuitbench.ablation.EvaluatorHandle<EdgeEvaluator> live;
     EdgeEvaluator plain;
     EdgeGraph g;
     GridViewModel grid;
+    WorkingCircuit working;
+    AppServices services;
+    SessionTasks tasks;
 
     @BeforeEach
     void setUp() {
         task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));
-        live = new EdgeEvaluator(task);
+        live = new org.circuitbench.ablation.EvaluatorHandle<>(task, () -> new EdgeEvaluator(task));
         plain = new EdgeEvaluator(task, false);
         g = plain.graph();
     }
@@ -57,10 +63,11 @@ class GraphViewModelTest {
     }
 
     GraphViewModel vm(BackgroundRunner runner) {
-        AppServices services = TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services"));
-        grid = new GridViewModel(services, () -> null);
+        services = TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services"));
+        working = new WorkingCircuit();
+        grid = new GridViewModel(services, working, () -> null);
         grid.reset(4, 4, null);
-        SessionTasks tasks = new SessionTasks() {
+        tasks = new SessionTasks() {
             @Override
             public String selectedName() {
                 return "words-months";
@@ -86,7 +93,7 @@ class GraphViewModelTest {
                 return task;
             }
         };
-        GraphViewModel v = new GraphViewModel(services, tasks, grid, () -> live);
+        GraphViewModel v = new GraphViewModel(services, tasks, working, () -> live);
         v.activeProperty().set(true);
         v.taskReady(task);
         return v;
@@ -96,16 +103,16 @@ class GraphViewModelTest {
     void clickingAnEdgeChangesTheCircuitAndTheScoreIsTheEngines() {
         GraphViewModel v = vm(SyncRunner.immediate());
         assertEquals(EdgeCircuit.all(g), v.circuit());
-        assertEquals(100.0, v.scoreProperty().get(), 1e-3);
+        assertEquals(100.0, v.edits().scoreProperty().get(), 1e-3);
         Edge e = g.parse("2.1->logits");
-        v.toggleEdge(e);
+        v.edits().toggleEdge(e);
         assertFalse(v.circuit().contains(e));
-        assertEquals(plain.score(EdgeCircuit.all(g).without(e)), v.scoreProperty().get(), 1e-3);
-        v.toggleEdge(g.id(e)); // back
+        assertEquals(plain.score(EdgeCircuit.all(g).without(e)), v.edits().scoreProperty().get(), 1e-3);
+        v.edits().toggleEdge(g.id(e)); // back
         assertEquals(EdgeCircuit.all(g), v.circuit());
-        v.undo();
+        v.edits().undo();
         assertFalse(v.circuit().contains(e));
-        v.redo();
+        v.edits().redo();
         assertTrue(v.circuit().contains(e));
     }
 
@@ -114,26 +121,26 @@ class GraphViewModelTest {
         SyncRunner runner = SyncRunner.queued();
         GraphViewModel v = vm(runner);
         runner.runAll(); // the first score and the attribution
-        v.toggleEdge(g.parse("3.3->logits")); // starts a score
-        v.toggleEdge(g.parse("3.2->logits")); // merged
-        v.toggleEdge(g.parse("0.mlp->logits")); // merged
-        assertNull(v.scoreProperty().get(), "nothing shown while the newest circuit is not scored");
+        v.edits().toggleEdge(g.parse("3.3->logits")); // starts a score
+        v.edits().toggleEdge(g.parse("3.2->logits")); // merged
+        v.edits().toggleEdge(g.parse("0.mlp->logits")); // merged
+        assertNull(v.edits().scoreProperty().get(), "nothing shown while the newest circuit is not scored");
         assertEquals(1, runner.pending(), "one score in flight, the others merged");
         runner.runAll(); // the first score ends, then the newest is scored once
-        assertEquals(plain.score(v.circuit()), v.scoreProperty().get(), 1e-3);
-        assertFalse(v.busyProperty().get());
+        assertEquals(plain.score(v.circuit()), v.edits().scoreProperty().get(), 1e-3);
+        assertFalse(v.edits().busyProperty().get());
     }
 
     @Test
     void clickingANodeRemovesOrRestoresAllItsEdges() {
         GraphViewModel v = vm(SyncRunner.immediate());
-        v.toggleNode(Node.head(1, 2));
-        for (Edge e : GraphViewModel.touching(g, Node.head(1, 2))) assertFalse(v.circuit().contains(e), e.toString());
+        v.edits().toggleNode(Node.head(1, 2));
+        for (Edge e : GraphEdits.touching(g, Node.head(1, 2))) assertFalse(v.circuit().contains(e), e.toString());
         assertTrue(v.circuit().contains(g.parse("1.3->2.0.q")));
         assertFalse(grid.circuit().contains(Node.head(1, 2)), "a head whose edges are all gone shows as ablated on the grid");
-        v.toggleNode(Node.head(1, 2));
+        v.edits().toggleNode(Node.head(1, 2));
         assertEquals(EdgeCircuit.all(g), v.circuit());
-        v.toggleNode(Receiver.LOGITS);
+        v.edits().toggleNode(Receiver.LOGITS);
         assertEquals(g.edgeCount() - g.sendersOf(g.receiverIndex(Receiver.LOGITS)), v.circuit().size());
     }
 
@@ -145,45 +152,45 @@ class GraphViewModelTest {
         grid.toggle(Node.head(3, 1));
         grid.toggle(Node.head(2, 0));
         assertEquals(EdgeCircuit.induced(g, grid.circuit()), v.circuit(), "a head back: its edges to the nodes on the grid");
-        assertEquals(plain.score(v.circuit()), v.scoreProperty().get(), 1e-3);
+        assertEquals(plain.score(v.circuit()), v.edits().scoreProperty().get(), 1e-3);
     }
 
     @Test
     void theSlidersCircuitHasTheEnginesExactScore() {
         GraphViewModel v = vm(SyncRunner.immediate());
-        assertNotNull(v.attributionProperty().get(), "attribution is computed when the task is ready");
-        v.topNProperty().set(60);
-        v.applyTopN();
+        assertNotNull(v.attribution().attributionProperty().get(), "attribution is computed when the task is ready");
+        v.attribution().topNProperty().set(60);
+        v.attribution().applyTopN();
         assertEquals(60, v.circuit().size());
-        assertEquals(v.topCircuit(60), v.circuit());
-        assertEquals(plain.score(v.circuit()), v.scoreProperty().get(), 1e-3);
-        List<Edge> ranking = v.attributionProperty().get().ranking();
+        assertEquals(v.attribution().topCircuit(60), v.circuit());
+        assertEquals(plain.score(v.circuit()), v.edits().scoreProperty().get(), 1e-3);
+        List<Edge> ranking = v.attribution().attributionProperty().get().ranking();
         for (int i = 0; i < 60; i++) assertTrue(v.circuit().contains(ranking.get(i)));
-        assertTrue(v.attributionCaption().get().contains("computed at an earlier circuit of " + String.format(java.util.Locale.ROOT,
-                "%,d", v.attributionProperty().get().state().size())), "the line says the ranking is of the earlier circuit: "
-                + v.attributionCaption().get());
+        assertTrue(v.attribution().caption().get().contains("computed at an earlier circuit of " + String.format(java.util.Locale.ROOT,
+                "%,d", v.attribution().attributionProperty().get().state().size())), "the line says the ranking is of the earlier circuit: "
+                + v.attribution().caption().get());
     }
 
     @Test
     void aNewAttributionArrivesWithTheSliderAtAllItsEdges() {
         GraphViewModel v = vm(SyncRunner.immediate());
-        v.toggleNode(Node.head(1, 2));
+        v.edits().toggleNode(Node.head(1, 2));
         int[] seen = {-1};
-        v.attributionProperty().addListener((o, was, a) -> seen[0] = v.topNProperty().get());
-        v.computeAttribution();
-        int size = v.attributionProperty().get().state().size();
+        v.attribution().attributionProperty().addListener((o, was, a) -> seen[0] = v.attribution().topNProperty().get());
+        v.attribution().compute();
+        int size = v.attribution().attributionProperty().get().state().size();
         assertEquals(v.circuit().size(), size);
         assertEquals(size, seen[0], "the slider, set when the attribution arrives, reads n = every edge of it, as its label says");
-        assertEquals(size, v.topNProperty().get());
+        assertEquals(size, v.attribution().topNProperty().get());
     }
 
     @Test
     void whenTheTaskGoesTheSlidersNGoesWithIt() {
         GraphViewModel v = vm(SyncRunner.immediate());
-        assertEquals(g.edgeCount(), v.topNProperty().get());
+        assertEquals(g.edgeCount(), v.attribution().topNProperty().get());
         v.taskGone("The session has no task yet: add one with New.");
-        assertNull(v.attributionProperty().get());
-        assertEquals(0, v.topNProperty().get(), "no n of the old task's attribution is left for a session without it");
+        assertNull(v.attribution().attributionProperty().get());
+        assertEquals(0, v.attribution().topNProperty().get(), "no n of the old task's attribution is left for a session without it");
     }
 
     @Test
@@ -193,39 +200,40 @@ class GraphViewModelTest {
         String first = v.edgeInfo(id);
         assertTrue(first.startsWith("0.mlp->logits") && first.contains("attribution"), first);
         double exact = plain.score(EdgeCircuit.all(g).without(g.edge(id)));
-        assertEquals(exact, v.effects().get(id), 1e-3);
-        assertTrue(v.edgeInfo(id).contains(String.format(java.util.Locale.ROOT, "%.4f", v.effects().get(id))));
+        assertEquals(exact, v.edits().effects().get(id), 1e-3);
+        assertTrue(v.edgeInfo(id).contains(String.format(java.util.Locale.ROOT, "%.4f", v.edits().effects().get(id))));
     }
 
     @Test
     void anEdgePruneRunsAndItsResultAppliesAndSaves() {
         GraphViewModel v = vm(SyncRunner.immediate());
-        v.methodProperty().set(GraphViewModel.Method.GREEDY);
-        v.thresholdTextProperty().set("3");
-        assertTrue(v.startRun());
-        assertFalse(v.runningProperty().get());
-        Session.EdgeRunRecord r = v.history().get(0);
+        EdgeRuns settings = new EdgeRuns(services, tasks, working, v::circuit, v.edits()::setCircuit);
+        RunViewModel<Session.RunRecord> runs = new RunViewModel<>(services, settings, 10);
+        settings.methodProperty().set(EdgeRuns.Method.GREEDY);
+        runs.thresholdTextProperty().set("3");
+        assertTrue(runs.start());
+        assertFalse(runs.runningProperty().get());
+        Session.RunRecord r = runs.history().get(0);
         JsonFixture want = JsonFixture.prune(0);
         assertEquals(want.evaluations(), r.evaluations());
         assertEquals(want.kept(), java.util.Set.copyOf(SessionMapper.edges(r.kept(), g).toStrings()));
-        assertEquals(want.removed(), v.log().size());
-        v.applySelected();
+        assertEquals(want.removed(), runs.log().size());
+        runs.applySelected();
         assertEquals(SessionMapper.edges(r.kept(), g), v.circuit());
-        v.saveAs("pruned");
-        Session.EdgeWork work = v.snapshot();
-        assertEquals(1, work.runs().size());
-        assertEquals("pruned", work.circuits().get(0).name());
-        assertEquals(v.circuit(), SessionMapper.edges(work.graph(), g));
-        v.thresholdTextProperty().set("abc");
-        assertFalse(v.startRun());
-        assertTrue(v.statusProperty().get().contains("not a number"));
+        v.edits().saveAs("pruned");
+        assertEquals("pruned", v.edits().named().get(0).name());
+        assertEquals(v.circuit(), SessionMapper.edges(v.graphSnapshot(), g));
+        runs.thresholdTextProperty().set("abc");
+        assertFalse(runs.start());
+        assertTrue(runs.statusProperty().get().contains("not a number"));
     }
 
     @Test
     void nothingIsComputedWhileTheViewIsHiddenAndAllOfItWhenShown() {
         SyncRunner runner = SyncRunner.queued();
         AppServices services = TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services"));
-        GridViewModel gridVm = new GridViewModel(services, () -> null);
+        WorkingCircuit w = new WorkingCircuit();
+        GridViewModel gridVm = new GridViewModel(services, w, () -> null);
         gridVm.reset(4, 4, null);
         GraphViewModel v = new GraphViewModel(services, new SessionTasks() {
             public String selectedName() {
@@ -247,28 +255,28 @@ class GraphViewModelTest {
             public AblationTask prepare(String name) {
                 return task;
             }
-        }, gridVm, () -> live);
+        }, w, () -> live);
         runner.runAll();
         v.taskReady(task);
-        v.toggleEdge(g.parse("2.1->logits"));
+        v.edits().toggleEdge(g.parse("2.1->logits"));
         assertEquals(0, runner.pending(), "hidden: no score, no attribution");
         v.activeProperty().set(true);
         assertEquals(2, runner.pending(), "shown: the score and the attribution");
         runner.runAll();
-        assertEquals(plain.score(v.circuit()), v.scoreProperty().get(), 1e-3);
-        assertNotNull(v.attributionProperty().get());
+        assertEquals(plain.score(v.circuit()), v.edits().scoreProperty().get(), 1e-3);
+        assertNotNull(v.attribution().attributionProperty().get());
     }
 
     @Test
     void anotherSessionLeavesNothingOfTheLast() {
         GraphViewModel v = vm(SyncRunner.immediate());
-        v.toggleEdge(g.parse("2.1->logits"));
-        v.saveAs("mine");
-        v.clear(Session.EdgeWork.EMPTY);
+        v.edits().toggleEdge(g.parse("2.1->logits"));
+        v.edits().saveAs("mine");
+        v.clear(Session.empty());
         assertNull(v.circuit());
-        assertNull(v.attributionProperty().get());
-        assertEquals("–", v.scoreTextProperty().get());
-        assertTrue(v.named().isEmpty() && v.history().isEmpty() && v.log().isEmpty());
+        assertNull(v.attribution().attributionProperty().get());
+        assertEquals("–", v.edits().scoreTextProperty().get());
+        assertTrue(v.edits().named().isEmpty());
         v.taskReady(task);
         assertEquals(EdgeCircuit.all(g), v.circuit(), "the new session's graph: every edge");
     }

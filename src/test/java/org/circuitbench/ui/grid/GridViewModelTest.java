@@ -7,9 +7,11 @@ import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ReferenceEvaluator;
 import org.circuitbench.ui.common.BackgroundRunner;
+import org.circuitbench.ui.common.GridOverlays;
 import org.circuitbench.ui.common.ScriptedDialogs;
 import org.circuitbench.ui.common.SyncRunner;
 import org.circuitbench.ui.common.TestServices;
+import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +44,8 @@ class GridViewModelTest {
     }
 
     GridViewModel vm(BackgroundRunner runner) {
-        GridViewModel g = new GridViewModel(TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services")), () -> ev);
+        GridViewModel g = new GridViewModel(TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services")), new WorkingCircuit(),
+                () -> new org.circuitbench.ablation.EvaluatorHandle<>(ev.task(), () -> ev));
         g.reset(4, 4, null);
         return g;
     }
@@ -103,11 +106,11 @@ class GridViewModelTest {
     @Test
     void overlaysCarryTheNumbers() {
         GridViewModel g = vm(SyncRunner.immediate());
-        g.showImportance(java.util.Map.of(Node.head(0, 2), 72.0), 85.0);
+        g.showImportance(java.util.Map.of(Node.head(0, 2), 72.0), 85.0, null);
         assertEquals(13.0, g.drop(Node.head(0, 2)), 1e-9);
         assertTrue(g.cellInfo(Node.head(0, 2)).contains("72.0000"));
-        g.showComparison(List.of(new GridViewModel.NamedCircuitView("a", Circuit.parse("0.0,0.1", 4, 4)),
-                new GridViewModel.NamedCircuitView("b", Circuit.parse("0.1", 4, 4))));
+        g.showComparison(List.of(new GridOverlays.Compared("a", Circuit.parse("0.0,0.1", 4, 4)),
+                new GridOverlays.Compared("b", Circuit.parse("0.1", 4, 4))));
         assertEquals(3, g.membership(Node.head(0, 1)));
         assertEquals(1, g.membership(Node.head(0, 0)));
         assertTrue(g.cellInfo(Node.head(0, 1)).contains("in: a, b"));
@@ -146,7 +149,7 @@ class GridViewModelTest {
     void clearLeavesNothingOfTheOldTask() {
         GridViewModel g = vm(SyncRunner.immediate());
         g.toggle(Node.head(0, 1));
-        g.showImportance(java.util.Map.of(Node.head(0, 2), 72.0), 85.0);
+        g.showImportance(java.util.Map.of(Node.head(0, 2), 72.0), 85.0, null);
         g.clear("This session's model is not loaded.");
         assertNull(g.circuit());
         assertNull(g.detailsProperty().get());
@@ -163,9 +166,9 @@ class GridViewModelTest {
     @Test
     void fourComparedCircuitsAreAllShown() {
         GridViewModel g = vm(SyncRunner.immediate());
-        List<GridViewModel.NamedCircuitView> four = List.of(
-                new GridViewModel.NamedCircuitView("a", Circuit.parse("0.0", 4, 4)), new GridViewModel.NamedCircuitView("b", Circuit.parse("0.1", 4, 4)),
-                new GridViewModel.NamedCircuitView("c", Circuit.parse("0.2", 4, 4)), new GridViewModel.NamedCircuitView("d", Circuit.parse("0.2,0.3", 4, 4)));
+        List<GridOverlays.Compared> four = List.of(
+                new GridOverlays.Compared("a", Circuit.parse("0.0", 4, 4)), new GridOverlays.Compared("b", Circuit.parse("0.1", 4, 4)),
+                new GridOverlays.Compared("c", Circuit.parse("0.2", 4, 4)), new GridOverlays.Compared("d", Circuit.parse("0.2,0.3", 4, 4)));
         g.showComparison(four);
         assertEquals(4, g.compared().size());
         assertEquals(0b1100, g.membership(Node.head(0, 2)));

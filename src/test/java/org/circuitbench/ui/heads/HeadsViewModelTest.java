@@ -94,8 +94,8 @@ class HeadsViewModelTest {
         return ws.task(Workspace.TaskKey.of(vm.selectedTaskProperty().get())).orElseThrow();
     }
 
-    void choose(HeadsViewModel.Kind kind) {
-        heads.selectedMeasureProperty().set(HeadsViewModel.HeadMeasure.of(kind));
+    void choose(HeadMeasure.Kind kind) {
+        heads.selectedMeasureProperty().set(HeadMeasure.of(kind));
     }
 
     void scope(int i) {
@@ -116,37 +116,37 @@ class HeadsViewModelTest {
     void everyHeatmapIsTheEnginesForTheFullModelAndTheGridsCircuit() {
         assertEquals(List.of("DLA", "attention to S1", "attention to S2", "attention to S3", "attention to S4", "attention to end",
                         "OV next", "OV copy", "previous token", "duplicate token", "induction", "exact importance", "attribution (estimate)"),
-                heads.measures().stream().map(HeadsViewModel.HeadMeasure::name).toList(), "the task's labels, before anything is computed");
+                heads.measures().stream().map(HeadMeasure::name).toList(), "the task's labels, before anything is computed");
         assertNull(heads.heatmapProperty().get());
         assertTrue(heads.placeholderProperty().get().contains("not computed"), heads.placeholderProperty().get());
         heads.compute();
         assertFalse(heads.busyProperty().get());
         Explainer engine = new Explainer(task());
         DirectLogitAttribution dla = engine.dla(Scope.FULL);
-        HeadsViewModel.Heatmap h = heads.heatmapProperty().get();
+        Heatmap h = heads.heatmapProperty().get();
         assertGrid(dla.heads(), h.values(), "DLA");
         assertArrayEquals(dla.mlp(), h.mlp(), 1e-9, "DLA has the MLP column");
         assertEquals(Circuit.all(4, 4), h.outline(), "the full model outlines the grid's circuit");
 
         LabelAttention att = engine.attention(Scope.FULL);
-        heads.selectedMeasureProperty().set(HeadsViewModel.HeadMeasure.attention("S2"));
+        heads.selectedMeasureProperty().set(HeadMeasure.attention("S2"));
         assertGrid(att.values()[att.labels().indexOf("S2")], heads.heatmapProperty().get().values(), "attention to S2");
         assertNull(heads.heatmapProperty().get().mlp(), "attention has no MLP column");
         OvScores ov = engine.ov(Scope.FULL);
-        choose(HeadsViewModel.Kind.OV_NEXT);
+        choose(HeadMeasure.Kind.OV_NEXT);
         assertGrid(ov.next(), heads.heatmapProperty().get().values(), "OV next");
-        choose(HeadsViewModel.Kind.OV_COPY);
+        choose(HeadMeasure.Kind.OV_COPY);
         assertGrid(ov.copy(), heads.heatmapProperty().get().values(), "OV copy");
         HeadTypes types = engine.headTypes();
-        choose(HeadsViewModel.Kind.INDUCTION);
+        choose(HeadMeasure.Kind.INDUCTION);
         assertGrid(types.induction(), heads.heatmapProperty().get().values(), "induction");
-        choose(HeadsViewModel.Kind.PREVIOUS_TOKEN);
+        choose(HeadMeasure.Kind.PREVIOUS_TOKEN);
         assertGrid(types.previousToken(), heads.heatmapProperty().get().values(), "previous token");
 
         // the grid's circuit: its own pass, outlined; the lens beside the full model's
         vm.grid().setCircuit(someHeads());
         scope(1);
-        choose(HeadsViewModel.Kind.DLA);
+        choose(HeadMeasure.Kind.DLA);
         assertNull(heads.heatmapProperty().get(), "nothing of another pass is shown for the circuit");
         heads.compute();
         assertGrid(engine.dla(Scope.nodes(someHeads())).heads(), heads.heatmapProperty().get().values(), "the circuit's DLA");
@@ -155,7 +155,7 @@ class HeadsViewModelTest {
         assertEquals(2, heads.lens().size());
         assertArrayEquals(full.afterMlp(), heads.lens().get(0).lens().afterMlp(), 1e-9);
         assertArrayEquals(circuit.afterAttn(), heads.lens().get(1).lens().afterAttn(), 1e-9);
-        choose(HeadsViewModel.Kind.OV_NEXT);
+        choose(HeadMeasure.Kind.OV_NEXT);
         assertGrid(engine.ov(Scope.nodes(someHeads())).next(), heads.heatmapProperty().get().values(), "the circuit's OV");
 
         // another circuit on the grid is another scope: its numbers are not the old circuit's
@@ -163,14 +163,14 @@ class HeadsViewModelTest {
         assertNull(heads.heatmapProperty().get());
         vm.grid().toggle(Node.head(1, 1)); // back: the stored numbers show again, nothing recomputed
         assertNotNull(heads.heatmapProperty().get());
-        assertTrue(vm.dirtyProperty().get(), "results are session content");
+        assertTrue(vm.document().dirtyProperty().get(), "results are session content");
     }
 
     /** Each node's estimated drop as the engine gives it: minus the sum of its kept out-edges' attributions at the induced edges. */
     Map<Node, Double> engineEstimate(Circuit c) {
         Map<Node, Double> out = new HashMap<>();
         try (EdgeEvaluator ev = new EdgeEvaluator(task(), false)) {
-            EdgeAttribution a = ev.attribute(EdgeCircuit.induced(ev.graph(), c));
+            EdgeAttribution a = ev.attributor().attribute(EdgeCircuit.induced(ev.graph(), c));
             for (EdgeAttribution.SenderValue s : a.senders()) if (s.sender() instanceof Node n) out.put(n, -s.attribution());
         }
         return out;
@@ -182,8 +182,8 @@ class HeadsViewModelTest {
         scope(1);
         heads.estimate(); // from the button, on another measure: it says what it did
         assertTrue(heads.statusProperty().get().startsWith("Estimated each node's drop"), heads.statusProperty().get());
-        choose(HeadsViewModel.Kind.ATTRIBUTION);
-        HeadsViewModel.Heatmap h = heads.heatmapProperty().get();
+        choose(HeadMeasure.Kind.ATTRIBUTION);
+        Heatmap h = heads.heatmapProperty().get();
         assertNotNull(h, "choosing the estimate computes it (one pass, in the live lane)");
         Map<Node, Double> want = engineEstimate(someHeads());
         for (int l = 0; l < 4; l++) {
@@ -206,7 +206,7 @@ class HeadsViewModelTest {
             assertEquals(want.get(p.node()), p.estimate(), 1e-9, "estimate of " + p.node());
         }
         assertTrue(heads.scatterCaptionProperty().get().startsWith(someHeads().size() + " nodes · mean |estimate − exact|"));
-        choose(HeadsViewModel.Kind.EXACT);
+        choose(HeadMeasure.Kind.EXACT);
         Node.Head first = (Node.Head) exact.entries().get(0).node();
         assertEquals(exact.entries().get(0).drop(exact.circuitScore()), heads.heatmapProperty().get().values()[first.layer()][first.head()], 1e-12);
 
@@ -310,7 +310,7 @@ class HeadsViewModelTest {
         assertTrue(heads.placeholderProperty().get().contains("not computed"), heads.placeholderProperty().get());
         assertTrue(heads.records().isEmpty(), "and nothing of it is saved with B");
         assertEquals(List.of("DLA", "attention to S1", "attention to S2", "attention to S3", "attention to end"),
-                heads.measures().stream().limit(5).map(HeadsViewModel.HeadMeasure::name).toList(), "B's labels");
+                heads.measures().stream().limit(5).map(HeadMeasure::name).toList(), "B's labels");
     }
 
     @Test
@@ -360,40 +360,40 @@ class HeadsViewModelTest {
         vm.grid().setCircuit(someHeads());
         scope(1);
         heads.compute();
-        choose(HeadsViewModel.Kind.ATTRIBUTION);
-        HeadsViewModel.Heatmap estimate = heads.heatmapProperty().get();
-        choose(HeadsViewModel.Kind.DLA);
-        HeadsViewModel.Heatmap dla = heads.heatmapProperty().get();
+        choose(HeadMeasure.Kind.ATTRIBUTION);
+        Heatmap estimate = heads.heatmapProperty().get();
+        choose(HeadMeasure.Kind.DLA);
+        Heatmap dla = heads.heatmapProperty().get();
         Path file = dir.resolve("explained" + SessionFiles.EXTENSION);
-        assertTrue(vm.saveAs(file));
+        assertTrue(vm.document().saveAs(file));
         String json = Files.readString(file);
-        assertTrue(json.contains("\"schemaVersion\" : 2"), "written as schema 2");
+        assertTrue(json.contains("\"schemaVersion\" : 3"), "written as schema 3");
         assertTrue(json.contains("\"explanations\""));
         assertTrue(json.contains("\"NaN\""), "a head outside the circuit has no estimate, written as NaN");
 
         MainViewModel other = newVm(SyncRunner.immediate());
-        assertTrue(other.open(file));
+        assertTrue(other.document().open(file));
         HeadsViewModel h2 = other.heads();
         h2.selectedScopeProperty().set(h2.scopes().get(1));
         assertEquals(someHeads(), other.grid().circuit());
-        h2.selectedMeasureProperty().set(HeadsViewModel.HeadMeasure.of(HeadsViewModel.Kind.DLA));
+        h2.selectedMeasureProperty().set(HeadMeasure.of(HeadMeasure.Kind.DLA));
         assertGrid(dla.values(), h2.heatmapProperty().get().values(), "DLA read back");
-        h2.selectedMeasureProperty().set(HeadsViewModel.HeadMeasure.of(HeadsViewModel.Kind.ATTRIBUTION));
+        h2.selectedMeasureProperty().set(HeadMeasure.of(HeadMeasure.Kind.ATTRIBUTION));
         assertGrid(estimate.values(), h2.heatmapProperty().get().values(), "estimate read back, NaN included");
         assertEquals(2, h2.lens().size(), "the full model's lens came back too");
         assertEquals(SessionFiles.toJson(vm.snapshot()), SessionFiles.toJson(other.snapshot()), "the same session, written again");
-        assertFalse(other.dirtyProperty().get(), "reading back computed nothing new");
+        assertFalse(other.document().dirtyProperty().get(), "reading back computed nothing new");
     }
 
     @Test
-    void aVersionOneSessionStillOpensAndIsSavedAsVersionTwo() throws Exception {
+    void aVersionOneSessionStillOpensAndIsSavedAsVersionThree() throws Exception {
         Path sample = Path.of("samples/sessions/digits-seqcont-tiny" + SessionFiles.EXTENSION);
         assertTrue(Files.readString(sample).contains("\"schemaVersion\" : 1"), "the samples are version 1 files");
         Session s = SessionFiles.read(sample);
         assertTrue(s.explanations().isEmpty());
-        assertTrue(vm.open(sample));
+        assertTrue(vm.document().open(sample));
         assertEquals(Session.SCHEMA_VERSION, vm.snapshot().schemaVersion());
-        assertEquals(2, Session.SCHEMA_VERSION);
+        assertEquals(3, Session.SCHEMA_VERSION);
     }
 
     @Test
@@ -448,7 +448,7 @@ class HeadsViewModelTest {
 
         // the exact and estimated drops join once computed
         heads.runExact();
-        choose(HeadsViewModel.Kind.ATTRIBUTION);
+        choose(HeadMeasure.Kind.ATTRIBUTION);
         in.rows().forEach(r -> rows.put(r.measure(), r));
         Importance.Result r = vm.analysis().importanceResultProperty().get();
         assertEquals(String.format(Locale.ROOT, "%.4f", r.entries().stream().filter(e -> e.node().equals(h)).findFirst().orElseThrow()
@@ -471,7 +471,7 @@ class HeadsViewModelTest {
             assertEquals(dla.entries().get(i).node(), f[0]);
             assertEquals(dla.entries().get(i).value(), Double.parseDouble(f[1]), 1e-9);
         }
-        heads.selectedMeasureProperty().set(HeadsViewModel.HeadMeasure.attention("end"));
+        heads.selectedMeasureProperty().set(HeadMeasure.attention("end"));
         Path att = dir.resolve("end.csv");
         dialogs.answer(att);
         heads.exportCsv();
@@ -491,7 +491,7 @@ class HeadsViewModelTest {
         heads.exportHeatmapPng(() -> new byte[] {(byte) 0x89, 'P', 'N', 'G'});
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Files.readAllBytes(png));
 
-        choose(HeadsViewModel.Kind.EXACT);
+        choose(HeadMeasure.Kind.EXACT);
         heads.exportCsv(); // nothing computed: said, and no file asked for
         assertTrue(dialogs.shown.get(dialogs.shown.size() - 1).startsWith("error: Nothing to export"), dialogs.shown.toString());
     }

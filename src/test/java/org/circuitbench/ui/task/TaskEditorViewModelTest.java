@@ -117,10 +117,11 @@ class TaskEditorViewModelTest {
         assertEquals(200, e.preview().size());
         e.corruptTextProperty().set("{randint(d, d+10)} {randint(d, d+10)}");            // a length mismatch…
         e.corruptTextProperty().set("{randint(d, d+10)} {randint(d, d+10)} {randint(d, d+10)} {randint(d, d+10)}"); // …fixed at once
-        assertEquals(2, q.pending());
+        assertEquals(1, q.pending(), "the second edit waits for the running check instead of starting another");
         assertTrue(e.problems().isEmpty(), "nothing is checked on the FX thread while typing");
         q.runNext();                    // the first check ends late: its mismatch belongs to text no longer there
         assertTrue(e.problems().isEmpty(), "an overtaken check is not shown: " + e.problems());
+        assertEquals(1, q.pending(), "the newest text is checked next");
         q.runNext();
         assertTrue(e.problems().isEmpty(), e.problems().toString());
         assertEquals(200, e.preview().size());

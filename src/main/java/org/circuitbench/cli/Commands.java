@@ -60,7 +60,7 @@ import java.util.Set;
 /** The headless commands of {@code task-format.md}, plus bench, make-model, download and models. */
 final class Commands {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style", "per-prompt");
+    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style", "per-prompt", "library-only");
     private static final Set<String> MULTI = Set.of("circuits", "tasks");
     private static final Set<String> COMMON = Set.of("model", "task", "device", "reference", "ablation", "metric", "normalisation");
 
@@ -84,6 +84,7 @@ final class Commands {
             case "models" -> models(a);
             case "gpu" -> gpu(a, err);
             case "write-samples" -> writeSamples(a, err, evaluators);
+            case "task-library" -> LibraryCommands.run(a, err);
             default -> throw new Args.UsageException("Unknown command '" + cmd + "'.");
         };
         out.println(JSON.writeValueAsString(result));
@@ -292,7 +293,7 @@ final class Commands {
     }
 
     /** Fails before any work if the export cannot be written there. */
-    private static void checkOut(Path out) {
+    static void checkOut(Path out) {
         try {
             AtomicFiles.checkWritable(out);
         } catch (java.io.IOException e) {
@@ -519,13 +520,19 @@ final class Commands {
         }
     }
 
-    /** Developer command: rebuilds samples/sessions, finding the demo model's circuits with backward-forward at T = 3. */
+    /**
+     * Developer command: rebuilds samples/sessions, finding the demo model's circuits with
+     * backward-forward at T = 3, and the task library's samples (task files in samples/tasks and
+     * their sessions); {@code --library-only} writes just the library's.
+     */
     private static ObjectNode writeSamples(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
-        a.allowOnly(Set.of("out"));
+        a.allowOnly(Set.of("out", "tasks", "library-only"));
         Path out = Path.of(a.get("out", "samples/sessions"));
         Files.createDirectories(out);
         ObjectNode o = JSON.createObjectNode();
         ArrayNode written = o.putArray("written");
+        writeLibrarySamples(Path.of(a.get("tasks", "samples/tasks")), out, written, o.putArray("skipped"), err);
+        if (a.flag("library-only")) return o;
         List<Session.NamedCircuit> tinyCircuits = new ArrayList<>();
         List<Session.NamedCircuit> seed = SampleSessions.seedCircuits();
         try (LoadedModel m = LoadedModel.open("seqcont-tiny", AppPaths.demoModel(), DeviceChoice.resolve("cpu"))) {
@@ -560,6 +567,44 @@ final class Commands {
             written.add(f.toString());
         }
         return o;
+    }
+
+    /**
+     * The task library's samples: every task as a task file (seed 1, its usual count, GPT-2's
+     * tokenizer), and sessions of the library's own tasks. A task this build cannot make yet is
+     * listed under "skipped" with the reason, and said on stderr.
+     */
+    private static void writeLibrarySamples(Path tasks, Path sessions, ArrayNode written, ArrayNode skipped, PrintStream err) throws Exception {
+        Files.createDirectories(tasks);
+        List<String> made = new ArrayList<>();
+        try (org.circuitbench.model.Gpt2Tokenizer tok = org.circuitbench.model.Gpt2Tokenizer.bundled()) {
+            for (var t : org.circuitbench.task.library.TaskLibrary.tasks()) {
+                org.circuitbench.task.TaskFile file;
+                try {
+                    file = t.definition(1, t.defaultCount()).generate(tok::encode);
+                    org.circuitbench.task.TokenizedTask.build(file, tok::encode);
+                } catch (org.circuitbench.task.TaskException e) {
+                    err.println("warning: the library's " + t.id() + " is not written: " + e.getMessage());
+                    skipped.addObject().put("task", t.id()).put("why", e.getMessage());
+                    continue;
+                }
+                Path f = tasks.resolve(t.id() + ".json");
+                TaskFiles.write(f, file);
+                written.add(f.toString());
+                made.add(t.id());
+            }
+        }
+        List<String> own = SampleSessions.LIBRARY.stream().filter(made::contains).toList();
+        for (String id : own) {
+            Path f = sessions.resolve(id + "-gpt2" + SessionFiles.EXTENSION);
+            SessionFiles.write(f, SampleSessions.libraryGpt2(id));
+            written.add(f.toString());
+        }
+        if (!own.isEmpty()) {
+            Path f = sessions.resolve("library-seqcont-tiny" + SessionFiles.EXTENSION);
+            SessionFiles.write(f, SampleSessions.librarySession(SampleSessions.DEMO, own));
+            written.add(f.toString());
+        }
     }
 
     /** gpu [status|enable|disable|remove]: what GPU there is, and PyTorch's CUDA build (see README, GPU). */

@@ -36,6 +36,8 @@ public final class Main {
                           [--measures dla,lens,attention,ov,heads] [--ov as-run|layer1]
                           [--progress]   (what each head does: docs/explain.md)
               reproduce   --model gpt2 [--progress]   check GPT-2 small against published numbers
+              task-library list                        the field's canonical tasks (IOI, greater-than, ...)
+              task-library make ID [--seed N] [--count N] --out FILE   write one as a task file
               compare     --model M --task FILE --circuits A B ... [--names a,b,...]
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
               bench-graph --model M --task FILE             (the Graph view's frame time; needs a display)

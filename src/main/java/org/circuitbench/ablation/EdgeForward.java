@@ -103,6 +103,21 @@ final class EdgeForward implements AutoCloseable {
         default boolean sharesInputs() {
             return true;
         }
+
+        /** What the embedding writes (hook_embed + hook_pos_embed) [batch, pos, d_model], from what it computed: EAP-IG interpolates it. */
+        default NDArray embed(NDArray computed) {
+            return computed;
+        }
+
+        /** What heads hs of layer l write (hook_result) [|hs|, batch, pos, d_model], from what they computed. */
+        default NDArray heads(int layer, int[] hs, NDArray computed) {
+            return computed;
+        }
+
+        /** What layer l's MLP writes (hook_mlp_out) [batch, pos, d_model], from what it computed. */
+        default NDArray mlp(int layer, NDArray computed) {
+            return computed;
+        }
     }
 
     /** What a pass does with one sender: reuse the base's output, write the mean, or compute it. */
@@ -127,7 +142,7 @@ final class EdgeForward implements AutoCloseable {
                 changed.set(0);
             }
             case COMPUTE -> {
-                p.embed = task.model().embedding().forward(task.tokens());             // hook_embed + hook_pos_embed
+                p.embed = probe.embed(task.model().embedding().forward(task.tokens())); // hook_embed + hook_pos_embed
                 p.setDelta(0, mu[0].sub(p.embed));
                 changed.set(0);
             }
@@ -153,7 +168,7 @@ final class EdgeForward implements AutoCloseable {
                 case COMPUTE -> {
                     int[] r = {mlpR};
                     NDArray in = probe.input(EdgeAblation.inputs(p.residMid[l], r, c, p), r, p).get(0); // [b, pos, d]
-                    p.mlps[l] = block.mlp().forward(block.ln2().forward(in));
+                    p.mlps[l] = probe.mlp(l, block.mlp().forward(block.ln2().forward(in)));
                     p.setDelta(mlpS, mu[mlpS].sub(p.mlps[l]));
                     changed.set(mlpS);
                 }
@@ -191,7 +206,7 @@ final class EdgeForward implements AutoCloseable {
             return;
         }
         int[] hs = compute.stream().mapToInt(Integer::intValue).toArray();
-        NDArray result = hs.length == 0 ? null : computeHeads(p, l, hs, resid, probe); // [|hs|, b, pos, d]
+        NDArray result = hs.length == 0 ? null : probe.heads(l, hs, computeHeads(p, l, hs, resid, probe)); // [|hs|, b, pos, d]
         if (from == null && hs.length == heads) {
             p.heads[l] = result;
         } else {

@@ -381,6 +381,7 @@ class HeadsViewModelTest {
         h2.selectedMeasureProperty().set(HeadMeasure.of(HeadMeasure.Kind.ATTRIBUTION));
         assertGrid(estimate.values(), h2.heatmapProperty().get().values(), "estimate read back, NaN included");
         assertEquals(2, h2.lens().size(), "the full model's lens came back too");
+        h2.selectedMeasureProperty().set(HeadMeasure.of(HeadMeasure.Kind.DLA)); // the measure shown is saved too: show what vm shows
         assertEquals(SessionFiles.toJson(vm.snapshot()), SessionFiles.toJson(other.snapshot()), "the same session, written again");
         assertFalse(other.document().dirtyProperty().get(), "reading back computed nothing new");
     }

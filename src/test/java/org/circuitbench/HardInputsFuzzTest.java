@@ -510,7 +510,7 @@ class HardInputsFuzzTest {
         org.circuitbench.search.SearchMethod method = c.level() == org.circuitbench.ablation.Level.NODES
                 ? org.circuitbench.search.SearchMethod.BACKWARD : org.circuitbench.search.SearchMethod.GREEDY;
         var r = new org.circuitbench.search.PruneResult(org.circuitbench.search.PruneSettings.of(method, 3, start, null), c, 80.0, removals,
-                removals.size(), 1, 1.0, false, 0);
+                removals.size(), 1, 1.0, false, 0, org.circuitbench.ablation.Method.DEFAULT);
         return org.circuitbench.search.CircuitFormats.csv(r);
     }
 

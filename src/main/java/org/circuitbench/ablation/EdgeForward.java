@@ -96,6 +96,21 @@ final class EdgeForward implements AutoCloseable {
         default boolean sharesInputs() {
             return true;
         }
+
+        /** What the embedding writes (hook_embed + hook_pos_embed) [batch, pos, d_model], from what it computed: EAP-IG interpolates it. */
+        default NDArray embed(NDArray computed) {
+            return computed;
+        }
+
+        /** What heads hs of layer l write (hook_result) [|hs|, batch, pos, d_model], from what they computed. */
+        default NDArray heads(int layer, int[] hs, NDArray computed) {
+            return computed;
+        }
+
+        /** What layer l's MLP writes (hook_mlp_out) [batch, pos, d_model], from what it computed. */
+        default NDArray mlp(int layer, NDArray computed) {
+            return computed;
+        }
     }
 
     /**
@@ -106,7 +121,7 @@ final class EdgeForward implements AutoCloseable {
     EdgePass run(EdgeCircuit c, Probe probe) {
         EdgePass p = new EdgePass(c);
         BitSet live = c.senders();
-        p.embed = live.get(0) ? task.model().embedding().forward(task.tokens()) : mu[0]; // hook_embed + hook_pos_embed
+        p.embed = live.get(0) ? probe.embed(task.model().embedding().forward(task.tokens())) : mu[0]; // hook_embed + hook_pos_embed
         if (live.get(0)) p.setDelta(0, mu[0].sub(p.embed));
         NDArray resid = p.embed;
         for (int l = 0; l < layers; l++) {
@@ -119,7 +134,7 @@ final class EdgeForward implements AutoCloseable {
             if (live.get(mlpS)) {
                 int[] r = {graph.receiverIndex(Node.mlp(l))};
                 NDArray in = probe.input(EdgeAblation.inputs(p.residMid[l], r, c, p), r, p).get(0); // [b, pos, d]
-                p.mlps[l] = block.mlp().forward(block.ln2().forward(in));
+                p.mlps[l] = probe.mlp(l, block.mlp().forward(block.ln2().forward(in)));
                 p.setDelta(mlpS, mu[mlpS].sub(p.mlps[l]));
             } else {
                 p.mlps[l] = mu[mlpS];
@@ -144,7 +159,7 @@ final class EdgeForward implements AutoCloseable {
             p.heads[l] = muHeads[l];
             return;
         }
-        NDArray result = computeHeads(p, l, hs, resid, probe);                        // [|hs|, b, pos, d]
+        NDArray result = probe.heads(l, hs, computeHeads(p, l, hs, resid, probe));                        // [|hs|, b, pos, d]
         if (hs.length == heads) {
             p.heads[l] = result;
         } else {

@@ -33,6 +33,30 @@ public record ScoreDetails(
         return prompts == 0 ? 0 : (double) circuitCorrect / prompts;
     }
 
+    /** The CSV header of {@link #perPromptCsv}. */
+    public static final String CSV_HEADER = "prompt,text,correct,incorrect,full,circuit,wrong";
+
+    /**
+     * The per-prompt table as RFC 4180 CSV: a header, then one row per clean prompt (its index,
+     * text and answers, quoted, an answer set joined with " | "; the full model's and the circuit's
+     * metric; whether the circuit gets it wrong). {@code clean} is the task's clean prompts.
+     */
+    public String perPromptCsv(java.util.List<org.circuitbench.task.Prompt> clean) {
+        StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
+        for (int i = 0; i < prompts; i++) {
+            var p = clean.get(i);
+            sb.append(i).append(',').append(quote(p.text())).append(',')
+                    .append(quote(org.circuitbench.task.Prompt.joined(p.correct()))).append(',')
+                    .append(quote(org.circuitbench.task.Prompt.joined(p.incorrect()))).append(',')
+                    .append(fullPerPrompt[i]).append(',').append(circuitPerPrompt[i]).append(',').append(wrong[i]).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String quote(String s) {
+        return "\"" + (s == null ? "" : s).replace("\"", "\"\"") + "\"";
+    }
+
     /** How many prompts the circuit gets wrong (see the class comment). */
     public int wrongCount() {
         int n = 0;

@@ -43,6 +43,7 @@ import org.circuitbench.search.SearchMethod;
 import org.circuitbench.session.SampleSessions;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionFiles;
+import org.circuitbench.task.TaskFile;
 import org.circuitbench.task.TaskFiles;
 import org.circuitbench.task.TaskProblem;
 import org.circuitbench.util.AtomicFiles;
@@ -59,7 +60,7 @@ import java.util.Set;
 /** The headless commands of {@code task-format.md}, plus bench, make-model, download and models. */
 final class Commands {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style", "per-prompt");
+    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style", "per-prompt", "library-only");
     private static final Set<String> MULTI = Set.of("circuits", "tasks");
     private static final Set<String> COMMON = Set.of("model", "task", "device", "reference", "ablation", "metric", "normalisation");
 
@@ -83,6 +84,7 @@ final class Commands {
             case "models" -> models(a);
             case "gpu" -> gpu(a, err);
             case "write-samples" -> writeSamples(a, err, evaluators);
+            case "task-library" -> LibraryCommands.run(a, err);
             default -> throw new Args.UsageException("Unknown command '" + cmd + "'.");
         };
         out.println(JSON.writeValueAsString(result));
@@ -291,7 +293,7 @@ final class Commands {
     }
 
     /** Fails before any work if the export cannot be written there. */
-    private static void checkOut(Path out) {
+    static void checkOut(Path out) {
         try {
             AtomicFiles.checkWritable(out);
         } catch (java.io.IOException e) {
@@ -390,20 +392,71 @@ final class Commands {
     }
 
     private static ObjectNode bench(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
-        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds"));
+        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds",
+                "launchers", "app-image", "rounds", "start-timeout", "session", "kinds"));
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
             if (!Benchmark.Options.ALL_PARTS.contains(p)) {
-                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, edges and edge-batching, not '" + p + "'.");
+                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, startup-process, edges, edge-batching and ablations, not '" + p + "'.");
             }
         }
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
+        ObjectNode startup = parts.contains("startup-process") ? startupProcess(a, err) : null; // before this process loads a model
+        if (startup != null && parts.size() == 1) {
+            ObjectNode out = JSON.createObjectNode();
+            out.set("machine", Benchmark.machine());
+            out.set("startup_process", startup);
+            return out;
+        }
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), method(a), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
                     a.number("threshold", 3), a.integer("sample", -1, -1, Integer.MAX_VALUE),
                     a.integer("speculation", evaluators.speculation(task), 1, 4096),
                     a.integer("memory-evals", 1000, 0, Integer.MAX_VALUE), a.has("skip-seed-style"), parts, a.number("edge-prune-seconds", 0));
-            return new Benchmark(task, opt, evaluators, err).run();
+            ObjectNode out = new Benchmark(task, opt, evaluators, err).run();
+            if (startup != null) out.set("startup_process", startup);
+            return out;
         }
+    }
+
+    /**
+     * {@code bench --parts startup-process}: the real launchers, each start a process. Without
+     * --model (or --session) the plain start, which opens the demo session; with --model and
+     * --task, a session of that model and task, written for the run.
+     */
+    private static ObjectNode startupProcess(Args a, PrintStream err) throws Exception {
+        Path home = Path.of(System.getProperty("circuitbench.home", "")).toAbsolutePath();
+        Path image = Path.of(a.get("app-image", home.resolve("target/dist/circuitbench/bin/circuitbench").toString()));
+        List<String> names = List.of(a.get("launchers", "launcher,app-image").split(","));
+        Path tmp = null;
+        Path session = a.has("session") ? Path.of(a.get("session", "")).toAbsolutePath() : null;
+        if (session == null && a.has("model")) {
+            String m = a.get("model", "");
+            String ref = Files.exists(Path.of(m)) ? Path.of(m).toAbsolutePath().toString() : m;
+            TaskFile tf = TaskFiles.read(Path.of(a.required("task", "(a task file, with --model)")));
+            Session s = new Session(Session.SCHEMA_VERSION, new Session.ModelRef(ref, a.get("device", "auto")),
+                    List.of(new Session.SessionTask(tf.name() == null ? "task" : tf.name(), null, tf, null)), List.of(), List.of(), Session.UiState.EMPTY);
+            tmp = Files.createTempDirectory("circuitbench-startup");
+            session = tmp.resolve("startup" + SessionFiles.EXTENSION);
+            SessionFiles.write(session, s);
+        }
+        try {
+            var opt = new StartupProcessBench.Options(StartupProcessBench.launchers(home, image, names), session, session == null,
+                    a.integer("rounds", 5, 1, 1000), a.number("start-timeout", 180), coldToo(a.get("kinds", "cold,warm")));
+            return new StartupProcessBench(opt, err).run();
+        } finally {
+            if (tmp != null) {
+                Files.deleteIfExists(session);
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    private static boolean coldToo(String kinds) {
+        return switch (kinds) {
+            case "cold,warm", "warm,cold" -> true;
+            case "warm" -> false;
+            default -> throw new Args.UsageException("--kinds takes cold,warm or warm, not '" + kinds + "'.");
+        };
     }
 
     private static ObjectNode makeModel(Args a, PrintStream err) throws Exception {
@@ -467,13 +520,19 @@ final class Commands {
         }
     }
 
-    /** Developer command: rebuilds samples/sessions, finding the demo model's circuits with backward-forward at T = 3. */
+    /**
+     * Developer command: rebuilds samples/sessions, finding the demo model's circuits with
+     * backward-forward at T = 3, and the task library's samples (task files in samples/tasks and
+     * their sessions); {@code --library-only} writes just the library's.
+     */
     private static ObjectNode writeSamples(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
-        a.allowOnly(Set.of("out"));
+        a.allowOnly(Set.of("out", "tasks", "library-only"));
         Path out = Path.of(a.get("out", "samples/sessions"));
         Files.createDirectories(out);
         ObjectNode o = JSON.createObjectNode();
         ArrayNode written = o.putArray("written");
+        writeLibrarySamples(Path.of(a.get("tasks", "samples/tasks")), out, written, o.putArray("skipped"), err);
+        if (a.flag("library-only")) return o;
         List<Session.NamedCircuit> tinyCircuits = new ArrayList<>();
         List<Session.NamedCircuit> seed = SampleSessions.seedCircuits();
         try (LoadedModel m = LoadedModel.open("seqcont-tiny", AppPaths.demoModel(), DeviceChoice.resolve("cpu"))) {
@@ -508,6 +567,44 @@ final class Commands {
             written.add(f.toString());
         }
         return o;
+    }
+
+    /**
+     * The task library's samples: every task as a task file (seed 1, its usual count, GPT-2's
+     * tokenizer), and sessions of the library's own tasks. A task this build cannot make yet is
+     * listed under "skipped" with the reason, and said on stderr.
+     */
+    private static void writeLibrarySamples(Path tasks, Path sessions, ArrayNode written, ArrayNode skipped, PrintStream err) throws Exception {
+        Files.createDirectories(tasks);
+        List<String> made = new ArrayList<>();
+        try (org.circuitbench.model.Gpt2Tokenizer tok = org.circuitbench.model.Gpt2Tokenizer.bundled()) {
+            for (var t : org.circuitbench.task.library.TaskLibrary.tasks()) {
+                org.circuitbench.task.TaskFile file;
+                try {
+                    file = t.definition(1, t.defaultCount()).generate(tok::encode);
+                    org.circuitbench.task.TokenizedTask.build(file, tok::encode);
+                } catch (org.circuitbench.task.TaskException e) {
+                    err.println("warning: the library's " + t.id() + " is not written: " + e.getMessage());
+                    skipped.addObject().put("task", t.id()).put("why", e.getMessage());
+                    continue;
+                }
+                Path f = tasks.resolve(t.id() + ".json");
+                TaskFiles.write(f, file);
+                written.add(f.toString());
+                made.add(t.id());
+            }
+        }
+        List<String> own = SampleSessions.LIBRARY.stream().filter(made::contains).toList();
+        for (String id : own) {
+            Path f = sessions.resolve(id + "-gpt2" + SessionFiles.EXTENSION);
+            SessionFiles.write(f, SampleSessions.libraryGpt2(id));
+            written.add(f.toString());
+        }
+        if (!own.isEmpty()) {
+            Path f = sessions.resolve("library-seqcont-tiny" + SessionFiles.EXTENSION);
+            SessionFiles.write(f, SampleSessions.librarySession(SampleSessions.DEMO, own));
+            written.add(f.toString());
+        }
     }
 
     /** gpu [status|enable|disable|remove]: what GPU there is, and PyTorch's CUDA build (see README, GPU). */

@@ -14,8 +14,6 @@ import java.util.List;
  */
 final class PerPromptTable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final String CSV_HEADER = "prompt,text,correct,incorrect,full,circuit,wrong";
-
     private final AblationTask task;
     private final ScoreDetails d;
 
@@ -35,21 +33,8 @@ final class PerPromptTable {
         return rows;
     }
 
-    /** RFC 4180 CSV: a header, then one row per clean prompt; texts quoted, values as Java prints floats. */
     String csv() {
-        StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
-        List<Prompt> clean = task.tokenized().task().clean();
-        for (int i = 0; i < d.prompts(); i++) {
-            sb.append(i).append(',').append(quote(clean.get(i).text())).append(',')
-                    .append(quote(Prompt.joined(clean.get(i).correct()))).append(',')
-                    .append(quote(Prompt.joined(clean.get(i).incorrect()))).append(',')
-                    .append(d.fullPerPrompt()[i]).append(',').append(d.circuitPerPrompt()[i]).append(',')
-                    .append(d.wrong()[i]).append('\n');
-        }
-        return sb.toString();
+        return d.perPromptCsv(task.tokenized().task().clean());
     }
 
-    static String quote(String s) {
-        return "\"" + s.replace("\"", "\"\"") + "\"";
-    }
 }

@@ -38,7 +38,7 @@ public final class Benchmark {
     /** What to run. {@code sample} 0 runs the slow ways in full; −1 chooses by model size. */
     public record Options(SearchMethod method, double threshold, int sample, int speculation, int memoryEvaluations,
                           boolean skipSeedStyle, java.util.Set<String> parts, double edgePruneSeconds) {
-        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "edge-batching");
+        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "edge-batching", "ablations", "startup-process");
 
         boolean runs(String part) {
             return parts == null || parts.isEmpty() || parts.contains(part);
@@ -87,6 +87,10 @@ public final class Benchmark {
             out.set("edge_batching", edges().batching(gpu ? new int[] {1, 2, 4, 8, 16} : new int[] {1, 2, 4, 8}, gpu ? 32 : 16, 200));
         }
         if (opt.runs("startup")) out.set("startup", startup());
+        if (opt.runs("ablations")) {
+            boolean big = task.model().parameterCount() > 50_000_000;
+            out.set("ablations", new AblationBenchmark(task, log, big ? 4 : 8, big ? 1 : 2).run());
+        }
         return out;
     }
 
@@ -359,7 +363,7 @@ public final class Benchmark {
         return best;
     }
 
-    static ObjectNode machine() {
+    public static ObjectNode machine() {
         ObjectNode m = JSON.createObjectNode();
         String cpu = "unknown";
         try {

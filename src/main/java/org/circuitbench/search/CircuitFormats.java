@@ -145,6 +145,8 @@ public final class CircuitFormats {
             o.put("threshold", r.settings().threshold());
             o.put("score", r.score());
             o.put("evaluations", r.evaluations());
+            o.put("ablation", r.scoring().ablation().id).put("metric", r.scoring().metric().id)
+                    .put("normalisation", r.scoring().normalisation().id);
             if (r.cancelled()) o.put("cancelled", true);
         } else if (about.score() != null) {
             o.put("score", about.score());
@@ -196,21 +198,24 @@ public final class CircuitFormats {
     }
 
     /**
-     * A run's removal log: step, element, score after, seconds since start, pass. Step 0 holds the
-     * start circuit, so that the log reads back as the circuit it ends with. A search by attribution
-     * removes nothing one at a time, so it has no log.
+     * A run's removal log: step, element, score after, seconds since start, pass, and the method
+     * that made the scores (ablation, metric, normalisation; logs from before methods lack these
+     * columns and still read). Step 0 holds the start circuit, so that the log reads back as the
+     * circuit it ends with. A search by attribution removes nothing one at a time, so it has no log.
      */
     public static String csv(PruneResult<?, ?> r) {
         if (r.settings().method() == SearchMethod.ATTRIBUTION) {
             throw new IllegalArgumentException("A search by attribution has no removal log; export its circuit as JSON instead.");
         }
         CircuitOf<?, ?> start = r.start();
-        StringBuilder sb = new StringBuilder(csvHeader(start.level()) + "\n");
-        sb.append("0,").append(csvField(exactSpec(start))).append(',').append(isAll(start) ? "100.0" : "").append(",0.000,0\n");
+        StringBuilder sb = new StringBuilder(csvHeader(start.level()) + ",ablation,metric,normalisation\n");
+        String method = "," + r.scoring().ablation().id + "," + r.scoring().metric().id + "," + r.scoring().normalisation().id + "\n";
+        sb.append("0,").append(csvField(exactSpec(start))).append(',').append(isAll(start) ? String.valueOf(r.scoring().fullScore()) : "")
+                .append(",0.000,0").append(method);
         int i = 1;
         for (Removal<?> x : r.removals()) {
             sb.append(i++).append(',').append(x.element()).append(',').append(x.score()).append(',')
-                    .append(String.format(Locale.ROOT, "%.3f", x.elapsedSeconds())).append(',').append(x.pass()).append('\n');
+                    .append(String.format(Locale.ROOT, "%.3f", x.elapsedSeconds())).append(',').append(x.pass()).append(method);
         }
         return sb.toString();
     }

@@ -318,20 +318,33 @@ public final class CircuitReader {
 
     /**
      * A removal log's rows after the header: {step, element, line number}. Every row has the
-     * header's five fields: a step and a pass that are whole numbers, a score and seconds that are
-     * numbers (the start's score may be empty).
+     * header's fields: a step and a pass that are whole numbers, a score and seconds that are
+     * numbers (the start's score may be empty), and, in logs written since methods, the method's
+     * ablation, metric and normalisation, each a known one.
      */
     private static List<String[]> csvRows(String text, String source) {
         List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        if (!lines.get(0).matches("step,(head|edge),score,seconds,pass")) {
-            throw new IllegalArgumentException(source + ", line 1: expected the header step,head,score,seconds,pass (or step,edge,…), found "
-                    + Texts.quoted(lines.get(0)) + ".");
+        if (!lines.get(0).matches("step,(head|edge),score,seconds,pass(,ablation,metric,normalisation)?")) {
+            throw new IllegalArgumentException(source + ", line 1: expected the header step,head,score,seconds,pass (or step,edge,…),"
+                    + " optionally followed by ,ablation,metric,normalisation; found " + Texts.quoted(lines.get(0)) + ".");
         }
+        int fields = lines.get(0).split(",").length;
         List<String[]> rows = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             String at = source + ", line " + (i + 1);
             List<String> f = csvFields(lines.get(i), source);
-            if (f.size() != 5) throw new IllegalArgumentException(at + ": expected step,element,score,seconds,pass, found " + Texts.quoted(lines.get(i)) + ".");
+            if (f.size() != fields) {
+                throw new IllegalArgumentException(at + ": expected " + fields + " fields as in the header, found " + Texts.quoted(lines.get(i)) + ".");
+            }
+            if (fields == 8) {
+                try {
+                    org.circuitbench.ablation.AblationKind.parse(f.get(5));
+                    org.circuitbench.ablation.Metric.parse(f.get(6));
+                    org.circuitbench.ablation.Normalisation.parse(f.get(7));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(at + ": " + e.getMessage().replace("--", ""));
+                }
+            }
             String step = f.get(0).strip();
             if (!step.matches("\\d{1,9}")) throw new IllegalArgumentException(at + ": step " + Texts.quoted(step) + " is not a number.");
             boolean scoreOk = f.get(2).strip().isEmpty() ? step.equals("0") : isNumber(f.get(2));

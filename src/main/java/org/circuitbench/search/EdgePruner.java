@@ -36,6 +36,6 @@ public final class EdgePruner implements Job<PruneResult<Edge, EdgeCircuit>> {
                 settings.threshold(), maxSpeculation, ctx, start, start.size());
         run.sweep(start.graph().pruningOrder());
         return new PruneResult<>(settings, run.circuit(), run.finalScore(), run.removals(), run.evaluations(), run.passes(),
-                run.seconds(), ctx.isCancelled(), run.speculativeWaste());
+                run.seconds(), ctx.isCancelled(), run.speculativeWaste(), scorer.method());
     }
 }

@@ -69,7 +69,7 @@ public final class MinimalEdgeCircuit implements Job<PruneResult<Edge, EdgeCircu
         curve.forEach((k, v) -> points.add(new PruneResult.Point(k, v)));
         points.sort(Comparator.comparingInt(PruneResult.Point::size));
         return new PruneResult<>(settings, reached ? top(ranking, n) : start, curve.get(n), List.of(), points, curve.size() - 1, 1,
-                (System.nanoTime() - t0) / 1e9, attributionSeconds, ctx.isCancelled(), 0);
+                (System.nanoTime() - t0) / 1e9, attributionSeconds, ctx.isCancelled(), 0, method);
     }
 
     private EdgeCircuit top(List<Edge> ranking, int n) {

@@ -2,6 +2,7 @@ package org.circuitbench.search;
 
 import org.circuitbench.ablation.CircuitOf;
 import org.circuitbench.ablation.Element;
+import org.circuitbench.ablation.Method;
 
 import java.util.List;
 
@@ -15,6 +16,7 @@ import java.util.List;
  *                           every top-n circuit it tried, by n (empty for a greedy prune)
  * @param attributionSeconds the attribution pass of a search by attribution (0 otherwise)
  * @param speculativeWaste   candidates scored ahead and then dropped because an earlier one was removed
+ * @param scoring            the method that made the scores (docs/methods.md)
  */
 public record PruneResult<E extends Element, C extends CircuitOf<E, C>>(
         PruneSettings<C> settings,
@@ -27,7 +29,8 @@ public record PruneResult<E extends Element, C extends CircuitOf<E, C>>(
         double seconds,
         double attributionSeconds,
         boolean cancelled,
-        long speculativeWaste) {
+        long speculativeWaste,
+        Method scoring) {
 
     /** One point of a faithfulness curve: a top-n circuit's size and its exact score. */
     public record Point(int size, double score) {
@@ -36,20 +39,24 @@ public record PruneResult<E extends Element, C extends CircuitOf<E, C>>(
     public PruneResult {
         removals = List.copyOf(removals);
         curve = List.copyOf(curve);
+        if (scoring == null) scoring = Method.DEFAULT;
     }
 
     /** A greedy prune's result (no curve). */
     public PruneResult(PruneSettings<C> settings, C circuit, double score, List<Removal<E>> removals, long evaluations, int passes,
-                       double seconds, boolean cancelled, long speculativeWaste) {
-        this(settings, circuit, score, removals, List.of(), evaluations, passes, seconds, 0, cancelled, speculativeWaste);
+                       double seconds, boolean cancelled, long speculativeWaste, Method scoring) {
+        this(settings, circuit, score, removals, List.of(), evaluations, passes, seconds, 0, cancelled, speculativeWaste, scoring);
     }
 
     public C start() {
         return settings.start();
     }
 
-    /** Whether the final circuit reaches 100 − T (a search by attribution whose start does not reports the start unchanged). */
+    /**
+     * Whether the final circuit reaches 100 − T, or a KL of at most T on KL's own scale (a search by
+     * attribution whose start does not reports the start unchanged).
+     */
     public boolean reached() {
-        return score >= 100.0 - settings.threshold();
+        return scoring.loss(score) <= settings.threshold();
     }
 }

@@ -69,7 +69,7 @@ public final class Pruner implements Job<PruneResult<Node, Circuit>> {
         }
         boolean cancelled = ctx.isCancelled();
         return new PruneResult<>(settings, run.circuit(), run.finalScore(), run.removals(), run.evaluations(),
-                run.passes(), run.seconds(), cancelled, run.speculativeWaste());
+                run.passes(), run.seconds(), cancelled, run.speculativeWaste(), evaluator.method());
     }
 
     /**

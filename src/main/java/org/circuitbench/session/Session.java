@@ -129,7 +129,8 @@ public record Session(
             double seconds,
             boolean cancelled,
             String finishedAt,
-            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CurvePoint> curve) {
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CurvePoint> curve,
+            @JsonInclude(JsonInclude.Include.NON_NULL) MethodRecord scoring) {
         public RunRecord {
             removals = removals == null ? List.of() : List.copyOf(removals);
             curve = curve == null ? List.of() : List.copyOf(curve);
@@ -138,6 +139,22 @@ public record Session(
         @com.fasterxml.jackson.annotation.JsonIgnore
         public Level level() {
             return method == null ? Level.NODES : method.level;
+        }
+    }
+
+    /**
+     * The scoring method (docs/methods.md) by its command-line words: the window's (in
+     * {@link UiState}) or the one that made a run's or a sweep's scores ({@code scoring}). Null for
+     * the seed's method, so files that never chose one stay as they were.
+     */
+    public record MethodRecord(String ablation, String metric, String normalisation) {
+        public static MethodRecord of(org.circuitbench.ablation.Method m) {
+            return m == null || m.isDefault() ? null : new MethodRecord(m.ablation().id, m.metric().id, m.normalisation().id);
+        }
+
+        /** The method; a word this version does not know is refused with the field's meaning. */
+        public org.circuitbench.ablation.Method method() {
+            return org.circuitbench.ablation.Method.parse(ablation, metric, normalisation);
         }
     }
 
@@ -172,7 +189,8 @@ public record Session(
 
     /** An importance sweep as the grid and the chart show it: each node's score without it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ImportanceRecord(String circuit, double circuitScore, List<NodeScore> entries, boolean cancelled) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ImportanceRecord(String circuit, double circuitScore, List<NodeScore> entries, boolean cancelled, MethodRecord scoring) {
         public ImportanceRecord {
             entries = entries == null ? List.of() : List.copyOf(entries);
         }
@@ -234,26 +252,60 @@ public record Session(
 
     /**
      * Where the window was: the task shown, the grid's circuit, the overlay and its data (the
-     * circuits compared, the importance sweep), and the Graph view's edge circuit (null: every
-     * edge), so that reopening shows the same.
+     * circuits compared, the importance sweep), the Graph view's edge circuit (null: every edge),
+     * the scoring method, a task edit not applied yet, and the Heads view's measure and scope, so
+     * that reopening shows the same.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
-                          EdgeSet graph) {
-        public static final UiState EMPTY = new UiState(null, null, null, null, null, null);
+                          EdgeSet graph, MethodRecord method, Draft draft, String headsMeasure, String headsScope) {
+        public static final UiState EMPTY = new UiState(null, null, null, null, null);
 
-        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared) {
-            this(selectedTask, grid, overlay, compared, null, null);
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
+                       EdgeSet graph, MethodRecord method) {
+            this(selectedTask, grid, overlay, compared, importance, graph, method, null, null, null);
+        }
+
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
+                       EdgeSet graph) {
+            this(selectedTask, grid, overlay, compared, importance, graph, null);
         }
 
         public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance) {
-            this(selectedTask, grid, overlay, compared, importance, null);
+            this(selectedTask, grid, overlay, compared, importance, null, null);
+        }
+
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared) {
+            this(selectedTask, grid, overlay, compared, null);
         }
 
         public UiState withGraph(EdgeSet g) {
-            return new UiState(selectedTask, grid, overlay, compared, importance, g);
+            return new UiState(selectedTask, grid, overlay, compared, importance, g, method, draft, headsMeasure, headsScope);
         }
+
+        /** The same, with the editor's draft and the Heads view's choices as given. */
+        public UiState with(Draft d, String measure, String scope) {
+            return new UiState(selectedTask, grid, overlay, compared, importance, graph, method, d, measure, scope);
+        }
+
+        /**
+         * What the file keeps as the researcher's work: where the window looked (task, overlay,
+         * compared, Heads choices) is left out; the graph's circuit and the scoring method are work.
+         */
+        public UiState work() {
+            return new UiState(null, grid, null, null, importance, graph, method, draft, null, null);
+        }
+    }
+
+    /**
+     * A task edited in the task editor and not applied yet (the session keeps it, so it is never
+     * lost unasked): the task as the editor holds it, and the name of the task it edits (null: a
+     * new task).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Draft(String of, SessionTask task) {
     }
 
     /** A set of edges: the kept ones, or every edge but the removed ones (exactly one is given). */

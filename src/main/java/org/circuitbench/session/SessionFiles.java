@@ -112,6 +112,13 @@ public final class SessionFiles {
      * A session that breaks one of these is refused whole, naming the part.
      */
     static void check(Session s, String source) throws SessionException {
+        if (s.ui() != null && s.ui().method() != null) {
+            try {
+                s.ui().method().method();
+            } catch (IllegalArgumentException e) {
+                throw new SessionException(source + " is damaged at ui.method: " + e.getMessage().replace("--", ""));
+            }
+        }
         java.util.Set<String> names = new java.util.HashSet<>();
         for (int i = 0; i < s.tasks().size(); i++) {
             Session.SessionTask t = s.tasks().get(i);

@@ -45,7 +45,7 @@ public final class SessionMapper {
         // the seed and the number of picks belong to the node loops (random uses them); edge runs store 0
         return new Session.RunRecord(id, task, s.method(), s.threshold(), s.startSpec(), nodes ? s.seed() : 0, nodes ? s.iterations() : 0, removals,
                 nodes ? r.circuit().toSpec() : null, nodes ? null : edgeSet((EdgeCircuit) r.circuit()), r.score(), r.evaluations(),
-                r.seconds(), r.cancelled(), finishedAt.toString(), curve);
+                r.seconds(), r.cancelled(), finishedAt.toString(), curve, Session.MethodRecord.of(r.scoring()));
     }
 
     /**
@@ -64,7 +64,7 @@ public final class SessionMapper {
         PruneSettings<Circuit> settings = new PruneSettings<>(r.method(), r.threshold(), start.isEmpty() ? Circuit.all(layers, heads) : start,
                 r.seed(), Math.max(1, r.iterations()));
         return new PruneResult<>(settings, Circuit.parse(r.circuit(), layers, heads), r.score(), removals, List.of(), r.evaluations(),
-                passes(r), r.seconds(), 0, r.cancelled(), 0);
+                passes(r), r.seconds(), 0, r.cancelled(), 0, scoring(r.scoring()));
     }
 
     private static PruneResult<Edge, EdgeCircuit> edgeResult(Session.RunRecord r, EdgeGraph g) {
@@ -81,7 +81,8 @@ public final class SessionMapper {
         List<PruneResult.Point> curve = r.curve().stream().map(p -> new PruneResult.Point(p.edges(), p.score())).toList();
         PruneSettings<EdgeCircuit> settings = new PruneSettings<>(r.method(), r.threshold(), start.isEmpty() ? EdgeCircuit.all(g) : start,
                 r.start(), 0, 1);
-        return new PruneResult<>(settings, kept, r.score(), removals, curve, r.evaluations(), passes(r), r.seconds(), 0, r.cancelled(), 0);
+        return new PruneResult<>(settings, kept, r.score(), removals, curve, r.evaluations(), passes(r), r.seconds(), 0, r.cancelled(), 0,
+                scoring(r.scoring()));
     }
 
     private static int passes(Session.RunRecord r) {
@@ -104,14 +105,21 @@ public final class SessionMapper {
     /** An importance sweep as the session stores it. */
     public static Session.ImportanceRecord record(Importance.Result r) {
         return new Session.ImportanceRecord(r.circuit().toSpec(), r.circuitScore(),
-                r.entries().stream().map(e -> new Session.NodeScore(e.node().toString(), e.scoreWithout())).toList(), r.cancelled());
+                r.entries().stream().map(e -> new Session.NodeScore(e.node().toString(), e.scoreWithout())).toList(), r.cancelled(),
+                Session.MethodRecord.of(r.scoring()));
     }
 
     /** A stored sweep as the engine's result, on a model of {@code layers} × {@code heads}. */
     public static Importance.Result result(Session.ImportanceRecord r, int layers, int heads) {
         List<Importance.Entry> entries = r.entries().stream()
                 .map(e -> new Importance.Entry(Node.parse(e.node()), e.scoreWithout())).toList();
-        return new Importance.Result(Circuit.parse(r.circuit(), layers, heads), r.circuitScore(), entries, entries.size(), 0, r.cancelled());
+        return new Importance.Result(Circuit.parse(r.circuit(), layers, heads), r.circuitScore(), entries, entries.size(), 0, r.cancelled(),
+                scoring(r.scoring()));
+    }
+
+    /** The method a record's scores were made by: the seed's when it names none (every file before methods could be chosen). */
+    public static org.circuitbench.ablation.Method scoring(Session.MethodRecord m) {
+        return m == null ? org.circuitbench.ablation.Method.DEFAULT : m.method();
     }
 
     // ---- edges ----------------------------------------------------------------------------------

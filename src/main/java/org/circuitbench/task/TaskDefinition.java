@@ -18,16 +18,27 @@ import java.util.regex.Pattern;
  * {@code d = randint(1, 9) * 10}, 100 prompts, seed 1.
  *
  * <p>Each placeholder of a clean text becomes a position label, S1, S2, … in order; its token
- * index is found by tokenizing, never typed in. {@code end} is always there.
+ * index is found by tokenizing, never typed in. {@code end} is always there. {@code answerSpace}
+ * is the task file's: false when the answers follow the prompt without a space (null: with one).
  */
 public record TaskDefinition(String name, List<TemplateSpec> templates, List<String> keep,
-                             Map<String, List<String>> lists) {
+                             Map<String, List<String>> lists,
+                             @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                             Boolean answerSpace) {
 
     public TaskDefinition {
         name = name == null ? "" : name;
         templates = List.copyOf(templates);
         keep = keep == null ? null : List.copyOf(keep);
-        lists = lists == null ? Map.of() : Map.copyOf(lists);
+        // in the caller's order, so that a session file written twice reads the same (Map.copyOf's order changes per run)
+        if (lists != null) lists.forEach((k, v) -> java.util.Objects.requireNonNull(v == null ? null : k, "a list and its name")); // as Map.copyOf
+        lists = lists == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lists));
+        answerSpace = Boolean.TRUE.equals(answerSpace) ? null : answerSpace; // the default is stored as absent
+    }
+
+    /** A task whose answers follow a space, as the seed's. */
+    public TaskDefinition(String name, List<TemplateSpec> templates, List<String> keep, Map<String, List<String>> lists) {
+        this(name, templates, keep, lists, null);
     }
 
     /**
@@ -111,7 +122,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             corrupt.addAll(generate(t.id(), t.corrupt(), false, encoder, where + ", corrupt",
                     t.paired() ? cleanEnvs : null, firstClean, new ArrayList<>()));
         }
-        return new TaskFile(name, clean, corrupt, keep);
+        return new TaskFile(name, clean, corrupt, keep, answerSpace);
     }
 
     /**
@@ -188,8 +199,8 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                     env.put(v.name(), value);
                 }
                 Filled text = fill(spec.text(), scope, rng);
-                String correct = isClean ? fill(required(spec.correct(), "correct"), scope, rng).text : null;
-                String incorrect = isClean ? fill(required(spec.incorrect(), "incorrect"), scope, rng).text : null;
+                List<String> correct = isClean ? answers(required(spec.correct(), "correct"), scope, rng) : null;
+                List<String> incorrect = isClean ? answers(required(spec.incorrect(), "incorrect"), scope, rng) : null;
                 Map<String, Integer> positions = new LinkedHashMap<>();
                 if (isClean && encoder != null) {
                     for (int p = 0; p < text.ends.size(); p++) {
@@ -198,8 +209,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                     }
                 }
                 Integer pair = pairedWith == null ? null : firstClean + (int) n;
-                out.add(new Prompt(text.text, correct == null ? null : List.of(correct), incorrect == null ? null : List.of(incorrect),
-                        template, positions, pair));
+                out.add(new Prompt(text.text, correct, incorrect, template, positions, pair));
                 envs.add(env);
             } catch (IllegalArgumentException e) {
                 throw new TaskException(where + ": " + e.getMessage() + (env.isEmpty() ? "" : " (with " + describe(env) + ")"));
@@ -211,6 +221,25 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             }
         }
         return out;
+    }
+
+    /**
+     * An answer field: its text with the placeholders filled, or, when the whole field is one
+     * placeholder whose value is a list (e.g. {@code {years[yy+1:]}}), a set of answers, one per item.
+     */
+    private static List<String> answers(String field, Expr.Scope scope, SplittableRandom rng) {
+        List<String> exprs = expressions(field);
+        if (exprs.size() == 1 && field.equals("{" + exprs.get(0) + "}")) {
+            Object v = Expr.eval(exprs.get(0), scope, rng);
+            if (v instanceof List<?> list) {
+                if (list.isEmpty()) throw new IllegalArgumentException("'" + Texts.cap(field) + "' is an empty list, so it gives no answer");
+                List<String> out = new ArrayList<>();
+                for (Object o : list) out.add(Expr.str(o));
+                return out;
+            }
+            return List.of(Expr.str(v));
+        }
+        return List.of(fill(field, scope, rng).text);
     }
 
     private static String required(String s, String what) {

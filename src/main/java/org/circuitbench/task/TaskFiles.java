@@ -65,7 +65,18 @@ public final class TaskFiles {
                 keep.add(k.asText());
             }
         }
-        return new TaskFile(root.path("name").asText(""), cleanPrompts, corruptPrompts, keep);
+        return new TaskFile(root.path("name").asText(""), cleanPrompts, corruptPrompts, keep, answerSpace(source, root));
+    }
+
+    /** "answer_space": false when the answers follow the prompt without a space (absent: true, the seed's rule). */
+    private static Boolean answerSpace(String source, JsonNode root) throws TaskException {
+        JsonNode v = root.get("answer_space");
+        if (v == null || v.isNull()) return null;
+        if (!v.isBoolean()) {
+            throw new TaskException(source + ": 'answer_space' must be true (an answer's token is the first token of \" \" + answer) "
+                    + "or false (of the answer itself), found " + Texts.cap(v.toString()) + ".");
+        }
+        return v.asBoolean();
     }
 
     private static Prompt prompt(String source, String set, int i, JsonNode n, boolean needsAnswers) throws TaskException {
@@ -147,6 +158,7 @@ public final class TaskFiles {
             ArrayNode keep = root.putArray("keep");
             task.keep().forEach(keep::add);
         }
+        if (task.answerSpace() != null) root.put("answer_space", task.answerSpace());
         try {
             return JSON.writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -162,7 +174,10 @@ public final class TaskFiles {
         if (p.clean() != null) o.put("clean", p.clean());
         if (!p.positions().isEmpty()) {
             ObjectNode pos = o.putObject("positions");
-            p.positions().forEach(pos::put);
+            // in token order: a prompt's map has no order of its own, and a file written twice should read the same
+            p.positions().entrySet().stream()
+                    .sorted(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                    .forEach(e -> pos.put(e.getKey(), e.getValue()));
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * A task after tokenization, checked against the rules of {@code task-format.md}: token ids,
- * each clean prompt's end index, answer ids (first token of " " + answer), template groups and
+ * each clean prompt's end index, answer ids (first token of " " + answer, or of the answer itself
+ * when the task says its answers follow without a space), template groups and
  * the kept positions.
  */
 public final class TokenizedTask {
@@ -115,8 +116,8 @@ public final class TokenizedTask {
             }
             if (clean[i].length > maxTokens) problems.add(TaskProblem.error(tokensTooMany(name, clean[i].length, maxTokens)));
             sameLength(firstOfTemplate, p.template(), name, clean[i].length, problems);
-            correct[i] = answerIds(encoder, p.correct(), name, "correct", maxChars, problems);
-            incorrect[i] = answerIds(encoder, p.incorrect(), name, "incorrect", maxChars, problems);
+            correct[i] = answerIds(encoder, task.answerPrefix(), p.correct(), name, "correct", maxChars, problems);
+            incorrect[i] = answerIds(encoder, task.answerPrefix(), p.incorrect(), name, "incorrect", maxChars, problems);
             if (correct[i][0] >= 0 && java.util.Arrays.equals(correct[i], incorrect[i])) {
                 sameAnswers++;
                 if (sameAnswers == 1) {
@@ -197,7 +198,7 @@ public final class TokenizedTask {
     }
 
     /** The answer tokens of one field: one per answer of the set, {-1} when the field has a problem. */
-    private static long[] answerIds(TokenEncoder encoder, List<String> answers, String name, String field, long maxChars,
+    private static long[] answerIds(TokenEncoder encoder, String prefix, List<String> answers, String name, String field, long maxChars,
                                     List<TaskProblem> problems) {
         if (answers == null || answers.isEmpty()) {
             problems.add(TaskProblem.error(name + " has no '" + field + "' answer."));
@@ -205,7 +206,7 @@ public final class TokenizedTask {
         }
         long[] ids = new long[answers.size()];
         for (int a = 0; a < ids.length; a++) {
-            ids[a] = answerId(encoder, answers.get(a), name, field, maxChars, problems);
+            ids[a] = answerId(encoder, prefix, answers.get(a), name, field, maxChars, problems);
             if (ids[a] < 0) return new long[] {-1};
             for (int b = 0; b < a; b++) {
                 if (ids[b] == ids[a]) {
@@ -218,7 +219,7 @@ public final class TokenizedTask {
         return ids;
     }
 
-    private static long answerId(TokenEncoder encoder, String answer, String name, String field, long maxChars,
+    private static long answerId(TokenEncoder encoder, String prefix, String answer, String name, String field, long maxChars,
                                  List<TaskProblem> problems) {
         if (answer == null || answer.isBlank()) {
             problems.add(TaskProblem.error(name + " has " + (answer == null || answer.isEmpty() ? "an empty" : "a blank") + " '" + field
@@ -230,13 +231,13 @@ public final class TokenizedTask {
                     + " is far longer than the model reads; an answer is scored by its first token. Shorten it."));
             return -1;
         }
-        long[] ids = encoder.encode(" " + answer);
+        long[] ids = encoder.encode(prefix + answer);
         if (ids.length == 0) {
             problems.add(TaskProblem.error(name + ": the " + field + " answer '" + Texts.cap(answer) + "' gives no token."));
             return -1;
         }
         if (ids.length > 1) {
-            problems.add(TaskProblem.warning(name + ": the " + field + " answer " + Texts.quote(" " + answer) + " is " + ids.length
+            problems.add(TaskProblem.warning(name + ": the " + field + " answer " + Texts.quote(prefix + answer) + " is " + ids.length
                     + " tokens; only its first token is scored."));
         }
         return ids[0];

@@ -19,12 +19,23 @@ class AttributionUnderGcTest {
 
     @Test
     void attributionIsIdenticalWithAGarbageCollectingThreadBeside() throws Exception {
+        underGc(AttributionMethod.EAP, 100);
+    }
+
+    /** EAP-IG's interpolations and its many backward passes, both variants (issue 19 §3). */
+    @Test
+    void integratedGradientsAreIdenticalWithAGarbageCollectingThreadBeside() throws Exception {
+        underGc(new AttributionMethod(AttributionMethod.Kind.IG_INPUTS, 3, AttributionMethod.Rule.LEFT), 20);
+        underGc(new AttributionMethod(AttributionMethod.Kind.IG_ACTIVATIONS, 1, AttributionMethod.Rule.RIGHT), 6);
+    }
+
+    private static void underGc(AttributionMethod method, int n) throws Exception {
         AblationTask task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
             EdgeGraph g = ev.graph();
             List<EdgeCircuit> states = List.of(EdgeCircuit.all(g), EdgeEvaluatorTest.randomEdges(g, new java.util.SplittableRandom(5)));
             EdgeAttribution[] quiet = new EdgeAttribution[states.size()];
-            for (int i = 0; i < quiet.length; i++) quiet[i] = ev.attributor().attribute(states.get(i));
+            for (int i = 0; i < quiet.length; i++) quiet[i] = ev.attributor().attribute(states.get(i), method);
 
             AtomicBoolean stop = new AtomicBoolean();
             Thread gc = Thread.ofPlatform().daemon().start(() -> {
@@ -39,17 +50,17 @@ class AttributionUnderGcTest {
             });
             int calls = 0;
             try {
-                for (int i = 0; i < 100; i++) {
+                for (int i = 0; i < n; i++) {
                     int k = i % states.size();
-                    EdgeAttribution r = ev.attributor().attribute(states.get(k));
-                    assertIdentical(quiet[k], r, "call " + i);
+                    EdgeAttribution r = ev.attributor().attribute(states.get(k), method);
+                    assertIdentical(quiet[k], r, method + ", call " + i);
                     calls++;
                 }
             } finally {
                 stop.set(true);
                 gc.join();
             }
-            assertEquals(100, calls);
+            assertEquals(n, calls);
         }
     }
 

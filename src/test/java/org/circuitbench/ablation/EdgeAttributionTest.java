@@ -78,6 +78,43 @@ class EdgeAttributionTest {
         }
     }
 
+    /**
+     * Attribution under the other metrics and scales (docs/methods.md): the gradient of the score on
+     * the method's scale, checked by central differences as above; accuracy, which has no
+     * gradient, is refused.
+     */
+    @Test
+    void theGradientOfEveryDifferentiableMethodMatchesFiniteDifferences() throws Exception {
+        var c = TestData.fixture("words-months-seqcont-4x4");
+        var file = org.circuitbench.task.TaskFiles.read(c.resolve("task.json"));
+        var model = TestData.model(TestData.modelOf(c));
+        for (Method m : List.of(new Method(AblationKind.PATCH, Metric.KL, Normalisation.NONE),
+                new Method(AblationKind.ZERO, Metric.PROB_DIFF, Normalisation.FAITHFULNESS),
+                new Method(AblationKind.MEAN, Metric.PROB, Normalisation.RATIO))) {
+            try (AblationTask task = AblationTask.prepare(model, file, m); EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+                EdgeGraph g = ev.graph();
+                SplittableRandom rng = new SplittableRandom(5);
+                EdgeCircuit state = EdgeEvaluatorTest.randomEdges(g, rng);
+                EdgeAttribution r = ev.attributor().attribute(state);
+                assertEquals(ev.score(state), r.score(), 1e-4, m.describe());
+                List<EdgeAttribution.EdgeValue> edges = r.edges();
+                edges.sort((x, y) -> Double.compare(Math.abs(y.attribution()), Math.abs(x.attribution())));
+                for (int i = 0; i < 8; i++) {
+                    Edge e = edges.get(i < 4 ? i : rng.nextInt(edges.size())).edge();
+                    double eps = 0.02;
+                    double fd = (ev.attributor().scoreNudged(state, e, eps) - ev.attributor().scoreNudged(state, e, -eps)) / (2 * eps);
+                    double scale = m.percent() ? 1 : 0.01; // KL's values are small: a tolerance in its own units
+                    assertEquals(fd, r.of(e), scale * (0.02 + 0.02 * Math.abs(fd / scale)), e + ", " + m.describe());
+                }
+            }
+        }
+        try (AblationTask task = AblationTask.prepare(model, file, new Method(AblationKind.MEAN, Metric.ACCURACY, Normalisation.RATIO));
+             EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+            String msg = assertThrows(IllegalArgumentException.class, () -> ev.attributor().attribute(EdgeCircuit.all(ev.graph()))).getMessage();
+            assertTrue(msg.contains("accuracy") && msg.contains("has none"), msg);
+        }
+    }
+
     /** A kept edge whose attribution is not a number makes the whole result fail with one line, never "no value". */
     @Test
     void anAttributionThatIsNotANumberIsRefused() {

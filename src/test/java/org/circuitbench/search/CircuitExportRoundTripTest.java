@@ -48,7 +48,7 @@ class CircuitExportRoundTripTest {
         List<Removal<Node>> removals = new ArrayList<>();
         int i = 0;
         for (Node n : start.nodes()) if (!end.contains(n)) removals.add(new Removal<>(n, 99.0 - i, 0.01 * ++i, 1));
-        return new PruneResult<>(new PruneSettings<>(SearchMethod.BACKWARD, 3, start, 0, 200), end, 97.5, removals, 42, 1, 0.5, false, 0);
+        return new PruneResult<>(new PruneSettings<>(SearchMethod.BACKWARD, 3, start, 0, 200), end, 97.5, removals, 42, 1, 0.5, false, 0, null);
     }
 
     @Test
@@ -89,7 +89,7 @@ class CircuitExportRoundTripTest {
         int i = 0;
         for (Edge e : start.edges()) if (!end.contains(e)) removals.add(new Removal<>(e, 99.0 - 1e-3 * i, 0.01 * ++i, 1));
         return new PruneResult<>(PruneSettings.of(SearchMethod.GREEDY, 3, start, start.toSpec()), end, 97.5, removals, removals.size(), 1,
-                0.5, false, 0);
+                0.5, false, 0, org.circuitbench.ablation.Method.DEFAULT);
     }
 
     @Test

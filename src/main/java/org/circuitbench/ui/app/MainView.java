@@ -29,6 +29,10 @@ import javafx.scene.layout.VBox;
 import javafx.stage.Window;
 import javafx.stage.WindowEvent;
 import javafx.util.Duration;
+import org.circuitbench.ui.common.MethodChoice;
+import org.circuitbench.ablation.AblationKind;
+import org.circuitbench.ablation.Metric;
+import org.circuitbench.ablation.Normalisation;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.search.CircuitFormats;
 import org.circuitbench.session.Session;
@@ -85,7 +89,7 @@ public final class MainView extends BorderPane {
         Tab graphTab = tabs.getTabs().stream().filter(t -> "tab-graph".equals(t.getId())).findFirst().orElseThrow();
         vm.graph().activeProperty().bind(graphTab.selectedProperty());
 
-        setTop(new VBox(menus(), demoBanner(), modelBanner(), errorBar()));
+        setTop(new VBox(menus(), demoBanner(), modelBanner(), warningBanner(), errorBar()));
         setLeft(sidebar(runner));
         setCenter(tabs);
         setBottom(statusBar());
@@ -161,13 +165,13 @@ public final class MainView extends BorderPane {
         fillRecent.run();
         Menu export = new Menu("Export");
         export.getItems().addAll(
-                item("Grid as PNG…", "menu-export-png", null, () -> vm.export().exportGridImage(() -> Exports.png(gridView))),
+                item("Grid as PNG…", "menu-export-png", null, () -> vm.export().exportGridImage(scale -> Exports.png(gridView, scale))),
                 item("Removal log of the selected run as CSV…", "menu-export-csv", null, vm.export()::exportSelectedRun),
                 item("Grid circuit as JSON…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.JSON)),
                 item("Grid circuit in the paper's JSON…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PAPER)),
                 item("Grid circuit as a Python list…", null, null, () -> vm.export().exportGridCircuit(CircuitFormats.Format.PYTHON)),
                 new SeparatorMenuItem(),
-                item("Graph as PNG…", "menu-export-graph-png", null, () -> vm.graph().exportPng(() -> Exports.png(graphView.canvas()))),
+                item("Graph as PNG…", "menu-export-graph-png", null, () -> vm.graph().exportPng(scale -> Exports.png(graphView.canvas(), scale))),
                 item("Graph as SVG…", "menu-export-graph-svg", null, () -> vm.graph().exportSvg(graphView.graphLayout())),
                 item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(CircuitFormats.Format.DOT)),
                 item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(CircuitFormats.Format.JSON)),
@@ -271,15 +275,51 @@ public final class MainView extends BorderPane {
         Button close = Controls.fixed(Controls.button("✕", "demo-banner-dismiss", () -> dismissed.set(true)));
         close.setTooltip(new Tooltip("Hide this note"));
         close.getStyleClass().add("dismiss");
-        HBox b = new HBox(10, text, gpt2, folder, close);
+        return banner("demo-banner", vm.model().demoProperty().and(dismissed.not()).and(vm.modelProblemProperty().isEmpty()),
+                text, gpt2, folder, close);
+    }
+
+    /** The selected task's percentages may mislead (a baseline within noise of 0; docs/methods.md): say why. */
+    private javafx.scene.Node warningBanner() {
+        Label text = new Label();
+        text.setId("method-warning");
+        text.setWrapText(true);
+        text.setMaxWidth(Double.MAX_VALUE);
+        text.textProperty().bind(vm.warningProperty());
+        HBox b = new HBox(10, text);
         HBox.setHgrow(text, Priority.ALWAYS);
         b.setAlignment(Pos.CENTER_LEFT);
-        b.getStyleClass().add("banner");
-        b.setId("demo-banner");
-        var show = vm.model().demoProperty().and(dismissed.not()).and(vm.modelProblemProperty().isEmpty());
+        b.getStyleClass().addAll("banner", "banner-warning");
+        b.setId("method-warning-banner");
+        var show = vm.warningProperty().isNotEmpty();
         b.visibleProperty().bind(show);
         b.managedProperty().bind(show);
         return b;
+    }
+
+    /** The choosers of the scoring method (docs/methods.md): every score in the window uses it; saved in the session. */
+    private javafx.scene.Node methodChoosers() {
+        MethodChoice m = vm.method();
+        javafx.scene.control.ComboBox<AblationKind> ablation = new javafx.scene.control.ComboBox<>(
+                javafx.collections.FXCollections.observableArrayList(AblationKind.values()));
+        ablation.setId("method-ablation");
+        ablation.valueProperty().bindBidirectional(m.ablationProperty());
+        javafx.scene.control.ComboBox<Metric> metric = new javafx.scene.control.ComboBox<>(
+                javafx.collections.FXCollections.observableArrayList(Metric.values()));
+        metric.setId("method-metric");
+        metric.valueProperty().bindBidirectional(m.metricProperty());
+        javafx.scene.control.ComboBox<Normalisation> norm = new javafx.scene.control.ComboBox<>(m.normalisations());
+        norm.setId("method-normalisation");
+        norm.valueProperty().bindBidirectional(m.normalisationProperty());
+        ablation.setTooltip(new javafx.scene.control.Tooltip("What a removed head or edge carries: the template mean (the seed's), "
+                + "the mean over all corrupt prompts, its paired corrupt prompt's activation (patch), or zeros."));
+        metric.setTooltip(new javafx.scene.control.Tooltip("What is measured on each clean prompt (see docs/methods.md)."));
+        norm.setTooltip(new javafx.scene.control.Tooltip("ratio: 100 × circuit / full; faithfulness: 100 × (circuit − empty) / "
+                + "(full − empty); none: KL in nats."));
+        VBox box = new VBox(4, Controls.section("Scoring"), new HBox(4, new Label("ablation"), ablation), new HBox(4, new Label("metric"), metric),
+                new HBox(4, new Label("scale"), norm));
+        box.setId("method-choosers");
+        return box;
     }
 
     /** The session's own model is not loaded: say so, and offer to load it or to use the loaded one. */
@@ -297,12 +337,19 @@ public final class MainView extends BorderPane {
         Controls.fixed(fetch);
         Button useLoaded = Controls.fixed(Controls.button("Use the loaded model instead", "model-use-loaded", vm::useLoadedModel));
         useLoaded.disableProperty().bind(vm.model().loadingProperty().or(vm.model().refProperty().isNull()));
-        HBox b = new HBox(10, text, fetch, useLoaded);
+        HBox b = banner("model-banner", vm.modelProblemProperty().isNotEmpty(), text, fetch, useLoaded);
+        b.getStyleClass().add("banner-warning");
+        return b;
+    }
+
+    /** A banner under the menus: its text takes the width, its buttons follow; it takes no room while it is hidden. */
+    private static HBox banner(String id, javafx.beans.value.ObservableBooleanValue show, Label text, Button... buttons) {
+        HBox b = new HBox(10, text);
+        b.getChildren().addAll(buttons);
         HBox.setHgrow(text, Priority.ALWAYS);
         b.setAlignment(Pos.CENTER_LEFT);
-        b.getStyleClass().addAll("banner", "banner-warning");
-        b.setId("model-banner");
-        var show = vm.modelProblemProperty().isNotEmpty();
+        b.getStyleClass().add("banner");
+        b.setId(id);
         b.visibleProperty().bind(show);
         b.managedProperty().bind(show);
         return b;
@@ -342,15 +389,16 @@ public final class MainView extends BorderPane {
         tasks.setPrefHeight(160);
         tasks.setCellFactory(Controls.textCells(t -> t.name() + (t.definition() == null ? " (imported)" : "")));
         tasks.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
-            if (b != null && b != vm.selectedTaskProperty().get()) vm.selectedTaskProperty().set(b);
+            if (b == null || b == vm.selectedTaskProperty().get() || vm.selectTask(b)) return;
+            // the user kept the task being edited: the list goes back to it (after this change has run its course)
+            javafx.application.Platform.runLater(() -> tasks.getSelectionModel().select(vm.selectedTaskProperty().get()));
         });
         vm.selectedTaskProperty().addListener((o, a, b) -> {
             if (b == null) tasks.getSelectionModel().clearSelection();
             else if (tasks.getSelectionModel().getSelectedItem() != b) tasks.getSelectionModel().select(b);
         });
         Button newTask = Controls.button("New", "task-new", () -> {
-            vm.newTask();
-            tabs.getSelectionModel().select(1);
+            if (vm.newTask()) tabs.getSelectionModel().select(1);
         });
         Button removeTask = Controls.button("Remove", "task-remove", () -> vm.removeTask(tasks.getSelectionModel().getSelectedItem()));
         removeTask.disableProperty().bind(tasks.getSelectionModel().selectedItemProperty().isNull());
@@ -389,8 +437,8 @@ public final class MainView extends BorderPane {
         runner.setTaskSink(t -> progress.getTasks().add(t));
         progress.setPrefHeight(150);
 
-        VBox side = new VBox(6, section("Tasks"), tasks, new HBox(6, newTask, removeTask), section("Named circuits"), circuits,
-                new HBox(6, saveGrid, show, remove), section("Background work"), progress);
+        VBox side = new VBox(6, Controls.section("Tasks"), tasks, new HBox(6, newTask, removeTask), methodChoosers(),
+                Controls.section("Named circuits"), circuits, new HBox(6, saveGrid, show, remove), Controls.section("Background work"), progress);
         VBox.setVgrow(circuits, Priority.ALWAYS);
         side.setPadding(new Insets(8));
         side.setPrefWidth(270);
@@ -399,11 +447,6 @@ public final class MainView extends BorderPane {
         return side;
     }
 
-    private static Label section(String text) {
-        Label l = new Label(text);
-        l.getStyleClass().add("section");
-        return l;
-    }
 
     private javafx.scene.Node statusBar() {
         StatusBar bar = new StatusBar();

@@ -28,6 +28,7 @@ import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.DialogService;
 import org.circuitbench.ui.common.JobState;
+import org.circuitbench.ui.common.MethodChoice;
 import org.circuitbench.ui.common.SessionTasks;
 import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
@@ -90,6 +91,9 @@ public final class MainViewModel {
     private final ReadOnlyStringWrapper modelProblem = new ReadOnlyStringWrapper("");
     private final StringProperty status = new SimpleStringProperty("");
     private final StringProperty error = new SimpleStringProperty("");
+    private final MethodChoice method = new MethodChoice();
+    private final ReadOnlyStringWrapper warning = new ReadOnlyStringWrapper("");
+    private boolean applying;                   // a session is being shown: its method is not an edit
     private Session.UiState pendingUi = Session.UiState.EMPTY;
     private volatile List<Session.SessionTask> taskSnapshot = List.of(); // for background jobs
     private volatile String loadedRef;          // the loaded model's reference (the model view model's, for jobs)
@@ -127,6 +131,7 @@ public final class MainViewModel {
         analysis.setOnChange(document::changed);
         graph.setOnChange(document::changed);
         editor.setOnApply(this::applyEditedTask);
+        editor.setOnEdit(document::changed); // an unapplied edit is unsaved work: title, questions, recovery copy
         tasks.addListener((ListChangeListener<Session.SessionTask>) c -> {
             taskNames.setAll(tasks.stream().map(Session.SessionTask::name).toList());
             taskSnapshot = List.copyOf(tasks);
@@ -139,15 +144,31 @@ public final class MainViewModel {
             prepareSelected();
         });
         sessionModel.addListener((o, a, b) -> sessionModelName = b == null ? null : b.name());
+        method.methodProperty().addListener((o, was, now) -> methodChanged());
         grid.clear("No session is open.");
+    }
+
+    // ---- the scoring method ---------------------------------------------------------------------
+
+    /** The choosers of the ablation kind, metric and normalisation that every score uses (saved in the session). */
+    public MethodChoice method() {
+        return method;
+    }
+
+    /**
+     * Why the selected task's percentages may mislead (a full metric within noise of 0, a
+     * faithfulness baseline that runs backwards; docs/methods.md), for a banner; empty when nothing is amiss.
+     */
+    public ReadOnlyStringProperty warningProperty() {
+        return warning.getReadOnlyProperty();
     }
 
     // ---- model ----------------------------------------------------------------------------------
 
     /** The user picks a model (menu or banner): it becomes the session's model once it has loaded. */
     public void loadModel(String ref) {
+        // the window keeps showing the loaded model's work while another loads: a load that fails changes nothing
         model.load(ref, m -> modelChosen(ref), this::modelFailed);
-        if (model.loadingProperty().get()) prepareSelected(); // shows that the model is loading
     }
 
     /** The user downloads a hub model: it becomes the session's model once it has loaded. */
@@ -228,7 +249,9 @@ public final class MainViewModel {
 
     private void modelFailed(String why) {
         updateModelProblem(why);
-        prepareSelected();
+        // the task shown on the session's own model stays as it is (its circuit, its undo history);
+        // only a view waiting for a model learns that none came
+        if (!sessionModelIsLoaded() || grid.circuit() == null) prepareSelected();
     }
 
     /** Whether the loaded model is the session's (a session without a model takes any). */
@@ -289,23 +312,42 @@ public final class MainViewModel {
     private Optional<AblationTask> selectedPrepared() {
         Session.SessionTask t = selectedTask.get();
         if (t == null || !sessionModelIsLoaded()) return Optional.empty();
-        return workspace.task(Workspace.TaskKey.of(t));
+        return workspace.task(key(t));
     }
 
     private org.circuitbench.ablation.EvaluatorHandle<FastEvaluator> liveEvaluator() {
         Session.SessionTask t = selectedTask.get();
-        return selectedPrepared().isPresent() ? workspace.live(Workspace.TaskKey.of(t)) : null;
+        return selectedPrepared().isPresent() ? workspace.live(key(t)) : null;
     }
 
     private org.circuitbench.ablation.EvaluatorHandle<org.circuitbench.ablation.EdgeEvaluator> liveEdges() {
         Session.SessionTask t = selectedTask.get();
-        return selectedPrepared().isPresent() ? workspace.edges(Workspace.TaskKey.of(t)) : null;
+        return selectedPrepared().isPresent() ? workspace.edges(key(t)) : null;
     }
 
     /** No task to show on the grid and the graph, and why. */
     private void clearViews(String why) {
         grid.clear(why);
         graph.taskGone(why);
+        warning.set("");
+    }
+
+    /** The workspace's key of a session task under the chosen method. */
+    private Workspace.TaskKey key(Session.SessionTask t) {
+        return Workspace.TaskKey.of(t, method.method());
+    }
+
+    /**
+     * Another ablation, metric or normalisation: every score changes, so what was computed under
+     * the old method goes, and the selected task is prepared under the new one.
+     */
+    private void methodChanged() {
+        if (applying) return;
+        analysis.taskChanged();
+        heads.taskChanged();
+        document.changed();
+        freeTasksOtherThan(List.copyOf(tasks)); // the old method's values
+        prepareSelected();
     }
 
     /** The prompts of a session task: generated from its definition, or as imported. */
@@ -328,7 +370,7 @@ public final class MainViewModel {
         @Override
         public Optional<Workspace.TaskKey> selectedKey() {
             Session.SessionTask t = selectedTask.get();
-            return selectedPrepared().isPresent() ? Optional.of(Workspace.TaskKey.of(t)) : Optional.empty();
+            return selectedPrepared().isPresent() ? Optional.of(key(t)) : Optional.empty();
         }
 
         @Override
@@ -341,7 +383,7 @@ public final class MainViewModel {
             Session.SessionTask t = taskSnapshot.stream().filter(x -> x.name().equals(name)).findFirst()
                     .orElseThrow(() -> new TaskException("The session has no task '" + name + "'."));
             if (!sessionModelIsLoaded()) throw new TaskException("The session's model " + sessionModelName + " is not loaded.");
-            return workspace.prepare(Workspace.TaskKey.of(t), () -> promptsOf(t));
+            return workspace.prepare(key(t), () -> promptsOf(t));
         }
     }
 
@@ -362,14 +404,16 @@ public final class MainViewModel {
             return;
         }
         LoadedModel m = workspace.model();
-        Workspace.TaskKey key = Workspace.TaskKey.of(t);
+        Workspace.TaskKey key = key(t);
         status.set("preparing " + t.name() + " on " + m.name() + "…");
         Circuit current = grid.circuit();
         preparation.start(Job.of("prepare " + t.name(), ctx -> workspace.prepare(key, () -> promptsOf(t)))
                 .onSuccess(task -> {
-                    if (sessionModelIsLoaded()) showPrepared(t, task, current);
+                    // the user moved on to another method: the newer preparation shows its own
+                    if (sessionModelIsLoaded() && key.equals(key(t))) showPrepared(t, task, current);
                 })
                 .onFailure(x -> {
+                    if (!key.equals(key(t))) return;
                     clearViews("Task '" + t.name() + "' cannot be prepared.");
                     error.set("Task '" + t.name() + "': " + Job.message(x));
                     status.set("");
@@ -391,8 +435,10 @@ public final class MainViewModel {
         grid.reset(cfg.nLayer(), cfg.nHead(), start);
         restoreOverlay(ui, cfg.nLayer(), cfg.nHead());
         graph.taskReady(task);
-        status.set(String.format(Locale.ROOT, "%s: %d clean prompts · full logit diff %.4f",
-                t.name(), task.tokenized().cleanCount(), task.fullLogitDiff()));
+        status.set(String.format(Locale.ROOT, "%s: %d clean prompts · full %s %.4f%s",
+                t.name(), task.tokenized().cleanCount(), task.method().metric().label(), task.fullMetric(),
+                task.method().isDefault() ? "" : " · " + task.method().describe()));
+        warning.set(String.join(" ", task.warnings()));
         task.tokenized().warnings().stream().findFirst().ifPresent(w -> status.set(status.get() + " · warning: " + w.message()));
         model.refreshSummary();
     }
@@ -432,10 +478,46 @@ public final class MainViewModel {
         return -1;
     }
 
-    public void newTask() {
+    /** Tasks → New: a new task in the editor, once an edit not applied yet is applied or let go. */
+    public boolean newTask() {
+        if (!mayLeaveEdit("start a new task")) return false;
         int n = tasks.size() + 1;
         while (indexOfTask("task " + n) >= 0) n++;
         editor.newTask("task " + n);
+        return true;
+    }
+
+    /**
+     * The user picks a task in the list: it is shown, once an edit not applied yet is applied
+     * (if it can be) or let go. False when the selection stays where it was.
+     */
+    public boolean selectTask(Session.SessionTask t) {
+        if (t == selectedTask.get() && !editor.dirtyProperty().get()) return true;
+        if (!mayLeaveEdit("show task '" + (t == null ? "" : t.name()) + "'")) return false;
+        if (t != selectedTask.get()) selectedTask.set(t);
+        else editor.edit(t);
+        return true;
+    }
+
+    /** Before the editor's unapplied edits would go: Apply (refused while there are errors), Don't apply, or Cancel. */
+    private boolean mayLeaveEdit(String action) {
+        Session.Draft d = editor.draft();
+        if (d == null) return true;
+        String which = d.of() == null ? "the new task '" + d.task().name() + "'" : "task '" + d.of() + "'";
+        switch (dialogs.askToApply("Apply the edits to " + which + "?",
+                "The task editor has edits that are not applied yet. To " + action + ", apply them first, or let them go: they are then lost.")) {
+            case SAVE -> {
+                return editor.apply();
+            }
+            case DISCARD -> {
+                editor.discard(selectedTask.get());
+                document.changed();
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
     }
 
     public void removeTask(Session.SessionTask t) {
@@ -498,10 +580,12 @@ public final class MainViewModel {
         List<String> compared = analysis.selectedForCompare().isEmpty() ? null : new ArrayList<>(analysis.selectedForCompare());
         Session.UiState ui = pendingUi != Session.UiState.EMPTY && grid.circuit() == null
                 // not shown yet (its model is missing or loading): what the session had stays as it was
-                ? new Session.UiState(selectedTaskName(), pendingUi.grid(), pendingUi.overlay(), compared, pendingUi.importance())
+                ? new Session.UiState(selectedTaskName(), pendingUi.grid(), pendingUi.overlay(), compared, pendingUi.importance(),
+                null, Session.MethodRecord.of(method.method()))
                 : new Session.UiState(selectedTaskName(), grid.circuit() == null ? null : grid.circuit().toSpec(),
                 o == GridViewModel.Overlay.NONE ? null : Session.Overlay.valueOf(o.name()), compared,
-                imp == null ? null : SessionMapper.record(imp));
+                imp == null ? null : SessionMapper.record(imp), null, Session.MethodRecord.of(method.method()));
+        ui = ui.with(editor.draft(), heads.choices().measure(), heads.choices().scope());
         Session.ModelRef m = sessionModel.get();
         List<Session.NamedCircuit> allCircuits = new ArrayList<>(circuits);
         allCircuits.addAll(graph.edits().named());
@@ -532,9 +616,16 @@ public final class MainViewModel {
         model.errorProperty().set("");
         status.set("");
         pendingUi = s.ui();
+        applying = true;
+        try {
+            method.set(s.ui().method() == null ? null : s.ui().method().method());
+        } finally {
+            applying = false;
+        }
         tasks.setAll(s.tasks());
         circuits.setAll(s.circuits(org.circuitbench.ablation.Level.NODES));
         heads.restore(s.explanations());
+        heads.restoreChoices(new HeadsViewModel.Choices(s.ui().headsMeasure(), s.ui().headsScope()));
         analysis.selectedForCompare().setAll(s.ui().compared() == null ? List.of() : s.ui().compared());
         freeTasksOtherThan(s.tasks());
         Session.ModelRef wanted = s.model() != null ? s.model()
@@ -551,12 +642,14 @@ public final class MainViewModel {
         else updateModelProblem(null);
         selectedTask.set(select);
         if (select == null) prepareSelected();
+        if (s.ui().draft() != null) editor.restore(s.ui().draft()); // the edits not applied when it was saved
     }
 
     /** Prepared tasks of the old session that the new one does not have are freed, in the background (it waits for running jobs). */
     private void freeTasksOtherThan(List<Session.SessionTask> keep) {
         Set<Workspace.TaskKey> keys = new HashSet<>();
-        keep.forEach(t -> keys.add(Workspace.TaskKey.of(t)));
+        keep.forEach(t -> keys.add(key(t)));
+        if (!workspace.holdsOtherThan(keys)) return; // nothing to free (the first start): no job to list
         runner.start(Job.of("free the previous session's tasks", ctx -> {
             workspace.retainOnly(keys);
             return null;

@@ -66,6 +66,9 @@ public final class SessionDocument {
     private final StringProperty title = new SimpleStringProperty("Circuit Workbench");
     private final ObservableList<Path> recent = FXCollections.observableArrayList();
     private Optional<RecoveryStore.Recovery> offeredRecovery = Optional.empty();
+    private String baseline;   // the work as the file holds it (as the screen showed it when opened or saved); null: no file matches
+    private boolean discarded; // the user answered Don't save to the last question, and has changed nothing since
+    private Path template;     // the sample this untitled session was opened from: Save as suggests its name
 
     /** {@code error} and {@code status}: the window's error bar and status line. */
     public SessionDocument(Window window, DialogService dialogs, Clock clock, RecoveryStore recovery, Path userDir,
@@ -86,13 +89,37 @@ public final class SessionDocument {
     public void apply(Session s, Path from) {
         window.show(s);
         file.set(from);
+        template = null;
+        saved(window.snapshot());
+    }
+
+    /** {@code shown} is what the file holds now: the screen matches it. */
+    private void saved(Session shown) {
+        baseline = work(shown);
+        discarded = false;
         dirty.set(false);
+    }
+
+    /**
+     * Whether the screen differs from the file: the work the session holds (its tasks, an unapplied
+     * task edit, circuits, runs, results, the grid's circuit, the model) compared with what was
+     * last opened or saved. Where the window looks (the task, the overlay, the Heads view's choices)
+     * is not work: changing it asks nothing.
+     */
+    public boolean isModified() {
+        return baseline == null || !work(window.snapshot()).equals(baseline);
+    }
+
+    /** The work of a session, in the file's words, for comparing. */
+    static String work(Session s) {
+        return SessionFiles.toJson(new Session(0, s.model(), s.tasks(), s.circuits(), s.runs(), s.ui().work(), s.explanations()));
     }
 
     /** File → New: an empty session for the same model, after asking about unsaved work. */
     public void newSession() {
         if (!mayReplaceSession("start a new session")) return;
         apply(new Session(Session.SCHEMA_VERSION, window.model(), List.of(), List.of(), List.of(), Session.UiState.EMPTY), null);
+        recovery.clear(); // the old session's copy: its work was saved, or the user declined it
     }
 
     /** File → Open…: asks about unsaved work, then for the file. */
@@ -112,7 +139,7 @@ public final class SessionDocument {
         if (!mayReplaceSession("open a sample session")) return;
         dialogs.openFile("Open a sample session", DialogService.FileType.SESSION, AppPaths.samples().map(s -> s.resolve("sessions")).orElse(null))
                 .ifPresent(p -> {
-                    if (openOrSay(p)) file.set(null);
+                    if (openOrSay(p)) asTemplate(p);
                 });
     }
 
@@ -125,11 +152,13 @@ public final class SessionDocument {
     /** Opens a session file; a file that cannot be read leaves everything as it was. No question is asked. */
     public boolean open(Path path) {
         Session before = window.snapshot();
-        Path beforeFile = file.get();
+        Path beforeFile = file.get(), beforeTemplate = template;
+        String beforeBaseline = baseline;
         boolean beforeDirty = dirty.get();
         try {
             Session s = SessionFiles.read(path);
             apply(s, path);
+            recovery.clear(); // the old session's copy: its work was saved, or the user declined it
             remember(path);
             error.set("");
             return true;
@@ -138,6 +167,8 @@ public final class SessionDocument {
             return false;
         } catch (RuntimeException e) { // a session the checks missed: put the previous one back
             apply(before, beforeFile);
+            template = beforeTemplate;
+            baseline = beforeBaseline;
             dirty.set(beforeDirty);
             error.set(path + " could not be opened (" + e + "). The session that was open is unchanged.");
             return false;
@@ -163,7 +194,7 @@ public final class SessionDocument {
                     return saveSession();
                 }
                 case DISCARD -> {
-                    discardChanges();
+                    discarded = true; // nothing changes until the action really replaces the session (a chooser may still be cancelled)
                     return true;
                 }
             }
@@ -177,12 +208,6 @@ public final class SessionDocument {
         return mayReplaceSession("quit");
     }
 
-    /** The user chose not to save: the changes, and their recovery copy, go. */
-    private void discardChanges() {
-        dirty.set(false);
-        recovery.clear();
-    }
-
     /** File → Save: to the session's file, or asks for one. False when not saved (cancelled, or an error that was shown). */
     public boolean saveSession() {
         if (file.get() == null) return saveSessionAs();
@@ -193,7 +218,9 @@ public final class SessionDocument {
 
     /** File → Save as… */
     public boolean saveSessionAs() {
-        Optional<Path> p = dialogs.saveFile("Save the session", DialogService.FileType.SESSION, "session" + SessionFiles.EXTENSION);
+        Path suggested = suggestedFile();
+        Optional<Path> p = dialogs.saveFile("Save the session", DialogService.FileType.SESSION, suggested.getFileName().toString(),
+                suggested.getParent());
         if (p.isEmpty()) return false;
         if (saveAs(p.get())) return true;
         dialogs.error("Not saved", error.get());
@@ -242,6 +269,7 @@ public final class SessionDocument {
 
     public void recover(RecoveryStore.Recovery r) {
         apply(r.session(), r.originalFile() == null ? null : Path.of(r.originalFile()));
+        baseline = null; // recovered work is not what any file holds
         dirty.set(true);
         try {
             recovery.adopt(r); // this instance's copy now; the old one goes
@@ -273,7 +301,7 @@ public final class SessionDocument {
 
     /** Exit: unsaved changes the user did not decline get a fresh recovery copy (offered at the next start); else none is left. */
     public void closing() {
-        if (dirty.get()) autosave(); else recovery.clear();
+        if (dirty.get() && !discarded) autosave(); else recovery.clear();
         recovery.close();
     }
 
@@ -308,9 +336,12 @@ public final class SessionDocument {
         openDemo();
     }
 
-    /** The user changed the session: it no longer matches its file. */
+    /** The user changed something: the title's • says whether the screen still matches the file, and "saved …" goes. */
     public void changed() {
-        dirty.set(true);
+        discarded = false;
+        boolean modified = isModified();
+        dirty.set(modified);
+        if (modified && status.get() != null && status.get().startsWith("saved ")) status.set("");
     }
 
     private void updateTitle() {
@@ -331,6 +362,10 @@ public final class SessionDocument {
     private void remember(Path p) {
         recent.remove(p.toAbsolutePath());
         recent.add(0, p.toAbsolutePath());
+        writeRecent();
+    }
+
+    private void writeRecent() {
         while (recent.size() > 10) recent.remove(recent.size() - 1);
         try {
             AtomicFiles.writeString(recentFile, String.join("\n", recent.stream().map(Path::toString).toList()) + "\n");
@@ -339,12 +374,34 @@ public final class SessionDocument {
         }
     }
 
+    /** A sample is a template: it shows untitled, so saving asks where (and suggests the sample's name). */
+    private void asTemplate(Path sample) {
+        file.set(null);
+        template = sample;
+        if (recent.remove(sample.toAbsolutePath())) writeRecent(); // Open recent never opens a sample as the file to save to
+    }
+
+    /**
+     * What Save as suggests: the session's own file; an untitled session from a sample, the
+     * sample's name in the folder last used (the user's home at first); else session.cbsession.json there.
+     */
+    Path suggestedFile() {
+        if (file.get() != null) return file.get().toAbsolutePath();
+        Path folder = recent.isEmpty() || recent.get(0).getParent() == null ? Path.of(System.getProperty("user.home")) : recent.get(0).getParent();
+        return folder.resolve(template != null ? template.getFileName().toString() : "session" + SessionFiles.EXTENSION);
+    }
+
+    /** The digits sample session on the bundled demo model, which the first start opens; empty if it is missing. */
+    static Optional<Path> demoSession() {
+        return AppPaths.samples().map(s -> s.resolve("sessions").resolve("digits-seqcont-tiny" + SessionFiles.EXTENSION))
+                .filter(Files::isRegularFile);
+    }
+
     /** Opens the digits sample session on the bundled demo model (the first start). */
     public void openDemo() {
-        Optional<Path> digits = AppPaths.samples().map(s -> s.resolve("sessions").resolve("digits-seqcont-tiny" + SessionFiles.EXTENSION))
-                .filter(Files::isRegularFile);
+        Optional<Path> digits = demoSession();
         if (digits.isPresent() && open(digits.get())) {
-            file.set(null); // a sample is a template: saving asks where
+            asTemplate(digits.get());
             return;
         }
         window.loadModel(AppPaths.DEMO_REF);

@@ -1,5 +1,7 @@
 package org.circuitbench.ui.common;
 
+import javafx.geometry.Pos;
+import javafx.scene.control.Label;
 import javafx.scene.paint.Color;
 
 import java.util.Locale;
@@ -61,5 +63,14 @@ public final class Cells {
     public static String format(String format, double v) {
         String s = String.format(Locale.ROOT, format, v);
         return s.matches("-0(\\.0*)?") ? s.substring(1) : s;
+    }
+
+    /** A row's or column's name beside a grid of cells (a layer, a head, MLP). */
+    public static Label axis(String text) {
+        Label a = new Label(text);
+        a.getStyleClass().add("axis-label");
+        a.setMinWidth(22);
+        a.setAlignment(Pos.CENTER);
+        return a;
     }
 }

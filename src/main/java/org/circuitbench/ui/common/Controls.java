@@ -1,10 +1,16 @@
 package org.circuitbench.ui.common;
 
+import javafx.beans.binding.Bindings;
+import javafx.beans.property.StringProperty;
+import javafx.beans.value.ObservableBooleanValue;
+import javafx.beans.value.ObservableValue;
 import javafx.scene.control.Button;
+import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.control.TableCell;
 import javafx.scene.control.TableColumn;
+import javafx.scene.control.TextField;
 import javafx.util.Callback;
 
 import java.util.Locale;
@@ -48,5 +54,45 @@ public final class Controls {
                 setText(empty || v == null ? "" : String.format(Locale.ROOT, format, v));
             }
         };
+    }
+
+    /** A section's heading in a side panel. */
+    public static Label section(String text) {
+        Label l = new Label(text);
+        l.getStyleClass().add("section");
+        return l;
+    }
+
+    /** A label that shows {@code text} as it changes, wrapped to its width. */
+    public static Label label(String id, ObservableValue<String> text, String... styleClasses) {
+        Label l = new Label();
+        if (id != null) l.setId(id);
+        l.setWrapText(true);
+        l.getStyleClass().addAll(styleClasses);
+        l.textProperty().bind(text);
+        return l;
+    }
+
+    /** A threshold field bound to its text; red while the text is not a number (the view model says why). */
+    public static TextField thresholdField(String id, StringProperty text, ObservableBooleanValue valid, int columns) {
+        TextField t = new TextField();
+        t.setId(id);
+        t.setPrefColumnCount(columns);
+        t.textProperty().bindBidirectional(text);
+        valid.addListener((o, a, ok) -> {
+            if (ok) t.getStyleClass().remove("invalid");
+            else if (!t.getStyleClass().contains("invalid")) t.getStyleClass().add("invalid");
+        });
+        return t;
+    }
+
+    /** All, None, Undo and Redo of an edited circuit (ids {@code prefix-all}, …); Undo and Redo only while there is a step. */
+    public static Button[] editButtons(String prefix, Runnable all, Runnable none, Runnable undo, Runnable redo,
+                                       ObservableBooleanValue canUndo, ObservableBooleanValue canRedo) {
+        Button u = button("Undo", prefix + "-undo", undo);
+        Button r = button("Redo", prefix + "-redo", redo);
+        u.disableProperty().bind(Bindings.not(canUndo));
+        r.disableProperty().bind(Bindings.not(canRedo));
+        return new Button[] {button("All", prefix + "-all", all), button("None", prefix + "-none", none), u, r};
     }
 }

@@ -32,9 +32,17 @@ public interface DialogService {
     /** Save, Don't save or Cancel. */
     Unsaved askToSave(String header, String message);
 
+    /** Apply, Don't apply or Cancel (a task edited and not applied): SAVE stands for Apply. */
+    Unsaved askToApply(String header, String message);
+
     Optional<Path> openFile(String title, FileType type, Path initialFolder);
 
-    Optional<Path> saveFile(String title, FileType type, String initialName);
+    /** Where to save: the chooser opens in {@code initialFolder} (null: where it likes) with {@code initialName}. */
+    Optional<Path> saveFile(String title, FileType type, String initialName, Path initialFolder);
+
+    default Optional<Path> saveFile(String title, FileType type, String initialName) {
+        return saveFile(title, type, initialName, null);
+    }
 
     Optional<Path> openFolder(String title);
 

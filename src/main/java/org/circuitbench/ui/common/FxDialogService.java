@@ -58,6 +58,17 @@ public final class FxDialogService implements DialogService {
     }
 
     @Override
+    public Unsaved askToApply(String header, String message) {
+        ButtonType apply = new ButtonType("Apply", ButtonBar.ButtonData.YES);
+        ButtonType discard = new ButtonType("Don't apply", ButtonBar.ButtonData.NO);
+        ButtonType cancel = new ButtonType("Cancel", ButtonBar.ButtonData.CANCEL_CLOSE);
+        Alert a = alert(Alert.AlertType.WARNING, header, message);
+        a.getButtonTypes().setAll(apply, discard, cancel);
+        Optional<ButtonType> r = a.showAndWait();
+        return r.isEmpty() || r.get() == cancel ? Unsaved.CANCEL : r.get() == apply ? Unsaved.SAVE : Unsaved.DISCARD;
+    }
+
+    @Override
     public Optional<Path> openFile(String title, FileType type, Path initialFolder) {
         FileChooser fc = chooser(title, type);
         if (initialFolder != null && Files.isDirectory(initialFolder)) fc.setInitialDirectory(initialFolder.toFile());
@@ -65,9 +76,10 @@ public final class FxDialogService implements DialogService {
     }
 
     @Override
-    public Optional<Path> saveFile(String title, FileType type, String initialName) {
+    public Optional<Path> saveFile(String title, FileType type, String initialName, Path initialFolder) {
         FileChooser fc = chooser(title, type);
         fc.setInitialFileName(initialName);
+        if (initialFolder != null && Files.isDirectory(initialFolder)) fc.setInitialDirectory(initialFolder.toFile());
         return path(fc.showSaveDialog(owner.get()));
     }
 

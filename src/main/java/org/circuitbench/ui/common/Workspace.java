@@ -4,6 +4,7 @@ import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.EvaluatorHandle;
 import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Method;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.search.Job;
 import org.circuitbench.session.Session;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -27,10 +29,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * so tensors are never freed under a running job.
  */
 public final class Workspace implements AutoCloseable {
-    /** A task's identity here: its definition (which rebuilds its prompts exactly), or its imported prompts. */
-    public record TaskKey(Object content) {
+    /**
+     * A task's identity here: its definition (which rebuilds its prompts exactly), or its imported
+     * prompts, and the method it is scored by (another ablation kind means other values).
+     */
+    public record TaskKey(Object content, Method method) {
         public static TaskKey of(Session.SessionTask t) {
-            return new TaskKey(t.definition() != null ? t.definition() : t.prompts());
+            return of(t, Method.DEFAULT);
+        }
+
+        public static TaskKey of(Session.SessionTask t, Method method) {
+            return new TaskKey(t.definition() != null ? t.definition() : t.prompts(), method);
         }
     }
 
@@ -68,8 +77,137 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    // ---- ahead of the view models: what the app's start reads while the window is built -------
+
+    /** A model read ahead: for which reference and device, and when it is read (null: it failed or was dropped). */
+    private static final class Ahead {
+        final String ref, device;
+        final CompletableFuture<LoadedModel> model = new CompletableFuture<>();
+        boolean dropped; // guarded by the Ahead
+
+        Ahead(String ref, String device) {
+            this.ref = ref;
+            this.device = device;
+        }
+    }
+
+    private final Object aheadLock = new Object();
+    /** What the start reads ahead; incomplete until it says (after {@link #expectAhead}), null for nothing. */
+    private CompletableFuture<Ahead> ahead = CompletableFuture.completedFuture(null); // guarded by aheadLock
+    private final Map<TaskKey, CompletableFuture<Void>> aheadTasks = new HashMap<>();
+
+    /**
+     * The app's start will say ({@link #loadAhead}, or {@link #noAhead}) whether it reads a model
+     * ahead; until then a load that asks ({@link #takeAhead}) waits, so that the model read ahead
+     * never lands over one the user asked for.
+     */
+    public void expectAhead() {
+        synchronized (aheadLock) {
+            ahead = new CompletableFuture<>();
+        }
+    }
+
+    /** The start reads no model ahead (or no more: harmless after {@link #loadAhead}). */
+    public void noAhead() {
+        synchronized (aheadLock) {
+            ahead.complete(null);
+        }
+    }
+
+    /**
+     * Reads a model before any view model asks for it (the app's start, while the window is built)
+     * and installs it; the first load of the same reference on the same device takes it
+     * ({@link #takeAhead}) instead of reading it again. Runs in the caller's thread.
+     */
+    public void loadAhead(String ref, String device, Callable<LoadedModel> open) throws Exception {
+        Ahead a = new Ahead(ref, device);
+        synchronized (aheadLock) {
+            if (!ahead.complete(a)) ahead = CompletableFuture.completedFuture(a);
+        }
+        try {
+            LoadedModel m = open.call();
+            synchronized (a) {
+                if (a.dropped) { // another model was asked for meanwhile
+                    m.close();
+                    a.model.complete(null);
+                    return;
+                }
+                setModel(m);
+            }
+            a.model.complete(m);
+        } catch (Exception | Error e) {
+            a.model.complete(null);
+            throw e;
+        }
+    }
+
+    /**
+     * The model {@link #loadAhead} reads for {@code ref} on {@code device}, installed, once read (it
+     * waits); empty when it reads another (which is then dropped), when it failed (the caller reads
+     * the model itself, and says why if it fails again), or when it was taken before.
+     */
+    public Optional<LoadedModel> takeAhead(String ref, String device) {
+        CompletableFuture<Ahead> f;
+        synchronized (aheadLock) {
+            f = ahead;
+        }
+        Ahead a = f.join(); // the start says what it reads (at once, but for a start still choosing PyTorch's natives)
+        synchronized (aheadLock) {
+            if (a == null || ahead != f) return Optional.empty(); // nothing ahead, or another load took it
+            ahead = CompletableFuture.completedFuture(null);
+        }
+        if (!a.ref.equals(ref) || !a.device.equals(device)) {
+            synchronized (a) {
+                a.dropped = true;
+            }
+            return Optional.empty();
+        }
+        LoadedModel m = a.model.join();
+        lock.readLock().lock();
+        try {
+            return m != null && m == model ? Optional.of(m) : Optional.empty();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Prepares a task ahead (the app's start), then runs {@code warm} on it under the read lock (the
+     * first score, so that the grid's is quick); {@link #prepare} of the same task meanwhile waits for
+     * it instead of preparing it twice. Runs in the caller's thread.
+     */
+    public void prepareAhead(TaskKey key, Callable<TaskFile> file, java.util.function.Consumer<AblationTask> warm) throws TaskException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (aheadTasks) {
+            aheadTasks.put(key, done);
+        }
+        try {
+            AblationTask t = prepareNow(key, file);
+            lock.readLock().lock();
+            try {
+                warm.accept(t);
+            } finally {
+                lock.readLock().unlock();
+            }
+        } finally {
+            synchronized (aheadTasks) {
+                aheadTasks.remove(key, done);
+            }
+            done.complete(null);
+        }
+    }
+
     /** The task prepared for {@code key} on the current model, preparing it from {@code file} if it is not yet. */
     public AblationTask prepare(TaskKey key, Callable<TaskFile> file) throws TaskException {
+        CompletableFuture<Void> ahead;
+        synchronized (aheadTasks) {
+            ahead = aheadTasks.get(key);
+        }
+        if (ahead != null) ahead.join(); // prepared ahead: found below (or, if that failed, prepared here)
+        return prepareNow(key, file);
+    }
+
+    private AblationTask prepareNow(TaskKey key, Callable<TaskFile> file) throws TaskException {
         Optional<AblationTask> ready = task(key);
         if (ready.isPresent()) return ready.get();
         LoadedModel m;
@@ -78,7 +216,7 @@ public final class Workspace implements AutoCloseable {
         try {
             m = model;
             if (m == null) throw new TaskException("No model is loaded.");
-            t = AblationTask.prepare(m, file.call());
+            t = AblationTask.prepare(m, file.call(), key.method());
         } catch (TaskException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -146,6 +284,16 @@ public final class Workspace implements AutoCloseable {
                 handles.put(key, h);
             }
             return h;
+        }
+    }
+
+    /** Whether a task is prepared that {@code keep} does not name. */
+    public boolean holdsOtherThan(Set<TaskKey> keep) {
+        lock.readLock().lock();
+        try {
+            return tasks.keySet().stream().anyMatch(k -> !keep.contains(k));
+        } finally {
+            lock.readLock().unlock();
         }
     }
 

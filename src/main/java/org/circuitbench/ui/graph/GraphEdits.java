@@ -3,8 +3,7 @@ package org.circuitbench.ui.graph;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
-import javafx.beans.property.SimpleStringProperty;
-import javafx.beans.property.StringProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.value.ObservableBooleanValue;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
@@ -27,6 +26,7 @@ import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.EditHistory;
 import org.circuitbench.ui.common.JobState;
 import org.circuitbench.ui.common.LatestOnly;
+import org.circuitbench.ui.common.ScoreText;
 import org.circuitbench.ui.common.SessionTasks;
 import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
@@ -54,9 +54,7 @@ public final class GraphEdits {
     private final ReadOnlyObjectWrapper<EdgeGraph> graph = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<EdgeCircuit> circuit = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Double> score = new ReadOnlyObjectWrapper<>(); // the exact score of the shown circuit
-    private final StringProperty scoreText = new SimpleStringProperty("–");
-    private final StringProperty detailText = new SimpleStringProperty("");
-    private final StringProperty error = new SimpleStringProperty("");
+    private final ScoreText text = new ScoreText();
     private final ObservableMap<Integer, Double> effects = FXCollections.observableHashMap(); // edge id -> exact score without it
     private final ObservableList<Session.NamedCircuit> named = FXCollections.observableArrayList();
 
@@ -65,6 +63,14 @@ public final class GraphEdits {
     private final JobState effectJobs;
     private boolean scoreStale;  // asked for while the view is hidden: computed when it shows
     private boolean syncing;     // the graph is setting the grid: not an edit of the grid's
+    private FromGrid fromGrid;   // the graph's last change that followed the grid, while nothing else changed it
+
+    /** The grid went from {@code gridBefore} to {@code gridAfter}, and the graph followed from {@code before} to {@code after}. */
+    private record FromGrid(Circuit gridBefore, Circuit gridAfter, EdgeCircuit before, EdgeCircuit after) {
+        boolean undoneBy(Circuit was, Circuit now, EdgeCircuit shown) {
+            return gridAfter.equals(was) && gridBefore.equals(now) && after.equals(shown);
+        }
+    }
 
     GraphEdits(AppServices services, SessionTasks tasks, WorkingCircuit working, Supplier<EvaluatorHandle<EdgeEvaluator>> live,
                ObservableBooleanValue active) {
@@ -79,7 +85,10 @@ public final class GraphEdits {
             if (now && scoreStale) requestScore();
         });
         working.circuitProperty().addListener((o, was, now) -> {
-            if (!syncing && was != null && now != null && circuit.get() != null && was.layers() == now.layers()) gridEdited(was, now);
+            if (syncing || was == null || now == null || circuit.get() == null || was.layers() != now.layers()) return;
+            FromGrid f = fromGrid;
+            if (f != null && f.undoneBy(was, now, circuit.get())) gridTookBack(f);
+            else gridEdited(was, now);
         });
     }
 
@@ -91,6 +100,7 @@ public final class GraphEdits {
 
     /** The task's graph, showing {@code c}: no undo history, effects or score of what was shown before. */
     void show(EdgeGraph g, EdgeCircuit c) {
+        fromGrid = null;
         scorer.reset();
         effectJobs.reset();
         graph.set(g);
@@ -102,6 +112,7 @@ public final class GraphEdits {
 
     /** No task to show: nothing of the last one stays; {@code why} is what the score panel says. */
     void clear(String why) {
+        fromGrid = null;
         scorer.reset();
         effectJobs.reset();
         graph.set(null);
@@ -109,9 +120,7 @@ public final class GraphEdits {
         edits.clear();
         effects.clear();
         score.set(null);
-        scoreText.set("–");
-        detailText.set(why);
-        error.set("");
+        text.clear(why);
     }
 
     // ---- edits ----------------------------------------------------------------------------------
@@ -206,6 +215,7 @@ public final class GraphEdits {
 
     /** Shows {@code next} and scores it; {@code toGrid}: the grid follows (not when the edit came from the grid). */
     private void show(EdgeCircuit next, boolean toGrid) {
+        if (toGrid) fromGrid = null; // the graph's own edit: the grid's last change is no longer what it shows
         circuit.set(next);
         effects.clear();
         onChange.run();
@@ -247,7 +257,19 @@ public final class GraphEdits {
         if (!next.equals(c)) {
             edits.edited(c);
             show(next, false);
+            fromGrid = new FromGrid(was, now, c, next);
         }
+    }
+
+    /**
+     * The grid took back its last change (the first click of a double-click, or Undo): the graph
+     * goes back exactly to the edges it had, not to every edge the grid induces, and that step
+     * leaves no trace in its history.
+     */
+    private void gridTookBack(FromGrid f) {
+        fromGrid = null;
+        edits.forgetLast(b -> b.equals(f.before()));
+        show(f.before(), false);
     }
 
     public ReadOnlyBooleanProperty canUndoProperty() {
@@ -263,7 +285,7 @@ public final class GraphEdits {
     /** Scores the graph's circuit exactly in the live lane, while the view shows; newer requests merge into one. */
     public void requestScore() {
         score.set(null);
-        scoreText.set("…");
+        text.computing();
         scoreStale = !active.get();
         if (!scoreStale) scorer.request();
     }
@@ -286,22 +308,20 @@ public final class GraphEdits {
 
         @Override
         public void none() {
-            scoreText.set("–");
+            text.none(null);
         }
 
         @Override
         public void failed(EdgeCircuit target, Throwable cause) {
-            error.set(Job.message(cause));
-            scoreText.set("error");
+            text.failed(cause);
         }
 
         @Override
         public void show(EdgeCircuit target, Double s) {
-            error.set("");
             score.set(s);
-            scoreText.set(String.format(Locale.ROOT, "%.2f %%", s));
             AblationTask task = tasks.selected().orElse(null);
-            detailText.set(String.format(Locale.ROOT, "%,d of %,d edges kept · circuit logit diff %.4f · full %.4f",
+            text.show(s, task == null ? org.circuitbench.ablation.Method.DEFAULT : task.method(),
+                    String.format(Locale.ROOT, "%,d of %,d edges kept · circuit logit diff %.4f · full %.4f",
                     target.size(), target.graph().edgeCount(), task == null ? Double.NaN : s * task.fullLogitDiff() / 100,
                     task == null ? Double.NaN : task.fullLogitDiff()));
         }
@@ -326,16 +346,21 @@ public final class GraphEdits {
         return effects;
     }
 
-    public StringProperty scoreTextProperty() {
-        return scoreText;
+    public ReadOnlyStringProperty scoreTextProperty() {
+        return text.scoreProperty();
     }
 
-    public StringProperty detailTextProperty() {
-        return detailText;
+    public ReadOnlyStringProperty detailTextProperty() {
+        return text.detailProperty();
     }
 
-    public StringProperty errorProperty() {
-        return error;
+    public ReadOnlyStringProperty errorProperty() {
+        return text.errorProperty();
+    }
+
+    /** Says what went wrong before any score (a session's graph that does not fit). */
+    void say(String problem) {
+        text.setError(problem);
     }
 
     public ReadOnlyBooleanProperty busyProperty() {

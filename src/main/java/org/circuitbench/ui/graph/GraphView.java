@@ -40,6 +40,8 @@ public final class GraphView extends BorderPane {
     private final GraphCanvas canvas = new GraphCanvas();
     private final Label drawn = new Label();
     private GraphLayout layout;
+    private EdgeGraph layoutOf; // the graph that layout is of
+    private boolean stale; // the view model changed since the last frame
 
     /** {@code runs}: the panel of runs on edges (the runs room's), shown beside the graph. */
     public GraphView(GraphViewModel vm, javafx.scene.Node runs) {
@@ -54,13 +56,10 @@ public final class GraphView extends BorderPane {
         canvas.setEdgeInfo(vm::edgeInfo);
         canvas.setOnDrawn(n -> drawn.setText(String.format(Locale.ROOT, "%,d edges drawn of %,d kept · frame %.0f ms · scroll to zoom, drag to pan",
                 n, edits.circuit() == null ? 0 : edits.circuit().size(), canvas.lastFrameMillis())));
-        edits.graphProperty().addListener((o, was, g) -> {
-            layout = g == null ? null : new GraphLayout(g);
-            canvas.setLayout(layout);
-            redraw();
-        });
-        edits.circuitProperty().addListener((o, was, now) -> redraw());
-        attribution.attributionProperty().addListener((o, was, now) -> redraw());
+        edits.graphProperty().addListener((o, was, g) -> changed());
+        edits.circuitProperty().addListener((o, was, now) -> changed());
+        attribution.attributionProperty().addListener((o, was, now) -> changed());
+        vm.activeProperty().addListener((o, was, shown) -> refresh());
 
         setTop(toolbar());
         setCenter(canvas);
@@ -72,12 +71,40 @@ public final class GraphView extends BorderPane {
         setPadding(new Insets(10));
     }
 
+    /** The canvas, with what the view model holds now drawn (even while the tab is hidden: an export asks). */
     public GraphCanvas canvas() {
+        draw();
         return canvas;
     }
 
     public GraphLayout graphLayout() {
+        draw();
         return layout;
+    }
+
+    /**
+     * The graph is laid out and drawn only while its tab shows: at the app's start, and while
+     * another tab is in front, a change costs nothing until the tab is shown.
+     */
+    private void changed() {
+        stale = true;
+        refresh();
+    }
+
+    private void refresh() {
+        if (vm.activeProperty().get()) draw();
+    }
+
+    private void draw() {
+        if (!stale) return;
+        stale = false;
+        EdgeGraph g = edits.graphProperty().get();
+        if (layoutOf != g) {
+            layoutOf = g;
+            layout = g == null ? null : new GraphLayout(g);
+            canvas.setLayout(layout);
+        }
+        redraw();
     }
 
     private void redraw() {
@@ -100,12 +127,8 @@ public final class GraphView extends BorderPane {
     }
 
     private HBox toolbar() {
-        Button all = Controls.button("All", "graph-all", edits::selectAll);
-        Button none = Controls.button("None", "graph-none", edits::selectNone);
-        Button undo = Controls.button("Undo", "graph-undo", edits::undo);
-        Button redo = Controls.button("Redo", "graph-redo", edits::redo);
-        undo.disableProperty().bind(edits.canUndoProperty().not());
-        redo.disableProperty().bind(edits.canRedoProperty().not());
+        Button[] edit = Controls.editButtons("graph", edits::selectAll, edits::selectNone, edits::undo, edits::redo,
+                edits.canUndoProperty(), edits.canRedoProperty());
         Button fit = Controls.button("Fit", "graph-fit", canvas::fit);
         Button attribute = Controls.button("Attribution here", "graph-attribute", attribution::compute);
         attribute.setTooltip(new Tooltip("One forward and one backward pass at the graph's circuit: every kept edge's estimated effect, "
@@ -129,7 +152,7 @@ public final class GraphView extends BorderPane {
         Button keep = Controls.button("Keep top n", "graph-keep-topn", attribution::applyTopN);
         keep.disableProperty().bind(attribution.attributionProperty().isNull());
         keep.setTooltip(new Tooltip("Keep the n edges with the largest attribution; the score beside the graph is their exact score."));
-        HBox bar = new HBox(6, all, none, undo, redo, fit, new Separator(Orientation.VERTICAL), attribute, slider, topN, keep);
+        HBox bar = new HBox(6, edit[0], edit[1], edit[2], edit[3], fit, new Separator(Orientation.VERTICAL), attribute, slider, topN, keep);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(0, 0, 6, 0));
         Label attrText = new Label();
@@ -181,7 +204,7 @@ public final class GraphView extends BorderPane {
         });
 
         VBox side = new VBox(6, new HBox(8, score, busy), detail, error, new Separator(), runs, new Separator(),
-                section("Saved edge circuits"), new HBox(6, save, showNamed), named);
+                Controls.section("Saved edge circuits"), new HBox(6, save, showNamed), named);
         side.setPadding(new Insets(0, 0, 0, 10));
         side.setPrefWidth(330);
         side.setMinWidth(Region.USE_PREF_SIZE);
@@ -189,9 +212,4 @@ public final class GraphView extends BorderPane {
         return side;
     }
 
-    private static Label section(String text) {
-        Label l = new Label(text);
-        l.getStyleClass().add("section");
-        return l;
-    }
 }

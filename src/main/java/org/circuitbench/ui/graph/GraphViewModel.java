@@ -82,7 +82,7 @@ public final class GraphViewModel {
             try {
                 c = SessionMapper.edges(restore, g);
             } catch (IllegalArgumentException e) {
-                edits.errorProperty().set("The session's graph does not fit this model (" + e.getMessage() + "); every edge is shown.");
+                edits.say("The session's graph does not fit this model (" + e.getMessage() + "); every edge is shown.");
             }
             restore = null;
         }

@@ -26,6 +26,7 @@ import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.GridOverlays;
 import org.circuitbench.ui.common.LatestOnly;
+import org.circuitbench.ui.common.ScoreText;
 import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
 
@@ -48,11 +49,12 @@ public final class GridViewModel implements GridOverlays {
     private final WorkingCircuit working;
     private final Supplier<EvaluatorHandle<FastEvaluator>> evaluator; // null supplier result: no task prepared yet
     private final Workspace workspace;
+    private final org.circuitbench.ui.common.DialogService dialogs;
 
     private final ReadOnlyObjectWrapper<ScoreDetails> details = new ReadOnlyObjectWrapper<>();
-    private final ReadOnlyStringWrapper scoreText = new ReadOnlyStringWrapper("–");
-    private final ReadOnlyStringWrapper detailText = new ReadOnlyStringWrapper("");
-    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper caption = new ReadOnlyStringWrapper(caption(org.circuitbench.ablation.Method.DEFAULT));
+    private final PromptBreakdown breakdown = new PromptBreakdown();
+    private final ScoreText text = new ScoreText();
     private final BooleanProperty showMlps = new SimpleBooleanProperty(false);
     private final ObjectProperty<Overlay> overlay = new SimpleObjectProperty<>(Overlay.NONE);
     private final BooleanBinding estimateWanted = overlay.isEqualTo(Overlay.ATTRIBUTION);
@@ -66,11 +68,12 @@ public final class GridViewModel implements GridOverlays {
     /** Compare overlay: 2 to {@link #MAX_COMPARED} named circuits. */
     private final ObservableList<Compared> compared = FXCollections.observableArrayList();
 
-    private final LatestOnly<Circuit, ScoreDetails> scorer;
+    private final LatestOnly<Circuit, Scored> scorer;
 
     public GridViewModel(AppServices services, WorkingCircuit working, Supplier<EvaluatorHandle<FastEvaluator>> evaluator) {
         this.working = working;
         this.workspace = services.workspace();
+        this.dialogs = services.dialogs();
         this.evaluator = evaluator;
         this.scorer = new LatestOnly<>(services.runner(), BackgroundRunner.Lane.LIVE, new Scoring());
         showMlps.addListener((o, was, now) -> {
@@ -94,7 +97,7 @@ public final class GridViewModel implements GridOverlays {
     /** A new model or task: the grid takes its shape, keeps the circuit if it fits, and rescores. */
     public void reset(int nLayers, int nHeads, Circuit start) {
         scorer.reset();
-        detailText.set(""); // what the panel said while there was no task
+        text.setDetail(""); // what the panel said while there was no task
         clearOverlays();
         Circuit before = working.get();
         working.reset(nLayers, nHeads, start);
@@ -111,9 +114,8 @@ public final class GridViewModel implements GridOverlays {
         clearOverlays();
         working.clear(why);
         details.set(null);
-        error.set("");
-        scoreText.set("–");
-        detailText.set(why);
+        breakdown.clear();
+        text.clear(why);
     }
 
     private void clearOverlays() {
@@ -212,49 +214,81 @@ public final class GridViewModel implements GridOverlays {
     /** Scores the grid's circuit in the live lane; while one score runs, newer requests merge into one. */
     public void requestScore() {
         details.set(null);
-        scoreText.set("…");
+        breakdown.clear(); // never a table of another circuit
+        text.computing();
         scorer.request();
     }
 
+    /** A score and its task's clean prompts (for the per-prompt breakdown). */
+    private record Scored(ScoreDetails details, List<org.circuitbench.task.Prompt> clean) {
+    }
+
     /** The live score's side of the grid: what is scored, how, and what shows. */
-    private final class Scoring implements LatestOnly.Client<Circuit, ScoreDetails> {
+    private final class Scoring implements LatestOnly.Client<Circuit, Scored> {
         @Override
         public Circuit target() {
             return working.get();
         }
 
         @Override
-        public Job.Fluent<ScoreDetails> job(Circuit target) {
+        public Job.Fluent<Scored> job(Circuit target) {
             EvaluatorHandle<FastEvaluator> ev = evaluator.get();
             return ev == null ? null : Job.of("score " + target.size() + " nodes", workspace.reading(ctx -> ev.use(e -> {
                 e.setBase(target);
-                return e.details(target);
+                return new Scored(e.details(target), e.task().tokenized().task().clean());
             })));
         }
 
         @Override
         public void none() {
-            scoreText.set("–");
-            detailText.set(working.noTask());
+            text.none(working.noTask());
         }
 
         @Override
         public void failed(Circuit target, Throwable cause) {
-            error.set(Job.message(cause));
-            scoreText.set("error");
+            text.failed(cause);
         }
 
         @Override
-        public void show(Circuit target, ScoreDetails d) {
-            error.set("");
+        public void show(Circuit target, Scored s) {
+            ScoreDetails d = s.details();
             details.set(d);
-            scoreText.set(String.format(Locale.ROOT, "%.2f %%", d.score()));
-            detailText.set(String.format(Locale.ROOT,
-                    "circuit logit diff %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
-                    d.circuitMetric(), d.fullMetric(), d.circuit().headCount(),
+            breakdown.show(d, s.clean());
+            caption.set(caption(d.method()));
+            text.show(d.score(), d.method(), String.format(Locale.ROOT,
+                    "circuit %s %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
+                    d.method().metric().label(), d.circuitMetric(), d.fullMetric(), d.circuit().headCount(),
                     d.circuit().hasMlpNodes() ? " + " + (d.circuit().size() - d.circuit().headCount()) + " MLPs" : "",
                     d.circuitCorrect(), d.prompts(), d.fullCorrect(), d.prompts()));
         }
+    }
+
+    /** What the score is, in words: "Score: 100 × circuit logit diff / full logit diff" for the seed's method. */
+    static String caption(org.circuitbench.ablation.Method m) {
+        String metric = m.metric() == org.circuitbench.ablation.Metric.LOGIT_DIFF ? "logit diff" : m.metric().label();
+        String how = switch (m.normalisation()) {
+            case RATIO -> "100 × circuit " + metric + " / full " + metric;
+            case FAITHFULNESS -> "100 × (circuit − empty) / (full − empty) " + metric;
+            case NONE -> metric + " of the circuit from the full model, in nats (0 = the full model; lower is better)";
+        };
+        return "Score: " + how + (m.ablation() == org.circuitbench.ablation.AblationKind.MEAN ? "" : " · " + m.ablation().id + " ablation");
+    }
+
+    public ReadOnlyStringProperty captionProperty() {
+        return caption.getReadOnlyProperty();
+    }
+
+    /** The per-prompt breakdown of the score shown. */
+    public PromptBreakdown breakdown() {
+        return breakdown;
+    }
+
+    /** Asks where, then writes the per-prompt breakdown as CSV (the same table as score --per-prompt --out). */
+    public void exportBreakdown() {
+        String csv = breakdown.csv();
+        if (csv == null) return;
+        dialogs.saveFile("Export the per-prompt breakdown", org.circuitbench.ui.common.DialogService.FileType.CSV, "per-prompt.csv")
+                .ifPresent(p -> org.circuitbench.ui.common.Exports.writeText(dialogs, p, csv));
     }
 
     public ReadOnlyObjectProperty<ScoreDetails> detailsProperty() {
@@ -262,15 +296,15 @@ public final class GridViewModel implements GridOverlays {
     }
 
     public ReadOnlyStringProperty scoreTextProperty() {
-        return scoreText.getReadOnlyProperty();
+        return text.scoreProperty();
     }
 
     public ReadOnlyStringProperty detailTextProperty() {
-        return detailText.getReadOnlyProperty();
+        return text.detailProperty();
     }
 
     public ReadOnlyStringProperty errorProperty() {
-        return error.getReadOnlyProperty();
+        return text.errorProperty();
     }
 
     public ReadOnlyBooleanProperty busyProperty() {

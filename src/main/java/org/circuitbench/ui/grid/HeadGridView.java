@@ -51,6 +51,60 @@ public final class HeadGridView extends BorderPane {
     private Consumer<Node.Head> onInspect = n -> { };
     private Runnable onExactSweep = () -> { };
 
+    /** The per-prompt breakdown: a sortable table (wrong prompts marked) and its CSV export. */
+    private static javafx.scene.Node breakdown(GridViewModel vm) {
+        PromptBreakdown b = vm.breakdown();
+        javafx.scene.control.TableView<PromptBreakdown.Row> table = new javafx.scene.control.TableView<>();
+        javafx.collections.transformation.SortedList<PromptBreakdown.Row> sorted = new javafx.collections.transformation.SortedList<>(b.rows());
+        sorted.comparatorProperty().bind(table.comparatorProperty()); // sorting by a column leaves the view model's order alone
+        table.setItems(sorted);
+        table.setId("per-prompt-table");
+        table.setPlaceholder(new Label("No score yet."));
+        table.getColumns().add(column("#", r -> (double) r.prompt(), "%.0f", 40));
+        javafx.scene.control.TableColumn<PromptBreakdown.Row, String> text = new javafx.scene.control.TableColumn<>("prompt");
+        text.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(c.getValue().text()));
+        text.setPrefWidth(110);
+        table.getColumns().add(text);
+        var full = column("full", PromptBreakdown.Row::full, "%.3f", 62);
+        var circuit = column("circuit", PromptBreakdown.Row::circuit, "%.3f", 62);
+        table.getColumns().addAll(List.of(full, circuit));
+        javafx.scene.control.TableColumn<PromptBreakdown.Row, String> wrong = new javafx.scene.control.TableColumn<>("wrong");
+        wrong.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(c.getValue().wrong() ? "✗" : ""));
+        wrong.setPrefWidth(46);
+        table.getColumns().add(wrong);
+        b.metricProperty().addListener((o, a, m) -> {
+            full.setText("full " + m);
+            circuit.setText("circuit " + m);
+        });
+        table.setRowFactory(t -> new javafx.scene.control.TableRow<>() {
+            @Override
+            protected void updateItem(PromptBreakdown.Row r, boolean empty) {
+                super.updateItem(r, empty);
+                getStyleClass().remove("wrong-prompt");
+                if (!empty && r != null && r.wrong()) getStyleClass().add("wrong-prompt");
+            }
+        });
+        table.setPrefHeight(180);
+        Label summary = new Label();
+        summary.setId("per-prompt-summary");
+        summary.setWrapText(true);
+        summary.textProperty().bind(b.summaryProperty());
+        Button export = Controls.button("Export CSV…", "per-prompt-export", vm::exportBreakdown);
+        export.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(b.rows()));
+        VBox box = new VBox(4, new Label("Per prompt"), summary, table, export);
+        VBox.setVgrow(table, Priority.ALWAYS);
+        return box;
+    }
+
+    private static javafx.scene.control.TableColumn<PromptBreakdown.Row, Double> column(String name,
+            java.util.function.Function<PromptBreakdown.Row, Double> value, String format, double width) {
+        javafx.scene.control.TableColumn<PromptBreakdown.Row, Double> c = new javafx.scene.control.TableColumn<>(name);
+        c.setCellValueFactory(x -> new javafx.beans.property.SimpleObjectProperty<>(value.apply(x.getValue())));
+        c.setCellFactory(Controls.numberCells(format));
+        c.setPrefWidth(width);
+        return c;
+    }
+
     public HeadGridView(GridViewModel vm) {
         this.vm = vm;
         getStyleClass().add("head-grid-view");
@@ -59,12 +113,8 @@ public final class HeadGridView extends BorderPane {
         grid.setVgap(2);
         grid.setId("head-grid");
 
-        Button all = Controls.button("All", "grid-all", vm::selectAll);
-        Button none = Controls.button("None", "grid-none", vm::selectNone);
-        Button undo = Controls.button("Undo", "grid-undo", vm::undo);
-        Button redo = Controls.button("Redo", "grid-redo", vm::redo);
-        undo.disableProperty().bind(vm.canUndoProperty().not());
-        redo.disableProperty().bind(vm.canRedoProperty().not());
+        Button[] edit = Controls.editButtons("grid", vm::selectAll, vm::selectNone, vm::undo, vm::redo,
+                vm.canUndoProperty(), vm.canRedoProperty());
         CheckBox mlps = new CheckBox("MLP column");
         mlps.setId("grid-mlps");
         mlps.selectedProperty().bindBidirectional(vm.showMlpsProperty());
@@ -79,7 +129,7 @@ public final class HeadGridView extends BorderPane {
         exact.setTooltip(new Tooltip("Score the circuit without each of its nodes (the Importance tab's sweep): the exact drops join the tooltips."));
         exact.visibleProperty().bind(vm.overlayProperty().isEqualTo(GridViewModel.Overlay.ATTRIBUTION));
         exact.managedProperty().bind(exact.visibleProperty());
-        HBox toolbar = new HBox(6, all, none, undo, redo, mlps, estimate, exact, clearOverlay);
+        HBox toolbar = new HBox(6, edit[0], edit[1], edit[2], edit[3], mlps, estimate, exact, clearOverlay);
         toolbar.setAlignment(Pos.CENTER_LEFT);
         toolbar.setPadding(new Insets(0, 0, 8, 0));
         setTop(toolbar);
@@ -100,9 +150,12 @@ public final class HeadGridView extends BorderPane {
         error.getStyleClass().add("error-text");
         error.setWrapText(true);
         error.textProperty().bind(vm.errorProperty());
-        Label caption = new Label("Score: 100 × circuit logit diff / full logit diff");
+        Label caption = new Label();
+        caption.setWrapText(true);
+        caption.textProperty().bind(vm.captionProperty());
         caption.getStyleClass().add("caption");
-        VBox scoreBox = new VBox(6, new Label("Live score"), new HBox(10, score, busy), caption, detail, error);
+        VBox scoreBox = new VBox(6, new Label("Live score"), new HBox(10, score, busy), caption, detail, error, breakdown(vm));
+        VBox.setVgrow(scoreBox.getChildren().get(scoreBox.getChildren().size() - 1), Priority.ALWAYS);
         scoreBox.setPadding(new Insets(0, 0, 0, 18));
         scoreBox.setPrefWidth(330);
         scoreBox.setMinWidth(260);
@@ -154,23 +207,16 @@ public final class HeadGridView extends BorderPane {
         Label corner = new Label("L \\ H");
         corner.getStyleClass().add("axis-label");
         grid.add(corner, 0, 0);
-        for (int h = 0; h < heads; h++) grid.add(axis(Integer.toString(h)), h + 1, 0);
-        if (vm.showMlpsProperty().get()) grid.add(axis("MLP"), heads + 1, 0);
+        for (int h = 0; h < heads; h++) grid.add(Cells.axis(Integer.toString(h)), h + 1, 0);
+        if (vm.showMlpsProperty().get()) grid.add(Cells.axis("MLP"), heads + 1, 0);
         for (int l = 0; l < layers; l++) {
-            grid.add(axis(Integer.toString(l)), 0, l + 1);
+            grid.add(Cells.axis(Integer.toString(l)), 0, l + 1);
             for (int h = 0; h < heads; h++) grid.add(cell(Node.head(l, h)), h + 1, l + 1);
             if (vm.showMlpsProperty().get()) grid.add(cell(Node.mlp(l)), heads + 1, l + 1);
         }
         restyle();
     }
 
-    private static Label axis(String text) {
-        Label a = new Label(text);
-        a.getStyleClass().add("axis-label");
-        a.setMinWidth(24);
-        a.setAlignment(Pos.CENTER);
-        return a;
-    }
 
     private Label cell(Node n) {
         Label c = new Label();

@@ -18,6 +18,7 @@ import javafx.scene.paint.Color;
 import javafx.stage.Stage;
 import javafx.stage.Window;
 import org.circuitbench.explain.OvTokens;
+import org.circuitbench.ui.common.Controls;
 
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -97,15 +98,8 @@ public final class HeadInspectorView extends BorderPane {
         right.setMinWidth(400);
         HBox body = new HBox(12, measures, right);
         HBox.setHgrow(right, Priority.ALWAYS);
-        Label status = new Label();
-        status.setId("inspector-status");
-        status.setWrapText(true);
-        status.textProperty().bind(vm.statusProperty());
-        Label hint = new Label();
-        hint.setId("inspector-hint");
-        hint.setWrapText(true);
-        hint.getStyleClass().add("caption");
-        hint.textProperty().bind(vm.hintProperty());
+        Label status = Controls.label("inspector-status", vm.statusProperty());
+        Label hint = Controls.label("inspector-hint", vm.hintProperty(), "caption");
         hint.visibleProperty().bind(vm.hintProperty().isNotEmpty());
         hint.managedProperty().bind(hint.visibleProperty());
         setTop(new VBox(4, title, hint));

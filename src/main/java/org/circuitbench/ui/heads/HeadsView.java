@@ -78,7 +78,7 @@ public final class HeadsView extends BorderPane {
         vm.heatmapProperty().addListener((o, a, h) -> heatmap.show(h));
         heatmap.show(vm.heatmapProperty().get());
         Button csv = Controls.fixed(Controls.button("Export CSV…", "heads-export-csv", vm::exportCsv));
-        Button png = Controls.fixed(Controls.button("Export PNG…", "heads-export-png", () -> vm.exportHeatmapPng(() -> Exports.png(heatmap))));
+        Button png = Controls.fixed(Controls.button("Export PNG…", "heads-export-png", () -> vm.exportHeatmapPng(scale -> Exports.png(heatmap, scale))));
         csv.disableProperty().bind(vm.heatmapProperty().isNull());
         png.disableProperty().bind(vm.heatmapProperty().isNull());
         Label hint = new Label("Double-click a head for the head inspector.");
@@ -94,7 +94,7 @@ public final class HeadsView extends BorderPane {
         vm.lens().addListener((ListChangeListener<HeadsViewModel.LensSeries>) c -> lens.show(vm.lens()));
         lens.show(vm.lens());
         Button lensCsv = Controls.fixed(Controls.button("Lens CSV…", "heads-lens-csv", vm::exportLensCsv));
-        Button lensPng = Controls.fixed(Controls.button("Lens PNG…", "heads-lens-png", () -> vm.exportLensPng(() -> Exports.png(lens))));
+        Button lensPng = Controls.fixed(Controls.button("Lens PNG…", "heads-lens-png", () -> vm.exportLensPng(scale -> Exports.png(lens, scale))));
         lensCsv.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.lens())); // as the heatmap's: nothing to export yet
         lensPng.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(vm.lens()));
         HBox lensExports = new HBox(8, lensCsv, lensPng);

@@ -134,6 +134,31 @@ public final class HeadsViewModel {
         exactSweep.addListener((o, a, b) -> refresh());
     }
 
+    /** The measure and the scope chosen, as the session keeps them: the measure's id and the scope's name (null: the first of each). */
+    public record Choices(String measure, String scope) {
+    }
+
+    /** The measure and scope as the session saves them (the first of each lists as null). */
+    public Choices choices() {
+        if (pendingChoices != null) return pendingChoices;
+        HeadMeasure m = selectedMeasure.get();
+        ScopeChoice c = selectedScope.get();
+        return new Choices(m == null || m.equals(measures.get(0)) ? null : m.id(), c == null || c == scopes.get(0) ? null : c.name());
+    }
+
+    /** A session's measure and scope: chosen once the selected task shows which measures it has. */
+    public void restoreChoices(Choices c) {
+        pendingChoices = c.measure() == null && c.scope() == null ? null : c;
+        refresh();
+    }
+
+    private void adoptChoices(List<HeadMeasure> list) {
+        Choices c = pendingChoices;
+        pendingChoices = null;
+        scopes.stream().filter(x -> x.name().equals(c.scope())).findFirst().ifPresent(selectedScope::set);
+        list.stream().filter(x -> x.id().equals(c.measure())).findFirst().ifPresent(selectedMeasure::set);
+    }
+
     /** Called when results the session keeps change. */
     public void setOnChange(Runnable r) {
         onChange = r;
@@ -155,6 +180,7 @@ public final class HeadsViewModel {
     /** Another session: nothing computed for the old one stays, and its running work is stopped. */
     public void clear() {
         between = true;
+        pendingChoices = null;
         stop();
         store.clear();
         explainers.clear();
@@ -432,6 +458,7 @@ public final class HeadsViewModel {
     }
 
     private String shownScope;
+    private Choices pendingChoices; // a session's measure and scope, chosen once its task is ready
 
     /** The selected task, prepared; none while a new session is being applied. */
     private AblationTask selectedTask() {
@@ -455,6 +482,7 @@ public final class HeadsViewModel {
             measures.setAll(list);
             selectedMeasure.set(list.contains(keep) ? keep : list.get(0));
         }
+        if (pendingChoices != null && t != null) adoptChoices(list);
         syncGridEstimate();
         lens.clear();
         scatter.clear();

@@ -70,23 +70,16 @@ final class HeatmapView extends VBox {
         corner.getStyleClass().add("axis-label");
         corner.setMinWidth(Label.USE_PREF_SIZE);
         grid.add(corner, 0, 0);
-        for (int k = 0; k < h.heads(); k++) grid.add(axis(Integer.toString(k)), k + 1, 0);
-        if (h.mlp() != null) grid.add(axis("MLP"), h.heads() + 1, 0);
+        for (int k = 0; k < h.heads(); k++) grid.add(Cells.axis(Integer.toString(k)), k + 1, 0);
+        if (h.mlp() != null) grid.add(Cells.axis("MLP"), h.heads() + 1, 0);
         for (int l = 0; l < h.layers(); l++) {
-            grid.add(axis(Integer.toString(l)), 0, l + 1);
+            grid.add(Cells.axis(Integer.toString(l)), 0, l + 1);
             for (int k = 0; k < h.heads(); k++) grid.add(cell(h, Node.head(l, k)), k + 1, l + 1);
             if (h.mlp() != null) grid.add(cell(h, Node.mlp(l)), h.heads() + 1, l + 1);
         }
         legend(h);
     }
 
-    private static Label axis(String text) {
-        Label a = new Label(text);
-        a.getStyleClass().add("axis-label");
-        a.setMinWidth(22);
-        a.setAlignment(Pos.CENTER);
-        return a;
-    }
 
     private Label cell(Heatmap h, Node n) {
         double v = h.value(n);

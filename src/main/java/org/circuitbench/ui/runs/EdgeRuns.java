@@ -11,7 +11,6 @@ import org.circuitbench.ablation.Edge;
 import org.circuitbench.search.PruneResult;
 import org.circuitbench.search.EdgePruner;
 import org.circuitbench.search.MinimalEdgeCircuit;
-import org.circuitbench.search.PruneSettings;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionMapper;
 import org.circuitbench.ui.common.AppServices;
@@ -86,11 +85,11 @@ public final class EdgeRuns implements RunKind<Session.RunRecord> {
 
     @Override
     public Launch<Session.RunRecord> launch(double t) {
-        PruneSettings.checkThreshold(t);
         String taskName = tasks.selectedName();
         AblationTask task = tasks.selected().orElse(null);
         EdgeCircuit graphNow = graph.get();
         if (task == null || graphNow == null) throw new IllegalArgumentException("No task is ready. Load the session's model and pick a task.");
+        task.method().checkThreshold(t); // on the task's scale: a percentage, or for kl a KL in nats
         EdgeGraph g = graphNow.graph();
         EdgeCircuit from = switch (start.get()) {
             case ALL -> EdgeCircuit.all(g);

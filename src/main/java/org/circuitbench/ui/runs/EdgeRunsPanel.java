@@ -33,14 +33,7 @@ public final class EdgeRunsPanel extends VBox {
         start.setId("graph-start");
         start.getItems().setAll(EdgeRuns.Start.values());
         start.valueProperty().bindBidirectional(settings.startProperty());
-        TextField threshold = new TextField();
-        threshold.setId("graph-threshold");
-        threshold.setPrefColumnCount(4);
-        threshold.textProperty().bindBidirectional(vm.thresholdTextProperty());
-        vm.thresholdValidProperty().addListener((o, a, valid) -> {
-            if (valid) threshold.getStyleClass().remove("invalid");
-            else if (!threshold.getStyleClass().contains("invalid")) threshold.getStyleClass().add("invalid");
-        });
+        TextField threshold = Controls.thresholdField("graph-threshold", vm.thresholdTextProperty(), vm.thresholdValidProperty(), 4);
         Button run = Controls.button("Run", "graph-run", vm::start);
         run.disableProperty().bind(vm.runningProperty().or(vm.thresholdValidProperty().not()));
         Button cancel = Controls.button("Cancel", "graph-cancel", vm::cancel);
@@ -50,16 +43,8 @@ public final class EdgeRunsPanel extends VBox {
         progress.setMaxWidth(Double.MAX_VALUE);
         progress.progressProperty().bind(vm.progressProperty());
         progress.visibleProperty().bind(vm.runningProperty().or(vm.progressProperty().greaterThan(0)));
-        Label eta = new Label();
-        eta.setId("graph-eta");
-        eta.setWrapText(true);
-        eta.getStyleClass().add("caption");
-        eta.textProperty().bind(vm.etaProperty());
-        Label status = new Label();
-        status.setId("graph-status");
-        status.setWrapText(true);
-        status.getStyleClass().add("caption");
-        status.textProperty().bind(vm.statusProperty());
+        Label eta = Controls.label("graph-eta", vm.etaProperty(), "caption");
+        Label status = Controls.label("graph-status", vm.statusProperty(), "caption");
         ListView<LogRow> log = new ListView<>(vm.log());
         log.setId("graph-log");
         log.setPrefHeight(150);
@@ -86,14 +71,9 @@ public final class EdgeRunsPanel extends VBox {
 
         HBox settingsRow = new HBox(6, new Label("T"), threshold, run, cancel);
         settingsRow.setAlignment(Pos.CENTER_LEFT);
-        getChildren().addAll(section("Run on edges"), method, new HBox(6, new Label("from"), start), settingsRow, progress, eta, status, log,
-                section("Edge runs"), history, apply);
+        getChildren().addAll(Controls.section("Run on edges"), method, new HBox(6, new Label("from"), start), settingsRow, progress, eta, status, log,
+                Controls.section("Edge runs"), history, apply);
         VBox.setVgrow(log, Priority.ALWAYS);
     }
 
-    private static Label section(String text) {
-        Label l = new Label(text);
-        l.getStyleClass().add("section");
-        return l;
-    }
 }

@@ -61,6 +61,7 @@ public final class NodePrunes implements RunKind<Session.RunRecord> {
         AblationTask prepared = tasks.selected()
                 .orElseThrow(() -> new IllegalArgumentException("No task is ready to prune. Load the session's model and pick a task."));
         Circuit start = startFromGrid.get() && working.get() != null ? working.get() : prepared.allHeads();
+        prepared.method().checkThreshold(threshold); // on the task's scale: a percentage, or for kl a KL in nats
         PruneSettings<Circuit> settings = new PruneSettings<>(method.get(), threshold, start, seed.get(), iterations.get());
         int speculation = evaluators.speculation(prepared);
         return new Launch<>(settings.method() + " prune, T = " + RunKind.fmt(threshold) + " (" + task + ")",

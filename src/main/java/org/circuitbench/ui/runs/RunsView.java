@@ -43,14 +43,7 @@ public final class RunsView extends BorderPane {
         method.setId("run-method");
         method.getItems().setAll(SearchMethod.values());
         method.valueProperty().bindBidirectional(settings.methodProperty());
-        TextField threshold = new TextField();
-        threshold.setId("run-threshold");
-        threshold.setPrefColumnCount(5);
-        threshold.textProperty().bindBidirectional(vm.thresholdTextProperty());
-        vm.thresholdValidProperty().addListener((o, a, valid) -> {
-            if (valid) threshold.getStyleClass().remove("invalid");
-            else if (!threshold.getStyleClass().contains("invalid")) threshold.getStyleClass().add("invalid");
-        });
+        TextField threshold = Controls.thresholdField("run-threshold", vm.thresholdTextProperty(), vm.thresholdValidProperty(), 5);
         CheckBox fromGrid = new CheckBox("start from the grid's circuit (else from all heads)");
         fromGrid.setId("run-from-grid");
         fromGrid.selectedProperty().bindBidirectional(settings.startFromGridProperty());

@@ -45,20 +45,27 @@ public final class TaskEditorView extends BorderPane {
         Button addTpl = Controls.button("Add template", "editor-add-template", vm::addTemplate);
         Button removeTpl = Controls.button("Remove template", "editor-remove-template", vm::removeTemplate);
         Button importBtn = Controls.button("Import task file…", "editor-import", vm::chooseImport);
+        Button library = Controls.button("New from library…", "editor-library", vm::chooseFromLibrary);
         Button exportBtn = Controls.button("Export task file…", "editor-export", vm::chooseExport);
         Button check = Controls.button("Check with the model", "editor-check", vm::computeModelPreview);
         check.disableProperty().bind(vm.busyProperty().or(vm.generatedProperty().isNull()));
         Button apply = Controls.button("Apply", "editor-apply", vm::apply);
         apply.getStyleClass().add("primary");
-        apply.disableProperty().bind(vm.dirtyProperty().not());
-        Label dirty = new Label("unsaved edits");
+        apply.disableProperty().bind(vm.canApplyProperty().not());
+        apply.setTooltip(new javafx.scene.control.Tooltip("Hands the edited task to the session; while Problems lists an error it cannot."));
+        Label dirty = new Label("edits not applied");
+        dirty.setId("editor-not-applied");
         dirty.getStyleClass().add("caption");
         dirty.visibleProperty().bind(vm.dirtyProperty());
+        Label note = Controls.label("editor-apply-note", vm.applyNoteProperty(), "error-text");
+        note.visibleProperty().bind(vm.applyNoteProperty().isNotEmpty());
+        note.managedProperty().bind(note.visibleProperty());
         name.setPrefColumnCount(18);
         name.setMinWidth(120);
         Region gap = new Region();
-        HBox top = new HBox(8, Controls.fixed(new Label("Task")), name, Controls.fixed(apply), Controls.fixed(dirty), gap, Controls.fixed(check), Controls.fixed(importBtn), Controls.fixed(exportBtn));
+        HBox top = new HBox(8, Controls.fixed(new Label("Task")), name, Controls.fixed(apply), Controls.fixed(dirty), gap, Controls.fixed(check), Controls.fixed(library), Controls.fixed(importBtn), Controls.fixed(exportBtn));
         top.setAlignment(Pos.CENTER_LEFT);
+        VBox head = new VBox(4, top, note);
         top.setPadding(new Insets(0, 0, 8, 0));
         HBox.setHgrow(name, Priority.SOMETIMES);
         HBox.setHgrow(gap, Priority.ALWAYS);
@@ -97,11 +104,19 @@ public final class TaskEditorView extends BorderPane {
         form.addRow(r++, new Label("Correct answer"), text("editor-correct", vm.correctProperty()));
         form.addRow(r++, new Label("Incorrect answer"), text("editor-incorrect", vm.incorrectProperty()));
         form.addRow(r++, new Label("Clean variables"), area("editor-clean-vars", vm.cleanVariablesProperty()));
+        form.addRow(r++, new Label("Clean prompts"), new HBox(6, number("editor-clean-count", vm.cleanCountTextProperty()), new Label("seed"),
+                number("editor-clean-seed", vm.cleanSeedTextProperty()), new Label("(when no variable is a range)")));
         form.addRow(r++, new Label("Corrupt text"), text("editor-corrupt-text", vm.corruptTextProperty()));
         form.addRow(r++, new Label("Corrupt variables"), area("editor-corrupt-vars", vm.corruptVariablesProperty()));
-        TextField count = number("editor-corrupt-count", vm.corruptCountProperty());
-        TextField seed = number("editor-corrupt-seed", vm.corruptSeedProperty());
-        form.addRow(r++, new Label("Corrupt prompts"), new HBox(6, count, new Label("seed"), seed));
+        TextField count = number("editor-corrupt-count", vm.corruptCountTextProperty());
+        TextField seed = number("editor-corrupt-seed", vm.corruptSeedTextProperty());
+        CheckBox paired = new CheckBox("paired: one per clean prompt, from its variables (for patching)");
+        paired.setId("editor-corrupt-paired");
+        paired.selectedProperty().bindBidirectional(vm.corruptPairedProperty());
+        count.disableProperty().bind(vm.corruptPairedProperty()); // a paired set has as many prompts as the clean one
+        HBox corruptRow = new HBox(6, count, new Label("seed"), seed, paired);
+        corruptRow.setAlignment(Pos.CENTER_LEFT);
+        form.addRow(r++, new Label("Corrupt prompts"), corruptRow);
         form.addRow(r++, new Label("Lists"), area("editor-lists", vm.listsProperty()));
         FlowPane keep = new FlowPane(10, 4);
         keep.setId("editor-keep");
@@ -114,7 +129,12 @@ public final class TaskEditorView extends BorderPane {
         keepRow.setAlignment(Pos.CENTER_LEFT);
         HBox.setHgrow(keep, Priority.ALWAYS);
         form.addRow(r++, new Label("Keep positions"), keepRow);
-        Label help = new Label("Placeholders: {a}, {a+1}, {numwords[i]}, {months[(i+1) % 12]}, {randint(d, d+10)}, {choice(w)}. "
+        CheckBox space = new CheckBox("an answer follows a space (its token is that of \" \" + answer; off: of the answer itself, as \"17\" → \"32\")");
+        space.setId("editor-answer-space");
+        space.selectedProperty().bindBidirectional(vm.answerSpaceProperty());
+        form.addRow(r++, new Label("Answers"), space);
+        Label help = new Label("Placeholders: {a}, {a+1}, {numwords[i]}, {months[(i+1) % 12]}, {randint(d, d+10)}, {choice(w)}, "
+                + "{sample(w, 3)[0]}, {w[1:4]}, {join(w)}. An answer that is one list, as {years[yy+1:]}, is a set of answers. "
                 + "Variables, one per line: a = 1..100 gives every value; d = randint(1, 9) * 10 is drawn per prompt. "
                 + "Lists, one per line: w: red, green, blue; built in: numwords, months, days, letters. "
                 + "Each placeholder of the clean text is a position, S1, S2, …; end is the last token.");
@@ -190,7 +210,7 @@ public final class TaskEditorView extends BorderPane {
         SplitPane split = new SplitPane(editorRow, lower);
         split.setOrientation(javafx.geometry.Orientation.VERTICAL);
         split.setDividerPositions(0.5);
-        setTop(top);
+        setTop(head);
         setCenter(split);
     }
 
@@ -238,37 +258,30 @@ public final class TaskEditorView extends BorderPane {
     }
 
     private static TextField text(String id, javafx.beans.property.StringProperty p) {
-        TextField t = new TextField();
-        t.setId(id);
-        t.textProperty().bindBidirectional(p);
-        t.setPrefColumnCount(36);
-        return t;
+        return bound(new TextField(), id, p);
     }
 
     private static TextArea area(String id, javafx.beans.property.StringProperty p) {
-        TextArea t = new TextArea();
-        t.setId(id);
-        t.textProperty().bindBidirectional(p);
+        TextArea t = bound(new TextArea(), id, p);
         t.setPrefRowCount(2);
-        t.setPrefColumnCount(36);
         return t;
     }
 
-    private static TextField number(String id, javafx.beans.property.Property<Number> p) {
-        TextField t = new TextField(String.valueOf(p.getValue()));
+    /** A text input bound both ways to {@code p}, as wide as a template's text. */
+    private static <T extends javafx.scene.control.TextInputControl> T bound(T t, String id, javafx.beans.property.StringProperty p) {
+        t.setId(id);
+        t.textProperty().bindBidirectional(p);
+        if (t instanceof TextField f) f.setPrefColumnCount(36);
+        if (t instanceof TextArea a) a.setPrefColumnCount(36);
+        return t;
+    }
+
+    /** A number field: its text as typed goes to the view model, which says when it is no number. */
+    private static TextField number(String id, javafx.beans.property.StringProperty text) {
+        TextField t = new TextField();
         t.setId(id);
         t.setPrefColumnCount(6);
-        p.addListener((o, a, b) -> {
-            if (!t.getText().equals(String.valueOf(b))) t.setText(String.valueOf(b));
-        });
-        t.textProperty().addListener((o, a, b) -> {
-            try {
-                long v = Long.parseLong(b.trim());
-                p.setValue(p instanceof javafx.beans.property.IntegerProperty ? (Number) (int) v : (Number) v);
-            } catch (NumberFormatException ignored) {
-                // keep the last valid number until the text parses
-            }
-        });
+        t.textProperty().bindBidirectional(text);
         return t;
     }
 

@@ -13,6 +13,7 @@ import java.util.Optional;
  */
 public final class ScriptedDialogs implements DialogService {
     public final List<String> shown = new ArrayList<>(); // "error: header", "askToSave: header", …
+    public Path suggested; // the last file a save chooser suggested (its folder and name)
     private final Deque<Object> answers = new ArrayDeque<>();
 
     /** Queues answers: an {@link Unsaved}, a Boolean for confirm, a Path (or null for Cancel) for file choosers, a String for input. */
@@ -58,14 +59,21 @@ public final class ScriptedDialogs implements DialogService {
     }
 
     @Override
+    public Unsaved askToApply(String header, String message) {
+        shown.add("askToApply: " + header + ": " + message);
+        return next(Unsaved.class, "askToApply " + header);
+    }
+
+    @Override
     public Optional<Path> openFile(String title, FileType type, Path initialFolder) {
         shown.add("openFile: " + title);
         return Optional.ofNullable(next(Path.class, "openFile " + title));
     }
 
     @Override
-    public Optional<Path> saveFile(String title, FileType type, String initialName) {
+    public Optional<Path> saveFile(String title, FileType type, String initialName, Path initialFolder) {
         shown.add("saveFile: " + title);
+        suggested = initialFolder == null ? Path.of(initialName) : initialFolder.resolve(initialName);
         return Optional.ofNullable(next(Path.class, "saveFile " + title));
     }
 

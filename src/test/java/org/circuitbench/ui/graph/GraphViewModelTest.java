@@ -155,6 +155,23 @@ class GraphViewModelTest {
         assertEquals(plain.score(v.circuit()), v.edits().scoreProperty().get(), 1e-3);
     }
 
+    /**
+     * §2.4: a double-click on the grid (a toggle, then its take-back) leaves the graph's edge
+     * circuit exactly as it was, even when the head had lost some of its edges on the graph.
+     */
+    @Test
+    void aDoubleClickOnTheGridLeavesTheGraphsCircuitAsItWas() {
+        GraphViewModel v = vm(SyncRunner.immediate());
+        v.edits().toggleEdge(g.parse("1.2->logits")); // head 1.2 keeps its other edges
+        EdgeCircuit before = v.circuit();
+        grid.toggle(Node.head(1, 2));                 // the first click of the double-click
+        assertFalse(v.circuit().contains(g.parse("1.2->2.0.q")), "the click took the head's edges off the graph");
+        grid.cancelToggle(Node.head(1, 2));           // the second click takes it back
+        assertEquals(before, v.circuit(), "no edge of the head came back that was not there before");
+        v.edits().undo();
+        assertEquals(EdgeCircuit.all(g), v.circuit(), "the graph's last step is the user's own edit, as before the double-click");
+    }
+
     @Test
     void theSlidersCircuitHasTheEnginesExactScore() {
         GraphViewModel v = vm(SyncRunner.immediate());

@@ -43,6 +43,19 @@ class GridFxTest extends AppFxBase {
         waitFor(30, () -> vm.grid().circuit().equals(want));
     }
 
+    /** §2.9: an exported image can be twice the size on screen, drawn at that resolution. */
+    @Test
+    void theGridExportsAtTwiceItsSize(FxRobot robot) throws Exception {
+        ready();
+        java.nio.file.Path f = dir.resolve("grid-2x.png");
+        dialogs.answer("2×", f);
+        robot.interact(() -> vm.export().exportGridImage(scale -> org.circuitbench.ui.common.Exports.png(view.gridView(), scale)));
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(f.toFile());
+        javafx.geometry.Bounds b = view.gridView().getLayoutBounds();
+        assertEquals(2 * Math.ceil(b.getWidth()), img.getWidth(), 2.0);
+        assertEquals(2 * Math.ceil(b.getHeight()), img.getHeight(), 2.0);
+    }
+
     /** The MLP column: tick it, take MLP 0 out, untick it: MLP 0 is back, and the score says so. */
     @Test
     void hidingTheMlpColumnPutsTheMlpBack(FxRobot robot) throws Exception {

@@ -381,6 +381,7 @@ class HeadsViewModelTest {
         h2.selectedMeasureProperty().set(HeadMeasure.of(HeadMeasure.Kind.ATTRIBUTION));
         assertGrid(estimate.values(), h2.heatmapProperty().get().values(), "estimate read back, NaN included");
         assertEquals(2, h2.lens().size(), "the full model's lens came back too");
+        h2.selectedMeasureProperty().set(HeadMeasure.of(HeadMeasure.Kind.DLA)); // the measure shown is saved too: show what vm shows
         assertEquals(SessionFiles.toJson(vm.snapshot()), SessionFiles.toJson(other.snapshot()), "the same session, written again");
         assertFalse(other.document().dirtyProperty().get(), "reading back computed nothing new");
     }
@@ -487,9 +488,14 @@ class HeadsViewModelTest {
         assertEquals("3.mlp," + new Explainer(task()).lens(Scope.FULL).last(), l.get(8));
 
         Path png = dir.resolve("heatmap.png");
-        dialogs.answer(png);
-        heads.exportHeatmapPng(() -> new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        dialogs.answer("2×", png); // §2.9: a size is offered, not only the screen's
+        double[] scale = {0};
+        heads.exportHeatmapPng(x -> {
+            scale[0] = x;
+            return new byte[] {(byte) 0x89, 'P', 'N', 'G'};
+        });
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Files.readAllBytes(png));
+        assertEquals(2.0, scale[0], "drawn at twice the size on screen");
 
         choose(HeadMeasure.Kind.EXACT);
         heads.exportCsv(); // nothing computed: said, and no file asked for

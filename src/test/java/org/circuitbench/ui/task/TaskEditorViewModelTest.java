@@ -22,6 +22,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TaskEditorViewModelTest {
@@ -125,6 +126,53 @@ class TaskEditorViewModelTest {
         q.runNext();
         assertTrue(e.problems().isEmpty(), e.problems().toString());
         assertEquals(200, e.preview().size());
+    }
+
+    /** §2.6 and §2.7: a count or seed that is no number is a problem, and Apply refuses and says why. */
+    @Test
+    void aCountOrSeedThatIsNoNumberIsAProblemAndApplySaysWhy() {
+        TaskEditorViewModel e = vm();
+        Session.SessionTask[] applied = {null};
+        e.setOnApply(t -> applied[0] = t);
+        e.edit(SampleSessions.task(SampleSessions.digits()));
+        e.corruptCountTextProperty().set("abc");
+        assertTrue(e.problems().stream().anyMatch(p -> p.isError() && p.message().contains("'abc'")), e.problems().toString());
+        assertEquals(100, e.corruptCountProperty().get(), "the count as it was");
+        assertFalse(e.canApplyProperty().get(), "Apply is off");
+        assertFalse(e.apply());
+        assertNull(applied[0]);
+        assertTrue(e.applyNoteProperty().get().startsWith("Not applied"), e.applyNoteProperty().get());
+        e.corruptCountTextProperty().set("100");
+        e.corruptSeedTextProperty().set("x1");
+        assertTrue(e.problems().stream().anyMatch(p -> p.isError() && p.message().contains("'x1'")), e.problems().toString());
+        e.corruptSeedTextProperty().set("7");
+        assertTrue(e.problems().stream().noneMatch(TaskProblem::isError), e.problems().toString());
+        assertEquals(7, e.corruptSeedProperty().get());
+        assertTrue(e.apply());
+        assertEquals(7, applied[0].definition().templates().get(0).corrupt().seed());
+    }
+
+    /** A template's corrupt prompts can pair with its clean prompts (for patching); an edit keeps the choice. */
+    @Test
+    void aPairedTemplateIsMadeAndKeptThroughEdits() {
+        TaskEditorViewModel e = vm();
+        List<Session.SessionTask> applied = new ArrayList<>();
+        e.setOnApply(applied::add);
+        e.edit(SampleSessions.task(SampleSessions.digits()));
+        e.corruptTextProperty().set("{a+3} {a+2} {a+1} {a}");
+        e.corruptVariablesProperty().set("");
+        e.corruptPairedProperty().set(true);
+        assertTrue(e.problems().stream().noneMatch(TaskProblem::isError), e.problems().toString());
+        var generated = e.generatedProperty().get();
+        assertEquals(generated.clean().size(), generated.corrupt().size(), "one corrupt prompt per clean prompt");
+        assertEquals("4 3 2 1", generated.corrupt().get(0).text());
+        assertEquals(0, generated.corrupt().get(0).clean());
+        e.cleanSeedProperty().set(5); // another edit of the template: the pairing stays
+        assertTrue(e.definition().templates().get(0).paired());
+        assertTrue(e.apply());
+        assertTrue(applied.get(0).definition().templates().get(0).paired());
+        e.edit(applied.get(0));
+        assertTrue(e.corruptPairedProperty().get(), "reopened, the template is still paired");
     }
 
     /** A corrupt count of 0 is said, not silently made 1. */

@@ -93,14 +93,16 @@ final class DeltaRows implements AutoCloseable {
     /**
      * The circuit of slot s's last pass becomes the base: the rows that pass computed are copied
      * over (it read the base's in every other row). Every other slot may now differ from the base
-     * in those rows too.
+     * in those rows too; slot s still differs in the rows an older pass computed.
      */
     void promote(int s) {
         if (base == null) {
             base = own(manager.zeros(new Shape(senders, n)));
             base.set(new NDIndex("0"), embedDelta);
         }
-        BitSet moved = (BitSet) differs[s].clone();
+        // only the rows its last pass computed: a row that slot s differs in from an older pass and
+        // did not compute holds that older candidate's delta, while this circuit's equals the base's
+        BitSet moved = (BitSet) computed[s].clone();
         try (NDScope ignored = new NDScope()) {
             copyRanges(moved, slot(s), base);
         }

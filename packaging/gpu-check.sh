@@ -278,6 +278,15 @@ for s in 1 8; do
     --device $DEV --level edges --threshold 3 --edges "$EDGE_START" --speculation $s
   clilog "edgeprune-s$s"
 done
+# edge candidates per pass 1/2/4/8/16 on their own slots from one base (candidates per second, scores
+# against one per pass), then the prune speculating against the sequential loop, decision by decision
+if [ "$(left)" -gt 60 ]; then
+  log "bench: --parts edge-batching on ${EP[0]} (edge candidates per pass; speculating prune's decisions)"
+  cb $(( $(left) - 20 < 150 ? $(left) - 20 : 150 )) bench-edge-batching bench --model "${EP[1]}" --task "src/test/data/fixtures/${EP[2]}/task.json" \
+    --device $DEV --parts edge-batching --memory-evals 0
+  clilog bench-edge-batching
+  cp "$W/res/bench-edge-batching.json" "$OUT/bench-edge-batching.json" 2> /dev/null || true
+fi
 # what edges cost against nodes on this device (bench --parts edges), if time is left
 if [ "$(left)" -gt 75 ]; then
   log "bench: --parts edges on ${EP[0]} (one pass, node and edge scores, attribution, edge prunes of at most 10 s)"

@@ -75,6 +75,8 @@ final class Commands {
             case "prune" -> prune(a, err, evaluators);
             case "importance" -> importance(a, err, evaluators);
             case "attribute" -> attribute(a, err);
+            case "faithfulness" -> FaithfulnessCommands.faithfulness(a, err, evaluators,
+                    known("ranking", "level", "order", "steps", "riemann", "progress"));
             case "explain" -> ExplainCommands.explain(a, err);
             case "reproduce" -> ExplainCommands.reproduce(a, err);
             case "compare" -> compare(a, err, evaluators);

@@ -30,8 +30,13 @@ public final class Main {
               importance  --model M --task FILE --circuit SPEC [--progress]
               score       --model M --task FILE --edges ESPEC          (edge circuits)
               prune       --model M --task FILE --level edges --threshold T [--edges ESPEC]
-                          [--method greedy|attribution] [--export json|dot|python --out FILE]
+                          [--method greedy|attribution [--attribution eap|eap-ig|eap-ig-activations]]
+                          [--export json|dot|python --out FILE]
               attribute   --model M --task FILE [--edges ESPEC | --circuit SPEC]
+                          [--method eap|eap-ig|eap-ig-activations] [--steps M] [--riemann right|left]
+              faithfulness --model M --task FILE [--ranking eap|eap-ig|eap-ig-activations|exact]
+                          [--level edges|nodes] [--order signed|absolute|both] [--steps M]
+                          [--progress]   (MIB's faithfulness curve, CPR and CMD)
               explain     --model M --task FILE [--circuit SPEC | --edges ESPEC]
                           [--measures dla,lens,attention,ov,heads] [--ov as-run|layer1]
                           [--progress]   (what each head does: docs/explain.md)

@@ -27,9 +27,11 @@ import java.util.Set;
 
 /**
  * The faithfulness curve of the MIB benchmark's circuit localization track (Mueller et al. 2025;
- * docs/faithfulness.md): rank every edge (or node) once, then score exactly the circuit of the
+ * docs/methods.md): rank every edge (or node) once, then score exactly the circuit of the
  * top k for k = ⌊p · n⌋ at p = 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 and 100 % of all n, and read
- * each score as the normalised faithfulness f = (s(C) − s(∅)) / (s(full) − s(∅)). Two orders:
+ * each score as the normalised faithfulness f = (s(C) − s(∅)) / (s(full) − s(∅)), reported in
+ * percent (100 f: 0 at the empty circuit, 100 at the full one, as the {@code faithfulness}
+ * normalisation) while the areas take f as MIB does, a fraction. Two orders:
  * {@link Order#SIGNED} (the items that help most first) gives CPR, the area under f;
  * {@link Order#ABSOLUTE} (the largest effect either way first) gives CMD, the area of |1 − f|;
  * both areas by the trapezoid rule over the fractions p. At the edge level a top-k set is first
@@ -103,11 +105,12 @@ public final class FaithfulnessCurve implements Job<FaithfulnessCurve.Result> {
 
     /**
      * One point: the fraction p, the k = ⌊p · n⌋ items taken, how many edges (or nodes) the circuit
-     * keeps after MIB's pruning, its exact score on the method's scale, and f.
+     * keeps after MIB's pruning, its exact score on the method's scale, and 100 f (percent).
      */
     public record Point(double fraction, int k, int kept, double score, double faithfulness, CircuitOf<?, ?> circuit) {
+        /** The fraction in percent, rounded to 0.001 so that 0.05 reads 5, not 5.000000000000001. */
         public double percent() {
-            return fraction * 100;
+            return Math.round(fraction * 100 * 1000) / 1000.0;
         }
     }
 
@@ -217,10 +220,10 @@ public final class FaithfulnessCurve implements Job<FaithfulnessCurve.Result> {
                 int k = (int) (p * n); // ⌊p · n⌋ as MIB's int(pct * n), in the same double arithmetic
                 CircuitOf<?, ?> c = items.circuit(ranked, k);
                 double s = scored.computeIfAbsent(c, items::score);
-                double f = (s - empty) / (full - empty);
+                double f = 100 * (s - empty) / (full - empty);
                 points.add(new Point(p, k, items.size(c), s, f, c));
                 ctx.progress(new Progress(++done, total, null, s, full, items.size(c), String.format(Locale.ROOT,
-                        "%s, top %s %%: %,d %s, %.2f%s (f = %.3f)", order.id, percent(p), items.size(c), items.unit(), s, m.unit(), f)));
+                        "%s, top %s %%: %,d %s, %.2f%s (f = %.2f %%)", order.id, percent(p), items.size(c), items.unit(), s, m.unit(), f)));
             }
             if (points.size() == FRACTIONS.length) curves.add(new Curve(order, points, areaUnder(points), areaFrom1(points)));
         }
@@ -246,12 +249,15 @@ public final class FaithfulnessCurve implements Job<FaithfulnessCurve.Result> {
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** MIB's area_under: Σ over neighbouring points of (p₂ − p₁)(f₁ + f₂)/2, on the fractions p. */
+    /**
+     * MIB's area_under: Σ over neighbouring points of (p₂ − p₁)(f₁ + f₂)/2, on the fractions p
+     * (not log p: MIB's default {@code log_scale=False}) and f as a fraction (a point's percent / 100).
+     */
     static double areaUnder(List<Point> points) {
         double a = 0;
         for (int i = 0; i + 1 < points.size(); i++) {
             Point x = points.get(i), y = points.get(i + 1);
-            a += (y.fraction() - x.fraction()) * ((x.faithfulness() + y.faithfulness()) / 2);
+            a += (y.fraction() - x.fraction()) * ((x.faithfulness() / 100 + y.faithfulness() / 100) / 2);
         }
         return a;
     }
@@ -261,7 +267,7 @@ public final class FaithfulnessCurve implements Job<FaithfulnessCurve.Result> {
         double a = 0;
         for (int i = 0; i + 1 < points.size(); i++) {
             Point x = points.get(i), y = points.get(i + 1);
-            a += (y.fraction() - x.fraction()) * ((Math.abs(1 - x.faithfulness()) + Math.abs(1 - y.faithfulness())) / 2);
+            a += (y.fraction() - x.fraction()) * ((Math.abs(1 - x.faithfulness() / 100) + Math.abs(1 - y.faithfulness() / 100)) / 2);
         }
         return a;
     }

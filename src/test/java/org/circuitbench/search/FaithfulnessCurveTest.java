@@ -59,7 +59,7 @@ class FaithfulnessCurveTest {
         double[] f = {0.1, 0.2, 0.3, 0.5, 0.6, 0.8, 0.9, 1.2, 1.0, 1.0};
         double[] p = FaithfulnessCurve.fractions();
         List<FaithfulnessCurve.Point> points = new ArrayList<>();
-        for (int i = 0; i < f.length; i++) points.add(new FaithfulnessCurve.Point(p[i], 0, 0, 100 * f[i], f[i], null));
+        for (int i = 0; i < f.length; i++) points.add(new FaithfulnessCurve.Point(p[i], 0, 0, 100 * f[i], 100 * f[i], null)); // the points in percent
         double under = 0, from1 = 0;
         for (int i = 0; i < 9; i++) {
             under += (p[i + 1] - p[i]) * (f[i] + f[i + 1]) / 2;
@@ -116,9 +116,9 @@ class FaithfulnessCurveTest {
                     assertEquals(want.size(), p.kept());
                     double s = plain.score(want);
                     assertEquals(s, p.score(), 1e-3);
-                    assertEquals((s - empty) / (100 - empty), p.faithfulness(), 1e-4);
+                    assertEquals(100 * (s - empty) / (100 - empty), p.faithfulness(), 1e-2);
                 }
-                assertEquals(1.0, curve.points().getLast().faithfulness(), 1e-4);
+                assertEquals(100.0, curve.points().getLast().faithfulness(), 1e-2);
                 assertEquals(FaithfulnessCurve.areaUnder(curve.points()), curve.areaUnder(), 1e-12);
             }
             assertEquals(r.curves().get(0).areaUnder(), r.cpr(), 1e-12);
@@ -141,7 +141,7 @@ class FaithfulnessCurveTest {
             FaithfulnessCurve.Result r = FaithfulnessCurve.ofEdges(a, new FaithfulnessCurve.Ranking(AttributionMethod.EAP),
                     EnumSet.of(FaithfulnessCurve.Order.ABSOLUTE)).run(JobContext.silent());
             for (FaithfulnessCurve.Point p : r.curves().getFirst().points()) {
-                assertEquals(b.score((EdgeCircuit) p.circuit()) / 100, p.faithfulness(), 1e-4, p.percent() + " %");
+                assertEquals(b.score((EdgeCircuit) p.circuit()), p.faithfulness(), 1e-2, p.percent() + " %");
             }
         }
     }
@@ -163,7 +163,7 @@ class FaithfulnessCurveTest {
             List<FaithfulnessCurve.Point> pts = r.curves().getFirst().points();
             assertEquals(0, pts.getFirst().k());      // ⌊0.001 · 20⌋
             assertEquals(0.0, pts.getFirst().faithfulness(), 1e-9);
-            assertEquals(1.0, pts.getLast().faithfulness(), 1e-4);
+            assertEquals(100.0, pts.getLast().faithfulness(), 1e-2);
         }
     }
 

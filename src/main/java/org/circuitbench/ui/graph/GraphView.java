@@ -14,6 +14,9 @@ import javafx.scene.control.Slider;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
+import javafx.scene.control.ComboBox;
+import javafx.collections.FXCollections;
+import org.circuitbench.ablation.AttributionMethod;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
@@ -132,7 +135,12 @@ public final class GraphView extends BorderPane {
         Button fit = Controls.button("Fit", "graph-fit", canvas::fit);
         Button attribute = Controls.button("Attribution here", "graph-attribute", attribution::compute);
         attribute.setTooltip(new Tooltip("One forward and one backward pass at the graph's circuit: every kept edge's estimated effect, "
-                + "drawn as colour (red: removing it hurts) and width."));
+                + "drawn as colour (red: removing it hurts) and width. EAP-IG averages the gradient over 5 points on the path "
+                + "from the ablated values (docs/methods.md)."));
+        ComboBox<AttributionMethod> by = new ComboBox<>(FXCollections.observableArrayList(GraphAttribution.choices()));
+        by.setId("graph-attribution-method");
+        by.valueProperty().bindBidirectional(attribution.methodProperty());
+        by.setTooltip(new Tooltip("How Attribution here estimates: EAP (one gradient pass) or EAP-IG on the inputs or on the activations"));
         Slider slider = new Slider(0, 1, 1);
         slider.setId("graph-topn");
         slider.setPrefWidth(220);
@@ -152,7 +160,7 @@ public final class GraphView extends BorderPane {
         Button keep = Controls.button("Keep top n", "graph-keep-topn", attribution::applyTopN);
         keep.disableProperty().bind(attribution.attributionProperty().isNull());
         keep.setTooltip(new Tooltip("Keep the n edges with the largest attribution; the score beside the graph is their exact score."));
-        HBox bar = new HBox(6, edit[0], edit[1], edit[2], edit[3], fit, new Separator(Orientation.VERTICAL), attribute, slider, topN, keep);
+        HBox bar = new HBox(6, edit[0], edit[1], edit[2], edit[3], fit, new Separator(Orientation.VERTICAL), by, attribute, slider, topN, keep);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(0, 0, 6, 0));
         Label attrText = new Label();

@@ -14,6 +14,7 @@ import javafx.scene.control.Slider;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
+import javafx.scene.control.TitledPane;
 import javafx.scene.control.ComboBox;
 import javafx.collections.FXCollections;
 import org.circuitbench.ablation.AttributionMethod;
@@ -211,8 +212,11 @@ public final class GraphView extends BorderPane {
             if (ev.getClickCount() == 2 && n != null) edits.showNamed(n);
         });
 
+        TitledPane curves = new TitledPane("Faithfulness curves", new FaithfulnessChart(vm.faithfulness()));
+        curves.setId("graph-faithfulness");
+        curves.setExpanded(false);
         VBox side = new VBox(6, new HBox(8, score, busy), detail, error, new Separator(), runs, new Separator(),
-                Controls.section("Saved edge circuits"), new HBox(6, save, showNamed), named);
+                Controls.section("Saved edge circuits"), new HBox(6, save, showNamed), named, curves);
         side.setPadding(new Insets(0, 0, 0, 10));
         side.setPrefWidth(330);
         side.setMinWidth(Region.USE_PREF_SIZE);

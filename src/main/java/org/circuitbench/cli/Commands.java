@@ -408,7 +408,7 @@ final class Commands {
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
             if (!Benchmark.Options.ALL_PARTS.contains(p)) {
-                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, startup-process, edges and ablations, not '" + p + "'.");
+                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, startup-process, edges, ablations and faithfulness, not '" + p + "'.");
             }
         }
         ObjectNode startup = parts.contains("startup-process") ? startupProcess(a, err) : null; // before this process loads a model

@@ -47,7 +47,7 @@ public final class Main {
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
               bench-graph --model M --task FILE             (the Graph view's frame time; needs a display)
               bench       --model M --task FILE [--method backward --threshold 3] [--sample N]
-                          [--parts prune,importance,toggle,memory,startup,edges]
+                          [--parts prune,importance,toggle,memory,startup,edges,ablations,faithfulness]
               bench       --parts startup-process [--model M --task FILE | --session FILE]
                           [--launchers launcher,app-image] [--rounds 5]   (start-up of the real
                           launchers, each start a process; needs a display: docs/performance.md)

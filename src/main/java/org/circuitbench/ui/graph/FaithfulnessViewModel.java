@@ -11,6 +11,9 @@ import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.AttributionMethod;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
+import org.circuitbench.ablation.EdgeGraph;
+import org.circuitbench.session.Session;
+import org.circuitbench.session.SessionMapper;
 import org.circuitbench.search.FaithfulnessCurve;
 import org.circuitbench.search.Job;
 import org.circuitbench.ui.common.SessionTasks;
@@ -50,6 +53,8 @@ public final class FaithfulnessViewModel {
     private final Map<FaithfulnessCurve.Ranking, BooleanProperty> chosen = new LinkedHashMap<>();
     private final ObjectProperty<FaithfulnessCurve.Order> order = new SimpleObjectProperty<>(FaithfulnessCurve.Order.SIGNED);
     private final ObservableList<FaithfulnessCurve.Result> results = FXCollections.observableArrayList();
+    private final Map<String, List<Session.FaithfulnessRecord>> saved = new LinkedHashMap<>(); // by task: what the session keeps
+    private Runnable onChange = () -> { };
 
     FaithfulnessViewModel(AppServices services, SessionTasks tasks, GraphEdits edits) {
         this.workspace = services.workspace();
@@ -102,6 +107,7 @@ public final class FaithfulnessViewModel {
             return;
         }
         results.clear();
+        String name = tasks.selectedName();
         jobs.statusProperty().set("faithfulness curves: computing…");
         jobs.start(Job.of("faithfulness curves of " + rankings.size() + (rankings.size() == 1 ? " ranking" : " rankings"), workspace.reading(ctx -> {
                     List<FaithfulnessCurve.Result> out = new ArrayList<>();
@@ -116,6 +122,10 @@ public final class FaithfulnessViewModel {
                 .onSuccess(rs -> {
                     results.setAll(rs);
                     jobs.statusProperty().set(summary(rs));
+                    if (name != null && !rs.isEmpty()) {
+                        saved.put(name, rs.stream().map(r -> SessionMapper.record(name, r)).toList());
+                        onChange.run();
+                    }
                 })
                 .onFailure(e -> jobs.statusProperty().set("faithfulness curves failed: " + Job.message(e))));
     }
@@ -155,6 +165,41 @@ public final class FaithfulnessViewModel {
         EdgeCircuit c = circuit(series, point);
         if (!c.graph().equals(edits.circuit().graph())) return; // curves of another model's graph: nothing to show
         edits.setCircuit(c);
+    }
+
+    /** Called when what the session keeps changes (curves drawn). */
+    void setOnChange(Runnable r) {
+        onChange = r == null ? () -> { } : r;
+    }
+
+    /** What the session keeps: the last curves drawn for each task. */
+    public List<Session.FaithfulnessRecord> records() {
+        return saved.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** Another session: its curves replace these (shown when their task is). */
+    void restore(List<Session.FaithfulnessRecord> records) {
+        saved.clear();
+        for (Session.FaithfulnessRecord r : records) saved.computeIfAbsent(r.task(), t -> new ArrayList<>()).add(r);
+        clear();
+    }
+
+    /**
+     * The task {@code name} is ready on {@code graph}: its saved curves show, those scored by its
+     * method (curves of another method, or that no longer fit, stay in the file and are not shown).
+     */
+    void show(String name, AblationTask task, EdgeGraph graph) {
+        List<FaithfulnessCurve.Result> rs = new ArrayList<>();
+        for (Session.FaithfulnessRecord r : saved.getOrDefault(name, List.of())) {
+            try {
+                FaithfulnessCurve.Result res = SessionMapper.result(r, graph);
+                if (res.method().equals(task.method()) && res.items() == graph.edgeCount()) rs.add(res);
+            } catch (IllegalArgumentException e) {
+                jobs.statusProperty().set("A saved curve does not fit this task (" + e.getMessage() + ").");
+            }
+        }
+        results.setAll(rs);
+        if (!rs.isEmpty()) jobs.statusProperty().set(summary(rs));
     }
 
     /** Another task or session: nothing of the last one's curves stays. */

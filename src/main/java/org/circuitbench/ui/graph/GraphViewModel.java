@@ -49,6 +49,7 @@ public final class GraphViewModel {
     /** Called when what the session keeps changes (an edit, a named edge circuit). */
     public void setOnChange(Runnable r) {
         edits.setOnChange(r);
+        faithfulness.setOnChange(r);
     }
 
     public GraphEdits edits() {
@@ -95,6 +96,7 @@ public final class GraphViewModel {
             restore = null;
         }
         edits.show(g, c);
+        faithfulness.show(tasks.selectedName(), task, g);
         attribution.compute();
     }
 
@@ -109,6 +111,7 @@ public final class GraphViewModel {
     public void clear(Session s) {
         edits.named().setAll(s.circuits(Level.EDGES));
         restore = s.ui().graph();
+        faithfulness.restore(s.faithfulness());
         taskGone("No task is ready.");
     }
 

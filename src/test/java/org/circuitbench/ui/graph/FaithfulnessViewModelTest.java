@@ -67,6 +67,45 @@ class FaithfulnessViewModelTest {
                 100 * (graph.plain.score(point) - f.results().get(1).emptyScore()) / (100 - f.results().get(1).emptyScore()), 1e-2);
     }
 
+    /** The curves drawn are kept by the session: through its file they come back with every point's circuit. */
+    @Test
+    void theSessionKeepsTheCurvesAndTheirCircuits() throws Exception {
+        GraphViewModel v = graph.vm(SyncRunner.immediate());
+        FaithfulnessViewModel f = v.faithfulness();
+        int[] changes = {0};
+        v.setOnChange(() -> changes[0]++);
+        for (FaithfulnessCurve.Ranking r : FaithfulnessViewModel.RANKINGS) f.chosenProperty(r).set(r == FaithfulnessViewModel.RANKINGS.get(1));
+        f.compute();
+        assertEquals(1, changes[0], "drawing curves is work the session keeps");
+        assertEquals(1, f.records().size());
+        assertEquals("words-months", f.records().getFirst().task());
+        assertEquals(5, f.records().getFirst().steps());
+        org.circuitbench.session.Session s = org.circuitbench.session.Session.empty().withFaithfulness(f.records());
+        org.circuitbench.session.Session back = org.circuitbench.session.SessionFiles.parse(
+                org.circuitbench.session.SessionFiles.toJson(s), "test");
+        assertEquals(s.faithfulness(), back.faithfulness());
+
+        GraphViewModel w = graph.vm(SyncRunner.immediate()); // another window opens the file
+        w.clear(back);
+        assertTrue(w.faithfulness().results().isEmpty(), "shown once the task is ready");
+        w.taskReady(graph.task);
+        FaithfulnessViewModel g = w.faithfulness();
+        assertEquals(1, g.results().size());
+        assertEquals(f.results().getFirst().ranking(), g.results().getFirst().ranking());
+        assertEquals(f.results().getFirst().cpr(), g.results().getFirst().cpr(), 0);
+        assertEquals(f.results().getFirst().cmd(), g.results().getFirst().cmd(), 0);
+        for (FaithfulnessCurve.Order order : FaithfulnessCurve.Order.values()) {
+            f.orderProperty().set(order);
+            g.orderProperty().set(order);
+            for (int p = 0; p < 10; p++) {
+                assertEquals(f.circuit(0, p), g.circuit(0, p));
+                assertEquals(f.series().getFirst().points().get(p)[1], g.series().getFirst().points().get(p)[1], 0);
+            }
+        }
+        g.show(0, 5);
+        assertEquals(f.circuit(0, 5), w.circuit());
+    }
+
     @Test
     void nothingTickedSaysSoAndTheCurvesGoWithTheTask() {
         GraphViewModel v = graph.vm(SyncRunner.immediate());

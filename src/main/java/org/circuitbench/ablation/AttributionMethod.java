@@ -3,7 +3,7 @@ package org.circuitbench.ablation;
 import java.util.Locale;
 
 /**
- * How edge attributions are estimated (docs/faithfulness.md, with the sources):
+ * How edge attributions are estimated (docs/methods.md, with the sources):
  * <ul>
  * <li>{@code eap}: edge attribution patching (Syed et al. 2023), the gradient at the circuit's own pass;</li>
  * <li>{@code eap-ig-inputs}: EAP with integrated gradients (Hanna et al. 2024), the gradients averaged

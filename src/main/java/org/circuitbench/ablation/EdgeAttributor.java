@@ -41,7 +41,7 @@ public final class EdgeAttributor {
     }
 
     /**
-     * Attribution at state {@code c} (edges.md; docs/faithfulness.md): for every kept edge s->r,
+     * Attribution at state {@code c} (edges.md; docs/methods.md): for every kept edge s->r,
      * Σ over prompts and positions of (μ_s − a_s) · ∂score/∂in_r, with a_s from c's own pass and the
      * gradient taken at c's pass (EAP: one forward and one backward pass) or averaged over the
      * passes of integrated gradients (EAP-IG, {@link IntegratedGradients}); and every sender's sum

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * EAP with integrated gradients (Hanna, Pezzelle & Belinkov 2024, "Have Faith in Faithfulness";
- * docs/faithfulness.md) at an edge circuit K. Every kept edge s->r gets
+ * docs/methods.md) at an edge circuit K. Every kept edge s->r gets
  * <pre>(μ_s − a_s) · (1/P) Σ over P passes of ∂score/∂in_r</pre>
  * with μ_s − a_s from K's own pass (the same factor as EAP) and the gradient averaged over P passes
  * on the straight line from the ablated value (α = 0) to K's own (α = 1), α = k/m:

@@ -75,6 +75,8 @@ final class Commands {
             case "prune" -> prune(a, err, evaluators);
             case "importance" -> importance(a, err, evaluators);
             case "attribute" -> attribute(a, err);
+            case "faithfulness" -> FaithfulnessCommands.faithfulness(a, err, evaluators,
+                    known("ranking", "level", "order", "steps", "riemann", "progress"));
             case "explain" -> ExplainCommands.explain(a, err);
             case "reproduce" -> ExplainCommands.reproduce(a, err);
             case "compare" -> compare(a, err, evaluators);
@@ -211,11 +213,15 @@ final class Commands {
     }
 
     private static ObjectNode prune(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
-        a.allowOnly(known("method", "threshold", "seed", "iterations", "start", "progress", "export", "out", "speculation", "level", "edges"));
+        a.allowOnly(known("method", "threshold", "seed", "iterations", "start", "progress", "export", "out", "speculation", "level", "edges",
+                "attribution", "steps", "riemann"));
         String level = a.get("level", "nodes");
         if (!level.equals("nodes") && !level.equals("edges")) throw new Args.UsageException("--level takes nodes or edges, not '" + level + "'.");
         if (level.equals("edges")) return pruneEdges(a, err, evaluators);
         if (a.has("edges")) throw new Args.UsageException("--edges needs --level edges; a node prune starts from --start.");
+        for (String edgeOnly : List.of("attribution", "steps", "riemann")) {
+            if (a.has(edgeOnly)) throw new Args.UsageException("--" + edgeOnly + " is for --level edges --method attribution.");
+        }
         SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"), Level.NODES);
         Method scoring = method(a);
         double threshold = threshold(a, scoring);
@@ -258,6 +264,10 @@ final class Commands {
             if (a.has(nodeOnly)) throw new Args.UsageException("--" + nodeOnly + " is for node prunes; an edge prune starts from --edges SPEC.");
         }
         SearchMethod method = SearchMethod.parse(a.get("method", "greedy"), Level.EDGES);
+        if (method == SearchMethod.ATTRIBUTION) EdgeCommands.attributionMethod(a, "attribution"); // refused before the model loads
+        else if (a.has("attribution") || a.has("steps") || a.has("riemann")) {
+            throw new Args.UsageException("--attribution, --steps and --riemann are for --method attribution.");
+        }
         Method scoring = method(a);
         double threshold = threshold(a, scoring);
         if (a.has("export")) {
@@ -271,7 +281,8 @@ final class Commands {
     }
 
     private static ObjectNode attribute(Args a, PrintStream err) throws Exception {
-        a.allowOnly(known("edges", "circuit"));
+        a.allowOnly(known("edges", "circuit", "method", "steps", "riemann"));
+        EdgeCommands.attributionMethod(a, "method"); // a bad method is refused before the model loads
         Method scoring = method(a);
         if (!scoring.metric().differentiable()) {
             throw new Args.UsageException("Attribution takes the gradient of the metric, and " + scoring.metric().id
@@ -397,7 +408,7 @@ final class Commands {
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
             if (!Benchmark.Options.ALL_PARTS.contains(p)) {
-                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, startup-process, edges, edge-batching and ablations, not '" + p + "'.");
+                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, startup-process, edges, edge-batching, ablations and faithfulness, not '" + p + "'.");
             }
         }
         ObjectNode startup = parts.contains("startup-process") ? startupProcess(a, err) : null; // before this process loads a model

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.AttributionMethod;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.EdgeAttribution;
 import org.circuitbench.ablation.EdgeCircuit;
@@ -66,7 +67,8 @@ final class EdgeCommands {
         try (EdgeEvaluator ev = evaluators.edges(task, speculation)) {
             printNewWarnings(task, err);
             EdgeCircuit start = CircuitReader.readEdges(spec, ev.graph());
-            Job<PruneResult<Edge, EdgeCircuit>> job = method == SearchMethod.ATTRIBUTION ? new MinimalEdgeCircuit(ev, spec, start, threshold)
+            AttributionMethod by = method == SearchMethod.ATTRIBUTION ? attributionMethod(a, "attribution") : null;
+            Job<PruneResult<Edge, EdgeCircuit>> job = by != null ? new MinimalEdgeCircuit(ev, spec, start, threshold, by)
                     : new EdgePruner(ev, spec, start, threshold, speculation);
             PruneResult<Edge, EdgeCircuit> r = JobHandle.runHere(job, a.flag("progress") ? new ProgressPrinter<>(err) : null);
             EdgeCircuit kept = r.circuit();
@@ -77,7 +79,8 @@ final class EdgeCommands {
             o.put("start", spec);
             o.set("kept", CircuitFormats.names(kept));
             o.put("score", r.score());
-            if (method == SearchMethod.ATTRIBUTION) {
+            if (by != null) {
+                putAttribution(o, by);
                 o.put("edge_count", kept.size());
                 o.put("reached", r.reached());
                 o.put("exact_passes", r.evaluations());
@@ -114,12 +117,16 @@ final class EdgeCommands {
      */
     static ObjectNode attribute(Args a, AblationTask task, PrintStream err) {
         if (a.has("edges") && a.has("circuit")) throw new Args.UsageException("Give --edges or --circuit, not both.");
+        AttributionMethod by = attributionMethod(a, "method");
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
             printNewWarnings(task, err);
             Circuit nodes = a.has("circuit") ? CircuitReader.read(a.get("circuit", ""), ev.graph().layers(), ev.graph().heads()) : null;
             EdgeCircuit state = nodes != null ? EdgeCircuit.induced(ev.graph(), nodes) : CircuitReader.readEdges(a.get("edges", "all"), ev.graph());
-            EdgeAttribution r = ev.attributor().attribute(state);
+            long t0 = System.nanoTime();
+            EdgeAttribution r = ev.attributor().attribute(state, by);
             ObjectNode o = JSON.createObjectNode();
+            putAttribution(o, by);
+            o.put("seconds", round3((System.nanoTime() - t0) / 1e9));
             o.put("score", r.score());
             o.put("edge_count", state.size());
             ArrayNode edges = o.putArray("edges");
@@ -135,6 +142,34 @@ final class EdgeCommands {
                                 .put("score_without", r.score() + s.attribution()));
             }
             return o;
+        }
+    }
+
+    /**
+     * The attribution method of {@code --<option> eap|eap-ig|eap-ig-inputs|eap-ig-activations}
+     * (default eap) with {@code --steps m} (default 5) and {@code --riemann right|left}.
+     */
+    static AttributionMethod attributionMethod(Args a, String option) {
+        String name = a.get(option, "eap");
+        if (name.isBlank()) throw new Args.UsageException("--" + option + " is empty; give eap, eap-ig, eap-ig-inputs or eap-ig-activations.");
+        try {
+            AttributionMethod.Rule rule = a.has("riemann") ? AttributionMethod.Rule.parse(a.get("riemann", "")) : AttributionMethod.Rule.RIGHT;
+            AttributionMethod m = AttributionMethod.parse(name, a.integer("steps", AttributionMethod.DEFAULT_STEPS, 1, AttributionMethod.MAX_STEPS), rule);
+            if (!m.integrated() && (a.has("steps") || a.has("riemann"))) {
+                throw new Args.UsageException("--steps and --riemann are for eap-ig (integrated gradients); eap is one pass.");
+            }
+            return m;
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
+    }
+
+    /** Which attribution made a result: {"attribution": "eap-ig-inputs", "steps": 5, "riemann": "right"}. */
+    static void putAttribution(ObjectNode o, AttributionMethod m) {
+        o.put("attribution", m.kind().id);
+        if (m.integrated()) {
+            o.put("steps", m.steps());
+            o.put("riemann", m.rule().id);
         }
     }
 

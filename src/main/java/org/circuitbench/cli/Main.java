@@ -30,8 +30,13 @@ public final class Main {
               importance  --model M --task FILE --circuit SPEC [--progress]
               score       --model M --task FILE --edges ESPEC          (edge circuits)
               prune       --model M --task FILE --level edges --threshold T [--edges ESPEC]
-                          [--method greedy|attribution] [--export json|dot|python --out FILE]
+                          [--method greedy|attribution [--attribution eap|eap-ig|eap-ig-activations]]
+                          [--export json|dot|python --out FILE]
               attribute   --model M --task FILE [--edges ESPEC | --circuit SPEC]
+                          [--method eap|eap-ig|eap-ig-activations] [--steps M] [--riemann right|left]
+              faithfulness --model M --task FILE [--ranking eap|eap-ig|eap-ig-activations|exact]
+                          [--level edges|nodes] [--order signed|absolute|both] [--steps M]
+                          [--progress]   (MIB's faithfulness curve, CPR and CMD)
               explain     --model M --task FILE [--circuit SPEC | --edges ESPEC]
                           [--measures dla,lens,attention,ov,heads] [--ov as-run|layer1]
                           [--progress]   (what each head does: docs/explain.md)
@@ -42,7 +47,7 @@ public final class Main {
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
               bench-graph --model M --task FILE             (the Graph view's frame time; needs a display)
               bench       --model M --task FILE [--method backward --threshold 3] [--sample N]
-                          [--parts prune,importance,toggle,memory,startup,edges]
+                          [--parts prune,importance,toggle,memory,startup,edges,ablations,faithfulness]
               bench       --parts startup-process [--model M --task FILE | --session FILE]
                           [--launchers launcher,app-image] [--rounds 5]   (start-up of the real
                           launchers, each start a process; needs a display: docs/performance.md)

@@ -1,5 +1,7 @@
 package org.circuitbench.search;
 
+import org.circuitbench.ablation.AttributionMethod;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -38,7 +40,8 @@ public final class Benchmark {
     /** What to run. {@code sample} 0 runs the slow ways in full; −1 chooses by model size. */
     public record Options(SearchMethod method, double threshold, int sample, int speculation, int memoryEvaluations,
                           boolean skipSeedStyle, java.util.Set<String> parts, double edgePruneSeconds) {
-        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "edge-batching", "ablations", "startup-process");
+        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "edge-batching", "ablations",
+                "startup-process", "faithfulness");
 
         boolean runs(String part) {
             return parts == null || parts.isEmpty() || parts.contains(part);
@@ -90,6 +93,10 @@ public final class Benchmark {
         if (opt.runs("ablations")) {
             boolean big = task.model().parameterCount() > 50_000_000;
             out.set("ablations", new AblationBenchmark(task, log, big ? 4 : 8, big ? 1 : 2).run());
+        }
+        if (opt.parts() != null && opt.parts().contains("faithfulness")) { // asked for by name: it runs a curve per round
+            boolean big = task.model().parameterCount() > 50_000_000;
+            out.set("faithfulness", new FaithfulnessBenchmark(task, log, big ? 1 : 3, AttributionMethod.DEFAULT_STEPS).run());
         }
         return out;
     }

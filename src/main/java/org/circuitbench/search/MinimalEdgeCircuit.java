@@ -1,5 +1,6 @@
 package org.circuitbench.search;
 
+import org.circuitbench.ablation.AttributionMethod;
 import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.EdgeAttribution;
 import org.circuitbench.ablation.EdgeCircuit;
@@ -13,8 +14,9 @@ import java.util.Locale;
 import java.util.TreeMap;
 
 /**
- * The attribution-guided minimal circuit: rank the start's edges by attribution (one forward and
- * one backward pass; the edges whose removal is estimated to hurt most come first), then find by
+ * The attribution-guided minimal circuit: rank the start's edges by attribution (EAP: one forward
+ * and one backward pass; or EAP-IG; the edges whose removal is estimated to change the score
+ * most come first), then find by
  * bisection on n the smallest "top-n edges" circuit whose exact score reaches 100 − T. About
  * log2(edges) exact passes instead of one per edge. Every score reported is exact. The bisection
  * assumes the score grows with n; the faithfulness curve (the exact score at every n tried) shows
@@ -23,17 +25,25 @@ import java.util.TreeMap;
 public final class MinimalEdgeCircuit implements Job<PruneResult<Edge, EdgeCircuit>> {
     private final EdgeEvaluator evaluator;
     private final PruneSettings<EdgeCircuit> settings;
+    private final AttributionMethod attributionMethod;
 
     public MinimalEdgeCircuit(EdgeEvaluator evaluator, String startSpec, EdgeCircuit start, double threshold) {
+        this(evaluator, startSpec, start, threshold, AttributionMethod.EAP);
+    }
+
+    /** Ranked by {@code attribution} (EAP, or EAP-IG with its steps). */
+    public MinimalEdgeCircuit(EdgeEvaluator evaluator, String startSpec, EdgeCircuit start, double threshold, AttributionMethod attribution) {
         evaluator.method().checkThreshold(threshold);
         if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges.");
         this.evaluator = evaluator;
         this.settings = PruneSettings.of(SearchMethod.ATTRIBUTION, threshold, start, startSpec);
+        this.attributionMethod = attribution;
     }
 
     @Override
     public String title() {
-        return "minimal edge circuit by attribution, T = " + settings.threshold();
+        return "minimal edge circuit by " + (attributionMethod.integrated() ? attributionMethod.describe() : "attribution")
+                + ", T = " + settings.threshold();
     }
 
     @Override
@@ -42,7 +52,7 @@ public final class MinimalEdgeCircuit implements Job<PruneResult<Edge, EdgeCircu
         long t0 = System.nanoTime();
         int total = start.size();
         ctx.started(title(), 2 + (long) Math.ceil(Math.log(total + 1) / Math.log(2)));
-        EdgeAttribution attribution = evaluator.attributor().attribute(start);
+        EdgeAttribution attribution = evaluator.attributor().attribute(start, attributionMethod);
         double attributionSeconds = (System.nanoTime() - t0) / 1e9;
         List<Edge> ranking = attribution.ranking();
         TreeMap<Integer, Double> curve = new TreeMap<>();
@@ -50,7 +60,7 @@ public final class MinimalEdgeCircuit implements Job<PruneResult<Edge, EdgeCircu
         var method = evaluator.method();  // reached: 100 − score ≤ T, or KL ≤ T
         double threshold = settings.threshold();
         ctx.progress(new Progress(1, -1, null, attribution.score(), attribution.score(), total,
-                String.format(Locale.ROOT, "attribution of %,d edges", total)));
+                String.format(Locale.ROOT, "%s of %,d edges", attributionMethod.describe(), total)));
         int lo = 0, hi = total;
         boolean reached = method.loss(attribution.score()) <= threshold;
         if (reached) {

@@ -26,7 +26,8 @@ public record Session(
         List<NamedCircuit> circuits,
         List<RunRecord> runs,
         UiState ui,
-        List<ExplanationRecord> explanations) {
+        List<ExplanationRecord> explanations,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<FaithfulnessRecord> faithfulness) {
 
     /**
      * 3: one list of circuits and one of runs for both levels (each says its level), the Graph
@@ -42,6 +43,13 @@ public record Session(
         runs = runs == null ? List.of() : List.copyOf(runs);
         ui = ui == null ? UiState.EMPTY : ui;
         explanations = explanations == null ? List.of() : List.copyOf(explanations);
+        faithfulness = faithfulness == null ? List.of() : List.copyOf(faithfulness);
+    }
+
+    /** A session without faithfulness curves. */
+    public Session(int schemaVersion, ModelRef model, List<SessionTask> tasks, List<NamedCircuit> circuits, List<RunRecord> runs, UiState ui,
+                   List<ExplanationRecord> explanations) {
+        this(schemaVersion, model, tasks, circuits, runs, ui, explanations, List.of());
     }
 
     /** A session without explanations. */
@@ -319,27 +327,57 @@ public record Session(
     }
 
     public Session withModel(ModelRef m) {
-        return new Session(schemaVersion, m, tasks, circuits, runs, ui, explanations);
+        return new Session(schemaVersion, m, tasks, circuits, runs, ui, explanations, faithfulness);
     }
 
     public Session withTasks(List<SessionTask> t) {
-        return new Session(schemaVersion, model, t, circuits, runs, ui, explanations);
+        return new Session(schemaVersion, model, t, circuits, runs, ui, explanations, faithfulness);
     }
 
     public Session withCircuits(List<NamedCircuit> c) {
-        return new Session(schemaVersion, model, tasks, c, runs, ui, explanations);
+        return new Session(schemaVersion, model, tasks, c, runs, ui, explanations, faithfulness);
     }
 
     public Session withRuns(List<RunRecord> r) {
-        return new Session(schemaVersion, model, tasks, circuits, r, ui, explanations);
+        return new Session(schemaVersion, model, tasks, circuits, r, ui, explanations, faithfulness);
     }
 
     public Session withUi(UiState u) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, u, explanations);
+        return new Session(schemaVersion, model, tasks, circuits, runs, u, explanations, faithfulness);
     }
 
     public Session withExplanations(List<ExplanationRecord> e) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, ui, e);
+        return new Session(schemaVersion, model, tasks, circuits, runs, ui, e, faithfulness);
+    }
+
+    public Session withFaithfulness(List<FaithfulnessRecord> f) {
+        return new Session(schemaVersion, model, tasks, circuits, runs, ui, explanations, f);
+    }
+
+    /**
+     * The Graph view's faithfulness curves of one task (docs/methods.md): the ranking (its id, and
+     * for EAP-IG its steps and rule), the method that scored, and each order's curve.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FaithfulnessRecord(String task, String ranking, Integer steps, String riemann, MethodRecord scoring, int items,
+                                     double fullScore, double emptyScore, List<CurveRecord> curves) {
+        public FaithfulnessRecord {
+            curves = curves == null ? List.of() : List.copyOf(curves);
+        }
+    }
+
+    /** One order's curve (signed or absolute) with MIB's two areas. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record CurveRecord(String order, double areaUnder, double areaFrom1, List<FaithfulnessPoint> points) {
+        public CurveRecord {
+            points = points == null ? List.of() : List.copyOf(points);
+        }
+    }
+
+    /** One point: the fraction of all edges, k, the circuit (kept or removed edges, the shorter list), its score and 100 f. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FaithfulnessPoint(double fraction, int k, EdgeSet edges, double score, double faithfulness) {
     }
 
     public Session addCircuit(NamedCircuit c) {

@@ -22,6 +22,7 @@ import org.circuitbench.search.PruneSettings;
 import org.circuitbench.search.Removal;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -136,6 +137,39 @@ public final class SessionMapper {
         if (s.kept() != null) return EdgeCircuit.of(graph, s.kept().stream().map(graph::parse).toList());
         EdgeCircuit removed = EdgeCircuit.of(graph, s.removed().stream().map(graph::parse).toList());
         return EdgeCircuit.all(graph).combine(SetOperation.DIFFERENCE, removed);
+    }
+
+    // ---- faithfulness curves --------------------------------------------------------------------
+
+    /** An edge-level faithfulness curve result of {@code task}, as the session stores it. */
+    public static Session.FaithfulnessRecord record(String task, org.circuitbench.search.FaithfulnessCurve.Result r) {
+        if (r.level() != org.circuitbench.ablation.Level.EDGES) throw new IllegalArgumentException("The session keeps edge-level curves only.");
+        var by = r.ranking().attribution();
+        List<Session.CurveRecord> curves = r.curves().stream().map(c -> new Session.CurveRecord(c.order().id, c.areaUnder(), c.areaFrom1(),
+                c.points().stream().map(p -> new Session.FaithfulnessPoint(p.fraction(), p.k(), edgeSet((EdgeCircuit) p.circuit()),
+                        p.score(), p.faithfulness())).toList())).toList();
+        return new Session.FaithfulnessRecord(task, r.ranking().id(), by != null && by.integrated() ? by.steps() : null,
+                by != null && by.integrated() ? by.rule().id : null, Session.MethodRecord.of(r.method()), r.items(), r.fullScore(),
+                r.emptyScore(), curves);
+    }
+
+    /** A stored curve on {@code graph} (its times are not kept: 0); a bad word or edge gets a one-line message. */
+    public static org.circuitbench.search.FaithfulnessCurve.Result result(Session.FaithfulnessRecord f, EdgeGraph graph) {
+        var ranking = org.circuitbench.search.FaithfulnessCurve.Ranking.parse(f.ranking(),
+                f.steps() == null ? 1 : f.steps(), f.riemann() == null ? null : org.circuitbench.ablation.AttributionMethod.Rule.parse(f.riemann()));
+        List<org.circuitbench.search.FaithfulnessCurve.Curve> curves = new ArrayList<>();
+        for (Session.CurveRecord c : f.curves()) {
+            var order = org.circuitbench.search.FaithfulnessCurve.Order.parse(c.order());
+            if (order.size() != 1) throw new IllegalArgumentException("A stored curve has one order, not '" + c.order() + "'.");
+            List<org.circuitbench.search.FaithfulnessCurve.Point> points = new ArrayList<>();
+            for (Session.FaithfulnessPoint p : c.points()) {
+                EdgeCircuit circuit = edges(p.edges(), graph);
+                points.add(new org.circuitbench.search.FaithfulnessCurve.Point(p.fraction(), p.k(), circuit.size(), p.score(), p.faithfulness(), circuit));
+            }
+            curves.add(new org.circuitbench.search.FaithfulnessCurve.Curve(order.iterator().next(), points, c.areaUnder(), c.areaFrom1()));
+        }
+        return new org.circuitbench.search.FaithfulnessCurve.Result(org.circuitbench.ablation.Level.EDGES, ranking, scoring(f.scoring()),
+                f.items(), f.fullScore(), f.emptyScore(), curves, 0, 0, 0, 0, false);
     }
 
     // ---- explanations ---------------------------------------------------------------------------

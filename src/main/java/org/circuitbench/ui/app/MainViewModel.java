@@ -592,7 +592,8 @@ public final class MainViewModel {
         List<Session.RunRecord> allRuns = new ArrayList<>(runs.history());
         allRuns.addAll(edgeRuns.history());
         return new Session(Session.SCHEMA_VERSION, m == null ? null : new Session.ModelRef(m.name(), model.deviceProperty().get()),
-                new ArrayList<>(tasks), allCircuits, allRuns, ui.withGraph(graph.graphSnapshot()), heads.records());
+                new ArrayList<>(tasks), allCircuits, allRuns, ui.withGraph(graph.graphSnapshot()), heads.records(),
+                graph.faithfulness().records());
     }
 
     /** Shows {@code s} as the session of file {@code from} (null: untitled), unchanged since; see {@link SessionDocument#apply}. */

@@ -112,7 +112,7 @@ public final class SessionDocument {
 
     /** The work of a session, in the file's words, for comparing. */
     static String work(Session s) {
-        return SessionFiles.toJson(new Session(0, s.model(), s.tasks(), s.circuits(), s.runs(), s.ui().work(), s.explanations()));
+        return SessionFiles.toJson(new Session(0, s.model(), s.tasks(), s.circuits(), s.runs(), s.ui().work(), s.explanations(), s.faithfulness()));
     }
 
     /** File → New: an empty session for the same model, after asking about unsaved work. */

@@ -1,5 +1,9 @@
 package org.circuitbench.ui.graph;
 
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import org.circuitbench.ablation.AttributionMethod;
+
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.StringBinding;
 import javafx.beans.property.IntegerProperty;
@@ -24,8 +28,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The graph's attribution: one forward and one backward pass at its circuit give every kept
- * edge's estimated effect (drawn as colour and width, and in each edge's tooltip), and the slider
+ * The graph's attribution: one forward and one backward pass at its circuit (EAP; or EAP-IG's m
+ * passes, {@link #methodProperty()}) give every kept edge's estimated effect (drawn as colour and width, and in each edge's tooltip), and the slider
  * keeps the top n edges by it. Computed while the view shows, in the background.
  */
 public final class GraphAttribution {
@@ -37,6 +41,7 @@ public final class GraphAttribution {
     private final StringProperty text;
     private final ReadOnlyObjectWrapper<EdgeAttribution> attribution = new ReadOnlyObjectWrapper<>();
     private final IntegerProperty topN = new SimpleIntegerProperty(0);
+    private final ObjectProperty<AttributionMethod> method = new SimpleObjectProperty<>(AttributionMethod.EAP);
     private boolean stale; // asked for while the view is hidden: computed when it shows
 
     GraphAttribution(AppServices services, SessionTasks tasks, GraphEdits edits, ObservableBooleanValue active) {
@@ -70,19 +75,20 @@ public final class GraphAttribution {
         AblationTask task = tasks.selected().orElse(null);
         stale = !active.get() && c != null;
         if (c == null || task == null || stale) return;
-        text.set("attribution: computing…");
-        jobs.start(Job.of("attribution of " + c.size() + " edges", workspace.reading(ctx -> {
+        AttributionMethod by = method.get() == null ? AttributionMethod.EAP : method.get();
+        text.set(by.describe() + " attribution: computing…");
+        jobs.start(Job.of(by.describe() + " attribution of " + c.size() + " edges", workspace.reading(ctx -> {
                     try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
                         long t0 = System.nanoTime();
-                        EdgeAttribution a = ev.attributor().attribute(c);
+                        EdgeAttribution a = ev.attributor().attribute(c, by);
                         return new Timed(a, (System.nanoTime() - t0) / 1e9);
                     }
                 }))
                 .onSuccess(r -> {
                     topN.set(r.attribution().state().size()); // first: the slider reads it when the attribution arrives
                     attribution.set(r.attribution());
-                    text.set(String.format(Locale.ROOT, "attribution of %,d edges at score %.2f in %.1f s (estimates; exact on hover)",
-                            r.attribution().state().size(), r.attribution().score(), r.seconds()));
+                    text.set(String.format(Locale.ROOT, "%s attribution of %,d edges at score %.2f in %.1f s (estimates; exact on hover)",
+                            by.describe(), r.attribution().state().size(), r.attribution().score(), r.seconds()));
                 })
                 .onFailure(e -> text.set("attribution failed: " + Job.message(e))));
     }
@@ -92,6 +98,18 @@ public final class GraphAttribution {
 
     public ReadOnlyObjectProperty<EdgeAttribution> attributionProperty() {
         return attribution.getReadOnlyProperty();
+    }
+
+    /** EAP (the default) or EAP-IG with its steps: what the next {@link #compute()} uses. */
+    public ObjectProperty<AttributionMethod> methodProperty() {
+        return method;
+    }
+
+    /** The choices the view offers: EAP, and both EAP-IG variants with the default steps. */
+    public static List<AttributionMethod> choices() {
+        return List.of(AttributionMethod.EAP,
+                new AttributionMethod(AttributionMethod.Kind.IG_INPUTS, AttributionMethod.DEFAULT_STEPS, AttributionMethod.Rule.RIGHT),
+                new AttributionMethod(AttributionMethod.Kind.IG_ACTIVATIONS, AttributionMethod.DEFAULT_STEPS, AttributionMethod.Rule.RIGHT));
     }
 
     public StringProperty textProperty() {

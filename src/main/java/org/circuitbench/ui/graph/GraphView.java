@@ -14,6 +14,10 @@ import javafx.scene.control.Slider;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
+import javafx.scene.control.TitledPane;
+import javafx.scene.control.ComboBox;
+import javafx.collections.FXCollections;
+import org.circuitbench.ablation.AttributionMethod;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
@@ -132,7 +136,12 @@ public final class GraphView extends BorderPane {
         Button fit = Controls.button("Fit", "graph-fit", canvas::fit);
         Button attribute = Controls.button("Attribution here", "graph-attribute", attribution::compute);
         attribute.setTooltip(new Tooltip("One forward and one backward pass at the graph's circuit: every kept edge's estimated effect, "
-                + "drawn as colour (red: removing it hurts) and width."));
+                + "drawn as colour (red: removing it hurts) and width. EAP-IG averages the gradient over 5 points on the path "
+                + "from the ablated values (docs/methods.md)."));
+        ComboBox<AttributionMethod> by = new ComboBox<>(FXCollections.observableArrayList(GraphAttribution.choices()));
+        by.setId("graph-attribution-method");
+        by.valueProperty().bindBidirectional(attribution.methodProperty());
+        by.setTooltip(new Tooltip("How Attribution here estimates: EAP (one gradient pass) or EAP-IG on the inputs or on the activations"));
         Slider slider = new Slider(0, 1, 1);
         slider.setId("graph-topn");
         slider.setPrefWidth(220);
@@ -152,7 +161,7 @@ public final class GraphView extends BorderPane {
         Button keep = Controls.button("Keep top n", "graph-keep-topn", attribution::applyTopN);
         keep.disableProperty().bind(attribution.attributionProperty().isNull());
         keep.setTooltip(new Tooltip("Keep the n edges with the largest attribution; the score beside the graph is their exact score."));
-        HBox bar = new HBox(6, edit[0], edit[1], edit[2], edit[3], fit, new Separator(Orientation.VERTICAL), attribute, slider, topN, keep);
+        HBox bar = new HBox(6, edit[0], edit[1], edit[2], edit[3], fit, new Separator(Orientation.VERTICAL), by, attribute, slider, topN, keep);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(0, 0, 6, 0));
         Label attrText = new Label();
@@ -203,8 +212,11 @@ public final class GraphView extends BorderPane {
             if (ev.getClickCount() == 2 && n != null) edits.showNamed(n);
         });
 
+        TitledPane curves = new TitledPane("Faithfulness curves", new FaithfulnessChart(vm.faithfulness()));
+        curves.setId("graph-faithfulness");
+        curves.setExpanded(false);
         VBox side = new VBox(6, new HBox(8, score, busy), detail, error, new Separator(), runs, new Separator(),
-                Controls.section("Saved edge circuits"), new HBox(6, save, showNamed), named);
+                Controls.section("Saved edge circuits"), new HBox(6, save, showNamed), named, curves);
         side.setPadding(new Insets(0, 0, 0, 10));
         side.setPrefWidth(330);
         side.setMinWidth(Region.USE_PREF_SIZE);

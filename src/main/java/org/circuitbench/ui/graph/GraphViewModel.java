@@ -35,6 +35,7 @@ public final class GraphViewModel {
     private final BooleanProperty active = new SimpleBooleanProperty(false);
     private final GraphEdits edits;
     private final GraphAttribution attribution;
+    private final FaithfulnessViewModel faithfulness;
     private Session.EdgeSet restore; // the session's graph, shown once its task is ready
 
     public GraphViewModel(AppServices services, SessionTasks tasks, WorkingCircuit working, Supplier<org.circuitbench.ablation.EvaluatorHandle<EdgeEvaluator>> live) {
@@ -42,11 +43,13 @@ public final class GraphViewModel {
         this.tasks = tasks;
         this.edits = new GraphEdits(services, tasks, working, live, active);
         this.attribution = new GraphAttribution(services, tasks, edits, active);
+        this.faithfulness = new FaithfulnessViewModel(services, tasks, edits);
     }
 
     /** Called when what the session keeps changes (an edit, a named edge circuit). */
     public void setOnChange(Runnable r) {
         edits.setOnChange(r);
+        faithfulness.setOnChange(r);
     }
 
     public GraphEdits edits() {
@@ -55,6 +58,11 @@ public final class GraphViewModel {
 
     public GraphAttribution attribution() {
         return attribution;
+    }
+
+    /** The faithfulness curves of the selected task, each point's circuit one click from the graph. */
+    public FaithfulnessViewModel faithfulness() {
+        return faithfulness;
     }
 
     /**
@@ -76,6 +84,7 @@ public final class GraphViewModel {
         var cfg = task.model().config();
         EdgeGraph g = new EdgeGraph(cfg.nLayer(), cfg.nHead());
         attribution.clear();
+        faithfulness.clear();
         EdgeCircuit shown = edits.circuit();
         EdgeCircuit c = shown != null && shown.graph().equals(g) ? shown : EdgeCircuit.all(g); // another task of this model keeps the graph
         if (restore != null) {
@@ -87,6 +96,7 @@ public final class GraphViewModel {
             restore = null;
         }
         edits.show(g, c);
+        faithfulness.show(tasks.selectedName(), task, g);
         attribution.compute();
     }
 
@@ -94,12 +104,14 @@ public final class GraphViewModel {
     public void taskGone(String why) {
         edits.clear(why);
         attribution.taskGone();
+        faithfulness.clear();
     }
 
     /** Another session: its named edge circuits and graph replace these. */
     public void clear(Session s) {
         edits.named().setAll(s.circuits(Level.EDGES));
         restore = s.ui().graph();
+        faithfulness.restore(s.faithfulness());
         taskGone("No task is ready.");
     }
 

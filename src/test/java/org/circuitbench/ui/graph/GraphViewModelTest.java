@@ -188,6 +188,25 @@ class GraphViewModelTest {
                 + v.attribution().caption().get());
     }
 
+    /** The overlay's EAP-IG is the engine's, at the graph's circuit; its line names the method. */
+    @Test
+    void theOverlayComputesTheChosenEapIgVariant() {
+        GraphViewModel v = vm(SyncRunner.immediate());
+        v.edits().toggleNode(Node.head(1, 2));
+        for (org.circuitbench.ablation.AttributionMethod by : GraphAttribution.choices()) {
+            v.attribution().methodProperty().set(by);
+            v.attribution().compute();
+            org.circuitbench.ablation.EdgeAttribution shown = v.attribution().attributionProperty().get();
+            org.circuitbench.ablation.EdgeAttribution want = plain.attributor().attribute(v.circuit(), by);
+            assertEquals(want.state(), shown.state());
+            for (org.circuitbench.ablation.EdgeAttribution.EdgeValue e : want.edges()) {
+                assertEquals(e.attribution(), shown.of(e.edge()), 1e-4, by + " " + e.edge());
+            }
+            assertTrue(v.attribution().textProperty().get().startsWith(by.describe() + " attribution of"), v.attribution().textProperty().get());
+        }
+        assertEquals(3, GraphAttribution.choices().stream().map(org.circuitbench.ablation.AttributionMethod::kind).distinct().count());
+    }
+
     @Test
     void aNewAttributionArrivesWithTheSliderAtAllItsEdges() {
         GraphViewModel v = vm(SyncRunner.immediate());

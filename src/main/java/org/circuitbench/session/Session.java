@@ -69,10 +69,17 @@ public record Session(
     public record SessionTask(String name, TaskDefinition definition, TaskFile prompts, String note) {
     }
 
-    /** A circuit worth keeping, with where it came from. */
+    /** A circuit worth keeping, with where it came from; {@code model}: the model its score is of (null: the session's, in older files). */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record NamedCircuit(String name, String circuit, String task, Double score, String note) {
+    public record NamedCircuit(String name, String circuit, String task, Double score, String note, String model) {
+        public NamedCircuit(String name, String circuit, String task, Double score, String note) {
+            this(name, circuit, task, score, note, null);
+        }
+
+        public NamedCircuit withModel(String m) {
+            return new NamedCircuit(name, circuit, task, score, note, m);
+        }
     }
 
     /**
@@ -96,9 +103,22 @@ public record Session(
             long evaluations,
             double seconds,
             boolean cancelled,
-            String finishedAt) {
+            String finishedAt,
+            String model) {
         public RunRecord {
             removals = removals == null ? List.of() : List.copyOf(removals);
+        }
+
+        public RunRecord(String id, String task, SearchMethod method, double threshold, String start, long seed, int iterations,
+                         List<RemovalRecord> removals, String circuit, double score, long evaluations, double seconds, boolean cancelled,
+                         String finishedAt) {
+            this(id, task, method, threshold, start, seed, iterations, removals, circuit, score, evaluations, seconds, cancelled, finishedAt, null);
+        }
+
+        /** The same run, of model {@code m} (the model it ran on; null: the session's, in older files). */
+        public RunRecord withModel(String m) {
+            return new RunRecord(id, task, method, threshold, start, seed, iterations, removals, circuit, score, evaluations, seconds,
+                    cancelled, finishedAt, m);
         }
     }
 
@@ -267,7 +287,14 @@ public record Session(
     /** An edge circuit worth keeping, with where it came from. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record NamedEdgeCircuit(String name, String task, EdgeSet edges, Double score, String note) {
+    public record NamedEdgeCircuit(String name, String task, EdgeSet edges, Double score, String note, String model) {
+        public NamedEdgeCircuit(String name, String task, EdgeSet edges, Double score, String note) {
+            this(name, task, edges, score, note, null);
+        }
+
+        public NamedEdgeCircuit withModel(String m) {
+            return new NamedEdgeCircuit(name, task, edges, score, note, m);
+        }
     }
 
     /**
@@ -278,10 +305,22 @@ public record Session(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EdgeRunRecord(String id, String task, String method, double threshold, String start, List<EdgeRemovalRecord> removals,
                                 EdgeSet kept, double score, long evaluations, double seconds, boolean cancelled, String finishedAt,
-                                List<CurvePoint> curve) {
+                                List<CurvePoint> curve, String model) {
         public EdgeRunRecord {
             removals = removals == null ? List.of() : List.copyOf(removals);
             curve = curve == null ? List.of() : List.copyOf(curve);
+        }
+
+        public EdgeRunRecord(String id, String task, String method, double threshold, String start, List<EdgeRemovalRecord> removals,
+                             EdgeSet kept, double score, long evaluations, double seconds, boolean cancelled, String finishedAt,
+                             List<CurvePoint> curve) {
+            this(id, task, method, threshold, start, removals, kept, score, evaluations, seconds, cancelled, finishedAt, curve, null);
+        }
+
+        /** The same run, of model {@code m} (the model it ran on; null: the session's, in older files). */
+        public EdgeRunRecord withModel(String m) {
+            return new EdgeRunRecord(id, task, method, threshold, start, removals, kept, score, evaluations, seconds, cancelled,
+                    finishedAt, curve, m);
         }
     }
 

@@ -61,13 +61,12 @@ public final class TaskEditorView extends BorderPane {
         note.managedProperty().bind(note.visibleProperty());
         name.setPrefColumnCount(18);
         name.setMinWidth(120);
-        Region gap = new Region();
-        HBox top = new HBox(8, Controls.fixed(new Label("Task")), name, Controls.fixed(apply), Controls.fixed(dirty), gap, Controls.fixed(check), Controls.fixed(importBtn), Controls.fixed(exportBtn));
+        // a row that wraps in a narrow window (1024 wide) rather than cut a button or push the form off the screen
+        FlowPane top = new FlowPane(8, 6, Controls.fixed(new Label("Task")), name, Controls.fixed(apply), Controls.fixed(dirty),
+                Controls.fixed(check), Controls.fixed(importBtn), Controls.fixed(exportBtn));
         top.setAlignment(Pos.CENTER_LEFT);
         VBox head = new VBox(4, top, note);
         top.setPadding(new Insets(0, 0, 8, 0));
-        HBox.setHgrow(name, Priority.SOMETIMES);
-        HBox.setHgrow(gap, Priority.ALWAYS);
 
         ListView<TaskDefinition.TemplateSpec> templates = new ListView<>(vm.templates());
         templates.setId("editor-templates");
@@ -111,7 +110,7 @@ public final class TaskEditorView extends BorderPane {
         form.addRow(r++, new Label("Lists"), area("editor-lists", vm.listsProperty()));
         FlowPane keep = new FlowPane(10, 4);
         keep.setId("editor-keep");
-        CheckBox keepAll = new CheckBox("every position");
+        CheckBox keepAll = Controls.fixed(new CheckBox("every position"));
         keepAll.setId("editor-keep-all");
         keepAll.selectedProperty().bindBidirectional(vm.keepAllProperty());
         keep.disableProperty().bind(vm.keepAllProperty());

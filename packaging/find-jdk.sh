@@ -1,6 +1,16 @@
 # Sourced by ./circuitbench and ./run-tests: picks a JDK 21+ and a Maven.
 # Order: $JAVA_HOME if it is 21+, then Temurin/other JDKs under /usr/lib/jvm, then `java` on PATH.
-java_major() { "$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
+# A JDK's version comes from its `release` file, so that picking one starts no JVM (./circuitbench
+# runs this on every start); only a JDK without that file is asked with `java -version`.
+java_major() {
+  local v=""
+  if [ -f "$1/release" ]; then
+    v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" | head -n1)"
+    [ "$v" = 1 ] && v=""   # 1.8 and older: ask the JVM
+  fi
+  [ -n "$v" ] || v="$("$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
+  echo "$v"
+}
 
 cb_find_jdk() {
   local c

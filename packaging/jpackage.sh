@@ -28,6 +28,7 @@ case "$(uname -s)" in
   Linux)
     "$JPACKAGE" --type app-image "${COMMON[@]}" --icon packaging/linux/circuitbench.png
     IMAGE="$DIST/circuitbench"
+    bash packaging/class-archive.sh "$IMAGE"   # before the packages, which copy the image
     if command -v dpkg-deb >/dev/null && command -v fakeroot >/dev/null; then
       "$JPACKAGE" --type deb --app-image "$IMAGE" --name circuitbench --app-version "$VERSION" --dest "$DIST" \
         --vendor "Circuit Workbench" --description "Find attention-head circuits in GPT-2" \

@@ -45,6 +45,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Hundreds of generated bad task, session and model files through the loaders. Each must give
@@ -409,5 +410,367 @@ class HardInputsFuzzTest {
         }
         report(failures, MODELS);
         assertTrue(loaded > 3 && loaded < MODELS - 20, "both outcomes occur: " + loaded + " of " + MODELS + " loaded");
+    }
+
+    // ---- circuit files -------------------------------------------------------------------------
+
+    /** What a circuit file's corruption does: each gives a different text that is no longer any format's. */
+    static final List<java.util.function.UnaryOperator<String>> CORRUPT = List.of(
+            t -> t + " GARBAGE",                                                  // junk after the value
+            t -> t.replaceFirst(",", ", GARBAGE "),                               // junk between two elements
+            t -> t + "\n" + t,                                                    // a second value after the first
+            t -> t.lastIndexOf('"') < 0 ? null : t.substring(0, t.lastIndexOf('"')) + "'" + t.substring(t.lastIndexOf('"') + 1), // a quote closed by the other kind
+            t -> "[" + t + "]",                                                   // wrapped in one more bracket
+            t -> t.strip().substring(0, t.strip().length() - 1),                 // the last character (a closing bracket, a pass) cut
+            t -> t.replaceFirst(",", ",,"));                                      // an empty entry between commas
+
+    /** What changes nothing: the same circuit must come back. */
+    static final List<java.util.function.UnaryOperator<String>> SAME = List.of(
+            t -> "\n  " + t + "\n\n",
+            t -> t.replace("\n", "\r\n"),
+            t -> "\uFEFF" + t);
+
+    /**
+     * Issue 18 §3: every export format of both levels, corrupted in each of the ways above, is
+     * refused with one clear line (never read as the part of it that parses), and read as the
+     * other level it says which level it is; changed in ways that mean nothing, it reads back the
+     * same. The circuits are random; the case names its seed.
+     */
+    @Test
+    void circuitFilesAreReadWhollyOrRefused() throws Exception {
+        int layers = 4, heads = 4;
+        org.circuitbench.ablation.EdgeGraph g = new org.circuitbench.ablation.EdgeGraph(layers, heads);
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        for (int seed = 0; seed < 24; seed++) {
+            SplittableRandom r = new SplittableRandom(7000 + seed);
+            java.util.BitSet ids = new java.util.BitSet();
+            for (int i = 0; i < g.edgeCount(); i++) if (r.nextInt(3) == 0) ids.set(i);
+            org.circuitbench.ablation.EdgeCircuit edges = org.circuitbench.ablation.EdgeCircuit.ofIds(g, ids);
+            List<org.circuitbench.ablation.Node> nodes = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                for (int h = 0; h < heads; h++) if (r.nextBoolean()) nodes.add(org.circuitbench.ablation.Node.head(l, h));
+                if (seed % 2 == 1 && r.nextBoolean()) nodes.add(org.circuitbench.ablation.Node.mlp(l));
+            }
+            org.circuitbench.ablation.Circuit circuit = org.circuitbench.ablation.Circuit.of(layers, heads, nodes, seed % 2 == 1);
+            for (org.circuitbench.ablation.CircuitOf<?, ?> c : List.of(circuit, edges)) {
+                for (org.circuitbench.search.CircuitFormats.Format f : org.circuitbench.search.CircuitFormats.formats(c.level())) {
+                    String text = f == org.circuitbench.search.CircuitFormats.Format.CSV ? csv(c) : org.circuitbench.search.CircuitFormats.export(f, c, "m", "t");
+                    String name = "seed " + seed + ", " + c.level() + " " + f.id();
+                    Path folder = Files.createDirectories(dir.resolve("circuits-" + seed));
+                    Path file = folder.resolve(c.level() + "." + f.id());
+                    for (int m = 0; m < SAME.size(); m++) {
+                        cases++;
+                        Files.writeString(file, SAME.get(m).apply(text));
+                        try {
+                            Object back = org.circuitbench.search.CircuitReader.read("@" + file, c.level(), layers, heads);
+                            if (!back.equals(c)) failures.add(name + ", harmless change " + m + ": read as another circuit");
+                        } catch (IllegalArgumentException e) {
+                            failures.add(name + ", harmless change " + m + ": refused: " + e.getMessage());
+                        }
+                    }
+                    for (int m = 0; m < CORRUPT.size(); m++) {
+                        String bad = CORRUPT.get(m).apply(text);
+                        if (bad == null || bad.equals(text)) continue;
+                        cases++;
+                        Files.writeString(file, bad);
+                        String p = check(name + ", corruption " + m, folder, IllegalArgumentException.class,
+                                () -> fail("read as " + org.circuitbench.search.CircuitReader.read("@" + file, c.level(), layers, heads)));
+                        if (p != null) failures.add(p);
+                    }
+                    org.circuitbench.ablation.Level other = c.level() == org.circuitbench.ablation.Level.NODES
+                            ? org.circuitbench.ablation.Level.EDGES : org.circuitbench.ablation.Level.NODES;
+                    if (f == org.circuitbench.search.CircuitFormats.Format.DOT && other == org.circuitbench.ablation.Level.EDGES) continue; // a node circuit's graph is its edges
+                    cases++;
+                    Files.writeString(file, text);
+                    try {
+                        org.circuitbench.search.CircuitReader.read("@" + file, other, layers, heads);
+                        failures.add(name + ": read as " + other);
+                    } catch (IllegalArgumentException e) {
+                        if (!e.getMessage().contains(c.level().circuitNoun()) || unclear(e) != null) failures.add(name + " as " + other + ": " + e.getMessage());
+                    }
+                }
+            }
+        }
+        report(failures, cases);
+    }
+
+    /** A removal log that ends at {@code c}: from every element, each one not in {@code c} removed. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static String csv(org.circuitbench.ablation.CircuitOf<?, ?> c) {
+        org.circuitbench.ablation.CircuitOf start = c.level().all(c.layers(), c.heads());
+        if (c instanceof org.circuitbench.ablation.Circuit n && n.hasMlpNodes()) start = org.circuitbench.ablation.Circuit.allWithMlps(c.layers(), c.heads());
+        List<org.circuitbench.search.Removal> removals = new ArrayList<>();
+        int i = 0;
+        for (Object e : start.elements()) {
+            if (!((org.circuitbench.ablation.CircuitOf) c).contains((org.circuitbench.ablation.Element) e)) {
+                removals.add(new org.circuitbench.search.Removal((org.circuitbench.ablation.Element) e, 90.0 - i, 0.5 * ++i, 1));
+            }
+        }
+        org.circuitbench.search.SearchMethod method = c.level() == org.circuitbench.ablation.Level.NODES
+                ? org.circuitbench.search.SearchMethod.BACKWARD : org.circuitbench.search.SearchMethod.GREEDY;
+        var r = new org.circuitbench.search.PruneResult(org.circuitbench.search.PruneSettings.of(method, 3, start, null), c, 80.0, removals,
+                removals.size(), 1, 1.0, false, 0, org.circuitbench.ablation.Method.DEFAULT);
+        return org.circuitbench.search.CircuitFormats.csv(r);
+    }
+
+    // ---- numbers that must not pass silently (issue 18 §2) ----------------------------------------
+
+    /** The base model with the wte rows of {@code ids} set to {@code value}. */
+    static Path withWteRows(Path folder, long[] ids, float value) throws Exception {
+        Map<String, SafeTensors.Tensor> w = new java.util.LinkedHashMap<>();
+        try (SafeTensors st = SafeTensors.open(baseModel.resolve("model.safetensors"))) {
+            for (var i : st.tensors().values()) w.put(i.name(), new SafeTensors.Tensor(i.shape(), st.floats(i)));
+        }
+        SafeTensors.Tensor wte = w.get("wte.weight");
+        int d = (int) wte.shape()[1];
+        for (long id : ids) java.util.Arrays.fill(wte.values(), (int) id * d, (int) id * d + d, value);
+        Files.createDirectories(folder);
+        for (String f : new String[] {"config.json", "tokenizer.json"}) Files.copy(baseModel.resolve(f), folder.resolve(f));
+        SafeTensors.write(folder.resolve("model.safetensors"), w, SafeTensors.DType.F32, Map.of());
+        return folder;
+    }
+
+    /**
+     * Damaged rows that only corrupt prompts read (NaN, ±Inf), under every ablation kind that reads
+     * them: refused with one line naming a damaged token's wte row, never a NaN score; and random
+     * answers on a random model, whose full logit difference has either sign: refused when it is
+     * not above 0 (ratio), and never accepted within noise of 0 without a warning.
+     */
+    @Test
+    void numbersThatMustNotPassSilently() throws Exception {
+        List<String> failures = new ArrayList<>();
+        int cases = 0;
+        float[] damage = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        String[] kinds = {"mean", "mean-all", "patch"};
+        String[] words = {" dog", " cat", " tree", " house", " river"};
+        for (int seed = 0; seed < 9; seed++) {
+            SplittableRandom r = new SplittableRandom(5000 + seed);
+            String word = words[r.nextInt(words.length)];
+            long id = tokenizer.encode(word)[0];
+            Path folder = withWteRows(dir.resolve("wte-" + seed), new long[] {id}, damage[seed % 3]);
+            TaskFile t = new TaskFile("damaged", List.of(new org.circuitbench.task.Prompt("1 2 3 4", "5", "1", "", Map.of()),
+                    new org.circuitbench.task.Prompt("2 3 4 5", "6", "2", "", Map.of())),
+                    List.of(org.circuitbench.task.Prompt.corrupt("7 8 9 1", ""), org.circuitbench.task.Prompt.corrupt("7" + word + " 9 1", "")),
+                    null);
+            var method = org.circuitbench.ablation.Method.parse(kinds[seed / 3], null, "faithfulness");
+            boolean[] named = {false};
+            String p = check("damaged wte case " + seed, folder, TaskException.class, () -> {
+                try (var m = org.circuitbench.model.LoadedModel.open("damaged", folder, org.circuitbench.model.DeviceChoice.resolve("cpu"))) {
+                    try (AblationTask prepared = AblationTask.prepare(m, t, method)) {
+                        throw new AssertionError("prepared, full metric " + prepared.fullMetric());
+                    } catch (TaskException e) {
+                        named[0] = e.getMessage().contains("wte row " + id);
+                        throw e;
+                    }
+                }
+            });
+            cases++;
+            if (p != null) failures.add(p);
+            else if (!named[0]) failures.add("damaged wte case " + seed + ": the message does not name wte row " + id);
+        }
+        var model = TestData.model(baseModel);
+        Path quiet = Files.createDirectories(dir.resolve("baseline"));
+        int refused = 0, accepted = 0;
+        for (int seed = 0; seed < 40; seed++) {
+            SplittableRandom r = new SplittableRandom(6000 + seed);
+            List<org.circuitbench.task.Prompt> clean = new ArrayList<>();
+            for (int i = 0; i < 2 + r.nextInt(6); i++) {
+                int a = 1 + r.nextInt(50);
+                clean.add(new org.circuitbench.task.Prompt(a + " " + (a + 1), String.valueOf(r.nextInt(99)), String.valueOf(100 + r.nextInt(99)), "", Map.of()));
+            }
+            TaskFile t = new TaskFile("random answers", clean, List.of(org.circuitbench.task.Prompt.corrupt("7 8", "")), null);
+            int[] outcome = {0};
+            String p = check("baseline case " + seed, quiet, TaskException.class, () -> {
+                try (AblationTask prepared = AblationTask.prepare(model, t)) {
+                    float[] per = prepared.fullMetricPerPrompt();
+                    double mean = prepared.fullMetric(), ss = 0;
+                    for (float v : per) ss += (v - mean) * (v - mean);
+                    boolean noisy = per.length > 1 && Math.abs(mean) < 2 * Math.sqrt(ss / (per.length - 1) / per.length);
+                    if (!(mean > 0)) throw new AssertionError("accepted a full logit difference of " + mean + " for ratio scores");
+                    if (noisy && prepared.warnings().isEmpty()) throw new AssertionError("no warning for a full logit difference of " + mean + " within noise of 0");
+                    if (!Double.isFinite(prepared.score(prepared.fullMetricPerPrompt()))) throw new AssertionError("a score that is no number");
+                    outcome[0] = 1;
+                }
+            });
+            cases++;
+            if (p != null) failures.add(p);
+            if (outcome[0] == 1) accepted++;
+            else refused++;
+        }
+        report(failures, cases);
+        assertTrue(refused > 3 && accepted > 3, "both outcomes occur: " + accepted + " accepted, " + refused + " refused");
+    }
+
+    // ---- hostile hub answers -------------------------------------------------------------------
+
+    static final int HUB_ANSWERS = 60;
+
+    /**
+     * A stand-in hub on 127.0.0.1 whose answer for one case is hostile in one way: a file whose
+     * bytes do not match its ETag (git blob id or SHA-256), a body longer than the file, a resume
+     * answered with the wrong part, a redirect to another kind of address, a header that is not
+     * what a hub sends, HF_ENDPOINT that is not an address, or a link planted in the cache. The
+     * download must end with one clear line or with the served files byte for byte; it never
+     * writes outside the cache and never leaves a ref to a model it did not finish.
+     */
+    @Test
+    void badHubAnswers() throws Exception {
+        byte[] config = "{\"model_type\": \"gpt2\", \"n_layer\": 2}".getBytes(StandardCharsets.UTF_8);
+        byte[] weights = new byte[300_000];
+        new java.util.Random(5).nextBytes(weights);
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Map<String, String> reply = new java.util.concurrent.ConcurrentHashMap<>(); // what this case's hub does differently
+        com.sun.net.httpserver.HttpServer hub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        hub.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            String name = path.substring(path.lastIndexOf('/') + 1);
+            byte[] real = name.equals("config.json") ? config : name.equals("model.safetensors") ? weights : null;
+            if (real == null) {
+                ex.sendResponseHeaders(404, -1);
+                ex.close();
+                return;
+            }
+            boolean lfs = real == weights;
+            var h = ex.getResponseHeaders();
+            h.add("X-Repo-Commit", reply.getOrDefault("commit", commit));
+            h.add("ETag", "\"" + reply.getOrDefault("etag:" + name, lfs ? sha256(real) : gitSha1(real)) + "\"");
+            if (lfs) h.add("X-Linked-Size", reply.getOrDefault("size", Integer.toString(real.length)));
+            if (ex.getRequestMethod().equals("HEAD")) {
+                h.add("Content-Length", Integer.toString(real.length));
+                ex.sendResponseHeaders(200, -1);
+                ex.close();
+                return;
+            }
+            byte[] body = reply.containsKey("bytes:" + name) ? HexFormat.of().parseHex(reply.get("bytes:" + name)) : real;
+            if (reply.containsKey("location:" + name)) {
+                h.add("Location", reply.get("location:" + name));
+                ex.sendResponseHeaders(302, -1);
+                ex.close();
+                return;
+            }
+            String range = ex.getRequestHeaders().getFirst("Range");
+            int from = range == null ? 0 : Integer.parseInt(range.replaceAll("bytes=(\\d+)-.*", "$1"));
+            if (from > 0 && reply.containsKey("range")) {
+                h.add("Content-Range", reply.get("range"));
+                from = 0;
+            } else if (from > 0) {
+                h.add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+            }
+            int extra = Integer.parseInt(reply.getOrDefault("extra", "0"));
+            byte[] sent = java.util.Arrays.copyOfRange(body, from, body.length + extra);
+            ex.sendResponseHeaders(range == null ? 200 : 206, reply.containsKey("chunked") ? 0 : sent.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(sent);
+            } catch (java.io.IOException gone) {
+                // the downloader stopped reading
+            }
+        });
+        hub.start();
+        String base = "http://127.0.0.1:" + hub.getAddress().getPort();
+        List<String> failures = new ArrayList<>();
+        int done = 0;
+        try {
+            for (int seed = 0; seed < HUB_ANSWERS; seed++) {
+                SplittableRandom r = new SplittableRandom(4000 + seed);
+                reply.clear();
+                Path home = Files.createDirectories(dir.resolve("hub-" + seed));
+                Path cache = home.resolve("cache"), outside = Files.createDirectories(home.resolve("outside"));
+                Files.writeString(outside.resolve("mine.txt"), "a file of the user's");
+                String endpoint = base;
+                String what = switch (r.nextInt(9)) {
+                    case 0 -> {
+                        byte[] b = config.clone();
+                        int i = r.nextInt(b.length - 1);
+                        byte t = b[i];
+                        b[i] = b[i + 1];
+                        b[i + 1] = t;
+                        reply.put("bytes:config.json", HexFormat.of().formatHex(b));
+                        yield "config.json with two bytes swapped at " + i;
+                    }
+                    case 1 -> {
+                        byte[] b = weights.clone();
+                        b[r.nextInt(b.length)] ^= (byte) (1 + r.nextInt(255));
+                        reply.put("bytes:model.safetensors", HexFormat.of().formatHex(b));
+                        yield "weights with a byte changed";
+                    }
+                    case 2 -> {
+                        reply.put("extra", Integer.toString(1 + r.nextInt(100_000)));
+                        if (r.nextBoolean()) reply.put("chunked", "");
+                        yield "a body longer than the file (" + reply + ")";
+                    }
+                    case 3 -> {
+                        String[] to = {"file:///etc/passwd", "ftp://127.0.0.1/x", "http://[::1", "", " ", "mailto:a@b", "http:///x",
+                                "jar:file:/x!/y", "//", "\u0000", "http://127.0.0.1:1/closed", "../../../../x"};
+                        reply.put("location:model.safetensors", to[r.nextInt(to.length)]);
+                        yield "a redirect to '" + reply.get("location:model.safetensors") + "'";
+                    }
+                    case 4 -> {
+                        Path blobs = Files.createDirectories(cache.resolve("models--openai-community--gpt2/blobs"));
+                        Files.write(blobs.resolve(sha256(weights) + ".incomplete"), java.util.Arrays.copyOf(weights, 1 + r.nextInt(weights.length - 1)));
+                        String[] ranges = {"bytes 0-299999/300000", "bytes 5-9/300000", "bytes */300000", "garbage", "bytes 1-2/3", ""};
+                        reply.put("range", ranges[r.nextInt(ranges.length)]);
+                        yield "a resume answered with Content-Range '" + reply.get("range") + "'";
+                    }
+                    case 5 -> {
+                        String[] e = {"", " ", "ftp://hub", "not a url", "huggingface.co", "http://", "https://x/?q", "http://[",
+                                "\u0000", "file:///tmp", "https://hub.example#f", "javascript:alert(1)"};
+                        endpoint = e[r.nextInt(e.length)];
+                        yield "HF_ENDPOINT '" + endpoint + "'";
+                    }
+                    case 6 -> {
+                        String[] bad = {"", "-5", "abc", "99999999999999999999", " 1 "};
+                        String[] key = {"size", "commit", "etag:config.json", "etag:model.safetensors"};
+                        String k = key[r.nextInt(key.length)];
+                        reply.put(k, k.equals("size") ? bad[r.nextInt(bad.length)] : r.nextBoolean() ? "../../x" : "g".repeat(40));
+                        yield "header " + k + " = '" + reply.get(k) + "'";
+                    }
+                    case 7 -> {
+                        String[] places = {"models--openai-community--gpt2/blobs", "models--openai-community--gpt2/snapshots",
+                                "models--openai-community--gpt2/refs", ".locks", "models--openai-community--gpt2"};
+                        Path link = cache.resolve(places[r.nextInt(places.length)]);
+                        Files.createDirectories(link.getParent());
+                        Files.createSymbolicLink(link, outside);
+                        yield "a link planted at " + cache.relativize(link);
+                    }
+                    default -> "an honest hub";
+                };
+                String hubAt = endpoint;
+                boolean[] ok = {false};
+                String p = check("hub case " + seed + " (" + what + ")", outside, java.io.IOException.class, () -> {
+                    Path snap = new org.circuitbench.model.hub.HubDownloader(hubAt, null, new org.circuitbench.model.ModelResolver(cache))
+                            .download("gpt2", "main", (f, d, t) -> { }, () -> false);
+                    assertEquals(HexFormat.of().formatHex(config), HexFormat.of().formatHex(Files.readAllBytes(snap.resolve("config.json"))));
+                    assertTrue(java.util.Arrays.equals(weights, Files.readAllBytes(snap.resolve("model.safetensors"))), "the weights as served");
+                    ok[0] = true;
+                });
+                Path ref = cache.resolve("models--openai-community--gpt2/refs/main");
+                if (!ok[0] && Files.exists(ref) && p == null) p = "hub case " + seed + " (" + what + "): a ref to an unfinished model";
+                if (p != null) failures.add(p);
+                if (ok[0]) done++;
+            }
+        } finally {
+            hub.stop(0);
+        }
+        report(failures, HUB_ANSWERS);
+        assertTrue(done > 3 && done < HUB_ANSWERS - 20, "both outcomes occur: " + done + " of " + HUB_ANSWERS + " downloaded");
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String gitSha1(byte[] b) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-1");
+            md.update(("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII));
+            return HexFormat.of().formatHex(md.digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
  * An immutable set of nodes of a model with {@code layers} × {@code heads} heads. When MLPs are
  * not nodes of the circuit (the seed's setting, and the default) they are never ablated.
  */
-public final class Circuit {
+public final class Circuit implements CircuitOf<Node, Circuit> {
     private final int layers;
     private final int heads;
     private final BitSet headBits; // bit layer * heads + head
@@ -78,7 +78,8 @@ public final class Circuit {
     /**
      * Parses {@code all}, {@code all+mlp}, {@code none}, or a comma-separated list such as
      * {@code 0.1,4.4,9.1} (with {@code L.mlp} for MLPs). A list may be wrapped in brackets and
-     * quotes, as JSON output writes it.
+     * quotes, as JSON output writes it; it is read strictly ({@link SpecNames}). Empty text is
+     * refused: the empty circuit is {@code none}.
      */
     public static Circuit parse(String spec, int layers, int heads) {
         String s = spec == null ? "" : spec.trim();
@@ -89,23 +90,29 @@ public final class Circuit {
             case "all+mlp", "all+mlps" -> {
                 return allWithMlps(layers, heads);
             }
-            case "none", "" -> {
+            case "none" -> {
                 return none(layers, heads);
             }
+            case "" -> throw new IllegalArgumentException("The circuit is empty; write none for the empty circuit or all for every head.");
             default -> {
                 List<Node> nodes = new ArrayList<>();
-                for (String part : s.replaceAll("[\\[\\]\"'()]", " ").split("[,\\s]+")) {
-                    if (!part.isBlank()) nodes.add(Node.parse(part));
-                }
+                for (String name : SpecNames.of(s, "head")) nodes.add(Node.parse(name));
                 return of(layers, heads, nodes);
             }
         }
     }
 
+    @Override
+    public Level level() {
+        return Level.NODES;
+    }
+
+    @Override
     public int layers() {
         return layers;
     }
 
+    @Override
     public int heads() {
         return heads;
     }
@@ -123,6 +130,7 @@ public final class Circuit {
         return mlpBits == null || mlpBits.get(layer);
     }
 
+    @Override
     public boolean contains(Node n) {
         return switch (n) {
             case Node.Head x -> containsHead(x.layer(), x.head());
@@ -138,19 +146,8 @@ public final class Circuit {
         };
     }
 
-    public Circuit without(Node n) {
-        return with(n, false);
-    }
-
-    public Circuit with(Node n) {
-        return with(n, true);
-    }
-
-    public Circuit toggled(Node n) {
-        return with(n, !contains(n));
-    }
-
-    private Circuit with(Node n, boolean present) {
+    @Override
+    public Circuit with(Node n, boolean present) {
         BitSet h = (BitSet) headBits.clone();
         BitSet m = mlpBits == null ? null : (BitSet) mlpBits.clone();
         switch (n) {
@@ -176,12 +173,19 @@ public final class Circuit {
     }
 
     /** Number of nodes: heads, plus MLPs when they are nodes. */
+    @Override
     public int size() {
         return headCount() + (mlpBits == null ? 0 : mlpBits.cardinality());
     }
 
+    @Override
     public boolean isEmpty() {
         return size() == 0;
+    }
+
+    @Override
+    public List<Node> elements() {
+        return nodes();
     }
 
     /** The nodes in order: by layer, heads 0..H−1, then the MLP. */
@@ -194,11 +198,8 @@ public final class Circuit {
         return out;
     }
 
-    public List<String> toStrings() {
-        return nodes().stream().map(Node::toString).toList();
-    }
-
     /** {@code all}, {@code none} or the comma-separated list. */
+    @Override
     public String toSpec() {
         if (mlpBits == null && headCount() == layers * heads) return "all";
         if (mlpBits == null && headCount() == 0) return "none";
@@ -210,6 +211,7 @@ public final class Circuit {
      * has them too; a circuit without MLP nodes counts every MLP as present, except as the right
      * side of a difference, where it removes none.
      */
+    @Override
     public Circuit combine(SetOperation op, Circuit o) {
         if (o.layers != layers || o.heads != heads) {
             throw new IllegalArgumentException("Circuits of different models (" + layers + "×" + heads + " and "

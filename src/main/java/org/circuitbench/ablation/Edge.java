@@ -1,5 +1,7 @@
 package org.circuitbench.ablation;
 
+import org.circuitbench.util.Texts;
+
 import java.util.Locale;
 
 /**
@@ -13,7 +15,7 @@ public record Edge(Sender sender, Receiver receiver) implements Element {
         String t = s == null ? "" : s.trim();
         int arrow = t.indexOf("->");
         if (arrow < 0) {
-            throw new IllegalArgumentException("Cannot read '" + s + "' as an edge: write SENDER->RECEIVER, such as 4.4->9.1.k, "
+            throw new IllegalArgumentException("Cannot read " + Texts.quoted(s) + " as an edge: write SENDER->RECEIVER, such as 4.4->9.1.k, "
                     + "embed->0.3.q or 2.mlp->logits.");
         }
         return new Edge(parseSender(t.substring(0, arrow).trim(), s), parseReceiver(t.substring(arrow + 2).trim(), s));
@@ -24,7 +26,7 @@ public record Edge(Sender sender, Receiver receiver) implements Element {
         try {
             return (Sender) Node.parse(t);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Unknown sender '" + t + "' in edge '" + whole + "': a sender is embed, L.H or L.mlp.");
+            throw new IllegalArgumentException("Unknown sender " + Texts.quoted(t) + " in edge " + Texts.quoted(whole) + ": a sender is embed, L.H or L.mlp.");
         }
     }
 
@@ -52,16 +54,16 @@ public record Edge(Sender sender, Receiver receiver) implements Element {
                 }
                 try {
                     if (Node.parse(t) instanceof Node.Head) {
-                        throw new IllegalArgumentException("The receiver '" + t + "' in edge '" + whole
-                                + "' needs q, k or v: a head reads three inputs, such as " + t + ".q.");
+                        throw new IllegalArgumentException("The receiver " + Texts.quoted(t) + " in edge " + Texts.quoted(whole)
+                                + " needs q, k or v: a head reads three inputs, such as " + t + ".q.");
                     }
                 } catch (IllegalArgumentException e) {
                     if (e.getMessage().startsWith("The receiver")) throw e;
                 }
             }
         }
-        throw new IllegalArgumentException("Unknown receiver '" + t + "' in edge '" + whole
-                + "': a receiver is L.H.q, L.H.k, L.H.v, L.mlp or logits.");
+        throw new IllegalArgumentException("Unknown receiver " + Texts.quoted(t) + " in edge " + Texts.quoted(whole)
+                + ": a receiver is L.H.q, L.H.k, L.H.v, L.mlp or logits.");
     }
 
     @Override

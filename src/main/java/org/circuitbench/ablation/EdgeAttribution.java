@@ -14,11 +14,22 @@ public final class EdgeAttribution {
     private final EdgeCircuit state;
     private final double score;
     private final float[] byId; // NaN for edges not kept
+    private final AttributionMethod method;
 
     EdgeAttribution(EdgeCircuit state, double score, float[] byId) {
+        this(state, score, byId, AttributionMethod.EAP);
+    }
+
+    EdgeAttribution(EdgeCircuit state, double score, float[] byId, AttributionMethod method) {
         this.state = state;
         this.score = score;
         this.byId = byId;
+        this.method = method;
+    }
+
+    /** How it was estimated: EAP, or EAP-IG with its steps. */
+    public AttributionMethod method() {
+        return method;
     }
 
     public EdgeCircuit state() {

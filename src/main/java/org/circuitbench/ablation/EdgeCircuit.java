@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** An immutable set of kept edges of an {@link EdgeGraph}; every other edge is removed. */
-public final class EdgeCircuit {
+public final class EdgeCircuit implements CircuitOf<Edge, EdgeCircuit> {
     private final EdgeGraph graph;
     private final BitSet kept; // bit: edge id
     private volatile BitSet senders; // derived: senders with a kept out-edge
@@ -77,7 +77,8 @@ public final class EdgeCircuit {
 
     /**
      * {@code all}, {@code none}, {@code induced:<node circuit>} such as {@code induced:0.1,4.4,9.1},
-     * or edge names separated by commas or spaces (a JSON list's brackets and quotes are allowed).
+     * or edge names separated by commas or spaces (a JSON list's brackets and quotes are allowed),
+     * read strictly ({@link SpecNames}).
      */
     public static EdgeCircuit parse(String spec, EdgeGraph g) {
         String s = spec == null ? "" : spec.trim();
@@ -92,9 +93,7 @@ public final class EdgeCircuit {
         }
         if (s.isEmpty()) throw new IllegalArgumentException("The edge circuit is empty: write all, none, induced:<heads> or edge names such as 4.4->9.1.k.");
         List<Edge> edges = new ArrayList<>();
-        for (String part : s.replaceAll("[\\[\\]\"']", " ").split("[,\\s]+")) {
-            if (!part.isBlank()) edges.add(g.parse(part));
-        }
+        for (String name : SpecNames.of(s, "edge")) edges.add(g.parse(name));
         return of(g, edges);
     }
 
@@ -102,6 +101,27 @@ public final class EdgeCircuit {
         return graph;
     }
 
+    @Override
+    public Level level() {
+        return Level.EDGES;
+    }
+
+    @Override
+    public int layers() {
+        return graph.layers();
+    }
+
+    @Override
+    public int heads() {
+        return graph.heads();
+    }
+
+    @Override
+    public List<Edge> elements() {
+        return edges();
+    }
+
+    @Override
     public boolean contains(Edge e) {
         return graph.contains(e) && kept.get(graph.id(e));
     }
@@ -111,33 +131,25 @@ public final class EdgeCircuit {
         return kept.get(graph.id(s, r));
     }
 
-    public EdgeCircuit without(Edge e) {
-        return with(e, false);
-    }
-
-    public EdgeCircuit with(Edge e) {
-        return with(e, true);
-    }
-
-    public EdgeCircuit toggled(Edge e) {
-        return with(e, !contains(e));
-    }
-
-    private EdgeCircuit with(Edge e, boolean present) {
+    @Override
+    public EdgeCircuit with(Edge e, boolean present) {
         BitSet b = (BitSet) kept.clone();
         b.set(graph.id(graph.check(e)), present);
         return new EdgeCircuit(graph, b);
     }
 
+    @Override
     public EdgeCircuit combine(SetOperation op, EdgeCircuit o) {
         if (!o.graph.equals(graph)) throw new IllegalArgumentException("Edge circuits of different models (" + graph + ", " + o.graph + ") cannot be combined.");
         return new EdgeCircuit(graph, op.apply(kept, o.kept));
     }
 
+    @Override
     public int size() {
         return kept.cardinality();
     }
 
+    @Override
     public boolean isEmpty() {
         return kept.isEmpty();
     }
@@ -160,11 +172,8 @@ public final class EdgeCircuit {
         return out;
     }
 
-    public List<String> toStrings() {
-        return edges().stream().map(Edge::toString).toList();
-    }
-
     /** {@code all}, {@code none} or the comma-separated edge names. */
+    @Override
     public String toSpec() {
         if (size() == graph.edgeCount()) return "all";
         if (isEmpty()) return "none";

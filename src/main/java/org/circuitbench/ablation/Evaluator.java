@@ -7,6 +7,11 @@ package org.circuitbench.ablation;
 public interface Evaluator extends Scorer<Circuit>, AutoCloseable {
     AblationTask task();
 
+    @Override
+    default Method method() {
+        return task().method();
+    }
+
     /** Floating-point operations spent so far in matrix products (for the benchmark's GFLOP/s). */
     default long flops() {
         return 0;

@@ -194,25 +194,21 @@ public final class FastEvaluator implements Evaluator {
         return x;
     }
 
-    /** Score, per-prompt logit differences and top-1 counts, from the fast path's own forward pass. */
+    /** Score, per-prompt metric values and top-1 counts, from the fast path's own forward pass. */
     @Override
     public ScoreDetails details(Circuit circuit) {
         task.checkShape(circuit);
         try (NDScope ignored = new NDScope()) {
             NDArray x = finalRows(firstDifference(base, circuit), List.of(circuit));
             NDArray rows = x.getShape().get(1) == 1 ? x.reshape(batch, dModel) : task.atEnd(x);
-            float[] per = task.model().logitDiff(rows, task.correct(), task.incorrect()).toFloatArray();
-            double ld = AblationTask.mean(per);
-            return new ScoreDetails(circuit, 100.0 * ld / task.fullLogitDiff(), ld, task.fullLogitDiff(), per,
-                    task.fullPerPrompt(), task.fullCorrect(), task.countTop1(rows), per.length);
+            return task.details(circuit, rows, task.nodeScale());
         }
     }
 
-    /** Logit differences from a final residual, [k*batch, pos or 1, d_model] -> k*batch values. */
+    /** The method's metric from a final residual, [k*batch, pos or 1, d_model] -> k*batch values. */
     private float[] ldRows(NDArray x, int k) {
         NDArray rows = x.getShape().get(1) == 1 ? x.reshape(k * batch, dModel) : task.atEnd(x);
-        NDArray c = tile(task.correct(), k), i = tile(task.incorrect(), k);
-        return task.model().logitDiff(rows, c, i).toFloatArray();
+        return task.metricOfRows(rows).toFloatArray();
     }
 
     // ---- the base's cache -----------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package org.circuitbench.ablation;
 
+import org.circuitbench.util.Texts;
+
 /**
  * A node of a node circuit: an attention head {@code L.H} or the MLP of a layer {@code L.mlp}.
  * Nodes sort by layer; within a layer the heads come first, then the MLP. Each names the
@@ -35,7 +37,7 @@ public sealed interface Node extends Element, Comparable<Node> permits Node.Head
         } catch (NumberFormatException ignored) {
             // fall through to the message below
         }
-        throw new IllegalArgumentException("Cannot read '" + s + "' as a head: write L.H with layer and head counted from 0, "
+        throw new IllegalArgumentException("Cannot read " + Texts.quoted(s) + " as a head: write L.H with layer and head counted from 0, "
                 + "such as 9.1, or L.mlp for an MLP.");
     }
 

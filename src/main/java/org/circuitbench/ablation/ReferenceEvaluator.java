@@ -65,14 +65,14 @@ public final class ReferenceEvaluator implements Evaluator {
             try {
                 NDArray resid = task.model().forward(task.tokens(), task.ablation(circuit, means));
                 float[] perPrompt;
-                if (fullVocabulary) {
+                if (fullVocabulary && task.method().metric() == Metric.LOGIT_DIFF && !task.tokenized().hasAnswerSets()) {
                     NDArray logits = task.model().logits(resid);                          // [batch, pos, vocab]
                     NDArray endLogits = task.atEnd(logits);                               // [batch, vocab]
                     NDArray c = endLogits.gather(task.correct().reshape(-1, 1), 1);       // [batch, 1]
                     NDArray i = endLogits.gather(task.incorrect().reshape(-1, 1), 1);
                     perPrompt = c.sub(i).reshape(-1).toFloatArray();
                 } else {
-                    perPrompt = task.logitDiff(resid).toFloatArray();
+                    perPrompt = task.metric(resid).toFloatArray();
                 }
                 return task.score(perPrompt);
             } finally {

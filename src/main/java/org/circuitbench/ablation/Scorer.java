@@ -3,12 +3,17 @@ package org.circuitbench.ablation;
 import java.util.List;
 
 /**
- * Scores circuits of one kind (node circuits, edge circuits) on a prepared task: 100 × circuit
- * logit difference / full logit difference. The search code sees only this. Used by one thread
- * at a time.
+ * Scores circuits of one kind (node circuits, edge circuits) on a prepared task, by its
+ * {@link Method} (the seed's: 100 × circuit logit difference / full logit difference). The search
+ * code sees only this. Used by one thread at a time.
  */
 public interface Scorer<C> {
     double score(C circuit);
+
+    /** Which ablation, metric and normalisation make the scores; the prune rule follows it. */
+    default Method method() {
+        return Method.DEFAULT;
+    }
 
     /** Several circuits at once; an implementation may batch them in one forward pass. */
     default double[] scores(List<C> circuits) {

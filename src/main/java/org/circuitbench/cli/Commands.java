@@ -9,6 +9,7 @@ import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Evaluator;
 import org.circuitbench.ablation.EvaluatorFactory;
 import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Method;
 import org.circuitbench.ablation.ScoreDetails;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.model.DeviceChoice;
@@ -26,7 +27,9 @@ import org.circuitbench.model.gpu.NativeSelection;
 import org.circuitbench.model.hub.HubDownloader;
 import org.circuitbench.search.Benchmark;
 import org.circuitbench.search.CircuitFormats;
-import org.circuitbench.search.EdgeFormats;
+import org.circuitbench.search.CircuitReader;
+import org.circuitbench.ablation.Level;
+import org.circuitbench.ablation.Node;
 import org.circuitbench.search.Comparison;
 import org.circuitbench.search.CrossTaskMatrix;
 import org.circuitbench.search.Importance;
@@ -40,6 +43,7 @@ import org.circuitbench.search.SearchMethod;
 import org.circuitbench.session.SampleSessions;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionFiles;
+import org.circuitbench.task.TaskFile;
 import org.circuitbench.task.TaskFiles;
 import org.circuitbench.task.TaskProblem;
 import org.circuitbench.util.AtomicFiles;
@@ -56,10 +60,9 @@ import java.util.Set;
 /** The headless commands of {@code task-format.md}, plus bench, make-model, download and models. */
 final class Commands {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style");
-    private static final List<String> EDGE_METHODS = List.of("greedy", "attribution");
+    private static final Set<String> FLAGS = Set.of("progress", "reference", "f16", "skip-seed-style", "per-prompt", "library-only");
     private static final Set<String> MULTI = Set.of("circuits", "tasks");
-    private static final Set<String> COMMON = Set.of("model", "task", "device", "reference");
+    private static final Set<String> COMMON = Set.of("model", "task", "device", "reference", "ablation", "metric", "normalisation");
 
     private Commands() {
     }
@@ -81,6 +84,7 @@ final class Commands {
             case "models" -> models(a);
             case "gpu" -> gpu(a, err);
             case "write-samples" -> writeSamples(a, err, evaluators);
+            case "task-library" -> LibraryCommands.run(a, err);
             default -> throw new Args.UsageException("Unknown command '" + cmd + "'.");
         };
         out.println(JSON.writeValueAsString(result));
@@ -98,16 +102,47 @@ final class Commands {
 
     static LoadedModel model(Args a, PrintStream err) throws Exception {
         String m = a.required("model", "(a model folder or a cached hub name such as gpt2)");
-        DeviceChoice device = DeviceChoice.resolve(a.get("device", "auto"));
+        String spec = a.get("device", "auto");
+        // an empty value is a slip (an unset shell variable), not a wish for auto
+        if (spec.isBlank()) throw new Args.UsageException("--device is empty: give auto, cpu, gpu or gpu:N, or leave it out for auto.");
+        DeviceChoice device = DeviceChoice.resolve(spec);
         if (!device.note().isEmpty()) err.println(device.note());
         Path folder = ModelResolver.fromEnvironment().resolve(m);
         return LoadedModel.open(Path.of(m).getFileName().toString(), folder, device);
     }
 
     static AblationTask task(LoadedModel model, String file, PrintStream err) throws Exception {
-        AblationTask t = AblationTask.prepare(model, TaskFiles.read(Path.of(file)));
+        return task(model, file, Method.DEFAULT, err);
+    }
+
+    /** The task prepared for {@code method}; its warnings (the task's, and a full metric near 0) go to stderr. */
+    static AblationTask task(LoadedModel model, String file, Method method, PrintStream err) throws Exception {
+        AblationTask t = AblationTask.prepare(model, TaskFiles.read(Path.of(file)), method);
         for (TaskProblem w : t.tokenized().warnings()) err.println("warning: " + w.message());
+        for (String w : t.warnings()) err.println("warning: " + w);
         return t;
+    }
+
+    /** --ablation, --metric and --normalisation (docs/methods.md); the seed's method when none is given. */
+    static Method method(Args a) {
+        for (String option : List.of("ablation", "metric", "normalisation")) {
+            if (a.has(option) && a.get(option, "").isBlank()) {
+                throw new Args.UsageException("--" + option + " is empty; leave it out for the default or name one (see docs/methods.md).");
+            }
+        }
+        try {
+            return Method.parse(a.get("ablation", null), a.get("metric", null), a.get("normalisation", null));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
+    }
+
+    /** The three fields that say which method made a result's scores. */
+    static ObjectNode putMethod(ObjectNode o, Method m) {
+        o.put("ablation", m.ablation().id);
+        o.put("metric", m.metric().id);
+        o.put("normalisation", m.normalisation().id);
+        return o;
     }
 
     private static Evaluator evaluator(Args a, AblationTask task, EvaluatorFactory evaluators) {
@@ -116,29 +151,63 @@ final class Commands {
 
     private static Circuit circuit(String spec, AblationTask task) {
         Gpt2Config c = task.model().config();
-        return CircuitFormats.read(spec, c.nLayer(), c.nHead());
+        return CircuitReader.read(spec, c.nLayer(), c.nHead());
     }
 
     // ---- commands -------------------------------------------------------------------------------
 
     private static ObjectNode score(Args a, PrintStream err) throws Exception {
-        a.allowOnly(known("circuit", "edges"));
+        a.allowOnly(known("circuit", "edges", "per-prompt", "out"));
         if (a.has("circuit") && a.has("edges")) throw new Args.UsageException("Give --circuit (heads) or --edges, not both.");
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
-            if (a.has("edges")) return EdgeCommands.score(task, a.get("edges", "all"));
-            Circuit c = circuit(a.get("circuit", "all"), task);
-            ScoreDetails d = task.details(c);
-            ObjectNode o = JSON.createObjectNode();
-            o.put("full_logit_diff", d.fullLogitDiff());
-            o.put("circuit_logit_diff", d.circuitLogitDiff());
-            o.put("score", d.score());
-            o.set("circuit", CircuitFormats.nodeArray(c));
-            o.put("heads", c.headCount());
+        if (a.has("out") && !a.flag("per-prompt")) throw new Args.UsageException("--out writes the per-prompt table; give --per-prompt too.");
+        if (a.has("out")) checkOut(Path.of(a.get("out", "")));
+        Method method = method(a);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), method, err)) {
+            ScoreDetails d;
+            ObjectNode o;
+            if (a.has("edges")) {
+                EdgeCommands.Scored s = EdgeCommands.score(task, a.get("edges", "all"), err, a.flag("reference"));
+                d = s.details();
+                o = s.json();
+            } else {
+                Circuit c = circuit(a.get("circuit", "all"), task);
+                d = task.details(c);
+                o = JSON.createObjectNode();
+                scoreFields(o, task, d);
+                o.set("circuit", CircuitFormats.names(c));
+                o.put("heads", c.headCount());
+            }
             o.put("prompts", d.prompts());
             o.put("full_accuracy", d.fullAccuracy());
             o.put("circuit_accuracy", d.circuitAccuracy());
+            o.put("wrong", d.wrongCount());
+            if (a.flag("per-prompt")) {
+                PerPromptTable table = new PerPromptTable(task, d);
+                o.set("per_prompt", table.json());
+                if (a.has("out")) {
+                    Path file = Path.of(a.get("out", ""));
+                    AtomicFiles.writeString(file, table.csv());
+                    err.println("wrote the per-prompt table to " + file);
+                }
+            }
             return o;
         }
+    }
+
+    /**
+     * A score's numbers: the method, the full and the circuit's metric (also under the contract's
+     * logit-difference names when the metric is the logit difference), the score and a warning.
+     */
+    static void scoreFields(ObjectNode o, AblationTask task, ScoreDetails d) {
+        if (d.method().metric() == org.circuitbench.ablation.Metric.LOGIT_DIFF) {
+            o.put("full_logit_diff", d.fullMetric());
+            o.put("circuit_logit_diff", d.circuitMetric());
+        }
+        o.put("full_metric", d.fullMetric());
+        o.put("circuit_metric", d.circuitMetric());
+        o.put("score", d.score());
+        putMethod(o, d.method());
+        if (!task.warnings().isEmpty()) o.put("warning", String.join(" ", task.warnings()));
     }
 
     private static ObjectNode prune(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
@@ -147,24 +216,26 @@ final class Commands {
         if (!level.equals("nodes") && !level.equals("edges")) throw new Args.UsageException("--level takes nodes or edges, not '" + level + "'.");
         if (level.equals("edges")) return pruneEdges(a, err, evaluators);
         if (a.has("edges")) throw new Args.UsageException("--edges needs --level edges; a node prune starts from --start.");
-        SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"));
-        double threshold = threshold(a);
+        SearchMethod method = SearchMethod.parse(a.required("method", "(forward, backward, forward-backward, backward-forward or random)"), Level.NODES);
+        Method scoring = method(a);
+        double threshold = threshold(a, scoring);
         int iterations = a.integer("iterations", PruneSettings.DEFAULT_ITERATIONS, 1, Integer.MAX_VALUE);
-        CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", "")) : null;
+        CircuitFormats.Format export = a.has("export") ? CircuitFormats.parseFormat(a.get("export", ""), Level.NODES) : null;
         if (export != null && !a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
         if (export != null) checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err);
              Evaluator ev = evaluator(a, task, evaluators)) {
             PruneSettings s = new PruneSettings(method, threshold, circuit(a.get("start", "all"), task),
                     a.integer("seed", 0), iterations);
             Pruner pruner = new Pruner(ev, s, a.integer("speculation", evaluators.speculation(task), 1, 4096));
-            JobListener<PruneResult> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
-            PruneResult r = JobHandle.runHere(pruner, listener);
+            JobListener<PruneResult<Node, Circuit>> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
+            PruneResult<Node, Circuit> r = JobHandle.runHere(pruner, listener);
             ObjectNode o = JSON.createObjectNode();
             o.put("method", method.id);
             o.put("threshold", threshold);
-            o.set("circuit", CircuitFormats.nodeArray(r.circuit()));
+            o.set("circuit", CircuitFormats.names(r.circuit()));
             o.put("score", r.score());
+            putMethod(o, scoring);
             ArrayNode removed = o.putArray("removed");
             r.removals().forEach(x -> removed.addObject().put("head", x.element().toString()).put("score", x.score())
                     .put("seconds", round3(x.elapsedSeconds())));
@@ -186,39 +257,43 @@ final class Commands {
         for (String nodeOnly : List.of("start", "seed", "iterations")) {
             if (a.has(nodeOnly)) throw new Args.UsageException("--" + nodeOnly + " is for node prunes; an edge prune starts from --edges SPEC.");
         }
-        String method = a.get("method", "greedy");
-        if (!EDGE_METHODS.contains(method)) {
-            throw new Args.UsageException("An edge prune takes --method greedy (edges.md's one pass, the default) or attribution "
-                    + "(the smallest top-n by attribution, by bisection), not '" + method + "'.");
-        }
-        double threshold = threshold(a);
+        SearchMethod method = SearchMethod.parse(a.get("method", "greedy"), Level.EDGES);
+        Method scoring = method(a);
+        double threshold = threshold(a, scoring);
         if (a.has("export")) {
-            EdgeFormats.parseFormat(a.get("export", ""));
+            CircuitFormats.parseFormat(a.get("export", ""), Level.EDGES);
             if (!a.has("out")) throw new Args.UsageException("--export needs --out FILE.");
             checkOut(Path.of(a.get("out", ""))); // before the prune, not after it
         }
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
-            return EdgeCommands.prune(a, task, method, threshold, err, m.name(), evaluators);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err)) {
+            return putMethod(EdgeCommands.prune(a, task, method, threshold, err, m.name(), evaluators), scoring);
         }
     }
 
     private static ObjectNode attribute(Args a, PrintStream err) throws Exception {
         a.allowOnly(known("edges", "circuit"));
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
-            return EdgeCommands.attribute(a, task);
+        Method scoring = method(a);
+        if (!scoring.metric().differentiable()) {
+            throw new Args.UsageException("Attribution takes the gradient of the metric, and " + scoring.metric().id
+                    + " (a count of right prompts) has none; use logit-diff, prob, prob-diff or kl.");
+        }
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err)) {
+            return putMethod(EdgeCommands.attribute(a, task, err), scoring);
         }
     }
 
-    /** --threshold T: required, a percentage in [0, 100]. */
-    private static double threshold(Args a) {
-        if (!a.has("threshold")) throw new Args.UsageException("Missing --threshold T (a percentage, e.g. 3).");
+    /** --threshold T: required; a percentage in [0, 100], or for kl (on its own scale) a number of nats ≥ 0. */
+    private static double threshold(Args a, Method scoring) {
+        if (!a.has("threshold")) {
+            throw new Args.UsageException("Missing --threshold T (" + (scoring.percent() ? "a percentage, e.g. 3" : "a KL in nats, e.g. 0.1") + ").");
+        }
         double threshold = a.number("threshold", Double.NaN);
-        PruneSettings.checkThreshold(threshold);
+        scoring.checkThreshold(threshold);
         return threshold;
     }
 
     /** Fails before any work if the export cannot be written there. */
-    private static void checkOut(Path out) {
+    static void checkOut(Path out) {
         try {
             AtomicFiles.checkWritable(out);
         } catch (java.io.IOException e) {
@@ -235,14 +310,16 @@ final class Commands {
 
     private static ObjectNode importance(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
         a.allowOnly(known("circuit", "progress"));
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+        Method scoring = method(a);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err);
              Evaluator ev = evaluator(a, task, evaluators)) {
             Circuit c = circuit(a.required("circuit", "(the circuit whose heads to rank, e.g. all)"), task);
             JobListener<Importance.Result> listener = a.flag("progress") ? new ProgressPrinter<>(err) : null;
             Importance.Result r = JobHandle.runHere(new Importance(ev, c), listener);
             ObjectNode o = JSON.createObjectNode();
-            o.set("circuit", CircuitFormats.nodeArray(c));
+            o.set("circuit", CircuitFormats.names(c));
             o.put("circuit_score", r.circuitScore());
+            putMethod(o, scoring);
             ArrayNode heads = o.putArray("heads");
             r.entries().forEach(e -> heads.addObject().put("head", e.node().toString()).put("score_without", e.scoreWithout()));
             return o;
@@ -257,7 +334,8 @@ final class Commands {
         if (names.size() > specs.size()) {
             throw new Args.UsageException("--names gives " + names.size() + " names for " + specs.size() + " circuits; give one name per circuit.");
         }
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err);
+        Method scoring = method(a);
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), scoring, err);
              Evaluator ev = evaluator(a, task, evaluators)) {
             Map<String, Circuit> circuits = new LinkedHashMap<>();
             for (int i = 0; i < specs.size(); i++) {
@@ -269,14 +347,14 @@ final class Commands {
                     throw new Args.UsageException("Two circuits are named '" + name + "'; give each its own name with --names a,b,….");
                 }
             }
-            ObjectNode o = JSON.createObjectNode();
+            ObjectNode o = putMethod(JSON.createObjectNode(), scoring);
             if (circuits.size() >= 2) {
                 List<Comparison.Row> rows = JobHandle.runHere(new Comparison(ev, circuits),
                         a.flag("progress") ? new ProgressPrinter<>(err) : null);
                 ArrayNode sets = o.putArray("sets");
                 for (Comparison.Row r : rows) {
                     sets.addObject().put("name", r.name()).put("operation", r.operation()).put("size", r.circuit().size())
-                            .put("score", r.score()).set("circuit", CircuitFormats.nodeArray(r.circuit()));
+                            .put("score", r.score()).set("circuit", CircuitFormats.names(r.circuit()));
                 }
             } else {
                 o.put("score", ev.score(circuits.values().iterator().next()));
@@ -287,7 +365,7 @@ final class Commands {
                 List<AutoCloseable> open = new ArrayList<>();
                 try {
                     for (String f : taskFiles) {
-                        AblationTask t = task(m, f, err);
+                        AblationTask t = task(m, f, scoring, err);
                         open.add(t);
                         Evaluator e = evaluators.fast(t);
                         open.add(0, e);
@@ -314,20 +392,71 @@ final class Commands {
     }
 
     private static ObjectNode bench(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
-        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds"));
+        a.allowOnly(known("method", "threshold", "sample", "speculation", "memory-evals", "skip-seed-style", "parts", "edge-prune-seconds",
+                "launchers", "app-image", "rounds", "start-timeout", "session", "kinds"));
         java.util.Set<String> parts = a.has("parts") ? new java.util.HashSet<>(List.of(a.get("parts", "").split(","))) : Set.of();
         for (String p : parts) {
             if (!Benchmark.Options.ALL_PARTS.contains(p)) {
-                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup and edges, not '" + p + "'.");
+                throw new Args.UsageException("--parts takes prune, importance, toggle, memory, startup, startup-process, edges and ablations, not '" + p + "'.");
             }
         }
-        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), err)) {
+        ObjectNode startup = parts.contains("startup-process") ? startupProcess(a, err) : null; // before this process loads a model
+        if (startup != null && parts.size() == 1) {
+            ObjectNode out = JSON.createObjectNode();
+            out.set("machine", Benchmark.machine());
+            out.set("startup_process", startup);
+            return out;
+        }
+        try (LoadedModel m = model(a, err); AblationTask task = task(m, a.required("task", "(a task file)"), method(a), err)) {
             Benchmark.Options opt = new Benchmark.Options(SearchMethod.parse(a.get("method", "backward")),
                     a.number("threshold", 3), a.integer("sample", -1, -1, Integer.MAX_VALUE),
                     a.integer("speculation", evaluators.speculation(task), 1, 4096),
                     a.integer("memory-evals", 1000, 0, Integer.MAX_VALUE), a.has("skip-seed-style"), parts, a.number("edge-prune-seconds", 0));
-            return new Benchmark(task, opt, evaluators, err).run();
+            ObjectNode out = new Benchmark(task, opt, evaluators, err).run();
+            if (startup != null) out.set("startup_process", startup);
+            return out;
         }
+    }
+
+    /**
+     * {@code bench --parts startup-process}: the real launchers, each start a process. Without
+     * --model (or --session) the plain start, which opens the demo session; with --model and
+     * --task, a session of that model and task, written for the run.
+     */
+    private static ObjectNode startupProcess(Args a, PrintStream err) throws Exception {
+        Path home = Path.of(System.getProperty("circuitbench.home", "")).toAbsolutePath();
+        Path image = Path.of(a.get("app-image", home.resolve("target/dist/circuitbench/bin/circuitbench").toString()));
+        List<String> names = List.of(a.get("launchers", "launcher,app-image").split(","));
+        Path tmp = null;
+        Path session = a.has("session") ? Path.of(a.get("session", "")).toAbsolutePath() : null;
+        if (session == null && a.has("model")) {
+            String m = a.get("model", "");
+            String ref = Files.exists(Path.of(m)) ? Path.of(m).toAbsolutePath().toString() : m;
+            TaskFile tf = TaskFiles.read(Path.of(a.required("task", "(a task file, with --model)")));
+            Session s = new Session(Session.SCHEMA_VERSION, new Session.ModelRef(ref, a.get("device", "auto")),
+                    List.of(new Session.SessionTask(tf.name() == null ? "task" : tf.name(), null, tf, null)), List.of(), List.of(), Session.UiState.EMPTY);
+            tmp = Files.createTempDirectory("circuitbench-startup");
+            session = tmp.resolve("startup" + SessionFiles.EXTENSION);
+            SessionFiles.write(session, s);
+        }
+        try {
+            var opt = new StartupProcessBench.Options(StartupProcessBench.launchers(home, image, names), session, session == null,
+                    a.integer("rounds", 5, 1, 1000), a.number("start-timeout", 180), coldToo(a.get("kinds", "cold,warm")));
+            return new StartupProcessBench(opt, err).run();
+        } finally {
+            if (tmp != null) {
+                Files.deleteIfExists(session);
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    private static boolean coldToo(String kinds) {
+        return switch (kinds) {
+            case "cold,warm", "warm,cold" -> true;
+            case "warm" -> false;
+            default -> throw new Args.UsageException("--kinds takes cold,warm or warm, not '" + kinds + "'.");
+        };
     }
 
     private static ObjectNode makeModel(Args a, PrintStream err) throws Exception {
@@ -391,13 +520,19 @@ final class Commands {
         }
     }
 
-    /** Developer command: rebuilds samples/sessions, finding the demo model's circuits with backward-forward at T = 3. */
+    /**
+     * Developer command: rebuilds samples/sessions, finding the demo model's circuits with
+     * backward-forward at T = 3, and the task library's samples (task files in samples/tasks and
+     * their sessions); {@code --library-only} writes just the library's.
+     */
     private static ObjectNode writeSamples(Args a, PrintStream err, EvaluatorFactory evaluators) throws Exception {
-        a.allowOnly(Set.of("out"));
+        a.allowOnly(Set.of("out", "tasks", "library-only"));
         Path out = Path.of(a.get("out", "samples/sessions"));
         Files.createDirectories(out);
         ObjectNode o = JSON.createObjectNode();
         ArrayNode written = o.putArray("written");
+        writeLibrarySamples(Path.of(a.get("tasks", "samples/tasks")), out, written, o.putArray("skipped"), err);
+        if (a.flag("library-only")) return o;
         List<Session.NamedCircuit> tinyCircuits = new ArrayList<>();
         List<Session.NamedCircuit> seed = SampleSessions.seedCircuits();
         try (LoadedModel m = LoadedModel.open("seqcont-tiny", AppPaths.demoModel(), DeviceChoice.resolve("cpu"))) {
@@ -406,7 +541,7 @@ final class Commands {
                 for (TaskProblem p : problems) err.println((p.isError() ? "error: " : "warning: ") + def.name() + ": " + p.message());
                 if (problems.stream().anyMatch(TaskProblem::isError)) throw new IllegalStateException("sample task " + def.name() + " is invalid");
                 try (AblationTask t = AblationTask.prepare(m, def.generate(m.tokenizer()::encode)); FastEvaluator ev = evaluators.fast(t)) {
-                    PruneResult r = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 3, t.allHeads())).run(JobContext.silent());
+                    PruneResult<Node, Circuit> r = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 3, t.allHeads())).run(JobContext.silent());
                     err.printf("%s on seqcont-tiny: full logit diff %.3f, accuracy %d/%d; bf 3 keeps %d heads at %.2f%%%n", def.name(),
                             t.fullLogitDiff(), t.fullCorrect(), t.tokenized().cleanCount(), r.circuit().size(), r.score());
                     var named = new Session.NamedCircuit("bf 3, " + def.name() + " (seqcont-tiny)",
@@ -432,6 +567,44 @@ final class Commands {
             written.add(f.toString());
         }
         return o;
+    }
+
+    /**
+     * The task library's samples: every task as a task file (seed 1, its usual count, GPT-2's
+     * tokenizer), and sessions of the library's own tasks. A task this build cannot make yet is
+     * listed under "skipped" with the reason, and said on stderr.
+     */
+    private static void writeLibrarySamples(Path tasks, Path sessions, ArrayNode written, ArrayNode skipped, PrintStream err) throws Exception {
+        Files.createDirectories(tasks);
+        List<String> made = new ArrayList<>();
+        try (org.circuitbench.model.Gpt2Tokenizer tok = org.circuitbench.model.Gpt2Tokenizer.bundled()) {
+            for (var t : org.circuitbench.task.library.TaskLibrary.tasks()) {
+                org.circuitbench.task.TaskFile file;
+                try {
+                    file = t.definition(1, t.defaultCount()).generate(tok::encode);
+                    org.circuitbench.task.TokenizedTask.build(file, tok::encode);
+                } catch (org.circuitbench.task.TaskException e) {
+                    err.println("warning: the library's " + t.id() + " is not written: " + e.getMessage());
+                    skipped.addObject().put("task", t.id()).put("why", e.getMessage());
+                    continue;
+                }
+                Path f = tasks.resolve(t.id() + ".json");
+                TaskFiles.write(f, file);
+                written.add(f.toString());
+                made.add(t.id());
+            }
+        }
+        List<String> own = SampleSessions.LIBRARY.stream().filter(made::contains).toList();
+        for (String id : own) {
+            Path f = sessions.resolve(id + "-gpt2" + SessionFiles.EXTENSION);
+            SessionFiles.write(f, SampleSessions.libraryGpt2(id));
+            written.add(f.toString());
+        }
+        if (!own.isEmpty()) {
+            Path f = sessions.resolve("library-seqcont-tiny" + SessionFiles.EXTENSION);
+            SessionFiles.write(f, SampleSessions.librarySession(SampleSessions.DEMO, own));
+            written.add(f.toString());
+        }
     }
 
     /** gpu [status|enable|disable|remove]: what GPU there is, and PyTorch's CUDA build (see README, GPU). */

@@ -3,6 +3,7 @@ package org.circuitbench.cli;
 import org.circuitbench.model.gpu.GpuSetup;
 import org.circuitbench.model.gpu.NativeSelection.Selection;
 import org.circuitbench.model.gpu.NativeSelection.Want;
+import org.circuitbench.util.StartupLog;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -32,13 +33,19 @@ public final class Main {
                           [--method greedy|attribution] [--export json|dot|python --out FILE]
               attribute   --model M --task FILE [--edges ESPEC | --circuit SPEC]
               explain     --model M --task FILE [--circuit SPEC | --edges ESPEC]
-                          [--measures dla,lens,attention,ov,heads] [--progress]
-                          (what each head does: docs/explain.md)
+                          [--measures dla,lens,attention,ov,heads] [--ov as-run|layer1]
+                          [--progress]   (what each head does: docs/explain.md)
               reproduce   --model gpt2 [--progress]   check GPT-2 small against published numbers
+              task-library list                        the field's canonical tasks (IOI, greater-than, ...)
+              task-library make ID [--seed N] [--count N] --out FILE   write one as a task file
               compare     --model M --task FILE --circuits A B ... [--names a,b,...]
                           [--tasks FILE ...]   (cross-task matrix: every circuit on every task)
               bench-graph --model M --task FILE             (the Graph view's frame time; needs a display)
               bench       --model M --task FILE [--method backward --threshold 3] [--sample N]
+                          [--parts prune,importance,toggle,memory,startup,edges]
+              bench       --parts startup-process [--model M --task FILE | --session FILE]
+                          [--launchers launcher,app-image] [--rounds 5]   (start-up of the real
+                          launchers, each start a process; needs a display: docs/performance.md)
               make-model  --layers 12 --heads 12 --d-model 768 --seed N OUT
               download    NAME [--revision main]   (from the Hugging Face hub into its cache)
               models      list the GPT-2 models in the local Hugging Face cache
@@ -53,18 +60,24 @@ public final class Main {
             Common options: --device auto|cpu|gpu[:n] (default auto).
             """;
     /** The commands that load a model, and so PyTorch: they pick its natives from --device. */
-    private static final Set<String> MODEL_COMMANDS = Set.of("score", "prune", "importance", "compare", "bench", "explain", "reproduce");
+    private static final Set<String> MODEL_COMMANDS = Set.of("score", "prune", "importance", "compare", "attribute", "faithfulness", "bench", "bench-graph", "explain", "reproduce");
 
     private Main() {
     }
 
+    /** Whether {@code command} loads a model (and so PyTorch, whose natives must be chosen first). */
+    static boolean loadsAModel(String command) {
+        return MODEL_COMMANDS.contains(command);
+    }
+
     public static void main(String[] argv) {
+        StartupLog.mark(StartupLog.Milestone.JVM);
         Locale.setDefault(Locale.ROOT);
-        chooseNatives(argv, System.err);
         if (argv.length == 0 || opensSession(argv)) {
-            launchApp(argv);
+            launchApp(argv); // the app chooses PyTorch's natives itself, in the background, while its window starts
             return;
         }
+        chooseNatives(argv, System.err);
         System.exit(run(argv, System.out, System.err));
     }
 
@@ -121,16 +134,16 @@ public final class Main {
 
     /**
      * Picks PyTorch's natives (the bundled CPU build or the downloaded CUDA build) before anything
-     * loads them: DJL decides once per process. The app follows the remembered choice; a command
-     * follows its --device.
+     * loads them: DJL decides once per process. A command follows its --device. The app follows the
+     * remembered choice, and applies it itself (CircuitBenchApp), in the background.
      */
     static void chooseNatives(String[] argv, PrintStream err) {
         boolean app = argv.length == 0 || opensSession(argv) || argv[0].equals("gui") || argv[0].equals("app");
-        if (!app && !MODEL_COMMANDS.contains(argv[0])) return;
-        Want want = app ? Want.AUTO : Want.of(deviceOption(argv));
+        if (app || !loadsAModel(argv[0])) return; // the app chooses them itself, off its start's critical path
+        Want want = Want.of(deviceOption(argv));
         try {
             Selection s = GpuSetup.applyAtStartup(GpuSetup.fromEnvironment(), want);
-            if (!app && want == Want.AUTO && !s.cuda() && !s.message().isEmpty()) err.println("note: " + s.message());
+            if (want == Want.AUTO && !s.cuda() && !s.message().isEmpty()) err.println("note: " + s.message());
         } catch (RuntimeException e) {
             err.println("warning: the GPU set-up could not be read (" + oneLine(e) + "); PyTorch's bundled CPU build is used.");
         }

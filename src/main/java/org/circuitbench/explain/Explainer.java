@@ -47,18 +47,34 @@ public final class Explainer {
     public static final int TOP_K = 5;
 
     private final AblationTask task;
+    private final OvDefinition ovDefinition;
     private final int layers;
     private final int heads;
     private volatile Map<String, long[]> idsByText; // decoded token text -> ids; built on first use
 
+    /** OV scores by {@link OvDefinition#DEFAULT}, the paper's notebook as it ran. */
     public Explainer(AblationTask task) {
+        this(task, OvDefinition.DEFAULT);
+    }
+
+    public Explainer(AblationTask task, OvDefinition ovDefinition) {
+        if (task.tokenized().hasAnswerSets()) {
+            throw new IllegalArgumentException("The explanations decompose the logit difference of one correct and one incorrect "
+                    + "answer, and this task has answer sets; explain a task with single answers.");
+        }
         this.task = task;
+        this.ovDefinition = ovDefinition;
         this.layers = task.model().config().nLayer();
         this.heads = task.model().config().nHead();
     }
 
     public AblationTask task() {
         return task;
+    }
+
+    /** Which ln_1 this explainer's OV scores and OV tokens use. */
+    public OvDefinition ovDefinition() {
+        return ovDefinition;
     }
 
     /** All the given measures on one pass (one forward pass shared by DLA, lens, attention and OV). */
@@ -285,10 +301,10 @@ public final class Explainer {
     }
 
     /**
-     * seqcont_circuits' get_next_scores and get_copy_scores: x = ln_1 of layer 1 on the stream after
-     * block 0 at each labelled position; per head o = (x W_V + b_V) W_O, logits = unembed(ln_f(o));
-     * a hit is the token ("copy") or its successor ("next"), with or without a leading space, among
-     * the top 5.
+     * seqcont_circuits' get_next_scores and get_copy_scores: x = an ln_1 (the head's own layer's,
+     * or layer 1's: {@link OvDefinition}) on the stream after block 0 at each labelled position; per
+     * head o = (x W_V + b_V) W_O, logits = unembed(ln_f(o)); a hit is the token ("copy") or its
+     * successor ("next"), with or without a leading space, among the top 5.
      */
     private OvScores ov(PassView pass, JobContext ctx, boolean[][] only, java.util.function.IntConsumer layerDone) {
         List<LabelledToken> pairs = ovPairs();
@@ -306,7 +322,7 @@ public final class Explainer {
                 continue;
             }
             try (NDScope ignored = new NDScope(); Attention.HeadWeights w = task.model().blocks().get(l).attn().perHead()) {
-                OvLayer layer = ovLayer(in, w);
+                OvLayer layer = ovLayer(in, w, l);
                 for (int h = 0; h < heads; h++) {
                     if (!only[l][h]) {
                         next[l][h] = copy[l][h] = Double.NaN;
@@ -325,13 +341,14 @@ public final class Explainer {
             }
             layerDone.accept(l);
         }
-        return new OvScores(next, copy, pairCount, withNext);
+        return new OvScores(next, copy, pairCount, withNext, ovDefinition);
     }
 
     /** The (prompt, label) pairs OV scores, refusing a model or task they cannot be computed on. */
     private List<LabelledToken> ovPairs() {
         if (layers < 2) {
-            throw new IllegalArgumentException("OV scores read layer 1's ln_1, and " + task.loaded().name() + " has only one layer.");
+            throw new IllegalArgumentException("OV scores read the stream after block 0 as layer 1 does, and " + task.loaded().name()
+                    + " has only one layer.");
         }
         List<LabelledToken> pairs = labelledTokens();
         if (pairs.isEmpty()) {
@@ -340,24 +357,25 @@ public final class Explainer {
         return pairs;
     }
 
-    /** OV's input, x = layer 1's ln_1 at each pair's position ([P, d]), with the unembedding and ln_f's β · W_Uᵀ. */
-    private record OvInput(NDArray x, NDArray unembedT, NDArray shift) {
+    /** OV's input, the stream after block 0 at each pair's position ([P, d]), with the unembedding and ln_f's β · W_Uᵀ. */
+    private record OvInput(NDArray resid, NDArray unembedT, NDArray shift) {
     }
 
     private OvInput ovInput(PassView pass, List<LabelledToken> pairs) {
         Gpt2Model m = task.model();
-        NDArray x = rowsAt(m.blocks().get(1).ln1().forward(pass.residAfterBlock0()), pairs);      // [P, d]
+        NDArray resid = rowsAt(pass.residAfterBlock0(), pairs);                                      // [P, d]: blocks.1.hook_resid_pre
         NDArray unembedT = m.unembed().transpose();                                                  // [d, vocab]
-        return new OvInput(x, unembedT, m.lnF().bias().matMul(unembedT));                            // shift [vocab]: β · W_Uᵀ
+        return new OvInput(resid, unembedT, m.lnF().bias().matMul(unembedT));                        // shift [vocab]: β · W_Uᵀ
     }
 
     /** One layer's heads on OV's input: (v / σ with a column of ones) [h, P, dh + 1], and (W_O − row means) · diag γ [h, dh, d]. */
     private record OvLayer(NDArray vs, NDArray wc) {
     }
 
-    private OvLayer ovLayer(OvInput in, Attention.HeadWeights w) {
+    private OvLayer ovLayer(OvInput in, Attention.HeadWeights w, int layer) {
         LayerNorm lnF = task.model().lnF();
-        NDArray x = in.x();
+        // x = an ln_1 of the stream: the head's own layer's as the paper ran, or layer 1's as its code reads
+        NDArray x = task.model().blocks().get(ovDefinition.lnLayer(layer)).ln1().forward(in.resid());   // [P, d]
         long pairCount = x.getShape().get(0);
         NDArray vIdx = x.getManager().arange(2, 3 * heads, 3, DataType.INT64);                       // rows 3h+2: W_V of head h
         NDArray v = x.expandDims(0).broadcast(heads, pairCount, x.getShape().get(1))
@@ -469,7 +487,7 @@ public final class Explainer {
         try (NDScope ignored = new NDScope(); PassView pass = PassView.of(task, scope);
              Attention.HeadWeights w = task.model().blocks().get(head.layer()).attn().perHead()) {
             OvInput in = ovInput(pass, pairs);
-            top = ovTop(in, ovLayer(in, w), head.head());
+            top = ovTop(in, ovLayer(in, w, head.layer()), head.head());
         }
         List<OvTokens.Entry> out = new ArrayList<>(pairs.size());
         for (int i = 0; i < pairs.size(); i++) {
@@ -484,7 +502,7 @@ public final class Explainer {
     /**
      * One head's attention pattern on clean prompt {@code prompt} in the scope's pass: the full
      * model's, a node circuit's (the layers below mean-ablated, as {@link AttentionPatterns}), or an
-     * edge circuit's (each head from its own q and k inputs, {@link EdgeEvaluator.Trace#pattern}).
+     * edge circuit's (each head from its own q and k inputs, {@link org.circuitbench.ablation.EdgeTrace#pattern}).
      */
     public AttentionPatterns.Pattern pattern(Scope scope, int prompt, Node.Head head) {
         which(List.of(head));

@@ -29,7 +29,7 @@ public record HeadAttribution(double score, double[][] heads, double[] mlp) {
 
     /** The estimate at the scope's state, with {@code ev} (the caller keeps it to one thread). */
     public static HeadAttribution compute(EdgeEvaluator ev, Scope scope) {
-        return of(ev.attribute(state(ev.graph(), scope)));
+        return of(ev.attributor().attribute(state(ev.graph(), scope)));
     }
 
     /** The senders of an attribution as drops per head and MLP. */

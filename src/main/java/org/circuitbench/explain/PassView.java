@@ -181,7 +181,7 @@ abstract sealed class PassView implements AutoCloseable permits PassView.NodePas
     /** An edge circuit's edge-ablated pass, through {@link EdgeEvaluator#trace}. */
     static final class EdgePass extends PassView {
         private final EdgeEvaluator evaluator;
-        private final EdgeEvaluator.Trace trace;
+        private final org.circuitbench.ablation.EdgeTrace trace;
         private NDArray components;
 
         EdgePass(AblationTask task, EdgeCircuit circuit) {

@@ -31,7 +31,8 @@ import java.util.Map;
 /**
  * Checks a model against numbers published for it (docs/explain.md, "reproduce"): the next-token
  * probability and logits of Hugging Face's GPT-2 on "1 2 3 4", per-head DLA on the numerals task
- * with a BOS token, head 9.1's OV scores, and the seed notebook's own prune. The checks are
+ * with a BOS token, head 9.1's OV scores, the seed notebook's own prune, and the full model's
+ * numbers on the task library's tasks (docs/task-library.md). The checks are
  * parametrised by {@link Expectations}, so that tests can run them on a model whose numbers they
  * compute themselves; {@link #GPT2_SMALL} holds the published ones.
  */
@@ -43,8 +44,17 @@ public final class Reproduce implements Job<List<Reproduce.Check>> {
     public static final double OV_POINTS_TOL = 1.0;
     public static final double SCORE_POINTS_TOL = 0.01;
 
-    /** One check: what was published, what this model gives, and the tolerance it must be within. */
-    public record Check(String name, String source, double published, double ours, double tolerance, String toleranceNote) {
+    /**
+     * One check: what was published, what this model gives, and the tolerance it must be within.
+     * A check that is not {@code counted} is shown for comparison only (the OV scores under the
+     * definition that did not produce the published numbers) and does not decide "all passed".
+     */
+    public record Check(String name, String source, double published, double ours, double tolerance, String toleranceNote,
+                        boolean counted) {
+        public Check(String name, String source, double published, double ours, double tolerance, String toleranceNote) {
+            this(name, source, published, ours, tolerance, toleranceNote, true);
+        }
+
         public boolean pass() {
             return Math.abs(ours - published) <= tolerance;
         }
@@ -62,8 +72,11 @@ public final class Reproduce implements Job<List<Reproduce.Check>> {
         }
     }
 
-    /** One head's OV scores on "i i+1 i+2 i+3" for i in [from, to] (no BOS), labels S1..S4, in percent. */
-    public record Ov(Node.Head head, int from, int to, double next, double copy, String source) {
+    /**
+     * One head's OV scores on "i i+1 i+2 i+3" for i in [from, to] (no BOS), labels S1..S4, in
+     * percent, as computed under {@code definition}.
+     */
+    public record Ov(Node.Head head, int from, int to, double next, double copy, OvDefinition definition, String source) {
     }
 
     /** The seed's prune on its own task (given to {@link #Reproduce}): the circuit's size and score, and one head alone. */
@@ -71,8 +84,27 @@ public final class Reproduce implements Job<List<Reproduce.Check>> {
                        String source) {
     }
 
-    public record Expectations(NextToken nextToken, HeadDla headDla, Ov ov, Seed seed) {
+    /**
+     * A number published for the full model on a task of the task library, checked on the library's
+     * task made with {@code seed} and {@code count} (docs/task-library.md).
+     */
+    public record LibraryFact(String task, long seed, int count, LibraryChecks.Quantity quantity, double published, String source) {
     }
+
+    public record Expectations(NextToken nextToken, HeadDla headDla, Ov ov, Seed seed, List<LibraryFact> library) {
+        public Expectations {
+            library = List.copyOf(library);
+        }
+
+        /** The seed's and the paper's checks, without the task library's. */
+        public Expectations(NextToken nextToken, HeadDla headDla, Ov ov, Seed seed) {
+            this(nextToken, headDla, ov, seed, List.of());
+        }
+    }
+
+    private static final String WANG = "Wang et al. 2022, Interpretability in the Wild, section 2 (100,000 prompts of p_IOI)";
+    private static final String HANNA = "Hanna et al. 2023, How does GPT-2 compute greater-than? (their years are drawn from 1000..1899, ours from the 1700s; "
+            + "the number as summarised at emergentmind.com/papers/2305.00586)";
 
     private static final String SEQCONT = "apartresearch/seqcont_circuits, ";
 
@@ -82,9 +114,15 @@ public final class Reproduce implements Job<List<Reproduce.Check>> {
                     SEQCONT + "notebooks/gpt2_expms/seqLen_corrToken_plot.ipynb"),
             new HeadDla(1, 20, headMap(new Object[][] {{9, 1, 0.4114}, {10, 7, 0.3805}, {9, 5, 0.1051}, {11, 10, 0.0508}, {8, 10, 0.0389}}),
                     5.6015, "wlg100/numseqcont_circuit_expms, actv_patch_small/multi_seq1to4_circuit_small.ipynb"),
-            new Ov(Node.head(9, 1), 1, 97, 87.37, 59.28, SEQCONT + "notebooks/gpt2_expms/OV_scores/allTasks_nextScores.ipynb"),
+            // the notebook ran EasyTransformer.from_pretrained("gpt2") with its default fold_ln=True (docs/explain.md, section 4)
+            new Ov(Node.head(9, 1), 1, 97, 87.37, 59.28, OvDefinition.AS_RUN,
+                    SEQCONT + "notebooks/gpt2_expms/OV_scores/allTasks_nextScores.ipynb"),
             new Seed(SearchMethod.BACKWARD_FORWARD, 3, 43, 97.05, Node.head(9, 1), 1.46,
-                    "the seed notebook (minimal_circuit_template), its bf_3 cell and 9.1 alone"));
+                    "the seed notebook (minimal_circuit_template), its bf_3 cell and 9.1 alone"),
+            List.of(new LibraryFact("ioi", 1, 3000, LibraryChecks.Quantity.LOGIT_DIFF, 3.56, WANG),
+                    new LibraryFact("ioi", 1, 3000, LibraryChecks.Quantity.CORRECT_ABOVE_INCORRECT, 99.3, WANG),
+                    new LibraryFact("ioi", 1, 3000, LibraryChecks.Quantity.CORRECT_PROBABILITY, 49, WANG),
+                    new LibraryFact("greater-than", 1, 970, LibraryChecks.Quantity.PROBABILITY_DIFFERENCE, 81.7, HANNA)));
 
     private static Map<Node.Head, Double> headMap(Object[][] rows) {
         Map<Node.Head, Double> m = new LinkedHashMap<>();
@@ -116,15 +154,16 @@ public final class Reproduce implements Job<List<Reproduce.Check>> {
     @Override
     public List<Check> run(JobContext ctx) throws TaskException {
         JobListener<?> listener = ctx.listener();
-        listener.started(title(), 4);
+        String[] steps = {"next token", "head DLA", "OV scores", "seed prune", "task library"};
+        listener.started(title(), steps.length);
         List<Check> out = new ArrayList<>();
-        String[] steps = {"next token", "head DLA", "OV scores", "seed prune"};
         for (int i = 0; i < steps.length && !ctx.isCancelled(); i++) {
             switch (i) {
                 case 0 -> out.addAll(nextToken(expect.nextToken()));
                 case 1 -> out.addAll(headDla(expect.headDla()));
                 case 2 -> out.addAll(ov(expect.ov()));
-                default -> out.addAll(seed(expect.seed(), ctx));
+                case 3 -> out.addAll(seed(expect.seed(), ctx));
+                default -> out.addAll(LibraryChecks.run(model, expect.library()));
             }
             listener.progress(new Progress(i + 1, steps.length, null, Double.NaN, Double.NaN, 0, steps[i]));
         }
@@ -175,14 +214,25 @@ public final class Reproduce implements Job<List<Reproduce.Check>> {
         }
     }
 
+    /**
+     * The OV checks under the definition that produced the published numbers, then the same under
+     * the other definition, shown for comparison and not counted.
+     */
     private List<Check> ov(Ov e) throws TaskException {
+        List<Check> out = new ArrayList<>();
         try (AblationTask task = AblationTask.prepare(model, ovTask(e.from(), e.to()))) {
-            OvScores s = new Explainer(task).ov(Scope.FULL, List.of(e.head()));
-            String on = " (numerals " + e.from() + ".." + e.to() + ")";
-            return List.of(
-                    new Check("OV next score of " + e.head() + on, e.source(), e.next(), s.next(e.head().layer(), e.head().head()), OV_POINTS_TOL, "1 point"),
-                    new Check("OV copy score of " + e.head() + on, e.source(), e.copy(), s.copy(e.head().layer(), e.head().head()), OV_POINTS_TOL, "1 point"));
+            for (OvDefinition d : List.of(e.definition(), e.definition() == OvDefinition.AS_RUN ? OvDefinition.LAYER1 : OvDefinition.AS_RUN)) {
+                boolean counted = d == e.definition();
+                OvScores s = new Explainer(task, d).ov(Scope.FULL, List.of(e.head()));
+                String on = " (numerals " + e.from() + ".." + e.to() + ", " + d.id + ")";
+                String tol = counted ? "1 point" : "1 point; for comparison, not counted: the published numbers are " + e.definition().id + "'s";
+                out.add(new Check("OV next score of " + e.head() + on, e.source(), e.next(), s.next(e.head().layer(), e.head().head()),
+                        OV_POINTS_TOL, tol, counted));
+                out.add(new Check("OV copy score of " + e.head() + on, e.source(), e.copy(), s.copy(e.head().layer(), e.head().head()),
+                        OV_POINTS_TOL, tol, counted));
+            }
         }
+        return out;
     }
 
     private List<Check> seed(Seed e, JobContext ctx) throws TaskException {

@@ -67,8 +67,14 @@ public final class AppPaths {
         return ModelResolver.fromEnvironment().resolve(ref);
     }
 
+    /**
+     * Recent files, recovery copies and the GPU choice: {@code ~/.circuitbench}, or
+     * {@code -Dcircuitbench.userDir}, or {@code CIRCUITBENCH_USER_DIR} (which reaches the packaged
+     * launcher too: the start-up bench gives each start a fresh one).
+     */
     public static Path userDir() {
         String override = System.getProperty("circuitbench.userDir");
-        return override != null ? Path.of(override) : Path.of(System.getProperty("user.home"), ".circuitbench");
+        if (override == null || override.isBlank()) override = System.getenv("CIRCUITBENCH_USER_DIR");
+        return override != null && !override.isBlank() ? Path.of(override) : Path.of(System.getProperty("user.home"), ".circuitbench");
     }
 }

@@ -16,14 +16,14 @@ public final class Attention {
     final Linear cProj; // attn.c_proj: [n_head * d_head] -> [d_model]
     final int nHead;
     final int dHead;
-    private final float scale;
+    private final NDArray scale; // 0-d float32 1/√d_head, owned by the model: autograd keeps it for the backward pass (see Mlp)
 
     Attention(Linear cAttn, Linear cProj, int nHead, int dHead, float scale) {
         this.cAttn = cAttn;
         this.cProj = cProj;
         this.nHead = nHead;
         this.dHead = dHead;
-        this.scale = scale;
+        this.scale = Scalars.of(cAttn.weight.getManager(), scale);
     }
 
     /** z for every head. x: ln_1 output [batch, pos, d_model] -> [batch, pos, head, d_head]. */
@@ -49,6 +49,35 @@ public final class Attention {
     public NDArray pattern(NDArray x) {
         NDList qkv = splitHeads(cAttn.forward(x), nHead);
         return probabilities(qkv.get(0), qkv.get(1), null);
+    }
+
+    /**
+     * z when each head's query, key and value read their own input (TransformerLens's
+     * {@code use_split_qkv_input}): q, k, v inputs after ln_1, each [batch, pos, head, d_model] ->
+     * z [batch, pos, head, d_head].
+     */
+    public NDArray zSplit(NDArray qIn, NDArray kIn, NDArray vIn) {
+        NDArray w = cAttn.weight.reshape(3, nHead, dHead, -1);                 // [3*h*dh, d] -> [3, head, d_head, d_model]
+        NDArray b = cAttn.bias.reshape(3, nHead, 1, dHead);                    // [3*h*dh] -> [3, head, 1, d_head]
+        NDArray q = perHead(qIn, w.get(0), b.get(0)), k = perHead(kIn, w.get(1), b.get(1)), v = perHead(vIn, w.get(2), b.get(2));
+        return probabilities(q, k, null).matMul(v).transpose(0, 2, 1, 3);      // [b, h, q, dh] -> [b, q, h, dh]
+    }
+
+    /** One of q, k, v from each head's own input: in [b, pos, head, d], w [head, d_head, d], bias [head, 1, d_head] -> [b, head, pos, d_head]. */
+    private static NDArray perHead(NDArray in, NDArray w, NDArray bias) {
+        Shape s = in.getShape();
+        NDArray x = in.transpose(2, 0, 1, 3).reshape(s.get(2), s.get(0) * s.get(1), s.get(3)); // -> [head, b*pos, d]
+        return x.matMul(w.transpose(0, 2, 1)).add(bias)                                        // @ [head, d, dh] -> [head, b*pos, dh]
+                .reshape(s.get(2), s.get(0), s.get(1), -1).transpose(1, 0, 2, 3);             // -> [b, head, pos, dh]
+    }
+
+    /** Each head's output without b_O (hook_result): z [batch, pos, head, d_head] -> [batch, pos, head, d_model]. */
+    public NDArray result(NDArray z) {
+        Shape s = z.getShape();
+        NDArray wo = cProj.weight.reshape(-1, nHead, dHead).transpose(1, 2, 0);             // [d, h*dh] -> [head, d_head, d_model]
+        return z.transpose(2, 0, 1, 3).reshape(s.get(2), s.get(0) * s.get(1), s.get(3))     // [b, p, h, dh] -> [head, b*p, dh]
+                .matMul(wo)                                                                  // -> [head, b*p, d]
+                .reshape(s.get(2), s.get(0), s.get(1), -1).transpose(1, 2, 0, 3);            // -> [b, p, head, d]
     }
 
     /** z [batch, pos, head, d_head] -> attention output [batch, pos, d_model]. */
@@ -82,7 +111,7 @@ public final class Attention {
 
     /** softmax(q kᵀ · scale) with keys after the query masked out; [batch, head, q, key_pos]. */
     private NDArray probabilities(NDArray q, NDArray k, NDArray queryPos) {
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale); // [b, h, q, dh] @ [b, h, dh, k] -> [b, h, q, k]
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(scale);  // [b, h, q, dh] @ [b, h, dh, k] -> [b, h, q, k]
         long keys = k.getShape().get(2);
         NDArray mask = queryPos == null
                 ? causalMask(k.getManager(), keys)                       // [q, k]
@@ -130,9 +159,10 @@ public final class Attention {
 
     /**
      * Per-head weights: {@code qkv} [head*3, d_model, d_head] and {@code qkvBias} [head*3, 1, d_head]
-     * (q, k, v of head 0, then of head 1, …), {@code out} [head, d_head, d_model] (W_O without b_O).
+     * (q, k, v of head 0, then of head 1, …), {@code out} [head, d_head, d_model] (W_O without b_O);
+     * {@code scale} is the model's 0-d 1/√d_head, which {@link #close()} leaves alone.
      */
-    public record HeadWeights(NDArray qkv, NDArray qkvBias, NDArray out, float scale) implements AutoCloseable {
+    public record HeadWeights(NDArray qkv, NDArray qkvBias, NDArray out, NDArray scale) implements AutoCloseable {
 
         public int heads() {
             return Math.toIntExact(out.getShape().get(0));

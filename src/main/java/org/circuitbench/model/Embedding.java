@@ -14,12 +14,19 @@ public final class Embedding {
         this.wpe = wpe;
     }
 
-    /** tokens [batch, pos] (int64) -> residual stream [batch, pos, d_model]. */
+    /** tokens [batch, pos] (int64) -> residual stream [batch, pos, d_model]: hook_embed + hook_pos_embed. */
     public NDArray forward(NDArray tokens) {
-        long t = tokens.getShape().get(1);
-        NDArray tok = tokens.getNDArrayInternal().embedding(tokens, wte, SparseFormat.DENSE).singletonOrThrow();
-        NDArray pos = wpe.get(new NDIndex(":{}", t)); // [pos, d_model], broadcast over batch
-        return tok.add(pos);
+        return tokens(tokens).add(positions(tokens));
+    }
+
+    /** The token embeddings (hook_embed): tokens [batch, pos] -> [batch, pos, d_model]. */
+    public NDArray tokens(NDArray tokens) {
+        return tokens.getNDArrayInternal().embedding(tokens, wte, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** The position embeddings (hook_pos_embed) of a batch's positions: [pos, d_model], broadcast over the batch. */
+    public NDArray positions(NDArray tokens) {
+        return wpe.get(new NDIndex(":{}", tokens.getShape().get(1)));
     }
 
     public NDArray wte() {

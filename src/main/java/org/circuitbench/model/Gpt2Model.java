@@ -38,9 +38,13 @@ public final class Gpt2Model implements AutoCloseable {
         return WeightLoader.load(folder, device);
     }
 
-    /** tokens [batch, pos] -> the residual stream after the last block, [batch, pos, d_model]. */
+    /**
+     * tokens [batch, pos] -> the residual stream after the last block, [batch, pos, d_model], with
+     * the hooks of {@link HookPoint} ({@code hook_embed}, {@code hook_pos_embed}, then each block's).
+     */
     public NDArray forward(NDArray tokens, Hook hook) {
-        NDArray x = embedding.forward(tokens);
+        NDArray x = hook.apply(HookPoint.EMBED, -1, embedding.tokens(tokens))
+                .add(hook.apply(HookPoint.POS_EMBED, -1, embedding.positions(tokens)));                 // [b, pos, d] + [pos, d]
         for (Block block : blocks) {
             x = block.forward(x, hook);
         }

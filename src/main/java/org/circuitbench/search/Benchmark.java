@@ -38,7 +38,7 @@ public final class Benchmark {
     /** What to run. {@code sample} 0 runs the slow ways in full; −1 chooses by model size. */
     public record Options(SearchMethod method, double threshold, int sample, int speculation, int memoryEvaluations,
                           boolean skipSeedStyle, java.util.Set<String> parts, double edgePruneSeconds) {
-        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges");
+        public static final java.util.Set<String> ALL_PARTS = java.util.Set.of("prune", "importance", "toggle", "memory", "startup", "edges", "ablations", "startup-process");
 
         boolean runs(String part) {
             return parts == null || parts.isEmpty() || parts.contains(part);
@@ -83,6 +83,10 @@ public final class Benchmark {
         if (opt.runs("memory") && opt.memoryEvaluations() > 0) out.set("memory", memory(opt.memoryEvaluations()));
         if (opt.runs("edges")) out.set("edges", new EdgeBenchmark(task, log, opt.memoryEvaluations(), opt.edgePruneSeconds()).run());
         if (opt.runs("startup")) out.set("startup", startup());
+        if (opt.runs("ablations")) {
+            boolean big = task.model().parameterCount() > 50_000_000;
+            out.set("ablations", new AblationBenchmark(task, log, big ? 4 : 8, big ? 1 : 2).run());
+        }
         return out;
     }
 
@@ -91,10 +95,10 @@ public final class Benchmark {
     private ObjectNode prune(int sample, double peak) {
         ObjectNode o = JSON.createObjectNode();
         o.put("method", opt.method().id).put("threshold", opt.threshold());
-        PruneSettings settings = PruneSettings.of(opt.method(), opt.threshold(), task.allHeads());
+        PruneSettings<Circuit> settings = PruneSettings.of(opt.method(), opt.threshold(), task.allHeads());
         log.println("[bench] " + opt.method() + " prune, fast");
         List<Decision> decisions = new ArrayList<>();
-        PruneResult fast;
+        PruneResult<Node, Circuit> fast;
         long fastFlops;
         double fastSec;
         try (FastEvaluator ev = evaluators.fast(task)) {
@@ -121,7 +125,7 @@ public final class Benchmark {
             if (sample == 0) {
                 try (ReferenceEvaluator ev = make.apply(task)) {
                     long t0 = System.nanoTime();
-                    PruneResult r = new Pruner(ev, settings).run(JobContext.silent());
+                    PruneResult<Node, Circuit> r = new Pruner(ev, settings).run(JobContext.silent());
                     double sec = (System.nanoTime() - t0) / 1e9;
                     boolean same = r.circuit().equals(fast.circuit()) && removedNodes(r).equals(removedNodes(fast));
                     identical &= same;
@@ -147,12 +151,12 @@ public final class Benchmark {
         return o;
     }
 
-    private static List<Node> removedNodes(PruneResult r) {
+    private static List<Node> removedNodes(PruneResult<Node, Circuit> r) {
         return r.removals().stream().map(Removal::element).toList();
     }
 
     /** Records every decided candidate of a prune, in order, from its events. */
-    private static JobListener<PruneResult> recorder(Circuit start, List<Decision> out) {
+    private static JobListener<PruneResult<Node, Circuit>> recorder(Circuit start, List<Decision> out) {
         return new JobListener<>() {
             Circuit current = start;
             boolean removed;
@@ -188,7 +192,7 @@ public final class Benchmark {
                 double s = ev.score(d.candidate());
                 sec += (System.nanoTime() - t0) / 1e9;
                 maxDiff = Math.max(maxDiff, Math.abs(s - d.score()));
-                same &= (100 - s < opt.threshold()) == d.removed();
+                same &= task.method().removes(s, opt.threshold()) == d.removed();
             }
             flops = ev.flops();
         }
@@ -213,7 +217,7 @@ public final class Benchmark {
         }
         o.set("fast", way(fastSec, fast.evaluations() + 1, fast.evaluations() + 1, false, fastFlops, peak));
         List<Decision> decisions = fast.entries().stream()
-                .map(e -> new Decision(all.without(e.node()), e.scoreWithout(), 100 - e.scoreWithout() < opt.threshold()))
+                .map(e -> new Decision(all.without(e.node()), e.scoreWithout(), task.method().removes(e.scoreWithout(), opt.threshold())))
                 .toList();
         double maxDiff = 0;
         boolean sameOrder = true;
@@ -301,49 +305,13 @@ public final class Benchmark {
     // ---- memory ---------------------------------------------------------------------------------
 
     private ObjectNode memory(int evaluations) {
-        ObjectNode o = JSON.createObjectNode();
         log.println("[bench] memory over " + evaluations + " evaluations");
         SplittableRandom rng = new SplittableRandom(7);
         var cfg = task.model().config();
         try (FastEvaluator ev = evaluators.fast(task)) {
-            Circuit base = task.allHeads();
-            int warm = Math.min(200, evaluations / 10);
-            long before = 0;
-            ArrayNode trace = o.putArray("rss_mb_trace");
-            for (int i = 0; i < evaluations + warm; i++) {
-                if (i == warm) {
-                    System.gc();
-                    before = rssBytes();
-                }
-                Node n = Node.head(rng.nextInt(cfg.nLayer()), rng.nextInt(cfg.nHead()));
-                if (i % 50 == 0) { // now and then move the base, as a prune does
-                    base = base.toggled(n);
-                    ev.setBase(base);
-                }
-                ev.score(base.toggled(Node.head(rng.nextInt(cfg.nLayer()), rng.nextInt(cfg.nHead()))));
-                if (i >= warm && (i - warm) % Math.max(1, evaluations / 10) == 0) trace.add(round(rssBytes() / 1e6, 1));
-            }
-            System.gc();
-            long after = rssBytes();
-            o.put("evaluations", evaluations);
-            o.put("rss_mb_before", round(before / 1e6, 1));
-            o.put("rss_mb_after", round(after / 1e6, 1));
-            o.put("rss_growth_mb", round((after - before) / 1e6, 1));
+            return Measurements.memory(ev, task.allHeads(), () -> Node.head(rng.nextInt(cfg.nLayer()), rng.nextInt(cfg.nHead())),
+                    evaluations, 50, 200);
         }
-        return o;
-    }
-
-    /** Resident memory of this process (Linux), which covers PyTorch's native allocations. */
-    static long rssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
-            }
-        } catch (IOException | NumberFormatException ignored) {
-            // not Linux: fall through
-        }
-        Runtime rt = Runtime.getRuntime();
-        return rt.totalMemory() - rt.freeMemory();
     }
 
     // ---- helpers --------------------------------------------------------------------------------
@@ -391,7 +359,7 @@ public final class Benchmark {
         return best;
     }
 
-    static ObjectNode machine() {
+    public static ObjectNode machine() {
         ObjectNode m = JSON.createObjectNode();
         String cpu = "unknown";
         try {
@@ -412,7 +380,6 @@ public final class Benchmark {
     }
 
     static double round(double v, int digits) {
-        double f = Math.pow(10, digits);
-        return Math.round(v * f) / f;
+        return Measurements.round(v, digits);
     }
 }

@@ -1,46 +1,175 @@
 package org.circuitbench.search;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.CircuitOf;
+import org.circuitbench.ablation.Edge;
+import org.circuitbench.ablation.EdgeAttribution;
+import org.circuitbench.ablation.EdgeCircuit;
+import org.circuitbench.ablation.Level;
 import org.circuitbench.ablation.Node;
-import org.circuitbench.util.Texts;
+import org.circuitbench.ablation.Receiver;
+import org.circuitbench.ablation.Sender;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Circuits in and out: our JSON (with method, threshold, score, model and task), the paper's
- * {@code {"heads": [[l, h], ...], "mlps": [...]}}, a Python list literal to paste into a
- * notebook, and CSV of a removal log. Reading accepts all of these and plain specs, and each
- * export reads back as exactly the circuit written, MLP nodes included.
+ * Circuits out, at either level: our JSON (with how the circuit was found), a Python list literal
+ * to paste into a notebook, a run's removal log as CSV, the paper's {@code {"heads": [[l, h], ...],
+ * "mlps": [...]}} (nodes) and the Graphviz DOT of the graph (edges). {@link CircuitReader} reads
+ * every one of them back as exactly the circuit written, MLP nodes included.
  */
 public final class CircuitFormats {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    public enum Format { JSON, PAPER, PYTHON, CSV }
+    /** Marks a node circuit whose MLPs are nodes, for the cases its lists cannot show (none kept, or all). */
+    static final String MLP_NODES = "mlp_nodes";
+    /** The first line of a removal log; the second column names the level's element. */
+    static final String CSV_HEADER = "step,%s,score,seconds,pass";
+
+    /** Each format and the levels it writes. */
+    public enum Format {
+        JSON(Level.NODES, Level.EDGES),
+        PAPER(Level.NODES),
+        PYTHON(Level.NODES, Level.EDGES),
+        CSV(Level.NODES, Level.EDGES),
+        DOT(Level.NODES, Level.EDGES);
+
+        private final Set<Level> levels;
+
+        Format(Level... levels) {
+            this.levels = Set.of(levels);
+        }
+
+        public boolean serves(Level level) {
+            return levels.contains(level);
+        }
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * What goes with an exported circuit: the model and task, how it was found (a run, or words such
+     * as "the Graph view"), its score, and for DOT an attribution to colour the edges by. Any part may be null.
+     */
+    public record About(String model, String task, String foundBy, Double score, PruneResult<?, ?> run, EdgeAttribution attribution) {
+        public static About of(String model, String task) {
+            return new About(model, task, null, null, null, null);
+        }
+    }
 
     private CircuitFormats() {
     }
 
-    public static Format parseFormat(String s) {
+    /** The formats of a level, as the command line names them. */
+    public static List<Format> formats(Level level) {
+        return Arrays.stream(Format.values()).filter(f -> f.serves(level)).toList();
+    }
+
+    public static Format parseFormat(String s, Level level) {
+        String names = formats(level).stream().map(Format::id).collect(Collectors.joining(", "));
+        Format f;
         try {
-            return Format.valueOf(s.trim().toUpperCase(Locale.ROOT));
+            f = Format.valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Unknown export format '" + s + "'; use json, paper, python or csv.");
+            throw new IllegalArgumentException("Unknown export format '" + org.circuitbench.util.Texts.cap(s) + "'"
+                    + (level == Level.EDGES ? " for edges" : "") + "; use " + names + ".");
+        }
+        if (!f.serves(level)) throw new IllegalArgumentException("The " + f.id() + " format is not written for " + level + "; use " + names + ".");
+        return f;
+    }
+
+    // ---- writing ----------------------------------------------------------------------------------
+
+    /** A circuit without a run (the grid, the graph) in a format; CSV, being a run's removal log, needs a run. */
+    public static String export(Format f, CircuitOf<?, ?> c, String model, String task) {
+        return export(f, c, About.of(model, task));
+    }
+
+    /** A run's final circuit, or for CSV its removal log. */
+    public static String export(Format f, PruneResult<?, ?> r, String model, String task) {
+        return export(f, r.circuit(), new About(model, task, null, r.score(), r, null));
+    }
+
+    public static String export(Format f, CircuitOf<?, ?> c, About about) {
+        if (!f.serves(c.level())) throw new IllegalArgumentException("The " + f.id() + " format is not written for " + c.level() + ".");
+        try {
+            return switch (f) {
+                case JSON -> JSON.writeValueAsString(json(c, about));
+                case PAPER -> JSON.writeValueAsString(paper((Circuit) c));
+                case PYTHON -> python(c);
+                case CSV -> {
+                    if (about.run() == null) throw new IllegalArgumentException("A CSV export is a run's removal log; export a run instead.");
+                    yield csv(about.run());
+                }
+                case DOT -> dot(c, about.attribution());
+            };
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    /** {@code [(0, 1), (4, 4)]}; MLPs, if any, follow as a second list {@code mlps = [3, 5]}. */
-    public static String python(Circuit c) {
+    /** The elements' names as a JSON array: {@code ["0.1", "4.4"]}, {@code ["4.4->9.1.k"]}. */
+    public static ArrayNode names(CircuitOf<?, ?> c) {
+        ArrayNode a = JSON.createArrayNode();
+        c.toStrings().forEach(a::add);
+        return a;
+    }
+
+    /**
+     * Our own JSON: the circuit and how it was found. Nodes are {@code circuitbench-circuit/1}
+     * ({@code circuit}, {@code size}), edges {@code circuitbench-edges/1} ({@code edges}, {@code edge_count}).
+     */
+    public static ObjectNode json(CircuitOf<?, ?> c, About about) {
+        boolean nodes = c.level() == Level.NODES;
+        ObjectNode o = JSON.createObjectNode();
+        o.put("format", nodes ? "circuitbench-circuit/1" : "circuitbench-edges/1");
+        if (about.model() != null) o.put("model", about.model());
+        if (about.task() != null) o.put("task", about.task());
+        if (about.foundBy() != null) o.put("found_by", about.foundBy());
+        PruneResult<?, ?> r = about.run();
+        if (r != null) {
+            o.put("method", r.settings().method().id);
+            o.put("threshold", r.settings().threshold());
+            o.put("score", r.score());
+            o.put("evaluations", r.evaluations());
+            o.put("ablation", r.scoring().ablation().id).put("metric", r.scoring().metric().id)
+                    .put("normalisation", r.scoring().normalisation().id);
+            if (r.cancelled()) o.put("cancelled", true);
+        } else if (about.score() != null) {
+            o.put("score", about.score());
+        }
+        o.put(nodes ? "size" : "edge_count", c.size());
+        o.set(nodes ? "circuit" : "edges", names(c));
+        if (c instanceof Circuit n && n.hasMlpNodes()) o.put(MLP_NODES, true);
+        return o;
+    }
+
+    /**
+     * A Python list: nodes as {@code [(0, 1), (4, 4)]}, with MLPs, if they are nodes, as a second
+     * list {@code mlps = [3, 5]}; edges as {@code [("embed", "0.3.q"), ("4.4", "9.1.k")]}.
+     */
+    public static String python(CircuitOf<?, ?> c) {
+        return switch (c) {
+            case Circuit n -> python(n);
+            case EdgeCircuit e -> e.edges().stream().map(x -> "(\"" + x.sender() + "\", \"" + x.receiver() + "\")")
+                    .collect(Collectors.joining(", ", "[", "]"));
+        };
+    }
+
+    private static String python(Circuit c) {
         String heads = c.nodes().stream().filter(n -> n instanceof Node.Head).map(n -> (Node.Head) n)
                 .map(n -> "(" + n.layer() + ", " + n.head() + ")").collect(Collectors.joining(", ", "[", "]"));
         if (!c.hasMlpNodes()) return heads;
@@ -68,261 +197,105 @@ public final class CircuitFormats {
         return o;
     }
 
-    /** Marks a circuit whose MLPs are nodes, for the cases its lists cannot show (none kept, or all). */
-    private static final String MLP_NODES = "mlp_nodes";
-
-    public static ArrayNode nodeArray(Circuit c) {
-        ArrayNode a = JSON.createArrayNode();
-        c.toStrings().forEach(a::add);
-        return a;
-    }
-
-    /** Our own JSON: the circuit and how it was found. */
-    public static ObjectNode json(Circuit c, PruneResult r, String model, String task) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("format", "circuitbench-circuit/1");
-        if (model != null) o.put("model", model);
-        if (task != null) o.put("task", task);
-        if (r != null) {
-            o.put("method", r.settings().method().id);
-            o.put("threshold", r.settings().threshold());
-            o.put("score", r.score());
-            o.put("evaluations", r.evaluations());
-            if (r.cancelled()) o.put("cancelled", true);
-        }
-        o.put("size", c.size());
-        o.set("circuit", nodeArray(c));
-        if (c.hasMlpNodes()) o.put(MLP_NODES, true);
-        return o;
-    }
-
     /**
-     * The removal log: step, node, score after, seconds since start, pass. Step 0 holds the start
-     * circuit, so that the log reads back as the circuit it ends with.
+     * A run's removal log: step, element, score after, seconds since start, pass, and the method
+     * that made the scores (ablation, metric, normalisation; logs from before methods lack these
+     * columns and still read). Step 0 holds the start circuit, so that the log reads back as the
+     * circuit it ends with. A search by attribution removes nothing one at a time, so it has no log.
      */
-    public static String csv(PruneResult r) {
-        StringBuilder sb = new StringBuilder(CSV_HEADER + "\n");
-        Circuit start = r.settings().start();
-        sb.append("0,").append(csvField(exactSpec(start))).append(',')
-                .append(start.equals(Circuit.all(start.layers(), start.heads())) ? "100.0" : "").append(",0.000,0\n");
+    public static String csv(PruneResult<?, ?> r) {
+        if (r.settings().method() == SearchMethod.ATTRIBUTION) {
+            throw new IllegalArgumentException("A search by attribution has no removal log; export its circuit as JSON instead.");
+        }
+        CircuitOf<?, ?> start = r.start();
+        StringBuilder sb = new StringBuilder(csvHeader(start.level()) + ",ablation,metric,normalisation\n");
+        String method = "," + r.scoring().ablation().id + "," + r.scoring().metric().id + "," + r.scoring().normalisation().id + "\n";
+        sb.append("0,").append(csvField(exactSpec(start))).append(',').append(isAll(start) ? String.valueOf(r.scoring().fullScore()) : "")
+                .append(",0.000,0").append(method);
         int i = 1;
-        for (Removal<Node> x : r.removals()) {
+        for (Removal<?> x : r.removals()) {
             sb.append(i++).append(',').append(x.element()).append(',').append(x.score()).append(',')
-                    .append(String.format(Locale.ROOT, "%.3f", x.elapsedSeconds())).append(',').append(x.pass()).append('\n');
+                    .append(String.format(Locale.ROOT, "%.3f", x.elapsedSeconds())).append(',').append(x.pass()).append(method);
         }
         return sb.toString();
     }
 
-    private static final String CSV_HEADER = "step,head,score,seconds,pass";
+    /** {@code step,head,score,seconds,pass} or {@code step,edge,…}. */
+    static String csvHeader(Level level) {
+        return String.format(CSV_HEADER, level == Level.NODES ? "head" : "edge");
+    }
 
-    /** A spec that reads back as exactly {@code c}; the paper's JSON where a spec cannot say it. */
-    private static String exactSpec(Circuit c) {
-        if (c.equals(Circuit.allWithMlps(c.layers(), c.heads()))) return "all+mlp";
-        String spec = c.toSpec();
-        if (Circuit.parse(spec, c.layers(), c.heads()).equals(c)) return spec;
-        return paper(c).toString();
+    private static boolean isAll(CircuitOf<?, ?> c) {
+        return c.equals(c.level().all(c.layers(), c.heads()));
+    }
+
+    /** A spec that reads back as exactly {@code c}; for nodes, the paper's JSON where a spec cannot say it. */
+    private static String exactSpec(CircuitOf<?, ?> c) {
+        if (!(c instanceof Circuit n)) return c.toSpec();
+        if (n.equals(Circuit.allWithMlps(n.layers(), n.heads()))) return "all+mlp";
+        String spec = n.toSpec();
+        if (Circuit.parse(spec, n.layers(), n.heads()).equals(n)) return spec;
+        return paper(n).toString();
     }
 
     private static String csvField(String s) {
         return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
-    /** One CSV line's fields (RFC 4180 quoting). */
-    private static List<String> csvFields(String line, String source) {
-        List<String> out = new ArrayList<>();
-        StringBuilder f = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    f.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    f.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                out.add(f.toString());
-                f.setLength(0);
-            } else {
-                f.append(ch);
-            }
-        }
-        if (quoted) throw new IllegalArgumentException(source + ": a quote in '" + Texts.cap(line) + "' is not closed.");
-        out.add(f.toString());
-        return out;
-    }
-
-    /** A removal log: its start circuit (step 0; all heads if absent) less every head it removed. */
-    private static Circuit fromCsv(String text, int layers, int heads, String source) {
-        List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        Circuit c = null;
-        for (int i = 1; i < lines.size(); i++) {
-            List<String> f = csvFields(lines.get(i), source);
-            if (f.size() < 2) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": expected step,head,…, found '" + Texts.cap(lines.get(i)) + "'.");
-            String step = f.get(0).strip();
-            if (step.equals("0")) {
-                if (c != null) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": step 0 (the start circuit) must come first.");
-                c = parseText(f.get(1), layers, heads, source + ", line " + (i + 1));
-                continue;
-            }
-            if (!step.matches("\\d{1,9}")) throw new IllegalArgumentException(source + ", line " + (i + 1) + ": step '" + Texts.cap(step) + "' is not a number.");
-            if (c == null) c = Circuit.all(layers, heads);
-            Node n = Node.parse(f.get(1));
-            Circuit.of(layers, heads, List.of(n)); // throws with the bounds when it lies outside the model
-            c = c.without(n);
-        }
-        return c == null ? Circuit.all(layers, heads) : c;
-    }
-
-    /** A circuit without a run (the app's grid) in a format; CSV, being a run's removal log, needs a run. */
-    public static String export(Format f, Circuit c, String model, String task) {
-        try {
-            return switch (f) {
-                case JSON -> JSON.writeValueAsString(json(c, null, model, task));
-                case PAPER -> JSON.writeValueAsString(paper(c));
-                case PYTHON -> python(c);
-                case CSV -> throw new IllegalArgumentException("A CSV export is a run's removal log; export a run instead.");
-            };
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    public static String export(Format f, PruneResult r, String model, String task) {
-        try {
-            return switch (f) {
-                case JSON -> JSON.writeValueAsString(json(r.circuit(), r, model, task));
-                case PAPER -> JSON.writeValueAsString(paper(r.circuit()));
-                case PYTHON -> python(r.circuit());
-                case CSV -> csv(r);
-            };
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    /** Marks a DOT file's level ({@code circuitbench="nodes"} or {@code "edges"}), with {@link #MLP_NODES} for a node circuit whose MLPs are nodes. */
+    static final String DOT_LEVEL = "circuitbench";
 
     /**
-     * A circuit from the command line: a spec ({@code all}, {@code 0.1,4.4}) or {@code @file}
-     * holding a spec, a Python list, a JSON array of "L.H", our JSON, the paper's JSON or a removal
-     * log (CSV). Empty text is refused rather than read as the empty circuit, which is {@code none}.
+     * The graph in Graphviz DOT, embed at the bottom and the logits at the top. An edge into a
+     * head is labelled q, k or v; with an attribution, edges are coloured by sign (red: removing
+     * hurts) and weighted by size. A node circuit is drawn as the edges it induces (edges.md: they
+     * score what it scores), and marked as a node circuit so that it reads back as one.
      */
-    public static Circuit read(String arg, int layers, int heads) {
-        if (!arg.startsWith("@")) {
-            if (arg.isBlank()) throw new IllegalArgumentException("The circuit '" + arg + "' is empty; write none for the empty circuit or all for every head.");
-            return Circuit.parse(arg, layers, heads);
-        }
-        Path file = Path.of(arg.substring(1));
-        String text;
-        try {
-            text = org.circuitbench.util.JsonErrors.readText(file, "Circuit file");
-        } catch (IOException e) {
-            throw new IllegalArgumentException(e.getMessage());
-        }
-        return parseText(text, layers, heads, file.toString());
+    public static String dot(CircuitOf<?, ?> c, EdgeAttribution attribution) {
+        return switch (c) {
+            case EdgeCircuit e -> dot(e, attribution, "edges", false);
+            case Circuit n -> dot(EdgeCircuit.induced(new org.circuitbench.ablation.EdgeGraph(n.layers(), n.heads()), n), null, "nodes",
+                    n.hasMlpNodes());
+        };
     }
 
-    public static Circuit parseText(String text, int layers, int heads, String source) {
-        String t = text.strip();
-        if (t.isEmpty()) {
-            throw new IllegalArgumentException(source + " is empty; it should hold a circuit, e.g. none, all or 0.1,4.4.");
+    private static String dot(EdgeCircuit c, EdgeAttribution attribution, String level, boolean mlpNodes) {
+        StringBuilder sb = new StringBuilder("digraph circuit {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+        sb.append("  graph [").append(DOT_LEVEL).append("=\"").append(level).append('"')
+                .append(mlpNodes ? ", " + MLP_NODES + "=\"true\"" : "").append("];\n");
+        Set<String> nodes = new LinkedHashSet<>();
+        for (Edge e : c.edges()) {
+            nodes.add(nodeName(e.sender()));
+            nodes.add(nodeName(e.receiver()));
         }
-        if (t.startsWith(CSV_HEADER)) return fromCsv(t, layers, heads, source);
-        if (t.startsWith("{")) {
-            JsonNode root;
-            try {
-                root = JSON.readTree(t);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(source + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        for (String n : nodes) sb.append("  \"").append(n).append("\"").append(n.equals("logits") || n.equals("embed") ? " [shape=ellipse]" : "").append(";\n");
+        double max = 0;
+        if (attribution != null) for (Edge e : c.edges()) max = Math.max(max, Math.abs(attribution.of(e)));
+        for (Edge e : c.edges()) {
+            sb.append("  \"").append(nodeName(e.sender())).append("\" -> \"").append(nodeName(e.receiver())).append("\"");
+            List<String> attrs = new ArrayList<>();
+            if (e.receiver() instanceof Receiver.HeadInput in) attrs.add("label=\"" + in.channel().id() + "\"");
+            if (attribution != null && max > 0) {
+                double a = attribution.of(e);
+                attrs.add("color=\"" + (a < 0 ? "#c0392b" : "#2e86c1") + "\"");
+                attrs.add(String.format(Locale.ROOT, "penwidth=%.2f", 0.5 + 4.5 * Math.abs(a) / max));
+                attrs.add(String.format(Locale.ROOT, "tooltip=\"%s: %.4f\"", e, a));
             }
-            boolean mlpNodes = root.path(MLP_NODES).asBoolean(false);
-            if (root.has("circuit")) {
-                Circuit c = fromArray(root.get("circuit"), layers, heads, source);
-                return mlpNodes ? Circuit.of(layers, heads, c.nodes(), true) : c;
-            }
-            if (root.has("heads")) {
-                List<Node> nodes = new ArrayList<>();
-                JsonNode hs = root.get("heads");
-                if (!hs.isArray()) throw new IllegalArgumentException(source + ": 'heads' must be a list of [layer, head] pairs.");
-                for (JsonNode p : hs) {
-                    if (!p.isArray() || p.size() != 2 || !isIndex(p.get(0)) || !isIndex(p.get(1))) {
-                        throw new IllegalArgumentException(source + ": 'heads' must be a list of [layer, head] pairs of whole numbers, found "
-                                + Texts.cap(p.toString()) + ".");
-                    }
-                    nodes.add(Node.head(p.get(0).asInt(), p.get(1).asInt()));
-                }
-                JsonNode mlps = root.get("mlps");
-                if (mlps != null && !mlps.isArray()) throw new IllegalArgumentException(source + ": 'mlps' must be a list of layers.");
-                List<Node> mlpNodeList = new ArrayList<>();
-                if (mlps != null) {
-                    for (JsonNode m : mlps) {
-                        if (!isIndex(m)) throw new IllegalArgumentException(source + ": 'mlps' must list layers as whole numbers, found " + Texts.cap(m.toString()) + ".");
-                        mlpNodeList.add(Node.mlp(m.asInt()));
-                    }
-                }
-                boolean allMlps = !mlpNodes && (mlps == null || mlpNodeList.stream().distinct().count() == layers);
-                if (!allMlps) nodes.addAll(mlpNodeList);
-                return Circuit.of(layers, heads, nodes, !allMlps);
-            }
-            throw new IllegalArgumentException(source + ": expected a 'circuit' list or the paper's 'heads' list.");
+            if (!attrs.isEmpty()) sb.append(" [").append(String.join(", ", attrs)).append("]");
+            sb.append(";\n");
         }
-        if (t.startsWith("[") && t.contains("\"")) {
-            try {
-                return fromArray(JSON.readTree(t), layers, heads, source);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(source + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-            }
-        }
-        // Python: [(0, 1), (4, 4)], or heads = [...] and mlps = [...] on their own lines
-        if (t.contains("(") || t.startsWith("heads")) return fromPython(t, layers, heads, source);
-        return Circuit.parse(t, layers, heads);
+        return sb.append("}\n").toString();
     }
 
-    private static final java.util.regex.Pattern PYTHON = java.util.regex.Pattern.compile(
-            "(?:heads\\s*=\\s*)?\\[([^\\[\\]]*)]\\s*(?:\\R\\s*mlps\\s*=\\s*\\[([^\\[\\]]*)])?");
-    private static final java.util.regex.Pattern TUPLE = java.util.regex.Pattern.compile("\\(\\s*(-?\\d+)\\s*,\\s*(-?\\d+)\\s*\\)");
-
-    private static Circuit fromPython(String t, int layers, int heads, String source) {
-        var m = PYTHON.matcher(t);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(source + ": expected a Python list such as [(0, 1), (4, 4)], optionally as "
-                    + "heads = [...] with mlps = [...] on the next line.");
-        }
-        List<Node> nodes = new ArrayList<>();
-        var tm = TUPLE.matcher(m.group(1));
-        while (tm.find()) {
-            if (!tm.group(1).matches("\\d{1,9}") || !tm.group(2).matches("\\d{1,9}")) {
-                throw new IllegalArgumentException(source + ": head " + Texts.cap(tm.group()) + " is outside the model, which has layers 0–"
-                        + (layers - 1) + " and heads 0–" + (heads - 1) + ".");
-            }
-            nodes.add(Node.head(Integer.parseInt(tm.group(1)), Integer.parseInt(tm.group(2))));
-        }
-        String rest = TUPLE.matcher(m.group(1)).replaceAll("").replaceAll("[,\\s]", "");
-        if (!rest.isEmpty()) throw new IllegalArgumentException(source + ": cannot read '" + Texts.cap(rest) + "' as a (layer, head) pair.");
-        if (m.group(2) == null) return Circuit.of(layers, heads, nodes);
-        for (String part : m.group(2).split(",")) {
-            if (part.isBlank()) continue;
-            if (!part.strip().matches("\\d{1,9}")) throw new IllegalArgumentException(source + ": cannot read '" + Texts.cap(part.strip()) + "' as an MLP layer.");
-            nodes.add(Node.mlp(Integer.parseInt(part.strip())));
-        }
-        return Circuit.of(layers, heads, nodes, true);
+    private static String nodeName(Sender s) {
+        return s.toString();
     }
 
-    private static boolean isIndex(JsonNode n) {
-        return n != null && n.isIntegralNumber() && n.canConvertToInt() && n.asInt() >= 0;
-    }
-
-    private static Circuit fromArray(JsonNode array, int layers, int heads, String source) {
-        if (!array.isArray()) throw new IllegalArgumentException(source + ": the circuit must be a list of \"L.H\" strings.");
-        List<Node> nodes = new ArrayList<>();
-        for (JsonNode n : array) {
-            if (!n.isTextual()) throw new IllegalArgumentException(source + ": the circuit must be a list of \"L.H\" strings, found " + Texts.cap(n.toString()) + ".");
-            nodes.add(Node.parse(n.asText()));
-        }
-        return Circuit.of(layers, heads, nodes);
+    private static String nodeName(Receiver r) {
+        return switch (r) {
+            case Receiver.HeadInput in -> in.head().toString();
+            case Node.Mlp m -> m.toString();
+            case Receiver.Logits l -> "logits";
+        };
     }
 }

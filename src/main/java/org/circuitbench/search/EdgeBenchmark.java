@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.EdgeGraph;
@@ -12,9 +13,12 @@ import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ReferenceEvaluator;
 
+import static org.circuitbench.search.Measurements.median;
+import static org.circuitbench.search.Measurements.medianRatio;
+import static org.circuitbench.search.Measurements.time;
+
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -67,7 +71,7 @@ final class EdgeBenchmark {
                         time(() -> fast.score(fresh)),
                         time(() -> plain.score(induced)),
                         time(() -> plain.score(half)),
-                        time(() -> plain.attribute(all))};
+                        time(() -> plain.attributor().attribute(all))};
                 if (r >= 0) for (int i = 0; i < names.length; i++) t[i][r] = round[i];
             }
         }
@@ -109,7 +113,7 @@ final class EdgeBenchmark {
                     }
                 });
             }
-            EdgePruneResult r = new EdgePruner(ev, "induced", start, 3, 1).run(ctx);
+            PruneResult<Edge, EdgeCircuit> r = new EdgePruner(ev, "induced", start, 3, 1).run(ctx);
             if (watchdog != null) watchdog.interrupt();
             double sec = (System.nanoTime() - t0) / 1e9;
             p.put("seconds", Benchmark.round(sec, 2));
@@ -124,35 +128,11 @@ final class EdgeBenchmark {
     }
 
     private ObjectNode memory(EdgeGraph g, SplittableRandom rng) {
-        ObjectNode o = JSON.createObjectNode();
         log.println("[bench] edges: memory over " + memoryEvaluations + " edge evaluations");
         try (EdgeEvaluator ev = new EdgeEvaluator(task)) {
-            List<org.circuitbench.ablation.Edge> order = g.pruningOrder();
-            EdgeCircuit base = EdgeCircuit.all(g);
-            int warm = Math.min(100, memoryEvaluations / 10);
-            long before = 0;
-            ArrayNode trace = o.putArray("rss_mb_trace");
-            for (int i = 0; i < memoryEvaluations + warm; i++) {
-                if (i == warm) {
-                    System.gc();
-                    before = Benchmark.rssBytes();
-                }
-                EdgeCircuit candidate = base.toggled(order.get(rng.nextInt(order.size())));
-                ev.score(candidate);
-                if (i % 20 == 0) { // now and then make the candidate the base, as a prune does
-                    base = candidate;
-                    ev.setBase(base);
-                }
-                if (i >= warm && (i - warm) % Math.max(1, memoryEvaluations / 10) == 0) trace.add(Benchmark.round(Benchmark.rssBytes() / 1e6, 1));
-            }
-            System.gc();
-            long after = Benchmark.rssBytes();
-            o.put("evaluations", memoryEvaluations);
-            o.put("rss_mb_before", Benchmark.round(before / 1e6, 1));
-            o.put("rss_mb_after", Benchmark.round(after / 1e6, 1));
-            o.put("rss_growth_mb", Benchmark.round((after - before) / 1e6, 1));
+            List<Edge> order = g.pruningOrder();
+            return Measurements.memory(ev, EdgeCircuit.all(g), () -> order.get(rng.nextInt(order.size())), memoryEvaluations, 20, 100);
         }
-        return o;
     }
 
     private Circuit randomHeads(SplittableRandom rng, int n) {
@@ -168,24 +148,5 @@ final class EdgeBenchmark {
         BitSet b = new BitSet();
         for (int i = 0; i < g.edgeCount(); i++) if (rng.nextDouble() < keep) b.set(i);
         return EdgeCircuit.ofIds(g, b);
-    }
-
-    private static double time(Runnable r) {
-        long t0 = System.nanoTime();
-        r.run();
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private static double median(double[] v) {
-        double[] t = v.clone();
-        Arrays.sort(t);
-        return t[t.length / 2];
-    }
-
-    /** The median over rounds of a / b, each pair timed in the same round. */
-    private static double medianRatio(double[] a, double[] b) {
-        double[] r = new double[a.length];
-        for (int i = 0; i < a.length; i++) r[i] = a[i] / b[i];
-        return median(r);
     }
 }

@@ -10,35 +10,32 @@ import org.circuitbench.ablation.Scorer;
  * the latest sender to the earliest, and removing an edge when 100 − score(circuit without it) < T.
  * The rule and the speculation are {@link GreedyRun}'s, as for nodes.
  */
-public final class EdgePruner implements Job<EdgePruneResult> {
+public final class EdgePruner implements Job<PruneResult<Edge, EdgeCircuit>> {
     private final Scorer<EdgeCircuit> scorer;
-    private final String startSpec;
-    private final EdgeCircuit start;
-    private final double threshold;
+    private final PruneSettings<EdgeCircuit> settings;
     private final int maxSpeculation;
 
     public EdgePruner(Scorer<EdgeCircuit> scorer, String startSpec, EdgeCircuit start, double threshold, int maxSpeculation) {
-        PruneSettings.checkThreshold(threshold);
+        scorer.method().checkThreshold(threshold);
         if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges; an edge prune needs edges to remove.");
         this.scorer = scorer;
-        this.startSpec = startSpec;
-        this.start = start;
-        this.threshold = threshold;
+        this.settings = PruneSettings.of(SearchMethod.GREEDY, threshold, start, startSpec);
         this.maxSpeculation = maxSpeculation;
     }
 
     @Override
     public String title() {
-        return "edge prune, T = " + threshold;
+        return "edge prune, T = " + settings.threshold();
     }
 
     @Override
-    public EdgePruneResult run(JobContext ctx) {
+    public PruneResult<Edge, EdgeCircuit> run(JobContext ctx) {
+        EdgeCircuit start = settings.start();
         ctx.started(title(), start.size());
         GreedyRun<EdgeCircuit, Edge> run = new GreedyRun<>(scorer, EdgeCircuit::without, EdgeCircuit::contains, EdgeCircuit::size,
-                threshold, maxSpeculation, ctx, start, start.size());
+                settings.threshold(), maxSpeculation, ctx, start, start.size());
         run.sweep(start.graph().pruningOrder());
-        return new EdgePruneResult(startSpec, start, threshold, run.circuit(), run.finalScore(), run.removals(),
-                run.evaluations(), run.seconds(), ctx.isCancelled(), run.speculativeWaste());
+        return new PruneResult<>(settings, run.circuit(), run.finalScore(), run.removals(), run.evaluations(), run.passes(),
+                run.seconds(), ctx.isCancelled(), run.speculativeWaste(), scorer.method());
     }
 }

@@ -11,7 +11,8 @@ import java.util.function.ToIntFunction;
 
 /**
  * The state of one greedy prune, node or edge level, and the seed's rule: remove an element when
- * 100 − score(circuit without it) < T. The threshold is compared with the full model's 100.
+ * 100 − score(circuit without it) < T. The threshold is compared with the full model's 100 (for
+ * KL on its own scale: when KL(circuit without it) < T; {@link org.circuitbench.ablation.Method#removes}).
  *
  * <p>Speculation: the next few candidates are scored as one batch, each assuming the elements
  * before it stay. Results are taken in order up to the first removal; the rest assumed a circuit
@@ -90,7 +91,7 @@ final class GreedyRun<C, E extends Element> {
         for (int i = 0; i < ahead.size(); i++) {
             E e = ahead.get(i);
             evaluations++;
-            boolean remove = 100.0 - scores[i] < threshold;
+            boolean remove = scorer.method().removes(scores[i], threshold);
             if (remove) {
                 circuit = candidates.get(i);
                 circuitScore = scores[i];

@@ -23,10 +23,12 @@ public final class Importance implements Job<Importance.Result> {
         }
     }
 
+    /** {@code scoring}: the method that made the scores (docs/methods.md). */
     public record Result(Circuit circuit, double circuitScore, List<Entry> entries, long evaluations,
-                         double seconds, boolean cancelled) {
+                         double seconds, boolean cancelled, org.circuitbench.ablation.Method scoring) {
         public Result {
             entries = List.copyOf(entries);
+            if (scoring == null) scoring = org.circuitbench.ablation.Method.DEFAULT;
         }
     }
 
@@ -65,7 +67,10 @@ public final class Importance implements Job<Importance.Result> {
                         circuit.size(), "without " + inLayer.get(i)));
             }
         }
-        entries.sort(Comparator.comparingDouble(Entry::scoreWithout));
-        return new Result(circuit, circuitScore, entries, entries.size(), (System.nanoTime() - t0) / 1e9, ctx.isCancelled());
+        // the node whose removal hurts most first: the lowest score, or the highest KL
+        Comparator<Entry> order = Comparator.comparingDouble(Entry::scoreWithout);
+        entries.sort(evaluator.method().higherIsBetter() ? order : order.reversed());
+        return new Result(circuit, circuitScore, entries, entries.size(), (System.nanoTime() - t0) / 1e9, ctx.isCancelled(),
+                evaluator.method());
     }
 }

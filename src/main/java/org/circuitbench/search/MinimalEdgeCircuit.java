@@ -20,77 +20,61 @@ import java.util.TreeMap;
  * assumes the score grows with n; the faithfulness curve (the exact score at every n tried) shows
  * where it does not.
  */
-public final class MinimalEdgeCircuit implements Job<MinimalEdgeCircuit.Result> {
-
-    /** One point of the faithfulness curve: the top-n circuit and its exact score. */
-    public record Point(int edges, double score) {
-    }
-
-    /**
-     * @param reached whether any tried circuit reaches 100 − T (if not, {@code circuit} is the start)
-     */
-    public record Result(String startSpec, EdgeCircuit start, double threshold, EdgeCircuit circuit, double score, int n,
-                         boolean reached, List<Point> curve, int exactPasses, double attributionSeconds, double seconds,
-                         boolean cancelled) {
-        public Result {
-            curve = List.copyOf(curve);
-        }
-    }
-
+public final class MinimalEdgeCircuit implements Job<PruneResult<Edge, EdgeCircuit>> {
     private final EdgeEvaluator evaluator;
-    private final String startSpec;
-    private final EdgeCircuit start;
-    private final double threshold;
+    private final PruneSettings<EdgeCircuit> settings;
 
     public MinimalEdgeCircuit(EdgeEvaluator evaluator, String startSpec, EdgeCircuit start, double threshold) {
-        PruneSettings.checkThreshold(threshold);
+        evaluator.method().checkThreshold(threshold);
         if (start.isEmpty()) throw new IllegalArgumentException("The start circuit has no edges.");
         this.evaluator = evaluator;
-        this.startSpec = startSpec;
-        this.start = start;
-        this.threshold = threshold;
+        this.settings = PruneSettings.of(SearchMethod.ATTRIBUTION, threshold, start, startSpec);
     }
 
     @Override
     public String title() {
-        return "minimal edge circuit by attribution, T = " + threshold;
+        return "minimal edge circuit by attribution, T = " + settings.threshold();
     }
 
     @Override
-    public Result run(JobContext ctx) {
+    public PruneResult<Edge, EdgeCircuit> run(JobContext ctx) {
+        EdgeCircuit start = settings.start();
         long t0 = System.nanoTime();
         int total = start.size();
         ctx.started(title(), 2 + (long) Math.ceil(Math.log(total + 1) / Math.log(2)));
-        EdgeAttribution attribution = evaluator.attribute(start);
+        EdgeAttribution attribution = evaluator.attributor().attribute(start);
         double attributionSeconds = (System.nanoTime() - t0) / 1e9;
         List<Edge> ranking = attribution.ranking();
         TreeMap<Integer, Double> curve = new TreeMap<>();
         curve.put(total, attribution.score());
-        double target = 100.0 - threshold;
+        var method = evaluator.method();  // reached: 100 − score ≤ T, or KL ≤ T
+        double threshold = settings.threshold();
         ctx.progress(new Progress(1, -1, null, attribution.score(), attribution.score(), total,
                 String.format(Locale.ROOT, "attribution of %,d edges", total)));
         int lo = 0, hi = total;
-        boolean reached = attribution.score() >= target;
+        boolean reached = method.loss(attribution.score()) <= threshold;
         if (reached) {
             while (lo < hi && !ctx.isCancelled()) {
                 int mid = (lo + hi) >>> 1;
                 double s = evaluator.score(top(ranking, mid));
                 curve.put(mid, s);
-                ctx.progress(new Progress(curve.size(), -1, null, s, curve.get(hi), mid, String.format(Locale.ROOT, "top %,d edges: %.2f %%", mid, s)));
-                if (s >= target) hi = mid;
+                ctx.progress(new Progress(curve.size(), -1, null, s, curve.get(hi), mid,
+                        String.format(Locale.ROOT, "top %,d edges: %.2f%s", mid, s, method.unit())));
+                if (method.loss(s) <= threshold) hi = mid;
                 else lo = mid + 1;
             }
         }
         int n = reached ? hi : total;
-        List<Point> points = new ArrayList<>();
-        curve.forEach((k, v) -> points.add(new Point(k, v)));
-        points.sort(Comparator.comparingInt(Point::edges));
-        return new Result(startSpec, start, threshold, reached ? top(ranking, n) : start, curve.get(n), n, reached, points,
-                curve.size() - 1, attributionSeconds, (System.nanoTime() - t0) / 1e9, ctx.isCancelled());
+        List<PruneResult.Point> points = new ArrayList<>();
+        curve.forEach((k, v) -> points.add(new PruneResult.Point(k, v)));
+        points.sort(Comparator.comparingInt(PruneResult.Point::size));
+        return new PruneResult<>(settings, reached ? top(ranking, n) : start, curve.get(n), List.of(), points, curve.size() - 1, 1,
+                (System.nanoTime() - t0) / 1e9, attributionSeconds, ctx.isCancelled(), 0, method);
     }
 
     private EdgeCircuit top(List<Edge> ranking, int n) {
         BitSet ids = new BitSet();
+        EdgeCircuit start = settings.start();
         for (int i = 0; i < n; i++) ids.set(start.graph().id(ranking.get(i)));
         return EdgeCircuit.ofIds(start.graph(), ids);
     }

@@ -13,20 +13,25 @@ import java.util.SplittableRandom;
  * forward-backward loops and find_circuit_rand), with the rule and speculation of
  * {@link GreedyRun}. Each {@link #run} starts afresh, so one pruner can run again.
  */
-public final class Pruner implements Job<PruneResult> {
+public final class Pruner implements Job<PruneResult<Node, Circuit>> {
     private final Evaluator evaluator;
-    private final PruneSettings settings;
+    private final PruneSettings<Circuit> settings;
     private final int maxSpeculation;
 
-    public Pruner(Evaluator evaluator, PruneSettings settings) {
+    public Pruner(Evaluator evaluator, PruneSettings<Circuit> settings) {
         this(evaluator, settings, 1);
     }
 
     /** {@code maxSpeculation}: how many candidates may be scored ahead in one batch (1: none). */
-    public Pruner(Evaluator evaluator, PruneSettings settings, int maxSpeculation) {
+    public Pruner(Evaluator evaluator, PruneSettings<Circuit> settings, int maxSpeculation) {
         this.evaluator = evaluator;
+        if (settings.method().level != org.circuitbench.ablation.Level.NODES) {
+            throw new IllegalArgumentException("The method " + settings.method() + " is for edges; a node prune uses "
+                    + SearchMethod.of(org.circuitbench.ablation.Level.NODES) + ".");
+        }
         this.settings = settings;
         this.maxSpeculation = Math.max(1, maxSpeculation);
+        evaluator.method().checkThreshold(settings.threshold());
         Circuit s = settings.start();
         var cfg = evaluator.task().model().config();
         if (s.layers() != cfg.nLayer() || s.heads() != cfg.nHead()) {
@@ -41,7 +46,7 @@ public final class Pruner implements Job<PruneResult> {
     }
 
     @Override
-    public PruneResult run(JobContext ctx) {
+    public PruneResult<Node, Circuit> run(JobContext ctx) {
         Circuit start = settings.start();
         SearchMethod m = settings.method();
         long expectedTotal = switch (m) {
@@ -60,10 +65,11 @@ public final class Pruner implements Job<PruneResult> {
                 while (!ctx.isCancelled() && run.sweep(order(start, forward)) > 0) forward = !forward;
             }
             case RANDOM -> random(run, ctx);
+            case GREEDY, ATTRIBUTION -> throw new IllegalStateException("an edge method: " + m); // refused by the constructor
         }
         boolean cancelled = ctx.isCancelled();
-        return new PruneResult(settings, run.circuit(), run.finalScore(), run.removals(), run.evaluations(),
-                run.passes(), run.seconds(), cancelled, run.speculativeWaste());
+        return new PruneResult<>(settings, run.circuit(), run.finalScore(), run.removals(), run.evaluations(),
+                run.passes(), run.seconds(), cancelled, run.speculativeWaste(), evaluator.method());
     }
 
     /**

@@ -44,6 +44,22 @@ public final class RecoveryStore implements AutoCloseable {
         this.dir = userDir.resolve("recovery");
     }
 
+    /**
+     * Whether a recovery copy may wait in {@code userDir}: a quick look that reads and moves
+     * nothing (unlike {@link #pending()}). The app's start reads no model ahead when the user may
+     * be asked to recover another session.
+     */
+    public static boolean mayHaveCopies(Path userDir) {
+        if (Files.isRegularFile(userDir.resolve("recovery" + SessionFiles.EXTENSION))) return true;
+        Path dir = userDir.resolve("recovery");
+        if (!Files.isDirectory(dir)) return false;
+        try (DirectoryStream<Path> st = Files.newDirectoryStream(dir, "*" + SessionFiles.EXTENSION)) {
+            return st.iterator().hasNext();
+        } catch (IOException e) {
+            return true; // the app's own look will say what is wrong
+        }
+    }
+
     public static RecoveryStore inUserHome() {
         return new RecoveryStore(org.circuitbench.model.AppPaths.userDir());
     }

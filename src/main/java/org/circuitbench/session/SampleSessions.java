@@ -1,9 +1,10 @@
 package org.circuitbench.session;
 
 import org.circuitbench.task.TaskDefinition;
-import org.circuitbench.task.TaskDefinition.PromptSpec;
-import org.circuitbench.task.TaskDefinition.TemplateSpec;
-import org.circuitbench.task.TaskDefinition.Variable;
+import org.circuitbench.task.TaskException;
+import org.circuitbench.task.library.LibraryTask;
+import org.circuitbench.task.library.SeedTasks;
+import org.circuitbench.task.library.TaskLibrary;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,57 +23,24 @@ public final class SampleSessions {
     private SampleSessions() {
     }
 
-    private static PromptSpec clean(String text, String correct, String incorrect, String... vars) {
-        return new PromptSpec(text, correct, incorrect, variables(vars), 0, 0);
-    }
-
-    private static PromptSpec corrupt(String text, int count, long seed, String... vars) {
-        return new PromptSpec(text, null, null, variables(vars), count, seed);
-    }
-
-    private static List<Variable> variables(String... lines) {
-        List<Variable> out = new ArrayList<>();
-        for (String l : lines) {
-            int eq = l.indexOf('=');
-            out.add(new Variable(l.substring(0, eq).trim(), l.substring(eq + 1).trim()));
-        }
-        return out;
-    }
-
-    /** The seed's corrupt set: four random numbers from one random decade per prompt (randint is inclusive, as in Python). */
-    private static final String RANDOM_DECADE = "{randint(d, d+10)} {randint(d, d+10)} {randint(d, d+10)} {randint(d, d+10)}";
-
-    /** Digits increasing, exactly as the seed: a in 1..100, answer a+4, incorrect a; keep end, S3, S2, S1. */
+    /** Digits increasing, exactly as the seed (the task library's digits with seed 1 and 100 corrupt prompts). */
     public static TaskDefinition digits() {
-        return new TaskDefinition("digits increasing", List.of(new TemplateSpec("digits",
-                clean("{a} {a+1} {a+2} {a+3}", "{a+4}", "{a}", "a = 1..100"),
-                corrupt(RANDOM_DECADE, 100, 1, "d = randint(1, 9) * 10"))),
-                List.of("end", "S3", "S2", "S1"), Map.of());
+        return SeedTasks.digits(1, 100);
     }
 
     /** Number words: "one two three four" → "five", the same way. */
     public static TaskDefinition numwords() {
-        return new TaskDefinition("number words", List.of(new TemplateSpec("numwords",
-                clean("{numwords[i]} {numwords[i+1]} {numwords[i+2]} {numwords[i+3]}", "{numwords[i+4]}", "{numwords[i]}", "i = 1..7"),
-                corrupt("{numwords[randint(1, 10)]} {numwords[randint(1, 11)]} {numwords[randint(1, 11)]} {numwords[randint(1, 11)]}",
-                        100, 1))),
-                List.of("end", "S3", "S2", "S1"), Map.of());
+        return SeedTasks.numwords(1, 100);
     }
 
     /** Months: "January February March" → "April". */
     public static TaskDefinition months() {
-        return new TaskDefinition("months", List.of(new TemplateSpec("months",
-                clean("{months[i]} {months[i+1]} {months[i+2]}", "{months[i+3]}", "{months[i]}", "i = 0..8"),
-                corrupt("{choice(months)} {choice(months)} {choice(months)}", 100, 1))),
-                List.of("end", "S2", "S1"), Map.of());
+        return SeedTasks.months(1, 100);
     }
 
     /** Decreasing numerals, the contrast task: "{a+3} {a+2} {a+1} {a}" → "{a-1}". */
     public static TaskDefinition decreasing() {
-        return new TaskDefinition("digits decreasing", List.of(new TemplateSpec("decreasing",
-                clean("{a+3} {a+2} {a+1} {a}", "{a-1}", "{a+3}", "a = 2..97"),
-                corrupt(RANDOM_DECADE, 100, 1, "d = randint(1, 9) * 10"))),
-                List.of("end", "S3", "S2", "S1"), Map.of());
+        return SeedTasks.decreasing(1, 100);
     }
 
     /** The circuits the seed reports for GPT-2 small (its last cells, and bf_3). */
@@ -110,6 +78,41 @@ public final class SampleSessions {
         return new Session(Session.SCHEMA_VERSION, new Session.ModelRef(model, "auto"),
                 List.of(task(digits()), task(numwords()), task(months()), task(decreasing())), circuits, List.of(),
                 new Session.UiState(digits().name(), "all", null, circuits.stream().limit(3).map(Session.NamedCircuit::name).toList()));
+    }
+
+    /** The task library's own tasks in the samples: IOI, greater-than and induction, with seed 1 and their usual counts. */
+    public static final List<String> LIBRARY = List.of("ioi", "greater-than", "induction");
+
+    public static TaskDefinition library(String id) {
+        try {
+            LibraryTask t = TaskLibrary.get(id);
+            return t.definition(1, t.defaultCount());
+        } catch (TaskException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A library task's GPT-2 session: its task and the circuit the seed lists for it (IOI's is the 26
+     * heads of Wang et al.'s circuit; greater-than's is the seed's), now tied to the task.
+     */
+    public static Session libraryGpt2(String id) {
+        TaskDefinition d = library(id);
+        String seedName = switch (id) {
+            case "ioi" -> "IOI (seed)";
+            case "greater-than" -> "greater-than (seed)";
+            default -> null;
+        };
+        List<Session.NamedCircuit> circuits = seedCircuits().stream().filter(c -> c.name().equals(seedName))
+                .map(c -> new Session.NamedCircuit(c.name(), c.circuit(), d.name(), null, c.note())).toList();
+        return single(d, GPT2, circuits);
+    }
+
+    /** The library's tasks together on one model (the demo model: they run, though it was trained only on sequences). */
+    public static Session librarySession(String model, List<String> ids) {
+        List<Session.SessionTask> tasks = ids.stream().map(id -> task(library(id))).toList();
+        return new Session(Session.SCHEMA_VERSION, new Session.ModelRef(model, "auto"), tasks, List.of(), List.of(),
+                new Session.UiState(tasks.get(0).name(), "all", null, null));
     }
 
     public static List<TaskDefinition> all() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
+import org.circuitbench.ablation.Level;
 import org.circuitbench.search.SearchMethod;
 import org.circuitbench.task.TaskDefinition;
 import org.circuitbench.task.TaskFile;
@@ -25,27 +26,37 @@ public record Session(
         List<NamedCircuit> circuits,
         List<RunRecord> runs,
         UiState ui,
-        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EdgeWork.OmitEmpty.class) EdgeWork edges,
         List<ExplanationRecord> explanations) {
 
     /**
-     * 2: edge circuits, edge runs and the graph ({@link EdgeWork}), and the Heads view's
-     * explanations. Version 1 files have neither, and open as they are.
+     * 3: one list of circuits and one of runs for both levels (each says its level), the Graph
+     * view's circuit in {@link UiState}. 2 kept the edge level apart (an {@code edges} object with
+     * its own circuits, runs and graph) and added the Heads view's explanations; 1 has neither.
+     * Files of versions 1 and 2 open as version 3 ({@link SessionFiles} moves their parts).
      */
-    public static final int SCHEMA_VERSION = 2;
+    public static final int SCHEMA_VERSION = 3;
 
     public Session {
         tasks = tasks == null ? List.of() : List.copyOf(tasks);
         circuits = circuits == null ? List.of() : List.copyOf(circuits);
         runs = runs == null ? List.of() : List.copyOf(runs);
         ui = ui == null ? UiState.EMPTY : ui;
-        edges = edges == null ? EdgeWork.EMPTY : edges;
         explanations = explanations == null ? List.of() : List.copyOf(explanations);
     }
 
-    /** A session without edge work or explanations (as version 1 files are). */
+    /** A session without explanations. */
     public Session(int schemaVersion, ModelRef model, List<SessionTask> tasks, List<NamedCircuit> circuits, List<RunRecord> runs, UiState ui) {
-        this(schemaVersion, model, tasks, circuits, runs, ui, EdgeWork.EMPTY, List.of());
+        this(schemaVersion, model, tasks, circuits, runs, ui, List.of());
+    }
+
+    /** The circuits of one level, in order. */
+    public List<NamedCircuit> circuits(Level level) {
+        return circuits.stream().filter(c -> c.level() == level).toList();
+    }
+
+    /** The runs of one level, in order. */
+    public List<RunRecord> runs(Level level) {
+        return runs.stream().filter(r -> r.level() == level).toList();
     }
 
     public static Session empty() {
@@ -69,23 +80,48 @@ public record Session(
     public record SessionTask(String name, TaskDefinition definition, TaskFile prompts, String note) {
     }
 
-    /** A circuit worth keeping, with where it came from; {@code model}: the model its score is of (null: the session's, in older files). */
+    /**
+     * A circuit worth keeping, with where it came from: a node circuit as a spec ({@code circuit},
+     * such as {@code 0.1,4.4}), or an edge circuit as an {@link EdgeSet} ({@code edges}). A record
+     * without a level is a node circuit (files before version 3). {@code model}: the model its
+     * score is of (null: the session's, in files before results named their model).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record NamedCircuit(String name, String circuit, String task, Double score, String note, String model) {
-        public NamedCircuit(String name, String circuit, String task, Double score, String note) {
-            this(name, circuit, task, score, note, null);
+    public record NamedCircuit(String name, Level level, String circuit, EdgeSet edges, String task, Double score, String note, String model) {
+        public NamedCircuit {
+            level = level == null ? Level.NODES : level;
         }
 
+        /** A circuit whose score's model is not said (the session's). */
+        public NamedCircuit(String name, Level level, String circuit, EdgeSet edges, String task, Double score, String note) {
+            this(name, level, circuit, edges, task, score, note, null);
+        }
+
+        /** The same circuit, its score of model {@code m} (null: the session's, as in files before results named their model). */
         public NamedCircuit withModel(String m) {
-            return new NamedCircuit(name, circuit, task, score, note, m);
+            return new NamedCircuit(name, level, circuit, edges, task, score, note, m);
+        }
+
+        /** A node circuit. */
+        public NamedCircuit(String name, String circuit, String task, Double score, String note) {
+            this(name, Level.NODES, circuit, null, task, score, note);
+        }
+
+        /** An edge circuit. */
+        public NamedCircuit(String name, EdgeSet edges, String task, Double score, String note) {
+            this(name, Level.EDGES, null, edges, task, score, note);
         }
     }
 
     /**
-     * A finished (or cancelled) prune: its settings, its removal log and its result. Circuits are
-     * specs ({@code 0.1,4.4}) as the model's shape is needed to read them; {@link SessionMapper}
-     * turns a record into the engine's result and back.
+     * A finished (or cancelled) search at either level: its settings, its removal log and its
+     * result. Node circuits are specs ({@code 0.1,4.4}: reading one needs the model's shape), edge
+     * circuits {@link EdgeSet}s: {@code circuit} holds a node run's result, {@code kept} an edge
+     * run's. {@code start} is the start's spec or, for a start that has none, a label such as "the
+     * graph (453 edges)". A search by attribution keeps its faithfulness curve. The level is the
+     * method's; {@link SessionMapper} turns a record into the engine's result and back. {@code model}
+     * is the model it ran on (null: the session's, in files before runs named their model).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -99,32 +135,66 @@ public record Session(
             int iterations,
             List<RemovalRecord> removals,
             String circuit,
+            EdgeSet kept,
             double score,
             long evaluations,
             double seconds,
             boolean cancelled,
             String finishedAt,
-            String model) {
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CurvePoint> curve,
+            @JsonInclude(JsonInclude.Include.NON_NULL) MethodRecord scoring,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String model) {
         public RunRecord {
             removals = removals == null ? List.of() : List.copyOf(removals);
+            curve = curve == null ? List.of() : List.copyOf(curve);
         }
 
+        /** A run whose model is not said (the session's). */
         public RunRecord(String id, String task, SearchMethod method, double threshold, String start, long seed, int iterations,
-                         List<RemovalRecord> removals, String circuit, double score, long evaluations, double seconds, boolean cancelled,
-                         String finishedAt) {
-            this(id, task, method, threshold, start, seed, iterations, removals, circuit, score, evaluations, seconds, cancelled, finishedAt, null);
+                         List<RemovalRecord> removals, String circuit, EdgeSet kept, double score, long evaluations, double seconds,
+                         boolean cancelled, String finishedAt, List<CurvePoint> curve, MethodRecord scoring) {
+            this(id, task, method, threshold, start, seed, iterations, removals, circuit, kept, score, evaluations, seconds, cancelled,
+                    finishedAt, curve, scoring, null);
         }
 
-        /** The same run, of model {@code m} (the model it ran on; null: the session's, in older files). */
+        /** The same run, of model {@code m} (the model it ran on; null: the session's, in files before runs named their model). */
         public RunRecord withModel(String m) {
-            return new RunRecord(id, task, method, threshold, start, seed, iterations, removals, circuit, score, evaluations, seconds,
-                    cancelled, finishedAt, m);
+            return new RunRecord(id, task, method, threshold, start, seed, iterations, removals, circuit, kept, score, evaluations, seconds,
+                    cancelled, finishedAt, curve, scoring, m);
+        }
+
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        public Level level() {
+            return method == null ? Level.NODES : method.level;
         }
     }
 
-    /** One removal of a run: the node, the score right after, seconds since the start, and the pass (from 1; 0 in files from before passes were kept). */
+    /**
+     * The scoring method (docs/methods.md) by its command-line words: the window's (in
+     * {@link UiState}) or the one that made a run's or a sweep's scores ({@code scoring}). Null for
+     * the seed's method, so files that never chose one stay as they were.
+     */
+    public record MethodRecord(String ablation, String metric, String normalisation) {
+        public static MethodRecord of(org.circuitbench.ablation.Method m) {
+            return m == null || m.isDefault() ? null : new MethodRecord(m.ablation().id, m.metric().id, m.normalisation().id);
+        }
+
+        /** The method; a word this version does not know is refused with the field's meaning. */
+        public org.circuitbench.ablation.Method method() {
+            return org.circuitbench.ablation.Method.parse(ablation, metric, normalisation);
+        }
+    }
+
+    /**
+     * One removal of a run: the node or edge, the score right after, seconds since the start, and
+     * the pass (from 1; 0 in files from before passes were kept, and in edge runs of version 2).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record RemovalRecord(String head, double score, double seconds, int pass) {
+    public record RemovalRecord(String element, double score, double seconds, int pass) {
+    }
+
+    /** A point of a faithfulness curve: the top-n edges and their exact score. */
+    public record CurvePoint(int edges, double score) {
     }
 
     /** The grid's overlays. */
@@ -146,7 +216,8 @@ public record Session(
 
     /** An importance sweep as the grid and the chart show it: each node's score without it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ImportanceRecord(String circuit, double circuitScore, List<NodeScore> entries, boolean cancelled) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ImportanceRecord(String circuit, double circuitScore, List<NodeScore> entries, boolean cancelled, MethodRecord scoring) {
         public ImportanceRecord {
             entries = entries == null ? List.of() : List.copyOf(entries);
         }
@@ -185,9 +256,14 @@ public record Session(
     public record AttentionRecord(List<String> labels, double[][][] values, double[][] unlabelled) {
     }
 
-    /** OV next and copy scores in percent of {@code pairs} (prompt, label) pairs. */
+    /**
+     * OV next and copy scores in percent of {@code pairs} (prompt, label) pairs, under
+     * {@code definition} ({@code as-run} or {@code layer1}); absent in files written before there
+     * were two, which all hold {@code layer1}.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record OvRecord(double[][] next, double[][] copy, int pairs, int pairsWithSuccessor) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record OvRecord(double[][] next, double[][] copy, int pairs, int pairsWithSuccessor, String definition) {
     }
 
     /** head_detector's scores on the full model, with the random input they were computed on. */
@@ -203,31 +279,49 @@ public record Session(
 
     /**
      * Where the window was: the task shown, the grid's circuit, the overlay and its data (the
-     * circuits compared, the importance sweep), a task edit not applied yet, and the Heads view's
-     * measure and scope, so that reopening shows the same.
+     * circuits compared, the importance sweep), the Graph view's edge circuit (null: every edge),
+     * the scoring method, a task edit not applied yet, and the Heads view's measure and scope, so
+     * that reopening shows the same.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
-                          Draft draft, String headsMeasure, String headsScope) {
+                          EdgeSet graph, MethodRecord method, Draft draft, String headsMeasure, String headsScope) {
         public static final UiState EMPTY = new UiState(null, null, null, null, null);
 
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
+                       EdgeSet graph, MethodRecord method) {
+            this(selectedTask, grid, overlay, compared, importance, graph, method, null, null, null);
+        }
+
+        public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance,
+                       EdgeSet graph) {
+            this(selectedTask, grid, overlay, compared, importance, graph, null);
+        }
+
         public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared, ImportanceRecord importance) {
-            this(selectedTask, grid, overlay, compared, importance, null, null, null);
+            this(selectedTask, grid, overlay, compared, importance, null, null);
         }
 
         public UiState(String selectedTask, String grid, Overlay overlay, List<String> compared) {
             this(selectedTask, grid, overlay, compared, null);
         }
 
-        /** The same, with the editor's draft and the Heads view's choices as given. */
-        public UiState with(Draft d, String measure, String scope) {
-            return new UiState(selectedTask, grid, overlay, compared, importance, d, measure, scope);
+        public UiState withGraph(EdgeSet g) {
+            return new UiState(selectedTask, grid, overlay, compared, importance, g, method, draft, headsMeasure, headsScope);
         }
 
-        /** What the file keeps as the researcher's work: where the window looked (task, overlay, compared, Heads choices) is left out. */
+        /** The same, with the editor's draft and the Heads view's choices as given. */
+        public UiState with(Draft d, String measure, String scope) {
+            return new UiState(selectedTask, grid, overlay, compared, importance, graph, method, d, measure, scope);
+        }
+
+        /**
+         * What the file keeps as the researcher's work: where the window looked (task, overlay,
+         * compared, Heads choices) is left out; the graph's circuit and the scoring method are work.
+         */
         public UiState work() {
-            return new UiState(null, grid, null, null, importance, draft, null, null);
+            return new UiState(null, grid, null, null, importance, graph, method, draft, null, null);
         }
     }
 
@@ -241,39 +335,6 @@ public record Session(
     public record Draft(String of, SessionTask task) {
     }
 
-    /**
-     * The edge level (schema 2): named edge circuits, edge runs, and the Graph view's circuit (null:
-     * every edge). Edge sets are stored by their kept or their removed edges, whichever is shorter.
-     */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record EdgeWork(List<NamedEdgeCircuit> circuits, List<EdgeRunRecord> runs, EdgeSet graph) {
-        public static final EdgeWork EMPTY = new EdgeWork(List.of(), List.of(), null);
-
-        public EdgeWork {
-            circuits = circuits == null ? List.of() : List.copyOf(circuits);
-            runs = runs == null ? List.of() : List.copyOf(runs);
-        }
-
-        @com.fasterxml.jackson.annotation.JsonIgnore
-        public boolean isEmpty() {
-            return circuits.isEmpty() && runs.isEmpty() && graph == null;
-        }
-
-        /** Leaves an empty edge part out of the file, so sessions without edges read as before. */
-        public static final class OmitEmpty {
-            @Override
-            public boolean equals(Object o) {
-                return o == null || (o instanceof EdgeWork e && e.isEmpty());
-            }
-
-            @Override
-            public int hashCode() {
-                return 0;
-            }
-        }
-    }
-
     /** A set of edges: the kept ones, or every edge but the removed ones (exactly one is given). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EdgeSet(List<String> kept, List<String> removed) {
@@ -284,80 +345,28 @@ public record Session(
         }
     }
 
-    /** An edge circuit worth keeping, with where it came from. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record NamedEdgeCircuit(String name, String task, EdgeSet edges, Double score, String note, String model) {
-        public NamedEdgeCircuit(String name, String task, EdgeSet edges, Double score, String note) {
-            this(name, task, edges, score, note, null);
-        }
-
-        public NamedEdgeCircuit withModel(String m) {
-            return new NamedEdgeCircuit(name, task, edges, score, note, m);
-        }
-    }
-
-    /**
-     * An edge run: the prune of edges.md ({@code greedy}) or the minimal circuit by attribution
-     * ({@code attribution}, with its faithfulness curve), its removal log and its result.
-     */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record EdgeRunRecord(String id, String task, String method, double threshold, String start, List<EdgeRemovalRecord> removals,
-                                EdgeSet kept, double score, long evaluations, double seconds, boolean cancelled, String finishedAt,
-                                List<CurvePoint> curve, String model) {
-        public EdgeRunRecord {
-            removals = removals == null ? List.of() : List.copyOf(removals);
-            curve = curve == null ? List.of() : List.copyOf(curve);
-        }
-
-        public EdgeRunRecord(String id, String task, String method, double threshold, String start, List<EdgeRemovalRecord> removals,
-                             EdgeSet kept, double score, long evaluations, double seconds, boolean cancelled, String finishedAt,
-                             List<CurvePoint> curve) {
-            this(id, task, method, threshold, start, removals, kept, score, evaluations, seconds, cancelled, finishedAt, curve, null);
-        }
-
-        /** The same run, of model {@code m} (the model it ran on; null: the session's, in older files). */
-        public EdgeRunRecord withModel(String m) {
-            return new EdgeRunRecord(id, task, method, threshold, start, removals, kept, score, evaluations, seconds, cancelled,
-                    finishedAt, curve, m);
-        }
-    }
-
-    /** One removal of an edge run: the edge, the score right after, seconds since the start. */
-    public record EdgeRemovalRecord(String edge, double score, double seconds) {
-    }
-
-    /** A point of a faithfulness curve: the top-n edges and their exact score. */
-    public record CurvePoint(int edges, double score) {
-    }
-
     public Session withModel(ModelRef m) {
-        return new Session(schemaVersion, m, tasks, circuits, runs, ui, edges, explanations);
+        return new Session(schemaVersion, m, tasks, circuits, runs, ui, explanations);
     }
 
     public Session withTasks(List<SessionTask> t) {
-        return new Session(schemaVersion, model, t, circuits, runs, ui, edges, explanations);
+        return new Session(schemaVersion, model, t, circuits, runs, ui, explanations);
     }
 
     public Session withCircuits(List<NamedCircuit> c) {
-        return new Session(schemaVersion, model, tasks, c, runs, ui, edges, explanations);
+        return new Session(schemaVersion, model, tasks, c, runs, ui, explanations);
     }
 
     public Session withRuns(List<RunRecord> r) {
-        return new Session(schemaVersion, model, tasks, circuits, r, ui, edges, explanations);
+        return new Session(schemaVersion, model, tasks, circuits, r, ui, explanations);
     }
 
     public Session withUi(UiState u) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, u, edges, explanations);
+        return new Session(schemaVersion, model, tasks, circuits, runs, u, explanations);
     }
 
     public Session withExplanations(List<ExplanationRecord> e) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, ui, edges, e);
-    }
-
-    public Session withEdges(EdgeWork e) {
-        return new Session(schemaVersion, model, tasks, circuits, runs, ui, e, explanations);
+        return new Session(schemaVersion, model, tasks, circuits, runs, ui, e);
     }
 
     public Session addCircuit(NamedCircuit c) {

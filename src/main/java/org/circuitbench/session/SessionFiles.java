@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.circuitbench.ablation.Level;
 import org.circuitbench.util.AtomicFiles;
 import org.circuitbench.util.Texts;
 
@@ -52,6 +53,7 @@ public final class SessionFiles {
                     + "; this version reads up to " + Session.SCHEMA_VERSION + "). Update the app to open it; the file was not changed.");
         }
         if (version < 1) throw new SessionException(source + " has an invalid schemaVersion " + root.get("schemaVersion") + ".");
+        SessionMigration.toCurrent((com.fasterxml.jackson.databind.node.ObjectNode) root, version);
         String nullEntry = nullEntry(root, "");
         if (nullEntry != null) throw new SessionException(source + " is damaged: " + nullEntry + " is empty (null).");
         Session s;
@@ -110,6 +112,13 @@ public final class SessionFiles {
      * A session that breaks one of these is refused whole, naming the part.
      */
     static void check(Session s, String source) throws SessionException {
+        if (s.ui() != null && s.ui().method() != null) {
+            try {
+                s.ui().method().method();
+            } catch (IllegalArgumentException e) {
+                throw new SessionException(source + " is damaged at ui.method: " + e.getMessage().replace("--", ""));
+            }
+        }
         java.util.Set<String> names = new java.util.HashSet<>();
         for (int i = 0; i < s.tasks().size(); i++) {
             Session.SessionTask t = s.tasks().get(i);
@@ -126,14 +135,15 @@ public final class SessionFiles {
             if (t.definition() != null) checkDefinition(t.definition(), where);
         }
         for (Session.NamedCircuit c : s.circuits()) {
-            if (c == null || c.name() == null || c.name().isBlank() || c.circuit() == null) {
-                throw new SessionException(source + ": a saved circuit lacks its \"name\" or its \"circuit\".");
+            if (c == null || c.name() == null || c.name().isBlank() || (c.level() == Level.NODES ? c.circuit() == null : c.edges() == null)) {
+                throw new SessionException(source + ": a saved circuit lacks its \"name\" or its \"circuit\" (\"edges\" for an edge circuit).");
             }
         }
         for (Session.RunRecord r : s.runs()) {
-            if (r == null || r.circuit() == null || r.method() == null
-                    || r.removals().stream().anyMatch(x -> x == null || x.head() == null)) {
-                throw new SessionException(source + ": a run lacks its \"method\", its \"circuit\" or the heads of its removals.");
+            if (r == null || r.method() == null || (r.level() == Level.NODES ? r.circuit() == null : r.kept() == null)
+                    || r.removals().stream().anyMatch(x -> x == null || x.element() == null)) {
+                throw new SessionException(source + ": a run lacks its \"method\", its \"circuit\" (\"kept\" for an edge run) "
+                        + "or what its removals removed.");
             }
         }
         String device = s.model() == null ? null : s.model().device();

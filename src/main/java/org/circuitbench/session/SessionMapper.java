@@ -1,20 +1,22 @@
 package org.circuitbench.session;
 
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.CircuitOf;
+import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.EdgeCircuit;
+import org.circuitbench.ablation.Level;
 import org.circuitbench.ablation.EdgeGraph;
 import org.circuitbench.ablation.SetOperation;
 import org.circuitbench.ablation.Node;
-import org.circuitbench.search.EdgePruneResult;
 import org.circuitbench.explain.DirectLogitAttribution;
 import org.circuitbench.explain.Explanation;
 import org.circuitbench.explain.HeadAttribution;
 import org.circuitbench.explain.HeadTypes;
 import org.circuitbench.explain.LabelAttention;
 import org.circuitbench.explain.LogitLens;
+import org.circuitbench.explain.OvDefinition;
 import org.circuitbench.explain.OvScores;
 import org.circuitbench.search.Importance;
-import org.circuitbench.search.MinimalEdgeCircuit;
 import org.circuitbench.search.PruneResult;
 import org.circuitbench.search.PruneSettings;
 import org.circuitbench.search.Removal;
@@ -23,8 +25,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Between the session file's records and the engine's values, in one place: a prune's result and
- * its {@link Session.RunRecord} (the removal log keeps each removal's pass), an importance sweep
+ * Between the session file's records and the engine's values, in one place: a search's result, at
+ * either level, and its {@link Session.RunRecord} (the removal log keeps each removal's pass), a
+ * circuit and its {@link Session.NamedCircuit}, an edge set, an importance sweep
  * and its {@link Session.ImportanceRecord}, an explanation and its {@link Session.ExplanationRecord}. Circuits are stored as specs; reading one back needs
  * the model's shape.
  */
@@ -32,38 +35,91 @@ public final class SessionMapper {
     private SessionMapper() {
     }
 
-    /** A finished (or cancelled) prune of {@code task} as the session stores it. */
-    public static Session.RunRecord record(String id, String task, PruneResult r, Instant finishedAt) {
+    /** A finished (or cancelled) search of {@code task}, at either level, as the session stores it. */
+    public static Session.RunRecord record(String id, String task, PruneResult<?, ?> r, Instant finishedAt) {
         List<Session.RemovalRecord> removals = r.removals().stream()
                 .map(x -> new Session.RemovalRecord(x.element().toString(), x.score(), x.elapsedSeconds(), x.pass())).toList();
-        PruneSettings s = r.settings();
-        return new Session.RunRecord(id, task, s.method(), s.threshold(), s.start().toSpec(), s.seed(), s.iterations(), removals,
-                r.circuit().toSpec(), r.score(), r.evaluations(), r.seconds(), r.cancelled(), finishedAt.toString());
+        List<Session.CurvePoint> curve = r.curve().stream().map(p -> new Session.CurvePoint(p.size(), p.score())).toList();
+        PruneSettings<?> s = r.settings();
+        boolean nodes = r.circuit().level() == Level.NODES;
+        // the seed and the number of picks belong to the node loops (random uses them); edge runs store 0
+        return new Session.RunRecord(id, task, s.method(), s.threshold(), s.startSpec(), nodes ? s.seed() : 0, nodes ? s.iterations() : 0, removals,
+                nodes ? r.circuit().toSpec() : null, nodes ? null : edgeSet((EdgeCircuit) r.circuit()), r.score(), r.evaluations(),
+                r.seconds(), r.cancelled(), finishedAt.toString(), curve, Session.MethodRecord.of(r.scoring()));
     }
 
-    /** A stored run as the engine's result, on a model of {@code layers} × {@code heads}; the exports read this. */
-    public static PruneResult result(Session.RunRecord r, int layers, int heads) {
+    /**
+     * A stored run as the engine's result, on a model of {@code layers} × {@code heads}; the exports
+     * read this. An edge run whose start was not a spec (the graph as it was) starts from its
+     * result and every edge it removed.
+     */
+    public static PruneResult<?, ?> result(Session.RunRecord r, int layers, int heads) {
+        return r.level() == Level.NODES ? nodeResult(r, layers, heads) : edgeResult(r, new EdgeGraph(layers, heads));
+    }
+
+    private static PruneResult<Node, Circuit> nodeResult(Session.RunRecord r, int layers, int heads) {
         List<Removal<Node>> removals = r.removals().stream()
-                .map(x -> new Removal<>(Node.parse(x.head()), x.score(), x.seconds(), x.pass())).toList();
+                .map(x -> new Removal<>(Node.parse(x.element()), x.score(), x.seconds(), x.pass())).toList();
         Circuit start = Circuit.parse(r.start(), layers, heads);
-        int passes = r.removals().stream().mapToInt(Session.RemovalRecord::pass).max().orElse(0);
-        PruneSettings settings = new PruneSettings(r.method(), r.threshold(), start.isEmpty() ? Circuit.all(layers, heads) : start,
+        PruneSettings<Circuit> settings = new PruneSettings<>(r.method(), r.threshold(), start.isEmpty() ? Circuit.all(layers, heads) : start,
                 r.seed(), Math.max(1, r.iterations()));
-        return new PruneResult(settings, Circuit.parse(r.circuit(), layers, heads), r.score(), removals, r.evaluations(), passes,
-                r.seconds(), r.cancelled(), 0);
+        return new PruneResult<>(settings, Circuit.parse(r.circuit(), layers, heads), r.score(), removals, List.of(), r.evaluations(),
+                passes(r), r.seconds(), 0, r.cancelled(), 0, scoring(r.scoring()));
+    }
+
+    private static PruneResult<Edge, EdgeCircuit> edgeResult(Session.RunRecord r, EdgeGraph g) {
+        List<Removal<Edge>> removals = r.removals().stream()
+                .map(x -> new Removal<>(g.parse(x.element()), x.score(), x.seconds(), x.pass())).toList();
+        EdgeCircuit kept = edges(r.kept(), g);
+        EdgeCircuit start;
+        try {
+            start = EdgeCircuit.parse(r.start(), g);
+        } catch (IllegalArgumentException e) { // a label: the graph as it was is what stayed and what went
+            start = kept;
+            for (Removal<Edge> x : removals) start = start.with(x.element());
+        }
+        List<PruneResult.Point> curve = r.curve().stream().map(p -> new PruneResult.Point(p.edges(), p.score())).toList();
+        PruneSettings<EdgeCircuit> settings = new PruneSettings<>(r.method(), r.threshold(), start.isEmpty() ? EdgeCircuit.all(g) : start,
+                r.start(), 0, 1);
+        return new PruneResult<>(settings, kept, r.score(), removals, curve, r.evaluations(), passes(r), r.seconds(), 0, r.cancelled(), 0,
+                scoring(r.scoring()));
+    }
+
+    private static int passes(Session.RunRecord r) {
+        return r.removals().stream().mapToInt(Session.RemovalRecord::pass).max().orElse(0);
+    }
+
+    /** A circuit worth keeping, at either level, as the session stores it. */
+    public static Session.NamedCircuit named(String name, CircuitOf<?, ?> c, String task, Double score, String note) {
+        return switch (c) {
+            case Circuit n -> new Session.NamedCircuit(name, n.toSpec(), task, score, note);
+            case EdgeCircuit e -> new Session.NamedCircuit(name, edgeSet(e), task, score, note);
+        };
+    }
+
+    /** A stored circuit on a model of {@code layers} × {@code heads}; a bad element gets a one-line message. */
+    public static CircuitOf<?, ?> circuit(Session.NamedCircuit c, int layers, int heads) {
+        return c.level() == Level.NODES ? Circuit.parse(c.circuit(), layers, heads) : edges(c.edges(), new EdgeGraph(layers, heads));
     }
 
     /** An importance sweep as the session stores it. */
     public static Session.ImportanceRecord record(Importance.Result r) {
         return new Session.ImportanceRecord(r.circuit().toSpec(), r.circuitScore(),
-                r.entries().stream().map(e -> new Session.NodeScore(e.node().toString(), e.scoreWithout())).toList(), r.cancelled());
+                r.entries().stream().map(e -> new Session.NodeScore(e.node().toString(), e.scoreWithout())).toList(), r.cancelled(),
+                Session.MethodRecord.of(r.scoring()));
     }
 
     /** A stored sweep as the engine's result, on a model of {@code layers} × {@code heads}. */
     public static Importance.Result result(Session.ImportanceRecord r, int layers, int heads) {
         List<Importance.Entry> entries = r.entries().stream()
                 .map(e -> new Importance.Entry(Node.parse(e.node()), e.scoreWithout())).toList();
-        return new Importance.Result(Circuit.parse(r.circuit(), layers, heads), r.circuitScore(), entries, entries.size(), 0, r.cancelled());
+        return new Importance.Result(Circuit.parse(r.circuit(), layers, heads), r.circuitScore(), entries, entries.size(), 0, r.cancelled(),
+                scoring(r.scoring()));
+    }
+
+    /** The method a record's scores were made by: the seed's when it names none (every file before methods could be chosen). */
+    public static org.circuitbench.ablation.Method scoring(Session.MethodRecord m) {
+        return m == null ? org.circuitbench.ablation.Method.DEFAULT : m.method();
     }
 
     // ---- edges ----------------------------------------------------------------------------------
@@ -82,21 +138,6 @@ public final class SessionMapper {
         return EdgeCircuit.all(graph).combine(SetOperation.DIFFERENCE, removed);
     }
 
-    /** An edge prune (edges.md's greedy pass) as the session stores it. */
-    public static Session.EdgeRunRecord record(String id, String task, EdgePruneResult r, Instant finishedAt) {
-        List<Session.EdgeRemovalRecord> removals = r.removals().stream()
-                .map(x -> new Session.EdgeRemovalRecord(x.element().toString(), x.score(), x.elapsedSeconds())).toList();
-        return new Session.EdgeRunRecord(id, task, "greedy", r.threshold(), r.startSpec(), removals, edgeSet(r.circuit()), r.score(),
-                r.evaluations(), r.seconds(), r.cancelled(), finishedAt.toString(), List.of());
-    }
-
-    /** The minimal circuit by attribution as the session stores it, with its faithfulness curve. */
-    public static Session.EdgeRunRecord record(String id, String task, MinimalEdgeCircuit.Result r, Instant finishedAt) {
-        List<Session.CurvePoint> curve = r.curve().stream().map(p -> new Session.CurvePoint(p.edges(), p.score())).toList();
-        return new Session.EdgeRunRecord(id, task, "attribution", r.threshold(), r.startSpec(), List.of(), edgeSet(r.circuit()), r.score(),
-                r.exactPasses(), r.seconds(), r.cancelled(), finishedAt.toString(), curve);
-    }
-
     // ---- explanations ---------------------------------------------------------------------------
 
     /** An explanation (or null) and an attribution estimate (or null) of one task, model and scope, as the session stores them. */
@@ -107,7 +148,7 @@ public final class SessionMapper {
         Session.AttentionRecord att = x == null || x.attention() == null ? null
                 : new Session.AttentionRecord(x.attention().labels(), x.attention().values(), x.attention().unlabelled());
         Session.OvRecord ov = x == null || x.ov() == null ? null
-                : new Session.OvRecord(x.ov().next(), x.ov().copy(), x.ov().pairs(), x.ov().pairsWithSuccessor());
+                : new Session.OvRecord(x.ov().next(), x.ov().copy(), x.ov().pairs(), x.ov().pairsWithSuccessor(), x.ov().definition().id);
         HeadTypes t = x == null ? null : x.heads();
         Session.HeadTypesRecord heads = t == null ? null : new Session.HeadTypesRecord(t.previousToken(), t.duplicateToken(),
                 t.induction(), t.seed(), t.halfLength(), t.batch(), t.bos());
@@ -151,7 +192,14 @@ public final class SessionMapper {
         if (r.ov() != null) {
             grid(r.ov().next(), layers, heads, what + ", ov");
             grid(r.ov().copy(), layers, heads, what + ", ov");
-            ov = new OvScores(r.ov().next(), r.ov().copy(), r.ov().pairs(), r.ov().pairsWithSuccessor());
+            // a file without a definition was written when layer1 was the only one
+            OvDefinition def;
+            try {
+                def = r.ov().definition() == null ? OvDefinition.LAYER1 : OvDefinition.parse(r.ov().definition());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(what + ", ov: " + e.getMessage());
+            }
+            ov = new OvScores(r.ov().next(), r.ov().copy(), r.ov().pairs(), r.ov().pairsWithSuccessor(), def);
         }
         HeadTypes types = null;
         Session.HeadTypesRecord t = r.heads();

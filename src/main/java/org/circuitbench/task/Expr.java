@@ -9,8 +9,12 @@ import java.util.SplittableRandom;
 
 /**
  * The small expression language of prompt templates: integers, names, {@code + - * / %},
- * list indexing {@code w[i+1]}, and the functions {@code randint(lo, hi)} (inclusive, as Python's),
- * {@code choice(list)} and {@code len(list)}. Values are longs, strings or lists of strings.
+ * list indexing {@code w[i+1]} and slicing {@code w[a:b]} (as Python's: {@code b} excluded, either bound
+ * may be left out, a negative one counts from the end), and the functions {@code randint(lo, hi)}
+ * (inclusive, as Python's), {@code choice(list)}, {@code sample(list, k)} (k different items in random
+ * order, as Python's {@code random.sample}), {@code len(list)} and {@code join(list)} (the items with a
+ * space between them; {@code join(list, sep)} with another separator). Values are longs, strings or
+ * lists of strings.
  */
 public final class Expr {
     /** Names an expression can see: variables bound so far, then lists. */
@@ -71,7 +75,7 @@ public final class Expr {
         return out;
     }
 
-    static final List<String> FUNCTIONS = List.of("randint", "choice", "len");
+    static final List<String> FUNCTIONS = List.of("randint", "choice", "sample", "len", "join");
 
     private Object sum() {
         if (++depth > MAX_DEPTH) throw error("it nests more than " + MAX_DEPTH + " levels deep");
@@ -140,7 +144,19 @@ public final class Expr {
         skipSpace();
         while (peek('[')) {
             pos++;
-            long i = num(sum());
+            skipSpace();
+            Long from = peek(':') ? null : num(sum());
+            skipSpace();
+            if (peek(':')) {
+                pos++;
+                skipSpace();
+                Long to = peek(']') ? null : num(sum());
+                expect(']');
+                v = slice(v, from, to);
+                skipSpace();
+                continue;
+            }
+            long i = from;
             expect(']');
             if (!(v instanceof List<?> list)) throw error("only a list can be indexed");
             if (i < 0 || i >= list.size()) {
@@ -150,6 +166,22 @@ public final class Expr {
             skipSpace();
         }
         return v;
+    }
+
+    /** {@code list[from:to]} as Python slices it: bounds clamped to the list, a negative one counted from the end. */
+    private List<String> slice(Object v, Long from, Long to) {
+        if (!(v instanceof List<?> list)) throw error("only a list can be sliced");
+        int n = list.size();
+        int a = bound(from, 0, n), b = bound(to, n, n);
+        List<String> out = new ArrayList<>();
+        for (int i = a; i < b; i++) out.add(str(list.get(i)));
+        return out;
+    }
+
+    private static int bound(Long x, int absent, int n) {
+        if (x == null) return absent;
+        long y = x < 0 ? x + n : x;
+        return (int) Math.max(0, Math.min(n, y));
     }
 
     private Object primary() {
@@ -218,11 +250,31 @@ public final class Expr {
                 if (rng == null) throw error("choice needs a seed");
                 return l.get(rng.nextInt(l.size()));
             }
+            case "sample" -> {
+                if (args.size() != 2 || !(args.get(0) instanceof List<?> l)) throw error("sample takes a list and a count, sample(list, k)");
+                long k = num(args.get(1));
+                if (k < 0 || k > l.size()) throw error("sample(list, " + k + "): the list has " + l.size() + " items, so k must be 0 to " + l.size());
+                if (rng == null) throw error("sample needs a seed");
+                // a partial Fisher-Yates shuffle: the first k places get k different items, each order equally likely
+                List<String> items = new ArrayList<>();
+                for (Object o : l) items.add(str(o));
+                for (int i = 0; i < k; i++) java.util.Collections.swap(items, i, i + rng.nextInt(items.size() - i));
+                return new ArrayList<>(items.subList(0, (int) k));
+            }
+            case "join" -> {
+                if (args.isEmpty() || args.size() > 2 || !(args.get(0) instanceof List<?> l)) throw error("join takes a list, join(list) or join(list, sep)");
+                if (args.size() == 2 && !(args.get(1) instanceof String)) throw error("join's separator is a string, as in join(w, \", \")");
+                String sep = args.size() == 2 ? (String) args.get(1) : " ";
+                List<String> items = new ArrayList<>();
+                for (Object o : l) items.add(str(o));
+                return String.join(sep, items);
+            }
             case "len" -> {
                 if (args.size() != 1 || !(args.get(0) instanceof List<?> l)) throw error("len takes one list");
                 return (long) l.size();
             }
-            default -> throw error("unknown function '" + name + "'; there are randint, choice and len");
+            default -> throw error("unknown function '" + name + "'; there are " + String.join(", ", FUNCTIONS.subList(0, FUNCTIONS.size() - 1))
+                    + " and " + FUNCTIONS.get(FUNCTIONS.size() - 1));
         }
     }
 

@@ -18,22 +18,45 @@ import java.util.regex.Pattern;
  * {@code d = randint(1, 9) * 10}, 100 prompts, seed 1.
  *
  * <p>Each placeholder of a clean text becomes a position label, S1, S2, … in order; its token
- * index is found by tokenizing, never typed in. {@code end} is always there.
+ * index is found by tokenizing, never typed in. {@code end} is always there. {@code answerSpace}
+ * is the task file's: false when the answers follow the prompt without a space (null: with one).
  */
 public record TaskDefinition(String name, List<TemplateSpec> templates, List<String> keep,
-                             Map<String, List<String>> lists) {
+                             Map<String, List<String>> lists,
+                             @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                             Boolean answerSpace) {
 
     public TaskDefinition {
         name = name == null ? "" : name;
         templates = List.copyOf(templates);
         keep = keep == null ? null : List.copyOf(keep);
-        lists = lists == null ? Map.of() : Map.copyOf(lists);
+        // in the caller's order, so that a session file written twice reads the same (Map.copyOf's order changes per run)
+        if (lists != null) lists.forEach((k, v) -> java.util.Objects.requireNonNull(v == null ? null : k, "a list and its name")); // as Map.copyOf
+        lists = lists == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lists));
+        answerSpace = Boolean.TRUE.equals(answerSpace) ? null : answerSpace; // the default is stored as absent
     }
 
-    /** One template group: prompts sharing a layout, whose means are taken together. */
-    public record TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt) {
+    /** A task whose answers follow a space, as the seed's. */
+    public TaskDefinition(String name, List<TemplateSpec> templates, List<String> keep, Map<String, List<String>> lists) {
+        this(name, templates, keep, lists, null);
+    }
+
+    /**
+     * One template group: prompts sharing a layout, whose means are taken together. A
+     * {@code paired} template makes one corrupt prompt per clean prompt, paired with it for
+     * patching ({@link Prompt#clean()}): the corrupt text is filled with that clean prompt's
+     * variables (its range values and per-prompt draws), then the corrupt spec's own variables.
+     */
+    public record TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt,
+                               @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+                               boolean paired) {
         public TemplateSpec {
             id = id == null ? "" : id;
+        }
+
+        /** A template whose corrupt prompts are drawn on their own (not paired). */
+        public TemplateSpec(String id, PromptSpec clean, PromptSpec corrupt) {
+            this(id, clean, corrupt, false);
         }
     }
 
@@ -90,16 +113,25 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             if (t.clean() == null || t.clean().text() == null || t.clean().text().isBlank()) {
                 throw new TaskException(where + " has no clean text.");
             }
-            clean.addAll(generate(t.id(), t.clean(), true, encoder, where + ", clean"));
+            int firstClean = clean.size();
+            List<Map<String, Object>> cleanEnvs = new ArrayList<>();
+            clean.addAll(generate(t.id(), t.clean(), true, encoder, where + ", clean", null, -1, cleanEnvs));
             if (t.corrupt() == null || t.corrupt().text() == null || t.corrupt().text().isBlank()) {
                 throw new TaskException(where + " has no corrupt prompts, so its means cannot be taken. Give it a corrupt text.");
             }
-            corrupt.addAll(generate(t.id(), t.corrupt(), false, encoder, where + ", corrupt"));
+            corrupt.addAll(generate(t.id(), t.corrupt(), false, encoder, where + ", corrupt",
+                    t.paired() ? cleanEnvs : null, firstClean, new ArrayList<>()));
         }
-        return new TaskFile(name, clean, corrupt, keep);
+        return new TaskFile(name, clean, corrupt, keep, answerSpace);
     }
 
-    private List<Prompt> generate(String template, PromptSpec spec, boolean isClean, TokenEncoder encoder, String where)
+    /**
+     * One prompt set. With {@code pairedWith} (a paired template's corrupt set) it makes one prompt
+     * per clean prompt, in the scope of that prompt's variables, and names it as its pair
+     * ({@code firstClean} + n); {@code envs} receives each prompt's variables.
+     */
+    private List<Prompt> generate(String template, PromptSpec spec, boolean isClean, TokenEncoder encoder, String where,
+                                  List<Map<String, Object>> pairedWith, int firstClean, List<Map<String, Object>> envs)
             throws TaskException {
         SplittableRandom rng = new SplittableRandom(spec.seed());
         Map<String, Object> lists = new LinkedHashMap<>(BuiltinLists.ALL);
@@ -116,6 +148,10 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                 throw new TaskException(where + ": variable " + v.name() + " has no expression; write e.g. " + v.name() + " = 1..10.");
             }
             Matcher m = RANGE.matcher(v.expression().trim());
+            if (m.matches() && pairedWith != null) {
+                throw new TaskException(where + ": variable " + v.name() + " is a range, but a paired template makes one corrupt "
+                        + "prompt per clean prompt; use the clean prompt's variables or a per-prompt expression.");
+            }
             if (m.matches()) {
                 try {
                     long lo = asLong(Expr.eval(m.group(1), Expr.of(lists), null));
@@ -140,6 +176,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             throw new TaskException(where + ": the count is " + spec.count() + ", so it makes no prompts; give a count of at least 1.");
         }
         if (ranges.isEmpty()) total = Math.max(spec.count(), 1); // a clean text without a range is one prompt
+        if (pairedWith != null) total = pairedWith.size();
         if (total > MAX_PROMPTS) {
             throw new TaskException(where + " would make " + (total == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : total)
                     + " prompts; the limit is " + MAX_PROMPTS + ". Narrow the ranges.");
@@ -149,6 +186,7 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
         for (int r = 0; r < ranges.size(); r++) idx[r] = ranges.get(r)[0];
         for (long n = 0; n < total; n++) {
             Map<String, Object> env = new LinkedHashMap<>();
+            if (pairedWith != null) env.putAll(pairedWith.get((int) n)); // the clean prompt's variables, n included
             for (int r = 0; r < ranges.size(); r++) env.put(rangeNames.get(r), idx[r]);
             env.put("n", n);
             Map<String, Object> all = new LinkedHashMap<>(env);
@@ -161,8 +199,8 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                     env.put(v.name(), value);
                 }
                 Filled text = fill(spec.text(), scope, rng);
-                String correct = isClean ? fill(required(spec.correct(), "correct"), scope, rng).text : null;
-                String incorrect = isClean ? fill(required(spec.incorrect(), "incorrect"), scope, rng).text : null;
+                List<String> correct = isClean ? answers(required(spec.correct(), "correct"), scope, rng) : null;
+                List<String> incorrect = isClean ? answers(required(spec.incorrect(), "incorrect"), scope, rng) : null;
                 Map<String, Integer> positions = new LinkedHashMap<>();
                 if (isClean && encoder != null) {
                     for (int p = 0; p < text.ends.size(); p++) {
@@ -170,7 +208,9 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
                         positions.put("S" + (p + 1), tokens - 1);
                     }
                 }
-                out.add(new Prompt(text.text, correct, incorrect, template, positions));
+                Integer pair = pairedWith == null ? null : firstClean + (int) n;
+                out.add(new Prompt(text.text, correct, incorrect, template, positions, pair));
+                envs.add(env);
             } catch (IllegalArgumentException e) {
                 throw new TaskException(where + ": " + e.getMessage() + (env.isEmpty() ? "" : " (with " + describe(env) + ")"));
             }
@@ -181,6 +221,25 @@ public record TaskDefinition(String name, List<TemplateSpec> templates, List<Str
             }
         }
         return out;
+    }
+
+    /**
+     * An answer field: its text with the placeholders filled, or, when the whole field is one
+     * placeholder whose value is a list (e.g. {@code {years[yy+1:]}}), a set of answers, one per item.
+     */
+    private static List<String> answers(String field, Expr.Scope scope, SplittableRandom rng) {
+        List<String> exprs = expressions(field);
+        if (exprs.size() == 1 && field.equals("{" + exprs.get(0) + "}")) {
+            Object v = Expr.eval(exprs.get(0), scope, rng);
+            if (v instanceof List<?> list) {
+                if (list.isEmpty()) throw new IllegalArgumentException("'" + Texts.cap(field) + "' is an empty list, so it gives no answer");
+                List<String> out = new ArrayList<>();
+                for (Object o : list) out.add(Expr.str(o));
+                return out;
+            }
+            return List.of(Expr.str(v));
+        }
+        return List.of(fill(field, scope, rng).text);
     }
 
     private static String required(String s, String what) {

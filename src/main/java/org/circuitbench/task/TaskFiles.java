@@ -65,7 +65,18 @@ public final class TaskFiles {
                 keep.add(k.asText());
             }
         }
-        return new TaskFile(root.path("name").asText(""), cleanPrompts, corruptPrompts, keep);
+        return new TaskFile(root.path("name").asText(""), cleanPrompts, corruptPrompts, keep, answerSpace(source, root));
+    }
+
+    /** "answer_space": false when the answers follow the prompt without a space (absent: true, the seed's rule). */
+    private static Boolean answerSpace(String source, JsonNode root) throws TaskException {
+        JsonNode v = root.get("answer_space");
+        if (v == null || v.isNull()) return null;
+        if (!v.isBoolean()) {
+            throw new TaskException(source + ": 'answer_space' must be true (an answer's token is the first token of \" \" + answer) "
+                    + "or false (of the answer itself), found " + Texts.cap(v.toString()) + ".");
+        }
+        return v.asBoolean();
     }
 
     private static Prompt prompt(String source, String set, int i, JsonNode n, boolean needsAnswers) throws TaskException {
@@ -73,9 +84,10 @@ public final class TaskFiles {
         if (!n.isObject()) throw new TaskException(where + " must be an object with a 'text'.");
         String text = text(where, n, "text", true);
         if (text.isEmpty()) throw new TaskException(where + " has an empty 'text'.");
-        String correct = text(where, n, "correct", needsAnswers);
-        String incorrect = text(where, n, "incorrect", needsAnswers);
+        List<String> correct = answers(where, n, "correct", needsAnswers);
+        List<String> incorrect = answers(where, n, "incorrect", needsAnswers);
         String template = text(where, n, "template", false);
+        Integer pairedWith = pairedClean(where, n, needsAnswers);
         Map<String, Integer> positions = new LinkedHashMap<>();
         JsonNode pos = n.get("positions");
         if (pos != null && !pos.isNull()) {
@@ -91,7 +103,38 @@ public final class TaskFiles {
                 positions.put(e.getKey(), e.getValue().asInt());
             }
         }
-        return new Prompt(text, correct, incorrect, template, positions);
+        return new Prompt(text, correct, incorrect, template, positions, pairedWith);
+    }
+
+    /** An answer: one string, or a set written as a non-empty list of strings. */
+    private static List<String> answers(String where, JsonNode n, String field, boolean required) throws TaskException {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isArray()) {
+            String one = text(where, n, field, required);
+            return one == null ? null : List.of(one);
+        }
+        if (v.isEmpty()) throw new TaskException(where + ": '" + field + "' is an empty list; give at least one answer.");
+        List<String> out = new ArrayList<>();
+        for (JsonNode a : v) {
+            if (!a.isTextual()) {
+                throw new TaskException(where + ": '" + field + "' must hold answer strings, found " + Texts.cap(a.toString()) + ".");
+            }
+            out.add(a.asText());
+        }
+        return out;
+    }
+
+    /** A corrupt prompt's "clean": the 0-based index of the clean prompt it is paired with for patching. */
+    private static Integer pairedClean(String where, JsonNode n, boolean isClean) throws TaskException {
+        JsonNode v = n.get("clean");
+        if (v == null || v.isNull()) return null;
+        if (isClean) {
+            throw new TaskException(where + ": 'clean' pairs a corrupt prompt with a clean one; a clean prompt does not take it.");
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+            throw new TaskException(where + ": 'clean' must be the 0-based index of a clean prompt, found " + Texts.cap(v.toString()) + ".");
+        }
+        return v.asInt();
     }
 
     private static String text(String where, JsonNode n, String field, boolean required) throws TaskException {
@@ -115,6 +158,7 @@ public final class TaskFiles {
             ArrayNode keep = root.putArray("keep");
             task.keep().forEach(keep::add);
         }
+        if (task.answerSpace() != null) root.put("answer_space", task.answerSpace());
         try {
             return JSON.writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -124,12 +168,27 @@ public final class TaskFiles {
 
     private static void writePrompt(ObjectNode o, Prompt p) {
         o.put("text", p.text());
-        if (p.correct() != null) o.put("correct", p.correct());
-        if (p.incorrect() != null) o.put("incorrect", p.incorrect());
+        writeAnswers(o, "correct", p.correct());
+        writeAnswers(o, "incorrect", p.incorrect());
         if (!p.template().isEmpty()) o.put("template", p.template());
+        if (p.clean() != null) o.put("clean", p.clean());
         if (!p.positions().isEmpty()) {
             ObjectNode pos = o.putObject("positions");
-            p.positions().forEach(pos::put);
+            // in token order: a prompt's map has no order of its own, and a file written twice should read the same
+            p.positions().entrySet().stream()
+                    .sorted(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                    .forEach(e -> pos.put(e.getKey(), e.getValue()));
+        }
+    }
+
+    /** One answer as a string (as task files always had it), a set as a list. */
+    private static void writeAnswers(ObjectNode o, String field, List<String> answers) {
+        if (answers == null) return;
+        if (answers.size() == 1) {
+            o.put(field, answers.get(0));
+        } else {
+            ArrayNode a = o.putArray(field);
+            answers.forEach(a::add);
         }
     }
 

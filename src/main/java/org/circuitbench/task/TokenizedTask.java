@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * A task after tokenization, checked against the rules of {@code task-format.md}: token ids,
- * each clean prompt's end index, answer ids (first token of " " + answer), template groups and
+ * each clean prompt's end index, answer ids (first token of " " + answer, or of the answer itself
+ * when the task says its answers follow without a space), template groups and
  * the kept positions.
  */
 public final class TokenizedTask {
@@ -22,14 +23,14 @@ public final class TokenizedTask {
     private final long[][] corruptTokens;
     private final int[] cleanTemplate;
     private final int[] corruptTemplate;
-    private final long[] correctIds;
-    private final long[] incorrectIds;
+    private final long[][] correctIds;   // per clean prompt: the first token of each correct answer
+    private final long[][] incorrectIds;
     private final boolean[][] keep;
     private final int maxLength;
     private final List<TaskProblem> problems;
 
     private TokenizedTask(TaskFile task, List<String> templates, long[][] cleanTokens, long[][] corruptTokens,
-                          int[] cleanTemplate, int[] corruptTemplate, long[] correctIds, long[] incorrectIds,
+                          int[] cleanTemplate, int[] corruptTemplate, long[][] correctIds, long[][] incorrectIds,
                           boolean[][] keep, int maxLength, List<TaskProblem> problems) {
         this.task = task;
         this.templates = templates;
@@ -82,8 +83,8 @@ public final class TokenizedTask {
         long[][] corrupt = new long[nCorrupt][];
         int[] cleanT = new int[nClean];
         int[] corruptT = new int[nCorrupt];
-        long[] correct = new long[nClean];
-        long[] incorrect = new long[nClean];
+        long[][] correct = new long[nClean][];
+        long[][] incorrect = new long[nClean][];
         boolean[][] keep = new boolean[nClean][];
         // the first prompt seen of each template, as "set[i]" and its length
         Map<String, Object[]> firstOfTemplate = new LinkedHashMap<>();
@@ -98,6 +99,8 @@ public final class TokenizedTask {
             Prompt p = task.clean().get(i);
             String name = "clean[" + i + "] " + Texts.quote(p.text());
             cleanT[i] = templateIndex(templates, p.template());
+            correct[i] = new long[] {-1};
+            incorrect[i] = new long[] {-1};
             if (p.text().length() > maxChars) {
                 problems.add(TaskProblem.error(tooLong(name, maxTokens)));
                 clean[i] = new long[0];
@@ -113,13 +116,13 @@ public final class TokenizedTask {
             }
             if (clean[i].length > maxTokens) problems.add(TaskProblem.error(tokensTooMany(name, clean[i].length, maxTokens)));
             sameLength(firstOfTemplate, p.template(), name, clean[i].length, problems);
-            correct[i] = answerId(encoder, p.correct(), name, "correct", maxChars, problems);
-            incorrect[i] = answerId(encoder, p.incorrect(), name, "incorrect", maxChars, problems);
-            if (correct[i] >= 0 && correct[i] == incorrect[i]) {
+            correct[i] = answerIds(encoder, task.answerPrefix(), p.correct(), name, "correct", maxChars, problems);
+            incorrect[i] = answerIds(encoder, task.answerPrefix(), p.incorrect(), name, "incorrect", maxChars, problems);
+            if (correct[i][0] >= 0 && java.util.Arrays.equals(correct[i], incorrect[i])) {
                 sameAnswers++;
                 if (sameAnswers == 1) {
-                    problems.add(TaskProblem.warning(name + ": its correct and incorrect answers are the same token, "
-                            + "so its logit difference is always 0."));
+                    problems.add(TaskProblem.warning(name + ": its correct and incorrect answers are the same token"
+                            + (correct[i].length > 1 ? "s" : "") + ", so its logit difference is always 0."));
                 }
             }
             keep[i] = keptPositions(p, clean[i].length, task.keep(), name, problems);
@@ -148,6 +151,10 @@ public final class TokenizedTask {
             }
             if (corrupt[i].length > maxTokens) problems.add(TaskProblem.error(tokensTooMany(name, corrupt[i].length, maxTokens)));
             sameLength(firstOfTemplate, p.template(), name, corrupt[i].length, problems);
+            if (p.clean() != null && (p.clean() < 0 || p.clean() >= nClean)) {
+                problems.add(TaskProblem.error(name + " names clean prompt " + p.clean() + " as its pair, but the clean prompts are "
+                        + "numbered 0 to " + (nClean - 1) + "."));
+            }
         }
         for (int i = 0; i < nClean; i++) {
             String tpl = task.clean().get(i).template();
@@ -190,10 +197,33 @@ public final class TokenizedTask {
         }
     }
 
-    private static long answerId(TokenEncoder encoder, String answer, String name, String field, long maxChars,
-                                 List<TaskProblem> problems) {
-        if (answer == null || answer.isEmpty()) {
+    /** The answer tokens of one field: one per answer of the set, {-1} when the field has a problem. */
+    private static long[] answerIds(TokenEncoder encoder, String prefix, List<String> answers, String name, String field, long maxChars,
+                                    List<TaskProblem> problems) {
+        if (answers == null || answers.isEmpty()) {
             problems.add(TaskProblem.error(name + " has no '" + field + "' answer."));
+            return new long[] {-1};
+        }
+        long[] ids = new long[answers.size()];
+        for (int a = 0; a < ids.length; a++) {
+            ids[a] = answerId(encoder, prefix, answers.get(a), name, field, maxChars, problems);
+            if (ids[a] < 0) return new long[] {-1};
+            for (int b = 0; b < a; b++) {
+                if (ids[b] == ids[a]) {
+                    problems.add(TaskProblem.error(name + ": the " + field + " answers " + Texts.quote(answers.get(b)) + " and "
+                            + Texts.quote(answers.get(a)) + " are the same token; list each answer token once."));
+                    return new long[] {-1};
+                }
+            }
+        }
+        return ids;
+    }
+
+    private static long answerId(TokenEncoder encoder, String prefix, String answer, String name, String field, long maxChars,
+                                 List<TaskProblem> problems) {
+        if (answer == null || answer.isBlank()) {
+            problems.add(TaskProblem.error(name + " has " + (answer == null || answer.isEmpty() ? "an empty" : "a blank") + " '" + field
+                    + "' answer; it would score the space token, not an answer. Give the answer's text."));
             return -1;
         }
         if (answer.length() > maxChars) {
@@ -201,13 +231,13 @@ public final class TokenizedTask {
                     + " is far longer than the model reads; an answer is scored by its first token. Shorten it."));
             return -1;
         }
-        long[] ids = encoder.encode(" " + answer);
+        long[] ids = encoder.encode(prefix + answer);
         if (ids.length == 0) {
             problems.add(TaskProblem.error(name + ": the " + field + " answer '" + Texts.cap(answer) + "' gives no token."));
             return -1;
         }
         if (ids.length > 1) {
-            problems.add(TaskProblem.warning(name + ": the " + field + " answer " + Texts.quote(" " + answer) + " is " + ids.length
+            problems.add(TaskProblem.warning(name + ": the " + field + " answer " + Texts.quote(prefix + answer) + " is " + ids.length
                     + " tokens; only its first token is scored."));
         }
         return ids[0];
@@ -288,12 +318,103 @@ public final class TokenizedTask {
         return cleanTokens[i].length - 1;
     }
 
+    /** The first correct answer's token: the whole answer for a task of single answers. */
     public long correctId(int i) {
-        return correctIds[i];
+        return correctIds[i][0];
     }
 
     public long incorrectId(int i) {
-        return incorrectIds[i];
+        return incorrectIds[i][0];
+    }
+
+    /** Every correct answer's token (one per answer of the set). */
+    public long[] correctIds(int i) {
+        return correctIds[i].clone();
+    }
+
+    public long[] incorrectIds(int i) {
+        return incorrectIds[i].clone();
+    }
+
+    /** Whether some clean prompt has more than one correct or incorrect answer. */
+    public boolean hasAnswerSets() {
+        for (int i = 0; i < correctIds.length; i++) {
+            if (correctIds[i].length > 1 || incorrectIds[i].length > 1) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Each clean prompt's paired corrupt prompt, for patching: the corrupt prompt that names it
+     * ({@code "clean": i}), or, when no corrupt prompt names one, the corrupt prompt of the same
+     * index. A pair must have the same number of tokens.
+     *
+     * @throws TaskException naming the first clean prompt without exactly one pair, or a pair of
+     *                       different lengths
+     */
+    public int[] pairs() throws TaskException {
+        int n = cleanTokens.length;
+        int[] pair = new int[n];
+        java.util.Arrays.fill(pair, -1);
+        boolean named = task.corrupt().stream().anyMatch(p -> p.clean() != null);
+        if (!named) {
+            if (corruptTokens.length != n) {
+                throw new TaskException("Patching pairs each clean prompt with a corrupt prompt, but there are " + n + " clean and "
+                        + corruptTokens.length + " corrupt prompts and no corrupt prompt names its clean one. Give equal counts "
+                        + "(paired by index) or \"clean\": i in each corrupt prompt.");
+            }
+            for (int i = 0; i < n; i++) pair[i] = i;
+        } else {
+            for (int j = 0; j < corruptTokens.length; j++) {
+                Integer c = task.corrupt().get(j).clean();
+                if (c == null || c < 0 || c >= n) continue;
+                if (pair[c] >= 0) {
+                    throw new TaskException("clean[" + c + "] " + Texts.quote(task.clean().get(c).text()) + " is named by two corrupt "
+                            + "prompts (corrupt[" + pair[c] + "] and corrupt[" + j + "]); patching needs exactly one pair per clean prompt.");
+                }
+                pair[c] = j;
+            }
+            for (int i = 0; i < n; i++) {
+                if (pair[i] < 0) {
+                    throw new TaskException("clean[" + i + "] " + Texts.quote(task.clean().get(i).text()) + " has no paired corrupt "
+                            + "prompt; patching needs one per clean prompt (a corrupt prompt with \"clean\": " + i + ").");
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int j = pair[i];
+            if (cleanTokens[i].length != corruptTokens[j].length) {
+                throw new TaskException("clean[" + i + "] " + Texts.quote(task.clean().get(i).text()) + " has " + cleanTokens[i].length
+                        + " tokens but its pair corrupt[" + j + "] " + Texts.quote(task.corrupt().get(j).text()) + " has "
+                        + corruptTokens[j].length + "; a patched pair must have the same number of tokens.");
+            }
+        }
+        return pair;
+    }
+
+    /**
+     * For a mean over every corrupt prompt per position (mean-all): every prompt, clean or corrupt,
+     * must have the same number of tokens.
+     *
+     * @throws TaskException naming two prompts of different lengths
+     */
+    public void checkOneLength(String why) throws TaskException {
+        String first = null;
+        int firstLength = -1;
+        for (int set = 0; set < 2; set++) {
+            long[][] tokens = set == 0 ? cleanTokens : corruptTokens;
+            List<Prompt> prompts = set == 0 ? task.clean() : task.corrupt();
+            for (int i = 0; i < tokens.length; i++) {
+                String name = (set == 0 ? "clean[" : "corrupt[") + i + "] " + Texts.quote(prompts.get(i).text());
+                if (first == null) {
+                    first = name;
+                    firstLength = tokens[i].length;
+                } else if (tokens[i].length != firstLength) {
+                    throw new TaskException(why + " needs every prompt to have the same number of tokens, but " + first + " has "
+                            + firstLength + " and " + name + " has " + tokens[i].length + ".");
+                }
+            }
+        }
     }
 
     /** Whether position {@code pos} of clean prompt {@code i} is kept for heads in the circuit. */

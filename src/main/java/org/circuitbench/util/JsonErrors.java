@@ -27,9 +27,13 @@ public final class JsonErrors {
     /**
      * A file's text (UTF-8, a leading byte-order mark dropped), or an IOException whose message
      * names the file and what to do: "Task file x.json does not exist.", "… is not UTF-8 text …".
-     * Reads at most {@link #MAX_TEXT_BYTES}, so a device such as /dev/zero cannot exhaust memory.
+     * Reads only regular files (a named pipe would block), and at most {@link #MAX_TEXT_BYTES}.
      */
     public static String readText(Path file, String what) throws IOException {
+        if (Files.exists(file) && !Files.isDirectory(file) && !Files.isRegularFile(file)) {
+            // a named pipe would block the read until something writes to it (for ever, from a script)
+            throw new IOException(what + " " + file + " is not a regular file (a pipe, a device or a socket); give a file.");
+        }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(MAX_TEXT_BYTES + 1);
@@ -59,7 +63,11 @@ public final class JsonErrors {
     }
 
     public static String where(JsonProcessingException e) {
-        JsonLocation loc = e.getLocation();
+        return where(e.getLocation());
+    }
+
+    /** " at line 3, column 17", or nothing where the place is unknown. */
+    public static String where(JsonLocation loc) {
         return loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
     }
 }

@@ -19,7 +19,15 @@ public final class Texts {
 
     /** {@link #cap} in double quotes, with the length when it was cut: {@code "aaaa…" (10,000,000 characters)}. */
     public static String quote(String s) {
-        String q = "\"" + cap(s) + "\"";
-        return s != null && s.length() > SHOWN ? q + String.format(Locale.ROOT, " (%,d characters)", s.length()) : q;
+        return "\"" + cap(s) + "\"" + length(s);
+    }
+
+    /** {@link #cap} in single quotes, with the length when it was cut: {@code 'aaaa…' (10,000,000 characters)}. */
+    public static String quoted(String s) {
+        return "'" + cap(s) + "'" + length(s);
+    }
+
+    private static String length(String s) {
+        return s != null && s.length() > SHOWN ? String.format(Locale.ROOT, " (%,d characters)", s.length()) : "";
     }
 }

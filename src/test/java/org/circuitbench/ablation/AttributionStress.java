@@ -9,11 +9,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A diagnostic tool, not a test: reproduces the rare non-finite attribution (see
- * {@link EdgeEvaluator#checkFinite}). Attributes on a shared evaluator, again and again, while one
+ * A diagnostic tool, not a test: attributes on a shared evaluator, again and again, while one
  * thread scores with the fast evaluator and another builds evaluators and scores with them, as the
  * app's live lane and work lane do; prints each bad call. On the demo model about one call in 50
- * went bad on this project's 2-core machine.
+ * went bad on this project's 2-core machine until the scalars of the autograd path outlived the
+ * backward pass (docs/djl-scalar-lifetime.md); since then none.
  * <pre>
  *   mvn -q -B -o test-compile dependency:copy-dependencies@copy-runtime-libs
  *   java --enable-native-access=ALL-UNNAMED -cp "target/classes:target/test-classes:target/lib/*" \
@@ -49,7 +49,7 @@ public final class AttributionStress {
             for (int i = 0; i < calls; i++) {
                 try {
                     synchronized (shared) {
-                        shared.attribute(state);
+                        shared.attributor().attribute(state);
                     }
                 } catch (IllegalStateException e) {
                     bad++;

@@ -31,7 +31,7 @@ class EdgeAttributionTest {
             try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
                 EdgeGraph g = ev.graph();
                 assertEquals("all", a.get("state").asText());
-                EdgeAttribution r = ev.attribute(EdgeCircuit.all(g));
+                EdgeAttribution r = ev.attributor().attribute(EdgeCircuit.all(g));
                 close(a.get("score").asDouble(), r.score(), "score at the state");
                 for (JsonNode e : a.get("edges")) {
                     close(e.get("attribution").asDouble(), r.of(g.parse(e.get("edge").asText())), e.get("edge").asText() + " on " + c.getFileName());
@@ -60,7 +60,7 @@ class EdgeAttributionTest {
             SplittableRandom rng = new SplittableRandom(3);
             EdgeCircuit partial = EdgeEvaluatorTest.randomEdges(g, rng);
             for (EdgeCircuit state : List.of(EdgeCircuit.all(g), partial)) {
-                EdgeAttribution r = ev.attribute(state);
+                EdgeAttribution r = ev.attributor().attribute(state);
                 assertEquals(ev.score(state), r.score(), 1e-3);
                 List<EdgeAttribution.EdgeValue> edges = r.edges();
                 // the largest, plus a spread of others
@@ -68,13 +68,50 @@ class EdgeAttributionTest {
                 for (int i = 0; i < 12; i++) {
                     Edge e = edges.get(i < 6 ? i : rng.nextInt(edges.size())).edge();
                     double eps = 0.02;
-                    double fd = (ev.scoreNudged(state, e, eps) - ev.scoreNudged(state, e, -eps)) / (2 * eps);
+                    double fd = (ev.attributor().scoreNudged(state, e, eps) - ev.attributor().scoreNudged(state, e, -eps)) / (2 * eps);
                     assertEquals(fd, r.of(e), 0.02 + 0.02 * Math.abs(fd), e + " at " + state);
                 }
                 // a nudge of 1 is the removal itself
                 Edge e = edges.get(0).edge();
-                assertEquals(ev.score(state.without(e)), ev.scoreNudged(state, e, 1.0), 1e-3);
+                assertEquals(ev.score(state.without(e)), ev.attributor().scoreNudged(state, e, 1.0), 1e-3);
             }
+        }
+    }
+
+    /**
+     * Attribution under the other metrics and scales (docs/methods.md): the gradient of the score on
+     * the method's scale, checked by central differences as above; accuracy, which has no
+     * gradient, is refused.
+     */
+    @Test
+    void theGradientOfEveryDifferentiableMethodMatchesFiniteDifferences() throws Exception {
+        var c = TestData.fixture("words-months-seqcont-4x4");
+        var file = org.circuitbench.task.TaskFiles.read(c.resolve("task.json"));
+        var model = TestData.model(TestData.modelOf(c));
+        for (Method m : List.of(new Method(AblationKind.PATCH, Metric.KL, Normalisation.NONE),
+                new Method(AblationKind.ZERO, Metric.PROB_DIFF, Normalisation.FAITHFULNESS),
+                new Method(AblationKind.MEAN, Metric.PROB, Normalisation.RATIO))) {
+            try (AblationTask task = AblationTask.prepare(model, file, m); EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+                EdgeGraph g = ev.graph();
+                SplittableRandom rng = new SplittableRandom(5);
+                EdgeCircuit state = EdgeEvaluatorTest.randomEdges(g, rng);
+                EdgeAttribution r = ev.attributor().attribute(state);
+                assertEquals(ev.score(state), r.score(), 1e-4, m.describe());
+                List<EdgeAttribution.EdgeValue> edges = r.edges();
+                edges.sort((x, y) -> Double.compare(Math.abs(y.attribution()), Math.abs(x.attribution())));
+                for (int i = 0; i < 8; i++) {
+                    Edge e = edges.get(i < 4 ? i : rng.nextInt(edges.size())).edge();
+                    double eps = 0.02;
+                    double fd = (ev.attributor().scoreNudged(state, e, eps) - ev.attributor().scoreNudged(state, e, -eps)) / (2 * eps);
+                    double scale = m.percent() ? 1 : 0.01; // KL's values are small: a tolerance in its own units
+                    assertEquals(fd, r.of(e), scale * (0.02 + 0.02 * Math.abs(fd / scale)), e + ", " + m.describe());
+                }
+            }
+        }
+        try (AblationTask task = AblationTask.prepare(model, file, new Method(AblationKind.MEAN, Metric.ACCURACY, Normalisation.RATIO));
+             EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
+            String msg = assertThrows(IllegalArgumentException.class, () -> ev.attributor().attribute(EdgeCircuit.all(ev.graph()))).getMessage();
+            assertTrue(msg.contains("accuracy") && msg.contains("has none"), msg);
         }
     }
 
@@ -86,10 +123,10 @@ class EdgeAttributionTest {
         float[] byId = new float[g.edgeCount()];
         java.util.Arrays.fill(byId, 0.5f);
         byId[g.id(g.parse("3.2->logits"))] = Float.NaN; // not kept: allowed
-        EdgeEvaluator.checkFinite(c, byId);
+        EdgeAttributor.checkFinite(c, byId);
         byId[g.id(g.parse("1.0->2.mlp"))] = Float.NaN;
         byId[g.id(g.parse("embed->2.mlp"))] = Float.POSITIVE_INFINITY;
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> EdgeEvaluator.checkFinite(c, byId));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> EdgeAttributor.checkFinite(c, byId));
         assertEquals("The attribution came out as no number for 2 of " + String.format(java.util.Locale.ROOT, "%,d", c.size())
                 + " kept edges (embed->2.mlp among them); the exact scores are not affected. Compute it again.", e.getMessage());
     }

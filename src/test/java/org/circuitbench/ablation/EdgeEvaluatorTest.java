@@ -135,7 +135,7 @@ class EdgeEvaluatorTest {
             many.run();
             many.run();
             assertEquals(before, task.model().manager().getManagedArrays().size(), "arrays held after 1,000 more scores");
-            for (int i = 0; i < 3; i++) fast.attribute(i == 0 ? EdgeCircuit.all(g) : randomEdges(g, rng));
+            for (int i = 0; i < 3; i++) fast.attributor().attribute(i == 0 ? EdgeCircuit.all(g) : randomEdges(g, rng));
             assertEquals(before, task.model().manager().getManagedArrays().size(), "arrays held after attribution");
         }
         assertEquals(atStart, task.model().manager().getManagedArrays().size(), "arrays held after close");

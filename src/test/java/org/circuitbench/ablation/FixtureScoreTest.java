@@ -34,7 +34,7 @@ class FixtureScoreTest {
                         double wantLd = e.getValue().get("circuit_logit_diff").asDouble();
                         double wantScore = e.getValue().get("score").asDouble();
                         ScoreDetails d = task.details(circuit);
-                        assertEquals(wantLd, d.circuitLogitDiff(), Math.abs(wantLd) * 1e-4, "circuit_logit_diff");
+                        assertEquals(wantLd, d.circuitMetric(), Math.abs(wantLd) * 1e-4, "circuit_logit_diff");
                         assertEquals(wantScore, d.score(), 0.01, "score (details)");
                         assertEquals(wantScore, new ReferenceEvaluator(task).score(circuit), 0.01, "score (reference)");
                     })));

@@ -36,7 +36,11 @@ class EdgeCommandsTest {
         CommandsTest.Run r = run("score", "--model", MODEL, "--task", TASK, "--edges", "induced:" + EXPECTED.get("scores").get("induced").get("induced_from").asText());
         assertEquals(0, r.code(), r.err());
         JsonNode j = r.json();
-        assertEquals(Set.of("full_logit_diff", "circuit_logit_diff", "score", "edge_count"), fields(j));
+        // the contract's fields (more are allowed: the method that made the score, the prompts' counts)
+        assertTrue(fields(j).containsAll(Set.of("full_logit_diff", "circuit_logit_diff", "score", "edge_count")), fields(j).toString());
+        assertEquals("mean", j.get("ablation").asText());
+        assertEquals("logit-diff", j.get("metric").asText());
+        assertEquals("ratio", j.get("normalisation").asText());
         assertEquals(EXPECTED.get("scores").get("induced").get("score").asDouble(), j.get("score").asDouble(), 0.01);
         assertEquals(EXPECTED.get("full_logit_diff").asDouble(), j.get("full_logit_diff").asDouble(), 1e-3);
         CommandsTest.Run all = run("score", "--model", MODEL, "--task", TASK, "--edges", "all");
@@ -64,13 +68,48 @@ class EdgeCommandsTest {
             String text = Files.readString(out);
             if (format.equals("dot")) {
                 assertTrue(text.startsWith("digraph circuit {") && text.contains("\"embed\" -> \"0.0\" [label=\"v\""), text);
-                continue;
             }
             CommandsTest.Run back = run("score", "--model", MODEL, "--task", TASK, "--edges", "@" + out);
             assertEquals(0, back.code(), back.err());
             assertEquals(j.get("kept").size(), back.json().get("edge_count").asInt(), format + " reads back");
             assertEquals(j.get("score").asDouble(), back.json().get("score").asDouble(), 1e-3, format + " reads back (the prune scores on the fast path)");
         }
+    }
+
+    /**
+     * A node prune's DOT is the graph of the edges its circuit induces: it reads back as that node
+     * circuit with --circuit, and as those edges with --edges, which score what the circuit scores.
+     */
+    @Test
+    void aNodePrunesDotReadsBackAtBothLevels(@TempDir Path dir) throws Exception {
+        for (String start : List.of("all", "all+mlp")) {
+            Path dot = dir.resolve("nodes-" + start + ".dot");
+            CommandsTest.Run p = run("prune", "--model", MODEL, "--task", TASK, "--method", "backward", "--threshold", "20",
+                    "--start", start, "--export", "dot", "--out", dot.toString());
+            assertEquals(0, p.code(), p.err());
+            assertTrue(Files.readString(dot).startsWith("digraph circuit {"), Files.readString(dot));
+            CommandsTest.Run nodes = run("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + dot);
+            assertEquals(0, nodes.code(), nodes.err());
+            assertEquals(p.json().get("circuit"), nodes.json().get("circuit"), start + ": the node circuit reads back");
+            assertEquals(p.json().get("score").asDouble(), nodes.json().get("score").asDouble(), 1e-4);
+            CommandsTest.Run edges = run("score", "--model", MODEL, "--task", TASK, "--edges", "@" + dot);
+            assertEquals(0, edges.code(), edges.err());
+            assertEquals(p.json().get("score").asDouble(), edges.json().get("score").asDouble(), 0.01,
+                    start + ": the induced edges score what the node circuit scores");
+        }
+    }
+
+    /** An edge DOT read where a node circuit is wanted says what it is. */
+    @Test
+    void anEdgeDotIsNotANodeCircuit(@TempDir Path dir) throws Exception {
+        Path dot = dir.resolve("edges.dot");
+        CommandsTest.Run p = run("prune", "--model", MODEL, "--task", TASK, "--level", "edges", "--threshold", "3",
+                "--export", "dot", "--out", dot.toString());
+        assertEquals(0, p.code(), p.err());
+        CommandsTest.Run r = run("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + dot);
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("edge circuit") && r.err().contains("--edges @"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
     @Test

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.circuitbench.TestData;
 import org.circuitbench.session.SampleSessions;
 import org.circuitbench.task.TaskFiles;
+import org.circuitbench.explain.Explainer;
+import org.circuitbench.explain.OvDefinition;
+import org.circuitbench.explain.Scope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +77,26 @@ class ExplainCommandsTest {
         assertEquals(List.of("head", "previous_token", "duplicate_token", "induction"), fields(j.get("heads").get(0)));
         assertEquals("[\"0.0\",\"1.2\",\"3.3\"]", j.get("circuit").toString());
         assertTrue(r.err().contains("[explain 0.0,1.2,3.3]"), "progress on stderr: " + r.err());
+        assertEquals("as-run", j.get("ov_definition").asText(), "the default: the paper's notebook as it ran");
+
+        // --ov layer1: the same numbers as the engine gives under that definition
+        CommandsTest.Run l1 = run("explain", "--model", TestData.model4x4().toString(), "--task", months.toString(),
+                "--circuit", "0.0,1.2,3.3", "--measures", "ov", "--ov", "layer1");
+        assertEquals(0, l1.code(), l1.err());
+        assertEquals("layer1", l1.json().get("ov_definition").asText());
+        try (var task = org.circuitbench.ablation.AblationTask.prepare(m, org.circuitbench.task.TaskFiles.read(months))) {
+            var circuit = org.circuitbench.search.CircuitReader.read("0.0,1.2,3.3", 4, 4);
+            for (OvDefinition d : OvDefinition.values()) {
+                var s = new Explainer(task, d).ov(Scope.nodes(circuit));
+                JsonNode got = (d == OvDefinition.LAYER1 ? l1.json() : j).get("ov");
+                for (JsonNode e : got) {
+                    String[] lh = e.get("head").asText().split("\\.");
+                    int l = Integer.parseInt(lh[0]), h = Integer.parseInt(lh[1]);
+                    assertEquals(s.next(l, h), e.get("next").asDouble(), 0.0, d.id + " " + e);
+                    assertEquals(s.copy(l, h), e.get("copy").asDouble(), 0.0, d.id + " " + e);
+                }
+            }
+        }
     }
 
     @Test
@@ -90,6 +113,11 @@ class ExplainCommandsTest {
 
         r = run("explain", "--model", DEMO, "--task", TASK, "--circuit", "0.1", "--edges", "all");
         assertEquals(2, r.code());
+
+        r = run("explain", "--model", DEMO, "--task", TASK, "--measures", "ov", "--ov", "layer-1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("error: Unknown OV definition 'layer-1'; give as-run") && r.err().contains("layer1"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
 
         r = run("explain", "--model", DEMO, "--task", TASK, "--measures", "");
         assertEquals(2, r.code(), "an empty --measures is refused, not read as every measure: " + r.out());

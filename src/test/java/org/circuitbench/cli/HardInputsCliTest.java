@@ -71,6 +71,14 @@ class HardInputsCliTest {
     }
 
     @Test
+    void anEmptyDeviceIsRefusedNotTakenAsAuto() {
+        // `--device "$DEV"` with DEV unset: one line, not a silent auto
+        fails(a("score", "--model", MODEL, "--task", TASK, "--device", ""), "--device is empty", "auto, cpu, gpu or gpu:N");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--device=  "), "--device is empty");
+        fails(a("explain", "--model", MODEL, "--task", TASK, "--measures", "dla", "--device", ""), "--device is empty");
+    }
+
+    @Test
     void anUnwritableOutIsReportedBeforeThePruneRuns() {
         CommandsTest.Run r = run("prune", "--model", MODEL, "--task", TASK, "--method", "backward", "--threshold", "3", "--progress",
                 "--export", "json", "--out", "/proc/nope");
@@ -90,11 +98,88 @@ class HardInputsCliTest {
     @Test
     void circuitsThatAreEmptyOrMissingOrBadAreNamed(@TempDir Path dir) throws Exception {
         fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", ""), "empty", "none");
-        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@/dev/null"), "/dev/null is empty");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@/dev/null"), "/dev/null is not a regular file");
         fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@missing-file"), "Circuit file missing-file does not exist.");
         Path paper = dir.resolve("paper.json");
         Files.writeString(paper, "{\"heads\": [[0], [1, 2]], \"mlps\": []}");
         fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + paper), "paper.json", "[layer, head] pairs");
+    }
+
+    /** Issue 18 §3: each of these used to give a silently empty or truncated circuit (or to hang); now one line each. */
+    @Test
+    void circuitFilesAndArgumentsAreReadStrictly(@TempDir Path dir) throws Exception {
+        Path nodePy = dir.resolve("node.py");
+        Files.writeString(nodePy, "[(0, 1), (1, 2)]\n");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "@" + nodePy), "node.py", "node circuit", "induced:@" + nodePy);
+        Path pruned = dir.resolve("pruned.py");
+        CommandsTest.Run p = run("prune", "--model", MODEL, "--task", TASK, "--method", "backward", "--threshold", "20",
+                "--export", "python", "--out", pruned.toString());
+        assertEquals(0, p.code(), p.err());
+        fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "@" + pruned), "node circuit", "induced:@" + pruned);
+        Path nodeJson = dir.resolve("node.json");
+        Files.writeString(nodeJson, "[\"0.1\", \"1.2\"]");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "@" + nodeJson), "node circuit", "induced:@");
+        Path edgeJson = dir.resolve("edges.json");
+        Files.writeString(edgeJson, "[\"0.0->1.0.q\"]");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + edgeJson), "edge circuit", "--edges @");
+
+        String[][] files = {
+                {"[[[]]]", "brackets"},
+                {"[[], [[]]]", "brackets"},
+                {"[(\"0.0\",\"1.0.q\"), GARBAGE, (\"bad\",)]", "GARBAGE"},
+                {"[\"0.0->1.0.q\"] [\"0.0->1.0.k\"]", "after"},
+                {"{\"edges\": [\"0.0->1.0.q\"]} {}", "after"},
+                {"[(\"0.0', \"1.0.q\")]", "quote"},
+                {"[\"0.0->1.0.q', \"0.0->1.0.k\"]", "quote"},
+        };
+        for (String[] f : files) {
+            Path file = dir.resolve("bad-edges.txt");
+            Files.writeString(file, f[0]);
+            fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "@" + file), f[1]);
+        }
+        Path nodeTwice = dir.resolve("two.json");
+        Files.writeString(nodeTwice, "[\"0.1\"] [\"1.2\"]");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + nodeTwice), "after");
+        Path nodeQuotes = dir.resolve("quotes.json");
+        Files.writeString(nodeQuotes, "[\"0.1', \"1.2\"]");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + nodeQuotes), "quote");
+        Path nodeBrackets = dir.resolve("brackets.txt");
+        Files.writeString(nodeBrackets, "[[[]]]");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + nodeBrackets), "brackets");
+
+        fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "induced:0.0,,1.0"), "empty");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "0.0,,1.0"), "empty");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", ","), "none");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "()"), "none");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--edges", ","), "none");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "\"\""), "none");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "induced:"), "induced:none");
+    }
+
+    /** A named pipe with no writer made the read block for ever: only regular files are read. */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCircuitFileThatIsAPipeIsRefusedNotWaitedFor(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("edges.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "@" + fifo), fifo.toString(), "not a regular file");
+        fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + fifo), fifo.toString(), "not a regular file");
+    }
+
+    /** A 5 MB token in a circuit file is quoted by its first 60 characters and its length, not whole. */
+    @Test
+    void aHugeTokenIsQuotedShort(@TempDir Path dir) throws Exception {
+        String token = "x".repeat(5_000_000);
+        Path edges = dir.resolve("huge-edges.json");
+        Files.writeString(edges, "[\"" + token + "\"]");
+        String line = fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "@" + edges), "5,000,000 characters");
+        assertTrue(line.length() < 400, line.length() + " characters: " + line.substring(0, Math.min(200, line.length())));
+        Path nodes = dir.resolve("huge-nodes.txt");
+        Files.writeString(nodes, "0.1," + token);
+        line = fails(a("score", "--model", MODEL, "--task", TASK, "--circuit", "@" + nodes), "5,000,000 characters");
+        assertTrue(line.length() < 400, line.length() + " characters: " + line.substring(0, Math.min(200, line.length())));
+        line = fails(a("score", "--model", MODEL, "--task", TASK, "--edges", "0.0->" + token), "5,000,000 characters");
+        assertTrue(line.length() < 400, line.length() + " characters: " + line.substring(0, Math.min(200, line.length())));
     }
 
     @Test

@@ -72,7 +72,7 @@ class ExplainIdentityTest {
     static double passLogitDiff(AblationTask task, Scope s) {
         return switch (s) {
             case Scope.Full f -> task.fullLogitDiff();
-            case Scope.Nodes n -> task.details(n.circuit()).circuitLogitDiff();
+            case Scope.Nodes n -> task.details(n.circuit()).circuitMetric();
             case Scope.Edges e -> {
                 try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
                     float[] per = ev.perPrompt(e.circuit());

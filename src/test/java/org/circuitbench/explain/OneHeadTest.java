@@ -66,12 +66,16 @@ class OneHeadTest {
                 }
             }
         }
-        // the tokens themselves, for one head, against the plain computation (whole ln_f, full unembedding)
+        // the tokens themselves, for one head, against the plain computation (whole ln_f, full unembedding), under each definition
         Node.Head head = Node.head(3, 1);
         OvTokens t = ex.ovTokens(Scope.FULL, head);
-        List<List<String>> direct = directTop(task, head);
-        assertEquals(direct.size(), t.entries().size());
-        for (int i = 0; i < direct.size(); i++) assertEquals(direct.get(i), t.entries().get(i).top(), "pair " + i);
+        for (OvDefinition d : OvDefinition.values()) {
+            OvTokens td = new Explainer(task, d).ovTokens(Scope.FULL, head);
+            List<List<String>> direct = directTop(task, head, d);
+            assertEquals(direct.size(), td.entries().size());
+            for (int i = 0; i < direct.size(); i++) assertEquals(direct.get(i), td.entries().get(i).top(), d.id + " pair " + i);
+        }
+        assertEquals(new Explainer(task, OvDefinition.DEFAULT).ovTokens(Scope.FULL, head), t, "the default is as-run");
         OvTokens.Entry first = t.forPrompt(0).get(0);
         assertEquals("S1", first.label());
         assertEquals(task.loaded().tokenizer().decode(new long[] {task.tokenized().cleanTokens(0)[task.tokenized().task().clean().get(0)
@@ -80,7 +84,7 @@ class OneHeadTest {
     }
 
     /** Every (prompt, label) pair's top 5 decoded tokens, prompts in order and labels S1 to S4, computed plainly. */
-    static List<List<String>> directTop(AblationTask task, Node.Head head) {
+    static List<List<String>> directTop(AblationTask task, Node.Head head, OvDefinition definition) {
         Gpt2Tokenizer tok = task.loaded().tokenizer();
         List<List<String>> out = new ArrayList<>();
         try (NDScope ignored = new NDScope()) {
@@ -89,7 +93,8 @@ class OneHeadTest {
                 if (p == HookPoint.RESID_PRE && l == 1) resid1[0] = a;
                 return a;
             });
-            NDArray x = task.model().blocks().get(1).ln1().forward(resid1[0]);
+            // the head's own layer's ln_1 (as-run) or layer 1's
+            NDArray x = task.model().blocks().get(definition == OvDefinition.AS_RUN ? head.layer() : 1).ln1().forward(resid1[0]);
             Block b = task.model().blocks().get(head.layer());
             try (Attention.HeadWeights w = b.attn().perHead()) {
                 NDArray wv = w.qkv().get(3 * head.head() + 2), bv = w.qkvBias().get(3 * head.head() + 2), wo = w.out().get(head.head());
@@ -142,7 +147,7 @@ class OneHeadTest {
         AblationTask task = digits4x4();
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
             EdgeCircuit induced = EdgeCircuit.induced(ev.graph(), SOME);
-            EdgeAttribution a = ev.attribute(induced);
+            EdgeAttribution a = ev.attributor().attribute(induced);
             Map<Node, Double> sum = new HashMap<>();
             for (EdgeAttribution.EdgeValue e : a.edges()) {
                 if (e.edge().sender() instanceof Node n) sum.merge(n, e.attribution(), Double::sum);

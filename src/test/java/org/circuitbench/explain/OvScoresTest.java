@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * OV scores against a direct computation written here the way seqcont_circuits writes it: the
  * whole ln_f on o, the full unembedding, top 5 decoded to strings and compared with the word and
- * " " + word.
+ * " " + word; under each definition, the ln_1 of the head's own layer (as-run) or of layer 1.
  */
 class OvScoresTest {
 
@@ -38,8 +38,9 @@ class OvScoresTest {
         return m < 0 ? null : BuiltinLists.MONTHS.get((m + 1) % 12);
     }
 
-    /** {next, copy} in percent for one head, directly. */
-    static double[] direct(AblationTask task, Node.Head head) {
+    /** {next, copy} in percent for one head, directly, under {@code definition}. */
+    static double[] direct(AblationTask task, Node.Head head, OvDefinition definition) {
+        int lnLayer = definition == OvDefinition.AS_RUN ? head.layer() : 1; // written out, not OvDefinition.lnLayer
         Gpt2Tokenizer tok = task.loaded().tokenizer();
         List<Prompt> prompts = task.tokenized().task().clean();
         int next = 0, copy = 0, pairs = 0;
@@ -49,7 +50,7 @@ class OvScoresTest {
                 if (p == HookPoint.RESID_PRE && l == 1) resid1[0] = a;
                 return a;
             });
-            NDArray x = task.model().blocks().get(1).ln1().forward(resid1[0]);         // [b, pos, d]: layer 1's ln_1
+            NDArray x = task.model().blocks().get(lnLayer).ln1().forward(resid1[0]);   // [b, pos, d]: that layer's ln_1
             Block b = task.model().blocks().get(head.layer());
             try (Attention.HeadWeights w = b.attn().perHead()) {
                 NDArray wv = w.qkv().get(3 * head.head() + 2), bv = w.qkvBias().get(3 * head.head() + 2), wo = w.out().get(head.head());
@@ -76,24 +77,48 @@ class OvScoresTest {
     }
 
     @Test
-    void scoresMatchADirectComputation() {
+    void scoresMatchADirectComputationUnderEachDefinition() {
         for (AblationTask task : List.of(TestData.task(TestData.fixture("digits-seqcont-tiny")), monthsOn4x4())) {
             String c = task.loaded().name();
             var cfg = task.model().config();
             List<Node.Head> heads = new ArrayList<>();
             for (int h = 0; h < cfg.nHead(); h++) heads.add(Node.head(0, h));
             for (int h = 0; h < cfg.nHead(); h += 3) heads.add(Node.head(cfg.nLayer() - 3, h));
-            OvScores s = new Explainer(task).ov(Scope.FULL, heads);
-            boolean someHit = false;
-            for (Node.Head h : heads) {
-                double[] want = direct(task, h);
-                assertEquals(want[0], s.next(h.layer(), h.head()), 1e-9, c + " next " + h);
-                assertEquals(want[1], s.copy(h.layer(), h.head()), 1e-9, c + " copy " + h);
-                someHit |= want[0] > 0 || want[1] > 0;
+            java.util.Map<OvDefinition, OvScores> byDefinition = new java.util.EnumMap<>(OvDefinition.class);
+            for (OvDefinition d : OvDefinition.values()) {
+                OvScores s = new Explainer(task, d).ov(Scope.FULL, heads);
+                byDefinition.put(d, s);
+                assertEquals(d, s.definition());
+                boolean someHit = false;
+                for (Node.Head h : heads) {
+                    double[] want = direct(task, h, d);
+                    assertEquals(want[0], s.next(h.layer(), h.head()), 1e-9, c + " " + d.id + " next " + h);
+                    assertEquals(want[1], s.copy(h.layer(), h.head()), 1e-9, c + " " + d.id + " copy " + h);
+                    someHit |= want[0] > 0 || want[1] > 0;
+                }
+                assertTrue(someHit, "a test where nothing ever hits would not test the hits");
+                assertTrue(Double.isNaN(s.next(1, 1)) && Double.isNaN(s.copy(1, 1)), "heads not asked for are NaN");
             }
-            assertTrue(someHit, "a test where nothing ever hits would not test the hits");
-            assertTrue(Double.isNaN(s.next(1, 1)) && Double.isNaN(s.copy(1, 1)), "heads not asked for are NaN");
+            OvScores a = byDefinition.get(OvDefinition.AS_RUN), b = byDefinition.get(OvDefinition.LAYER1);
+            assertTrue(heads.stream().anyMatch(h -> a.next(h.layer(), h.head()) != b.next(h.layer(), h.head())
+                            || a.copy(h.layer(), h.head()) != b.copy(h.layer(), h.head())),
+                    c + ": the two definitions give other scores on some heads, so the test tells them apart");
         }
+    }
+
+    @Test
+    void theDefinitionsAgreeOnLayerOnesHeadsAndTheDefaultIsAsRun() {
+        AblationTask task = TestData.task(TestData.fixture("digits-seqcont-tiny"));
+        List<Node.Head> layer1 = List.of(Node.head(1, 0), Node.head(1, 5), Node.head(1, 11));
+        OvScores a = new Explainer(task, OvDefinition.AS_RUN).ov(Scope.FULL, layer1), b = new Explainer(task, OvDefinition.LAYER1).ov(Scope.FULL, layer1);
+        for (Node.Head h : layer1) {
+            assertEquals(a.next(1, h.head()), b.next(1, h.head()), 0.0, "layer 1's own ln_1 is layer 1's: " + h);
+            assertEquals(a.copy(1, h.head()), b.copy(1, h.head()), 0.0, h.toString());
+        }
+        assertEquals(OvDefinition.AS_RUN, new Explainer(task).ovDefinition(), "reproduce's published 87.37 % / 59.28 % are as-run's");
+        assertEquals(OvDefinition.LAYER1, OvDefinition.parse(" Layer1 "));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> OvDefinition.parse("layer-1"));
+        assertTrue(e.getMessage().startsWith("Unknown OV definition 'layer-1'; give as-run") && e.getMessage().contains("layer1"), e.getMessage());
     }
 
     /** The sample months task (labels S1..S3, from the template) on the 4 × 4 model. */

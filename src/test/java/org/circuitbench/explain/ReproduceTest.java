@@ -126,14 +126,15 @@ class ReproduceTest {
         }
         var headDla = new Reproduce.HeadDla(1, 20, dla, ld, "test");
 
-        // OV of 0.1 on numerals 1..97, directly
+        // OV of 0.1 on numerals 1..97, directly, as-run (the published numbers' definition) and layer1 (shown, not counted)
         Node.Head head = Node.head(0, 1);
-        double[] ov;
+        double[] ov, ovLayer1;
         try (AblationTask task = AblationTask.prepare(m, Reproduce.ovTask(1, 97))) {
-            ov = OvScoresTest.direct(task, head);
+            ov = OvScoresTest.direct(task, head, OvDefinition.AS_RUN);
+            ovLayer1 = OvScoresTest.direct(task, head, OvDefinition.LAYER1);
         }
         assertTrue(ov[0] > 0 && ov[1] > 0, "a head that hits, so that the check means something");
-        var ovCheck = new Reproduce.Ov(head, 1, 97, ov[0], ov[1], "test");
+        var ovCheck = new Reproduce.Ov(head, 1, 97, ov[0], ov[1], OvDefinition.AS_RUN, "test");
 
         // the seed check on the fixture task, with the independent implementation's prune and single-head score
         Path c = TestData.fixture("digits-seqcont-tiny");
@@ -147,8 +148,14 @@ class ReproduceTest {
 
         List<Reproduce.Check> checks = new Reproduce(m, new Reproduce.Expectations(next, headDla, ovCheck, seed),
                 TaskFiles.read(c.resolve("task.json"))).run(JobContext.silent());
-        assertEquals(3 + 6 + 2 + 3, checks.size());
+        assertEquals(3 + 6 + 4 + 3, checks.size());
+        List<Reproduce.Check> shown = checks.stream().filter(k -> !k.counted()).toList();
+        assertEquals(2, shown.size(), "the other definition's OV, for comparison");
+        assertTrue(shown.get(0).name().contains("next") && shown.get(0).name().contains("layer1"), shown.get(0).name());
+        assertEquals(ovLayer1[0], shown.get(0).ours(), 1e-9);
+        assertEquals(ovLayer1[1], shown.get(1).ours(), 1e-9);
         for (Reproduce.Check k : checks) {
+            if (!k.counted()) continue;
             System.out.printf("%-60s published %12.6f ours %12.6f ± %s%n", k.name(), k.published(), k.ours(), k.toleranceNote());
             assertTrue(k.pass(), k.name() + ": expected " + k.published() + ", got " + k.ours());
             // and the same measurement fails against a value just outside the tolerance

@@ -14,25 +14,25 @@ class CircuitFormatsTest {
     @Test
     void pythonLiteral() {
         assertEquals("[(0, 1), (4, 4), (9, 1)]", CircuitFormats.python(c));
-        assertEquals(c, CircuitFormats.parseText("[(0, 1), (4, 4), (9, 1)]", 12, 12, "x"));
+        assertEquals(c, CircuitReader.parseText("[(0, 1), (4, 4), (9, 1)]", 12, 12, "x"));
     }
 
     @Test
     void paperFormatRoundTrips() {
         String json = CircuitFormats.paper(c).toString();
         assertEquals("{\"heads\":[[0,1],[4,4],[9,1]],\"mlps\":[0,1,2,3,4,5,6,7,8,9,10,11]}", json);
-        assertEquals(c, CircuitFormats.parseText(json, 12, 12, "x"));
+        assertEquals(c, CircuitReader.parseText(json, 12, 12, "x"));
         Circuit withMlp = Circuit.parse("0.1,3.mlp", 12, 12);
-        Circuit back = CircuitFormats.parseText(CircuitFormats.paper(withMlp).toString(), 12, 12, "x");
+        Circuit back = CircuitReader.parseText(CircuitFormats.paper(withMlp).toString(), 12, 12, "x");
         assertEquals(withMlp, back);
         assertTrue(back.hasMlpNodes() && back.keepsMlp(3) && !back.keepsMlp(4));
     }
 
     @Test
     void ownJsonAndArrays() {
-        assertEquals(c, CircuitFormats.parseText(CircuitFormats.json(c, null, "m", "t").toString(), 12, 12, "x"));
-        assertEquals(c, CircuitFormats.parseText("[\"0.1\", \"4.4\", \"9.1\"]", 12, 12, "x"));
-        assertEquals(c, CircuitFormats.parseText("9.1, 0.1 4.4", 12, 12, "x"));
+        assertEquals(c, CircuitReader.parseText(CircuitFormats.json(c, CircuitFormats.About.of("m", "t")).toString(), 12, 12, "x"));
+        assertEquals(c, CircuitReader.parseText("[\"0.1\", \"4.4\", \"9.1\"]", 12, 12, "x"));
+        assertEquals(c, CircuitReader.parseText("9.1, 0.1 4.4", 12, 12, "x"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.circuitbench.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.circuitbench.TestData;
 import org.circuitbench.ablation.AblationTask;
+import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
 import org.junit.jupiter.api.DynamicTest;
@@ -35,10 +36,10 @@ class EdgePruneTest {
     private static void check(Path caseDir, JsonNode p, String label) throws Exception {
         AblationTask task = TestData.task(caseDir);
         FixtureLog log = new FixtureLog();
-        EdgePruneResult r;
+        PruneResult<Edge, EdgeCircuit> r;
         try (EdgeEvaluator ev = new EdgeEvaluator(task)) {
             String spec = p.get("start").asText();
-            r = new EdgePruner(ev, spec, EdgeFormats.read(spec, ev.graph()), p.get("threshold").asDouble(), 1)
+            r = new EdgePruner(ev, spec, CircuitReader.readEdges(spec, ev.graph()), p.get("threshold").asDouble(), 1)
                     .run(new JobContext(log.listener()));
         }
         List<String> wantRemoved = new ArrayList<>();
@@ -47,7 +48,7 @@ class EdgePruneTest {
             wantRemoved.add(n.get("edge").asText());
             wantScores.add(n.get("score").asDouble());
         });
-        if (!log.agrees(wantRemoved, wantScores, r.threshold(), p.path("near_threshold").asBoolean(false), label)) return;
+        if (!log.agrees(wantRemoved, wantScores, r.settings().threshold(), p.path("near_threshold").asBoolean(false), label)) return;
         List<String> wantKept = new ArrayList<>();
         p.get("kept").forEach(n -> wantKept.add(n.asText()));
         assertEquals(new HashSet<>(wantKept), new HashSet<>(r.circuit().toStrings()), "kept edges");
@@ -61,7 +62,7 @@ class EdgePruneTest {
         try (EdgeEvaluator ev = new EdgeEvaluator(task)) {
             EdgeCircuit all = EdgeCircuit.all(ev.graph());
             List<String> messages = new ArrayList<>();
-            MinimalEdgeCircuit.Result r = new MinimalEdgeCircuit(ev, "all", all, 10).run(new JobContext(new JobListener<>() {
+            PruneResult<Edge, EdgeCircuit> r = new MinimalEdgeCircuit(ev, "all", all, 10).run(new JobContext(new JobListener<>() {
                 @Override
                 public void progress(Progress p) {
                     messages.add(p.message());
@@ -73,18 +74,17 @@ class EdgePruneTest {
             for (String m : messages.subList(1, messages.size())) {
                 assertTrue(m.matches("top [0-9,]+ edges: -?[0-9]+\\.[0-9]{2} %"), m);
             }
-            assertEquals(r.n(), r.circuit().size());
-            try (EdgeEvaluator plain = new EdgeEvaluator(task, false)) {
+                        try (EdgeEvaluator plain = new EdgeEvaluator(task, false)) {
                 assertEquals(plain.score(r.circuit()), r.score(), 1e-3, "the reported score is the exact one");
-                for (MinimalEdgeCircuit.Point pt : r.curve()) {
-                    if (pt.edges() == all.size()) assertEquals(plain.score(all), pt.score(), 1e-3);
+                for (PruneResult.Point pt : r.curve()) {
+                    if (pt.size() == all.size()) assertEquals(plain.score(all), pt.score(), 1e-3);
                 }
             }
             assertTrue(r.score() >= 90, "reaches 100 − T");
             // the bisection's neighbour below n was tried and fell short, unless n is 0
-            boolean belowTried = r.curve().stream().anyMatch(pt -> pt.edges() == r.n() - 1 && pt.score() < 90);
-            assertTrue(r.n() == 0 || belowTried, "n − 1 was scored below the target: " + r.curve());
-            assertTrue(r.exactPasses() <= 1 + (int) Math.ceil(Math.log(all.size() + 1) / Math.log(2)), "about log2(edges) passes");
+            boolean belowTried = r.curve().stream().anyMatch(pt -> pt.size() == r.circuit().size() - 1 && pt.score() < 90);
+            assertTrue(r.circuit().size() == 0 || belowTried, "n − 1 was scored below the target: " + r.curve());
+            assertTrue(r.evaluations() <= 1 + (int) Math.ceil(Math.log(all.size() + 1) / Math.log(2)), "about log2(edges) passes");
         }
     }
 }

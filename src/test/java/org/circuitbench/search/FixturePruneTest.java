@@ -1,5 +1,6 @@
 package org.circuitbench.search;
 
+import org.circuitbench.ablation.Node;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.circuitbench.TestData;
 import org.circuitbench.ablation.AblationTask;
@@ -37,7 +38,7 @@ class FixturePruneTest {
     });
 
     /** A prune's result and its recorded decisions. */
-    private record Outcome(AblationTask task, PruneSettings settings, PruneResult result, FixtureLog log) {
+    private record Outcome(AblationTask task, PruneSettings<Circuit> settings, PruneResult<Node, Circuit> result, FixtureLog log) {
     }
 
     @TestFactory
@@ -60,7 +61,7 @@ class FixturePruneTest {
     private static Outcome prune(Path caseDir, JsonNode p, Function<AblationTask, Evaluator> make) {
         AblationTask task = TestData.task(caseDir);
         Circuit start = p.has("start") ? Circuits.fromJson(task, p.get("start")) : task.allHeads();
-        PruneSettings s = new PruneSettings(SearchMethod.parse(p.get("method").asText()), p.get("threshold").asDouble(),
+        PruneSettings<Circuit> s = new PruneSettings<>(SearchMethod.parse(p.get("method").asText()), p.get("threshold").asDouble(),
                 start, p.path("seed").asLong(0), p.path("iterations").asInt(PruneSettings.DEFAULT_ITERATIONS));
         FixtureLog log = new FixtureLog();
         try (Evaluator ev = make.apply(task)) {
@@ -69,7 +70,7 @@ class FixturePruneTest {
     }
 
     private static void check(Path caseDir, JsonNode p, Outcome o) {
-        PruneResult r = o.result();
+        PruneResult<Node, Circuit> r = o.result();
         List<String> wantRemoved = new ArrayList<>();
         List<Double> wantScores = new ArrayList<>();
         p.get("removed").forEach(n -> {

@@ -31,25 +31,25 @@ class PrunerTest {
         return TestData.task(TestData.fixture("digits-seqcont-tiny"));
     }
 
-    static PruneResult run(AblationTask task, PruneSettings s, int speculation) {
+    static PruneResult<Node, Circuit> run(AblationTask task, PruneSettings<Circuit> s, int speculation) {
         try (Evaluator ev = new FastEvaluator(task)) {
             return new Pruner(ev, s, speculation).run(JobContext.silent());
         }
     }
 
-    static List<Node> removed(PruneResult r) {
+    static List<Node> removed(PruneResult<Node, Circuit> r) {
         return r.removals().stream().map(Removal::element).toList();
     }
 
     @Test
     void randomIsReproducibleBySeedAndSeedsDiffer() {
         AblationTask task = digits();
-        PruneSettings a = new PruneSettings(SearchMethod.RANDOM, 10, task.allHeads(), 1, 60);
-        PruneResult r1 = run(task, a, 1), r2 = run(task, a, 1);
+        PruneSettings<Circuit> a = new PruneSettings<>(SearchMethod.RANDOM, 10, task.allHeads(), 1, 60);
+        PruneResult<Node, Circuit> r1 = run(task, a, 1), r2 = run(task, a, 1);
         assertEquals(removed(r1), removed(r2));
         assertEquals(r1.circuit(), r2.circuit());
         assertEquals(60, r1.evaluations());
-        PruneResult r3 = run(task, new PruneSettings(SearchMethod.RANDOM, 10, task.allHeads(), 2, 60), 1);
+        PruneResult<Node, Circuit> r3 = run(task, new PruneSettings<>(SearchMethod.RANDOM, 10, task.allHeads(), 2, 60), 1);
         assertNotEquals(removed(r1), removed(r3));
     }
 
@@ -57,10 +57,10 @@ class PrunerTest {
     @Test
     void fastAndNaiveAgreeOnEveryMethod() {
         AblationTask task = words();
-        for (SearchMethod m : SearchMethod.values()) {
-            PruneSettings s = new PruneSettings(m, 10, task.allHeads(), 3, 40);
-            PruneResult fast = run(task, s, 1);
-            PruneResult naive;
+        for (SearchMethod m : SearchMethod.of(org.circuitbench.ablation.Level.NODES)) {
+            PruneSettings<Circuit> s = new PruneSettings<>(m, 10, task.allHeads(), 3, 40);
+            PruneResult<Node, Circuit> fast = run(task, s, 1);
+            PruneResult<Node, Circuit> naive;
             try (Evaluator ev = org.circuitbench.ablation.ReferenceEvaluator.naive(task)) {
                 naive = new Pruner(ev, s).run(JobContext.silent());
             }
@@ -75,7 +75,7 @@ class PrunerTest {
     @Test
     void finalScoreIsTheFinalCircuitsOwnScore() {
         AblationTask task = words();
-        PruneResult r = run(task, PruneSettings.of(SearchMethod.BACKWARD, 3, task.allHeads()), 1);
+        PruneResult<Node, Circuit> r = run(task, PruneSettings.of(SearchMethod.BACKWARD, 3, task.allHeads()), 1);
         assertTrue(r.circuit().size() < 16 && !r.circuit().isEmpty(), "the prune removed some heads and kept some");
         assertEquals(new ReferenceEvaluator(task).score(r.circuit()), r.score(), 1e-3);
         assertEquals(r.removals().get(r.removals().size() - 1).score(), r.score(), 1e-9);
@@ -100,11 +100,11 @@ class PrunerTest {
     @Test
     void speculationNeverChangesTheLog() {
         for (AblationTask task : List.of(words(), digitsOn4x4())) {
-            for (SearchMethod m : SearchMethod.values()) {
+            for (SearchMethod m : SearchMethod.of(org.circuitbench.ablation.Level.NODES)) {
                 double t = m == SearchMethod.FORWARD ? 10 : 20;
-                PruneSettings s = new PruneSettings(m, t, task.allHeads(), 4, 80);
-                PruneResult plain = run(task, s, 1);
-                PruneResult spec = run(task, s, 8);
+                PruneSettings<Circuit> s = new PruneSettings<>(m, t, task.allHeads(), 4, 80);
+                PruneResult<Node, Circuit> plain = run(task, s, 1);
+                PruneResult<Node, Circuit> spec = run(task, s, 8);
                 assertEquals(removed(plain), removed(spec), m + " removals");
                 assertEquals(plain.circuit(), spec.circuit(), m + " circuit");
                 assertEquals(plain.evaluations(), spec.evaluations(), m + " evaluations");
@@ -130,9 +130,9 @@ class PrunerTest {
                 return sum % 3 == 0 ? 99.0 : 50.0;
             }
         };
-        PruneSettings s = PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 5, task.allHeads());
-        PruneResult plain = new Pruner(alternating, s, 1).run(JobContext.silent());
-        PruneResult spec = new Pruner(alternating, s, 6).run(JobContext.silent());
+        PruneSettings<Circuit> s = PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 5, task.allHeads());
+        PruneResult<Node, Circuit> plain = new Pruner(alternating, s, 1).run(JobContext.silent());
+        PruneResult<Node, Circuit> spec = new Pruner(alternating, s, 6).run(JobContext.silent());
         assertTrue(plain.removals().size() > 2 && plain.removals().size() < 16, "the script should mix decisions");
         assertEquals(removed(plain), removed(spec));
         assertEquals(plain.evaluations(), spec.evaluations());
@@ -142,7 +142,7 @@ class PrunerTest {
     void eventsArriveInOrder() {
         AblationTask task = words();
         List<String> events = new ArrayList<>();
-        JobListener<PruneResult> l = new JobListener<>() {
+        JobListener<PruneResult<Node, Circuit>> l = new JobListener<>() {
             @Override
             public void started(String title, long total) {
                 events.add("started " + total);
@@ -159,7 +159,7 @@ class PrunerTest {
             }
 
             @Override
-            public void finished(PruneResult r) {
+            public void finished(PruneResult<Node, Circuit> r) {
                 events.add("finished " + r.evaluations());
             }
         };
@@ -184,8 +184,8 @@ class PrunerTest {
         AtomicInteger seen = new AtomicInteger();
         var exec = Executors.newSingleThreadExecutor();
         try (Evaluator ev = new FastEvaluator(task)) {
-            JobHandle<PruneResult>[] handle = new JobHandle[1];
-            JobListener<PruneResult> l = new JobListener<>() {
+            JobHandle<PruneResult<Node, Circuit>>[] handle = new JobHandle[1];
+            JobListener<PruneResult<Node, Circuit>> l = new JobListener<>() {
                 @Override
                 public void progress(Progress p) {
                     if (seen.incrementAndGet() == 30) handle[0].cancel();
@@ -194,7 +194,7 @@ class PrunerTest {
             synchronized (handle) {
                 handle[0] = JobHandle.start(exec, new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD, 3, task.allHeads())), l);
             }
-            PruneResult r = handle[0].result().get(60, TimeUnit.SECONDS);
+            PruneResult<Node, Circuit> r = handle[0].result().get(60, TimeUnit.SECONDS);
             assertTrue(r.cancelled());
             assertEquals(30, r.evaluations(), "stops within one evaluation");
             Circuit replay = task.allHeads();
@@ -211,15 +211,18 @@ class PrunerTest {
     void badInputGetsClearMessages() {
         AblationTask task = words();
         Circuit all = task.allHeads();
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, 101, all))
-                .getMessage().contains("[0, 100]"));
+        // T is checked on the evaluator's scale (a percentage here), when the prune is made
+        try (FastEvaluator ev = new FastEvaluator(task)) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD, 101, all)))
+                    .getMessage().contains("[0, 100]"));
+        }
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, -1, all))
-                .getMessage().contains("[0, 100]"));
+                .getMessage().contains("at least 0"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneSettings.of(SearchMethod.BACKWARD, 3, Circuit.none(4, 4)))
                 .getMessage().contains("empty"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SearchMethod.parse("sideways"))
                 .getMessage().contains("forward, backward"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new PruneSettings(SearchMethod.RANDOM, 3, all, 0, 0))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new PruneSettings<>(SearchMethod.RANDOM, 3, all, 0, 0))
                 .getMessage().contains("--iterations"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Circuit.parse("12.0", 4, 4))
                 .getMessage().contains("outside the model"));

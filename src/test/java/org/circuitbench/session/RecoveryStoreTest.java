@@ -24,6 +24,23 @@ class RecoveryStoreTest {
     }
 
     @Test
+    void theQuickLookSeesACopyWithoutReadingOrMovingIt() throws Exception {
+        assertFalse(RecoveryStore.mayHaveCopies(user), "no folder yet");
+        RecoveryStore a = new RecoveryStore(user);
+        a.save(named("unsaved"), null);
+        a.close(); // died: its copy stays
+        assertTrue(RecoveryStore.mayHaveCopies(user));
+        Path copy = new RecoveryStore(user).pending().orElseThrow().copy();
+        Files.writeString(copy, "{ not a session");
+        assertTrue(RecoveryStore.mayHaveCopies(user), "a damaged copy is still a reason to ask first");
+        assertTrue(Files.exists(copy), "and the look moved nothing");
+        Files.delete(copy);
+        assertFalse(RecoveryStore.mayHaveCopies(user));
+        Files.writeString(user.resolve("recovery" + SessionFiles.EXTENSION), "{}"); // the single copy of older versions
+        assertTrue(RecoveryStore.mayHaveCopies(user));
+    }
+
+    @Test
     void twoRunningInstancesKeepTheirOwnCopies() throws Exception {
         RecoveryStore a = new RecoveryStore(user), b = new RecoveryStore(user);
         a.save(named("from a"), null);

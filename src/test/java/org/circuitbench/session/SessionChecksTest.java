@@ -79,5 +79,30 @@ class SessionChecksTest {
     void circuitsAndRunsNeedTheirSpecs() throws Exception {
         assertContains(refused(sample(r -> ((ObjectNode) r.get("circuits").get(0)).putNull("circuit"))), "saved circuit");
         assertContains(refused(sample(r -> ((ArrayNode) r.get("runs")).addObject().put("method", "backward"))), "a run lacks");
+        // version 3: an edge circuit needs its edges, an edge run (by its method) its kept edges
+        assertContains(refused(sample(r -> {
+            r.put("schemaVersion", 3);
+            ((ArrayNode) r.get("circuits")).addObject().put("name", "e").put("level", "edges").put("circuit", "all");
+        })), "saved circuit", "\"edges\"");
+        assertContains(refused(sample(r -> {
+            r.put("schemaVersion", 3);
+            ((ArrayNode) r.get("runs")).addObject().put("method", "greedy").put("circuit", "all");
+        })), "a run lacks", "\"kept\"");
+        assertContains(refused(sample(r -> {
+            r.put("schemaVersion", 3);
+            ((ArrayNode) r.get("circuits")).addObject().put("name", "e").put("level", "links");
+        })), "circuits[1].level", "nodes or edges");
+        // version 2: the edge part's records are checked where they land
+        assertContains(refused(sample(r -> {
+            r.put("schemaVersion", 2);
+            r.putObject("edges").putArray("runs").addObject().put("method", "greedy").putArray("removals").addObject().put("score", 1);
+        })), "a run lacks");
+    }
+
+    @Test
+    void aNewerSchemaIsRefusedAndVersionThreeIsRead() throws Exception {
+        assertContains(refused(sample(r -> r.put("schemaVersion", 4))), "newer Circuit Workbench", "schema 4", "reads up to 3");
+        Session s = SessionFiles.parse(sample(r -> r.put("schemaVersion", 3)), "s.json");
+        assertTrue(s.circuits().stream().allMatch(c -> c.level() == org.circuitbench.ablation.Level.NODES));
     }
 }

@@ -2,6 +2,10 @@ package org.circuitbench.model.gpu;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.circuitbench.model.download.DownloadListener;
+import org.circuitbench.model.download.Patience;
+import org.circuitbench.model.download.ResumableDownload;
+import org.circuitbench.model.download.Wording;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -9,7 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -43,7 +44,9 @@ import java.util.zip.ZipException;
  * resumes, can be cancelled, and verifies every file: gzip's CRC-32 and length always, and the MD5
  * when the server's ETag is one (S3 gives single-part uploads an MD5 ETag; DJL publishes no other
  * checksum). Files go to a hidden sibling folder and the finished build is moved into place in one
- * step, so DJL never sees half a build.
+ * step, so DJL never sees half a build. Each file's transfer is the hub download's core
+ * ({@link ResumableDownload}): the same stall and minimum-rate rules, the same Content-Range check
+ * on resume, the same progress.
  */
 public final class CudaDownloader {
     /** DJL's own download site for PyTorch natives. */
@@ -54,8 +57,7 @@ public final class CudaDownloader {
     private static final long MARGIN = 64L << 20;
 
     /** Progress over the whole build: bytes downloaded so far of all (the file is the one in flight). */
-    public interface Listener {
-        void progress(String file, long done, long total);
+    public interface Listener extends DownloadListener {
     }
 
     /** One gzipped file: where it is listed, the library it unpacks to, and its sizes (-1 if unknown). */
@@ -80,16 +82,22 @@ public final class CudaDownloader {
     private final URI base;
     private final CudaBuild build;
     private final Probes probes;
-    private final HttpClient http;
+    private final ResumableDownload core;
 
     /** {@code base} is the folder that holds files.txt, e.g. https://publish.djl.ai/pytorch/2.7.1. */
     public CudaDownloader(URI base, CudaBuild build, Probes probes) {
+        this(base, build, probes, Patience.DEFAULT);
+    }
+
+    CudaDownloader(URI base, CudaBuild build, Probes probes, Patience patience) {
         String b = base.toString();
         this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
         this.build = build;
         this.probes = probes;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(20)).build();
+        this.core = new ResumableDownload(patience, new Wording("Enable GPU (or `circuitbench gpu enable`) resumes",
+                "set " + GpuSetup.MIRROR + " to a mirror of " + DJL_PUBLISH,
+                "Check the network; the CPU keeps working. Without network, copy the folder " + build.dir().getFileName()
+                        + " from a machine that has it (see README, GPU).", " The CPU keeps working."), m -> m);
     }
 
     /** The hidden folder a download collects its files in before they are moved into place. */
@@ -175,8 +183,7 @@ public final class CudaDownloader {
 
     private Part head(String line, String name) throws IOException {
         URI uri = URI.create(base + "/" + line);
-        HttpResponse<Void> r = send(request(uri, Duration.ofMinutes(1))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r = core.follow(uri, name, (u, same, from) -> core.request(u), 0, "HEAD", HttpResponse.BodyHandlers.discarding());
         if (r.statusCode() != 200) throw new IOException(uri + " answered HTTP " + r.statusCode() + "; nothing was downloaded.");
         long size = r.headers().firstValueAsLong("content-length").orElse(-1);
         String etag = r.headers().firstValue("etag").orElse("").replace("W/", "").replace("\"", "");
@@ -188,8 +195,8 @@ public final class CudaDownloader {
      * suffix range; without range support, 3 × the packed size stands in for the space check.
      */
     private long unpackedSize(URI uri, long size) throws IOException {
-        HttpResponse<InputStream> r = send(request(uri, Duration.ofMinutes(1)).header("Range", "bytes=-4").GET().build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = core.follow(uri, uri.getPath(), (u, same, from) -> core.request(u).header("Range", "bytes=-4"), 0,
+                "GET", HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = r.body()) {
             if (r.statusCode() != 206 || size < 4) return size < 0 ? -1 : 3 * size;
             byte[] b = in.readNBytes(4);
@@ -200,51 +207,33 @@ public final class CudaDownloader {
         }
     }
 
+    /**
+     * One file's transfer through the shared core, resuming its .gz.part; If-Range makes a file
+     * that changed on the server start again. Progress and a cancel are told over the whole build.
+     */
     private void fetch(Part p, Path staging, long before, long total, Listener listener, BooleanSupplier cancelled) throws IOException {
         Path part = staging.resolve(p.name + ".gz.part");
-        long have = sizeOr0(part);
-        if (p.size >= 0 && have > p.size) {
-            Files.delete(part);
-            have = 0;
-        }
-        if (p.size < 0 || have < p.size) {
-            URI uri = URI.create(base + "/" + p.line);
-            HttpRequest.Builder req = request(uri, Duration.ofMinutes(30)).GET();
-            if (have > 0) {
-                req.header("Range", "bytes=" + have + "-");
-                if (!p.etag.isEmpty()) req.header("If-Range", "\"" + p.etag + "\""); // a changed file starts again
+        DownloadListener overBuild = new DownloadListener() {
+            @Override
+            public void progress(String file, long done, long size) {
+                listener.progress(file, before + done, total);
             }
-            HttpResponse<InputStream> r = send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-            if (r.statusCode() != 200 && r.statusCode() != 206) {
-                r.body().close();
-                throw new IOException("Downloading " + p.name + " failed: HTTP " + r.statusCode() + " from " + uri.getHost() + ".");
+
+            @Override
+            public void stalled(String file, long done, long size, long seconds) {
+                listener.stalled(file, before + done, total, seconds);
             }
-            boolean append = r.statusCode() == 206 && have > 0;
-            if (!append) have = 0;
-            try (InputStream in = r.body();
-                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-                byte[] buf = new byte[1 << 16];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    have += n;
-                    listener.progress(p.name, before + have, total);
-                    if (cancelled.getAsBoolean()) {
-                        throw new CancellationException(String.format(Locale.ROOT, "Download cancelled. %s of %s are kept in %s; "
-                                + "Enable GPU (or `circuitbench gpu enable`) resumes from there. The CPU keeps working.",
-                                gb(before + have), gb(total), staging));
-                    }
-                }
-            } catch (IOException e) {
-                throw new IOException("The download of " + p.name + " broke off (" + e.getMessage() + "). What arrived is kept in "
-                        + staging + "; Enable GPU (or `circuitbench gpu enable`) resumes. The CPU keeps working.", e);
-            }
-        }
-        long got = Files.size(part);
-        if (p.size >= 0 && got != p.size) {
-            throw new IOException("The download of " + p.name + " ended early: " + got + " of " + p.size
-                    + " bytes. What arrived is kept; Enable GPU (or `circuitbench gpu enable`) resumes.");
+        };
+        try {
+            core.fetch(URI.create(base + "/" + p.line), p.name, p.size, part, (uri, same, from) -> {
+                HttpRequest.Builder b = core.request(uri);
+                if (from > 0 && !p.etag.isEmpty()) b.header("If-Range", "\"" + p.etag + "\"");
+                return b;
+            }, overBuild, cancelled);
+        } catch (CancellationException e) {
+            throw new CancellationException(String.format(Locale.ROOT, "Download cancelled. %s of %s are kept in %s; "
+                    + "Enable GPU (or `circuitbench gpu enable`) resumes from there. The CPU keeps working.",
+                    gb(before + sizeOr0(part)), gb(total), staging));
         }
     }
 
@@ -286,29 +275,13 @@ public final class CudaDownloader {
     }
 
     private String getText(URI uri) throws IOException {
-        HttpResponse<InputStream> r = send(request(uri, Duration.ofMinutes(1)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = core.follow(uri, "files.txt", (u, same, from) -> core.request(u), 0, "GET",
+                HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {
                 throw new IOException(uri + " answered HTTP " + r.statusCode() + "; nothing was downloaded. The CPU keeps working.");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static HttpRequest.Builder request(URI uri, Duration timeout) {
-        return HttpRequest.newBuilder(uri).timeout(timeout).header("User-Agent", "circuitbench/0.1");
-    }
-
-    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
-        try {
-            return http.send(req, handler);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while talking to " + req.uri().getHost(), e);
-        } catch (IOException e) {
-            throw new IOException("Cannot reach " + req.uri().getHost() + " (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "). Check the network; the CPU keeps working. "
-                    + "Without network, copy the folder " + build.dir().getFileName() + " from a machine that has it (see README, GPU).", e);
         }
     }
 

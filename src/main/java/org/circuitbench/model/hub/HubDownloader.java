@@ -1,33 +1,27 @@
 package org.circuitbench.model.hub;
 
 import org.circuitbench.model.ModelResolver;
+import org.circuitbench.model.download.DownloadListener;
+import org.circuitbench.model.download.Patience;
+import org.circuitbench.model.download.ResumableDownload;
+import org.circuitbench.model.download.Wording;
 import org.circuitbench.util.Texts;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
+import java.net.URISyntaxException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
@@ -35,26 +29,23 @@ import java.util.regex.Pattern;
  * Downloads a model from the Hugging Face hub into the standard cache layout
  * ({@code models--org--name/blobs}, {@code snapshots/<commit>}, {@code refs/<revision>}), honouring
  * {@code HF_ENDPOINT} and {@code HF_TOKEN}. A file downloads to {@code blobs/<etag>.incomplete} and
- * resumes from there; the snapshot and ref are written only once every file is complete, so an
- * interrupted download never leaves a half model that the app would try to load.
+ * resumes from there ({@link ResumableDownload}, the core it shares with the CUDA build's
+ * download); the snapshot and ref are written only once every file is complete and matches its
+ * ETag, so an interrupted or corrupted download never leaves a half model that the app would load.
  *
  * <p>The hub is not trusted: its commit id and ETags become file names only when they are hex
- * ids, every path is checked to stay inside the model's cache folder, and the token goes only to
- * the exact origin (scheme, host, port) of {@code HF_ENDPOINT}, never along a redirect elsewhere.
+ * ids, every path is checked to stay inside the cache before anything is written, links included
+ * ({@link CacheGuard}), every file is checked against its ETag ({@link Etags}), and the token goes
+ * only to the exact origin (scheme, host, port) of {@code HF_ENDPOINT}, never along a redirect
+ * elsewhere.
  */
 public final class HubDownloader {
     /** Files a GPT-2 folder needs; the tokenizer files are optional one by one. */
     static final List<String> REQUIRED = List.of("config.json", "model.safetensors");
     static final List<String> OPTIONAL = List.of("tokenizer.json", "vocab.json", "merges.txt", "generation_config.json");
 
-    /** Progress of the file being downloaded; called often, from the downloading thread (a stall, from a watchdog). */
-    public interface Listener {
-        void progress(String file, long done, long total);
-
-        /** No data for {@code seconds}; by default shown as progress, "model.safetensors (no data for 12 s)". */
-        default void stalled(String file, long done, long total, long seconds) {
-            progress(file + " (no data for " + seconds + " s)", done, total);
-        }
+    /** Progress of the file being downloaded (see {@link DownloadListener}). */
+    public interface Listener extends DownloadListener {
     }
 
     /** A git commit id: the only form of {@code x-repo-commit} used as a folder name. */
@@ -65,31 +56,37 @@ public final class HubDownloader {
     private static final Pattern REPO_ID = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9_][A-Za-z0-9_.-]{0,95}");
     /** A branch, tag or commit; may hold '/' (refs/pr/1) but no '.' or '..' segment. */
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*");
+    private static final Wording WORDS = new Wording("run the download again to resume", "set HF_ENDPOINT to a mirror",
+            "Check the network, or set HF_ENDPOINT to a mirror.", "");
 
     private final String endpoint;
+    /** Why HF_ENDPOINT cannot be used, or null: said by {@link #download}, the first thing it does. */
+    private final String endpointProblem;
     private final String token;
     private final boolean tokenMalformed;
     private final ModelResolver cache;
-    private final HttpClient http;
-    /** How long to wait for an answer, and for the next byte of a body, before giving up. */
-    private final Duration timeout;
+    private final ResumableDownload core;
 
-    /** A hub that waits up to 30 s for an answer or for the next byte. */
+    /** A hub that waits up to 30 s for an answer or for the next byte, and gives up under 1 KB/s over a minute. */
     public HubDownloader(String endpoint, String token, ModelResolver cache) {
-        this(endpoint, token, cache, Duration.ofSeconds(30));
+        this(endpoint, token, cache, Patience.DEFAULT);
     }
 
     HubDownloader(String endpoint, String token, ModelResolver cache, Duration timeout) {
-        this.endpoint = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
+        this(endpoint, token, cache, new Patience(timeout, Patience.DEFAULT.minBytesPerSecond(), Patience.DEFAULT.window()));
+    }
+
+    HubDownloader(String endpoint, String token, ModelResolver cache, Patience patience) {
+        String e = endpoint == null ? "" : endpoint.trim();
+        this.endpoint = e.endsWith("/") ? e.substring(0, e.length() - 1) : e;
+        this.endpointProblem = endpointProblem(endpoint);
         String t = token == null || token.isBlank() ? null : token.trim();
         // a token with a line break or control character would be refused by the HTTP client with the
         // token in its message; it is refused here instead, without ever being shown
         this.tokenMalformed = t != null && !t.chars().allMatch(c -> c > 0x20 && c < 0x7f);
         this.token = tokenMalformed ? null : t;
         this.cache = cache;
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeout.compareTo(Duration.ofSeconds(20)) < 0 ? timeout : Duration.ofSeconds(20)).build();
+        this.core = new ResumableDownload(patience, WORDS, this::redact);
     }
 
     public static HubDownloader fromEnvironment() {
@@ -99,12 +96,31 @@ public final class HubDownloader {
                 new ModelResolver(ModelResolver.hubCache(env)));
     }
 
+    /** Why {@code endpoint} (HF_ENDPOINT's value) is not a hub's address, or null. */
+    static String endpointProblem(String endpoint) {
+        String fix = ": set it to a hub's http(s) address, e.g. https://huggingface.co, or unset it to use that one.";
+        if (endpoint == null || endpoint.isBlank()) return "HF_ENDPOINT is set but empty" + fix;
+        URI u;
+        try {
+            u = new URI(endpoint.trim());
+        } catch (URISyntaxException e) {
+            u = null;
+        }
+        String scheme = u == null || u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (u == null || !(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null
+                || u.getRawQuery() != null || u.getRawFragment() != null) {
+            return "HF_ENDPOINT '" + Texts.cap(endpoint) + "' is not a hub's address" + fix;
+        }
+        return null;
+    }
+
     public String endpoint() {
         return endpoint;
     }
 
     /** Downloads (or resumes) a model; returns its snapshot folder. */
     public Path download(String name, String revision, Listener listener, BooleanSupplier cancelled) throws IOException {
+        if (endpointProblem != null) throw new IOException(endpointProblem);
         if (tokenMalformed) {
             throw new IOException("HF_TOKEN contains a space, line break or other control character, so it cannot be sent. "
                     + "Set HF_TOKEN to the token alone (it is not shown here).");
@@ -117,9 +133,9 @@ public final class HubDownloader {
         if (revision == null || !REVISION.matcher(revision).matches()) {
             throw new IOException("'" + Texts.cap(String.valueOf(revision)) + "' is not a revision: give a branch, tag or commit id, e.g. main.");
         }
+        CacheGuard guard = new CacheGuard(cache.hubCache());
         Path repoDir = cache.repoFolder(repo).toAbsolutePath().normalize();
-        Path blobs = inside(repoDir, repoDir.resolve("blobs"));
-        Files.createDirectories(blobs);
+        Path blobs = guard.folder(repoDir, repoDir.resolve("blobs"));
         Map<String, FileInfo> infos = new LinkedHashMap<>();
         for (String f : REQUIRED) infos.put(f, head(repo, revision, f, true));
         for (String f : OPTIONAL) {
@@ -127,52 +143,31 @@ public final class HubDownloader {
             if (i != null) infos.put(f, i);
         }
         String commit = infos.get("config.json").commit;
+        Path snapshot = guard.inside(repoDir, repoDir.resolve("snapshots").resolve(commit));
+        Path ref = guard.inside(repoDir, repoDir.resolve("refs").resolve(revision));
+        // every place this download writes is checked before its first byte
+        for (Map.Entry<String, FileInfo> e : infos.entrySet()) {
+            guard.inside(repoDir, blobs.resolve(e.getValue().etag));
+            guard.inside(repoDir, blobs.resolve(e.getValue().etag + ".incomplete"));
+            guard.linkInside(repoDir, snapshot.resolve(e.getKey()));
+            lockFile(guard, repo, e.getValue());
+        }
         checkSpace(blobs, infos.values());
         for (Map.Entry<String, FileInfo> e : infos.entrySet()) {
-            fetch(repo, revision, e.getKey(), e.getValue(), blobs, listener, cancelled);
+            fetch(guard, repoDir, repo, revision, e.getKey(), e.getValue(), blobs, listener, cancelled);
         }
-        Path snapshot = inside(repoDir, repoDir.resolve("snapshots").resolve(commit));
-        Files.createDirectories(snapshot);
-        inside(repoDir, snapshot.toRealPath());
+        guard.folder(repoDir, snapshot);
         for (Map.Entry<String, FileInfo> e : infos.entrySet()) {
-            link(inside(repoDir, snapshot.resolve(e.getKey())), inside(repoDir, blobs.resolve(e.getValue().etag)));
+            link(guard.linkInside(repoDir, snapshot.resolve(e.getKey())), guard.inside(repoDir, blobs.resolve(e.getValue().etag)));
         }
-        Path ref = inside(repoDir, repoDir.resolve("refs").resolve(revision));
-        Files.createDirectories(ref.getParent());
-        inside(repoDir, ref.getParent().toRealPath());
-        org.circuitbench.util.AtomicFiles.writeString(ref, commit);
+        guard.folder(repoDir, ref.getParent());
+        org.circuitbench.util.AtomicFiles.writeString(guard.inside(repoDir, ref), commit);
         return snapshot;
-    }
-
-    /**
-     * {@code path}, if it lies inside {@code root} (both absolute); else an IOException. Real
-     * paths are compared where they exist, so a link planted in the cache cannot lead out either.
-     */
-    static Path inside(Path root, Path path) throws IOException {
-        Path p = path.toAbsolutePath().normalize();
-        Path r = root.toAbsolutePath().normalize();
-        if (Files.exists(r) && Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(p)) {
-            p = p.toRealPath();
-            r = r.toRealPath();
-        }
-        if (!p.startsWith(r) || p.equals(r)) {
-            throw new IOException("Refusing to write " + path + ": it lies outside the model's cache folder " + root
-                    + ". The hub's answer is not trustworthy; check HF_ENDPOINT.");
-        }
-        return path;
-    }
-
-    /** scheme://host:port, with the scheme's default port made explicit. */
-    static String origin(URI u) {
-        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
-        int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : scheme.equals("http") ? 80 : -1;
-        String host = u.getHost() == null ? "" : u.getHost().toLowerCase(java.util.Locale.ROOT);
-        return scheme + "://" + host + ":" + port;
     }
 
     /** Whether a request to {@code uri} may carry the token: only to HF_ENDPOINT's own origin. */
     boolean mayCarryToken(URI uri) {
-        return origin(uri).equals(origin(URI.create(endpoint + "/")));
+        return endpointProblem == null && ResumableDownload.origin(uri).equals(ResumableDownload.origin(URI.create(endpoint + "/")));
     }
 
     /** A message with the token, should anything ever echo it, blanked out. */
@@ -180,7 +175,8 @@ public final class HubDownloader {
         return token == null || message == null ? message : message.replace(token, "<HF_TOKEN>");
     }
 
-    record FileInfo(String etag, long size, String commit, URI location) {
+    /** What the HEAD of the resolve endpoint said about one file; {@code uri} is that endpoint (the GET follows its redirects). */
+    record FileInfo(String etag, long size, String commit, URI uri) {
     }
 
     private URI resolveUri(String repo, String revision, String file) {
@@ -192,7 +188,7 @@ public final class HubDownloader {
     /** The file's etag, size and commit, from the resolve endpoint's headers (before any redirect). */
     private FileInfo head(String repo, String revision, String file, boolean required) throws IOException {
         URI uri = resolveUri(repo, revision, file);
-        HttpResponse<Void> r = send(request(uri).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse<Void> r = core.send(request(uri).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.discarding());
         int code = r.statusCode();
         if (code == 404) {
@@ -206,7 +202,7 @@ public final class HubDownloader {
         if (code >= 400) throw new IOException("The hub answered HTTP " + code + " for " + uri + ".");
         HttpHeaders h = r.headers();
         String etag = h.firstValue("x-linked-etag").or(() -> h.firstValue("etag")).orElse("")
-                .replace("W/", "").replace("\"", "").trim().toLowerCase(java.util.Locale.ROOT);
+                .replace("W/", "").replace("\"", "").trim().toLowerCase(Locale.ROOT);
         String sizeText = h.firstValue("x-linked-size").or(() -> h.firstValue("content-length")).orElse("-1").trim();
         long size;
         try {
@@ -224,41 +220,32 @@ public final class HubDownloader {
             throw new IOException("The hub gave no usable commit id for " + uri + " (expected 40 hex digits in x-repo-commit, got '"
                     + Texts.cap(commit) + "'); is HF_ENDPOINT a Hugging Face hub?");
         }
-        URI location = code >= 300 && code < 400 ? h.firstValue("location").map(uri::resolve).orElse(uri) : uri;
-        return new FileInfo(etag, size, commit, location);
+        return new FileInfo(etag, size, commit, uri);
     }
 
-    private void fetch(String repo, String revision, String file, FileInfo info, Path blobs, Listener listener,
-                       BooleanSupplier cancelled) throws IOException {
-        Path blob = blobs.resolve(info.etag);
+    /** Downloads one file into its blob, resuming its partial file, then checks its bytes against the ETag. */
+    private void fetch(CacheGuard guard, Path repoDir, String repo, String revision, String file, FileInfo info, Path blobs,
+                       Listener listener, BooleanSupplier cancelled) throws IOException {
+        Path blob = guard.inside(repoDir, blobs.resolve(info.etag));
         if (isComplete(blob, info)) {
             listener.progress(file, info.size, info.size);
             return;
         }
-        try (BlobLock ignored = BlobLock.acquire(lockFile(repo, info), file, info.size, listener, cancelled)) {
+        try (BlobLock ignored = BlobLock.acquire(lockFile(guard, repo, info), file, info.size, listener, cancelled)) {
             if (isComplete(blob, info)) { // another download finished it while this one waited
                 listener.progress(file, info.size, info.size);
                 return;
             }
-            Path partial = blobs.resolve(info.etag + ".incomplete");
-            long have = Files.isRegularFile(partial) ? Files.size(partial) : 0;
-            if (info.size >= 0 && have > info.size) {
+            Path partial = guard.inside(repoDir, blobs.resolve(info.etag + ".incomplete"));
+            // the token goes along only while every hop stays on HF_ENDPOINT's origin (as huggingface_hub does)
+            core.fetch(resolveUri(repo, revision, file), file, info.size, partial,
+                    (uri, sameOrigin, from) -> sameOrigin && mayCarryToken(uri) ? request(uri) : core.request(uri),
+                    listener, cancelled);
+            String got = Etags.digestLike(info.etag, partial);
+            if (!got.equals(info.etag)) {
                 Files.delete(partial);
-                have = 0;
-            }
-            if (info.size < 0 || have < info.size) receive(resolveUri(repo, revision, file), file, info, partial, have, listener, cancelled);
-            long got = Files.size(partial);
-            if (info.size >= 0 && got != info.size) {
-                throw new IOException("Downloading " + file + " ended early: " + got + " of " + info.size
-                        + " bytes. The partial file is kept; run the download again to resume.");
-            }
-            if (info.etag.length() == 64) { // LFS files are named by their SHA-256
-                String sha = sha256(partial);
-                if (!sha.equals(info.etag)) {
-                    Files.delete(partial);
-                    throw new IOException("The downloaded " + file + " is corrupt (SHA-256 " + sha + ", expected " + info.etag
-                            + "); it was deleted. Run the download again.");
-                }
+                throw new IOException("The downloaded " + file + " is corrupt (its " + Etags.kind(info.etag) + " is " + got
+                        + ", and the hub's ETag is " + info.etag + "); it was deleted. Run the download again, or set HF_ENDPOINT to a mirror.");
             }
             Files.move(partial, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
@@ -269,227 +256,17 @@ public final class HubDownloader {
     }
 
     /** huggingface_hub's lock place: {@code <cache>/.locks/models--org--name/<etag>.lock}. */
-    private Path lockFile(String repo, FileInfo info) throws IOException {
+    private Path lockFile(CacheGuard guard, String repo, FileInfo info) throws IOException {
         Path root = cache.hubCache().toAbsolutePath().normalize();
-        Path dir = inside(root, cache.repoFolder(repo).toAbsolutePath().normalize().getParent().resolve(".locks")
-                .resolve(cache.repoFolder(repo).getFileName()));
-        Files.createDirectories(dir);
-        return inside(root, dir.resolve(info.etag + ".lock"));
-    }
-
-    /**
-     * GETs a file into {@code partial}, resuming at {@code have} bytes. A ranged answer is used only
-     * if its Content-Range starts where the partial file ends; otherwise the file starts again.
-     */
-    private void receive(URI uri, String file, FileInfo info, Path partial, long have, Listener listener,
-                         BooleanSupplier cancelled) throws IOException {
-        HttpResponse<InputStream> r = getFollowing(uri, have);
-        int code = r.statusCode();
-        if (have > 0 && (code == 416 || (code == 206 && !rangeStartsAt(r.headers(), have, info.size)))) {
-            r.body().close(); // the server got the range wrong: appending would corrupt the file
-            Files.deleteIfExists(partial);
-            have = 0;
-            r = getFollowing(uri, 0);
-            code = r.statusCode();
-        }
-        if (code != 200 && code != 206) {
-            r.body().close();
-            throw new IOException("Downloading " + file + " failed: HTTP " + code + " from " + r.uri().getHost() + ".");
-        }
-        if (code == 206 && !rangeStartsAt(r.headers(), have, info.size)) {
-            r.body().close();
-            throw new IOException("Downloading " + file + " failed: " + r.uri().getHost() + " answered with the wrong part of the file (Content-Range '"
-                    + Texts.cap(r.headers().firstValue("content-range").orElse("")) + "', wanted bytes from " + have + "). Try again later or another HF_ENDPOINT.");
-        }
-        if (code == 200 && have > 0) { // the server ignored the range: start again
-            have = 0;
-            Files.deleteIfExists(partial);
-        }
-        copy(r.body(), r.uri().getHost(), file, info, partial, have, listener, cancelled);
-    }
-
-    /** Whether a 206 answer's {@code Content-Range: bytes START-END/TOTAL} starts at {@code from} and fits the size. */
-    static boolean rangeStartsAt(HttpHeaders h, long from, long size) {
-        var m = Pattern.compile("bytes\\s+(\\d{1,18})-(\\d{1,18})/(\\d{1,18}|\\*)").matcher(h.firstValue("content-range").orElse("").trim());
-        if (!m.matches()) return false;
-        long start = Long.parseLong(m.group(1)), end = Long.parseLong(m.group(2));
-        boolean totalOk = m.group(3).equals("*") || size < 0 || Long.parseLong(m.group(3)) == size;
-        return start == from && end >= start && totalOk && (size < 0 || end < size);
-    }
-
-    /**
-     * Appends the body to the partial file. A watchdog notes a quiet connection to the listener and,
-     * after {@code timeout} without a byte (or on cancel), closes it, so a stalled hub never hangs.
-     */
-    private void copy(InputStream in, String host, String file, FileInfo info, Path partial, long have, Listener listener,
-                      BooleanSupplier cancelled) throws IOException {
-        AtomicLong lastData = new AtomicLong(System.nanoTime());
-        AtomicLong done = new AtomicLong(have);
-        AtomicBoolean stalled = new AtomicBoolean();
-        AtomicBoolean stopped = new AtomicBoolean();
-        long period = Math.clamp(timeout.toMillis() / 10, 50, 1000);
-        long notice = Math.max(timeout.toNanos() / 6, 1_000_000_000L); // say so after a few quiet seconds
-        ScheduledFuture<?> watch = WATCHDOG.scheduleAtFixedRate(() -> {
-            long quiet = System.nanoTime() - lastData.get();
-            if (cancelled.getAsBoolean() || quiet >= timeout.toNanos()) {
-                if (!cancelled.getAsBoolean()) stalled.set(true);
-                stopped.set(true);
-                try {
-                    in.close(); // unblocks the read below
-                } catch (IOException ignored) {
-                    // closing is all that is wanted
-                }
-            } else if (quiet >= notice) {
-                listener.stalled(file, done.get(), info.size, quiet / 1_000_000_000L);
-            }
-        }, period, period, TimeUnit.MILLISECONDS);
-        try (in; OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                lastData.set(System.nanoTime());
-                out.write(buf, 0, n);
-                listener.progress(file, done.addAndGet(n), info.size);
-                if (cancelled.getAsBoolean()) throw cancelledAt(done.get(), file);
-            }
-        } catch (IOException e) {
-            if (cancelled.getAsBoolean()) throw cancelledAt(done.get(), file);
-            if (stalled.get()) {
-                throw new IOException(String.format(java.util.Locale.ROOT, "Downloading %s stalled: %s sent no data for %d s "
-                        + "(%.1f of %.1f MB received). The partial file %s is kept; run the download again to resume, "
-                        + "or set HF_ENDPOINT to a mirror.", file, host, timeout.toSeconds(), done.get() / 1e6, info.size / 1e6, partial), e);
-            }
-            throw new IOException("Downloading " + file + " broke off (" + redact(e.getMessage()) + "). The partial file "
-                    + partial + " is kept; run the download again to resume.", e);
-        } finally {
-            watch.cancel(false);
-        }
-        if (stopped.get() && cancelled.getAsBoolean()) throw cancelledAt(done.get(), file);
-    }
-
-    private static java.util.concurrent.CancellationException cancelledAt(long done, String file) {
-        return new java.util.concurrent.CancellationException("Download cancelled; " + done / 1_000_000
-                + " MB of " + file + " are kept and the next download resumes from there.");
-    }
-
-    /** Watches downloads for stalls; daemon threads, so it never keeps the app alive. */
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "hub-download-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
-
-    /**
-     * One download of a blob at a time: a lock within this JVM, then a file lock against other
-     * processes. A second download of the same file waits, then finds it complete.
-     */
-    private static final class BlobLock implements AutoCloseable {
-        private static final Map<Path, java.util.concurrent.locks.ReentrantLock> IN_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
-        private final java.util.concurrent.locks.ReentrantLock local;
-        private final java.nio.channels.FileChannel channel;
-        private final java.nio.channels.FileLock lock;
-
-        private BlobLock(java.util.concurrent.locks.ReentrantLock local, java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock) {
-            this.local = local;
-            this.channel = channel;
-            this.lock = lock;
-        }
-
-        static BlobLock acquire(Path file, String name, long size, Listener listener, BooleanSupplier cancelled) throws IOException {
-            var local = IN_PROCESS.computeIfAbsent(file, k -> new java.util.concurrent.locks.ReentrantLock());
-            boolean told = false;
-            try {
-                while (!local.tryLock(200, TimeUnit.MILLISECONDS)) {
-                    if (cancelled.getAsBoolean()) throw new java.util.concurrent.CancellationException("Download cancelled while waiting for another download of " + name + ".");
-                    if (!told) listener.progress(name + " (waiting for another download of it)", 0, size);
-                    told = true;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("Interrupted while waiting for another download of " + name + ".", e);
-            }
-            java.nio.channels.FileChannel ch = null;
-            try {
-                ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                java.nio.channels.FileLock l;
-                while ((l = ch.tryLock()) == null) {
-                    if (cancelled.getAsBoolean()) throw new java.util.concurrent.CancellationException("Download cancelled while waiting for another download of " + name + ".");
-                    if (!told) listener.progress(name + " (waiting for another program's download of it)", 0, size);
-                    told = true;
-                    Thread.sleep(200);
-                }
-                return new BlobLock(local, ch, l);
-            } catch (IOException | RuntimeException | InterruptedException e) {
-                if (ch != null) ch.close();
-                local.unlock();
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("Interrupted while waiting for another download of " + name + ".", e);
-                }
-                if (e instanceof IOException io) throw io;
-                throw (RuntimeException) e;
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                lock.release();
-                channel.close();
-            } finally {
-                local.unlock();
-            }
-        }
-    }
-
-    /**
-     * GET with a range, following redirects by hand so the token goes only to HF_ENDPOINT's origin;
-     * once a redirect has left that origin, no later hop carries it (as huggingface_hub does).
-     */
-    private HttpResponse<InputStream> getFollowing(URI uri, long from) throws IOException {
-        URI current = uri;
-        boolean trusted = true;
-        for (int hops = 0; hops < 8; hops++) {
-            trusted = trusted && mayCarryToken(current);
-            HttpRequest.Builder b = trusted ? request(current)
-                    : HttpRequest.newBuilder(current).timeout(timeout).header("User-Agent", "circuitbench/0.1");
-            if (from > 0) b.header("Range", "bytes=" + from + "-");
-            HttpResponse<InputStream> r = send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-            int code = r.statusCode();
-            if (code >= 300 && code < 400 && r.headers().firstValue("location").isPresent()) {
-                r.body().close();
-                current = current.resolve(r.headers().firstValue("location").get());
-                continue;
-            }
-            return r;
-        }
-        throw new IOException("Too many redirects downloading " + uri + ".");
+        Path dir = guard.folder(root, root.resolve(".locks").resolve(cache.repoFolder(repo).getFileName()));
+        return guard.inside(root, dir.resolve(info.etag + ".lock"));
     }
 
     /** A request to HF_ENDPOINT's origin, with the token. */
     private HttpRequest.Builder request(URI uri) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
-                .header("User-Agent", "circuitbench/0.1");
+        HttpRequest.Builder b = core.request(uri);
         if (token != null && mayCarryToken(uri)) b.header("Authorization", "Bearer " + token);
         return b;
-    }
-
-    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
-        try {
-            return http.send(req, handler);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while talking to " + req.uri().getHost(), e);
-        } catch (java.net.http.HttpConnectTimeoutException e) {
-            throw new IOException("Cannot reach " + req.uri().getHost() + " (no connection within " + Math.min(20, timeout.toSeconds())
-                    + " s). Check the network, or set HF_ENDPOINT to a mirror.", e);
-        } catch (java.net.http.HttpTimeoutException e) {
-            throw new IOException(req.uri().getHost() + " did not answer within " + timeout.toSeconds() + " s (" + req.method() + " "
-                    + req.uri().getPath() + "). Check the network and HF_ENDPOINT, then try again.", e);
-        } catch (IOException e) {
-            throw new IOException("Cannot reach " + req.uri().getHost() + " (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + redact(e.getMessage())) + "). Check the network, or set HF_ENDPOINT to a mirror.", e);
-        }
     }
 
     private static void checkSpace(Path dir, Iterable<FileInfo> files) throws IOException {
@@ -517,18 +294,6 @@ public final class HubDownloader {
             Files.createSymbolicLink(link, link.getParent().relativize(blob));
         } catch (UnsupportedOperationException | IOException e) {
             Files.copy(blob, link, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -29,9 +29,12 @@ import javafx.scene.layout.VBox;
 import javafx.stage.Window;
 import javafx.stage.WindowEvent;
 import javafx.util.Duration;
+import org.circuitbench.ui.common.MethodChoice;
+import org.circuitbench.ablation.AblationKind;
+import org.circuitbench.ablation.Metric;
+import org.circuitbench.ablation.Normalisation;
 import org.circuitbench.model.AppPaths;
 import org.circuitbench.search.CircuitFormats;
-import org.circuitbench.search.EdgeFormats;
 import org.circuitbench.session.Session;
 import org.circuitbench.ui.analysis.AnalysisView;
 import org.circuitbench.ui.common.Controls;
@@ -85,7 +88,7 @@ public final class MainView extends BorderPane {
         Tab graphTab = tabs.getTabs().stream().filter(t -> "tab-graph".equals(t.getId())).findFirst().orElseThrow();
         vm.graph().activeProperty().bind(graphTab.selectedProperty());
 
-        setTop(new VBox(menus(), demoBanner(), modelBanner(), errorBar()));
+        setTop(new VBox(menus(), demoBanner(), modelBanner(), warningBanner(), errorBar()));
         setLeft(sidebar(runner));
         setCenter(tabs);
         setBottom(statusBar());
@@ -169,9 +172,9 @@ public final class MainView extends BorderPane {
                 new SeparatorMenuItem(),
                 item("Graph as PNG…", "menu-export-graph-png", null, () -> vm.graph().exportPng(scale -> Exports.png(graphView.canvas(), scale))),
                 item("Graph as SVG…", "menu-export-graph-svg", null, () -> vm.graph().exportSvg(graphView.graphLayout())),
-                item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(EdgeFormats.Format.DOT)),
-                item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(EdgeFormats.Format.JSON)),
-                item("Edge circuit as a Python list…", "menu-export-edges-py", null, () -> vm.graph().export(EdgeFormats.Format.PYTHON)));
+                item("Graph for Graphviz (DOT)…", "menu-export-graph-dot", null, () -> vm.graph().export(CircuitFormats.Format.DOT)),
+                item("Edge circuit as JSON…", "menu-export-edges-json", null, () -> vm.graph().export(CircuitFormats.Format.JSON)),
+                item("Edge circuit as a Python list…", "menu-export-edges-py", null, () -> vm.graph().export(CircuitFormats.Format.PYTHON)));
         MenuItem quit = item("Quit", "menu-quit", "Shortcut+Q", () -> {
             Window w = window();
             if (w != null) w.fireEvent(new WindowEvent(w, WindowEvent.WINDOW_CLOSE_REQUEST)); // asks first, as the close button does
@@ -273,6 +276,49 @@ public final class MainView extends BorderPane {
         close.getStyleClass().add("dismiss");
         return banner("demo-banner", vm.model().demoProperty().and(dismissed.not()).and(vm.modelProblemProperty().isEmpty()),
                 text, gpt2, folder, close);
+    }
+
+    /** The selected task's percentages may mislead (a baseline within noise of 0; docs/methods.md): say why. */
+    private javafx.scene.Node warningBanner() {
+        Label text = new Label();
+        text.setId("method-warning");
+        text.setWrapText(true);
+        text.setMaxWidth(Double.MAX_VALUE);
+        text.textProperty().bind(vm.warningProperty());
+        HBox b = new HBox(10, text);
+        HBox.setHgrow(text, Priority.ALWAYS);
+        b.setAlignment(Pos.CENTER_LEFT);
+        b.getStyleClass().addAll("banner", "banner-warning");
+        b.setId("method-warning-banner");
+        var show = vm.warningProperty().isNotEmpty();
+        b.visibleProperty().bind(show);
+        b.managedProperty().bind(show);
+        return b;
+    }
+
+    /** The choosers of the scoring method (docs/methods.md): every score in the window uses it; saved in the session. */
+    private javafx.scene.Node methodChoosers() {
+        MethodChoice m = vm.method();
+        javafx.scene.control.ComboBox<AblationKind> ablation = new javafx.scene.control.ComboBox<>(
+                javafx.collections.FXCollections.observableArrayList(AblationKind.values()));
+        ablation.setId("method-ablation");
+        ablation.valueProperty().bindBidirectional(m.ablationProperty());
+        javafx.scene.control.ComboBox<Metric> metric = new javafx.scene.control.ComboBox<>(
+                javafx.collections.FXCollections.observableArrayList(Metric.values()));
+        metric.setId("method-metric");
+        metric.valueProperty().bindBidirectional(m.metricProperty());
+        javafx.scene.control.ComboBox<Normalisation> norm = new javafx.scene.control.ComboBox<>(m.normalisations());
+        norm.setId("method-normalisation");
+        norm.valueProperty().bindBidirectional(m.normalisationProperty());
+        ablation.setTooltip(new javafx.scene.control.Tooltip("What a removed head or edge carries: the template mean (the seed's), "
+                + "the mean over all corrupt prompts, its paired corrupt prompt's activation (patch), or zeros."));
+        metric.setTooltip(new javafx.scene.control.Tooltip("What is measured on each clean prompt (see docs/methods.md)."));
+        norm.setTooltip(new javafx.scene.control.Tooltip("ratio: 100 × circuit / full; faithfulness: 100 × (circuit − empty) / "
+                + "(full − empty); none: KL in nats."));
+        VBox box = new VBox(4, Controls.section("Scoring"), new HBox(4, new Label("ablation"), ablation), new HBox(4, new Label("metric"), metric),
+                new HBox(4, new Label("scale"), norm));
+        box.setId("method-choosers");
+        return box;
     }
 
     /** The session's own model is not loaded: say so, and offer to load it or to use the loaded one. */
@@ -390,8 +436,8 @@ public final class MainView extends BorderPane {
         runner.setTaskSink(t -> progress.getTasks().add(t));
         progress.setPrefHeight(150);
 
-        VBox side = new VBox(6, Controls.section("Tasks"), tasks, new HBox(6, newTask, removeTask), Controls.section("Named circuits"), circuits,
-                new HBox(6, saveGrid, show, remove), Controls.section("Background work"), progress);
+        VBox side = new VBox(6, Controls.section("Tasks"), tasks, new HBox(6, newTask, removeTask), methodChoosers(),
+                Controls.section("Named circuits"), circuits, new HBox(6, saveGrid, show, remove), Controls.section("Background work"), progress);
         VBox.setVgrow(circuits, Priority.ALWAYS);
         side.setPadding(new Insets(8));
         side.setPrefWidth(270);

@@ -28,6 +28,7 @@ import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.DialogService;
 import org.circuitbench.ui.common.JobState;
+import org.circuitbench.ui.common.MethodChoice;
 import org.circuitbench.ui.common.SessionTasks;
 import org.circuitbench.ui.common.WorkingCircuit;
 import org.circuitbench.ui.common.Workspace;
@@ -75,7 +76,7 @@ public final class MainViewModel {
     private final NodePrunes prunes;
     private final RunViewModel<Session.RunRecord> runs;
     private final EdgeRuns edgeRunSettings;
-    private final RunViewModel<Session.EdgeRunRecord> edgeRuns;
+    private final RunViewModel<Session.RunRecord> edgeRuns;
     private final AnalysisViewModel analysis;
     private final TaskEditorViewModel editor;
     private final ExportViewModel export;
@@ -90,6 +91,9 @@ public final class MainViewModel {
     private final ReadOnlyStringWrapper modelProblem = new ReadOnlyStringWrapper("");
     private final StringProperty status = new SimpleStringProperty("");
     private final StringProperty error = new SimpleStringProperty("");
+    private final MethodChoice method = new MethodChoice();
+    private final ReadOnlyStringWrapper warning = new ReadOnlyStringWrapper("");
+    private boolean applying;                   // a session is being shown: its method is not an edit
     private Session.UiState pendingUi = Session.UiState.EMPTY;
     private volatile List<Session.SessionTask> taskSnapshot = List.of(); // for background jobs
     private volatile String loadedRef;          // the loaded model's reference (the model view model's, for jobs)
@@ -144,7 +148,23 @@ public final class MainViewModel {
             sessionModelName = b == null ? null : b.name();
             if (a == null || b == null || !a.name().equals(b.name())) modelChanged();
         });
+        method.methodProperty().addListener((o, was, now) -> methodChanged());
         grid.clear("No session is open.");
+    }
+
+    // ---- the scoring method ---------------------------------------------------------------------
+
+    /** The choosers of the ablation kind, metric and normalisation that every score uses (saved in the session). */
+    public MethodChoice method() {
+        return method;
+    }
+
+    /**
+     * Why the selected task's percentages may mislead (a full metric within noise of 0, a
+     * faithfulness baseline that runs backwards; docs/methods.md), for a banner; empty when nothing is amiss.
+     */
+    public ReadOnlyStringProperty warningProperty() {
+        return warning.getReadOnlyProperty();
     }
 
     // ---- model ----------------------------------------------------------------------------------
@@ -331,23 +351,42 @@ public final class MainViewModel {
     private Optional<AblationTask> selectedPrepared() {
         Session.SessionTask t = selectedTask.get();
         if (t == null || !sessionModelIsLoaded()) return Optional.empty();
-        return workspace.task(Workspace.TaskKey.of(t));
+        return workspace.task(key(t));
     }
 
-    private FastEvaluator liveEvaluator() {
+    private org.circuitbench.ablation.EvaluatorHandle<FastEvaluator> liveEvaluator() {
         Session.SessionTask t = selectedTask.get();
-        return selectedPrepared().isPresent() ? workspace.live(Workspace.TaskKey.of(t)) : null;
+        return selectedPrepared().isPresent() ? workspace.live(key(t)) : null;
     }
 
-    private org.circuitbench.ablation.EdgeEvaluator liveEdges() {
+    private org.circuitbench.ablation.EvaluatorHandle<org.circuitbench.ablation.EdgeEvaluator> liveEdges() {
         Session.SessionTask t = selectedTask.get();
-        return selectedPrepared().isPresent() ? workspace.edges(Workspace.TaskKey.of(t)) : null;
+        return selectedPrepared().isPresent() ? workspace.edges(key(t)) : null;
     }
 
     /** No task to show on the grid and the graph, and why. */
     private void clearViews(String why) {
         grid.clear(why);
         graph.taskGone(why);
+        warning.set("");
+    }
+
+    /** The workspace's key of a session task under the chosen method. */
+    private Workspace.TaskKey key(Session.SessionTask t) {
+        return Workspace.TaskKey.of(t, method.method());
+    }
+
+    /**
+     * Another ablation, metric or normalisation: every score changes, so what was computed under
+     * the old method goes, and the selected task is prepared under the new one.
+     */
+    private void methodChanged() {
+        if (applying) return;
+        analysis.taskChanged();
+        heads.taskChanged();
+        document.changed();
+        freeTasksOtherThan(List.copyOf(tasks)); // the old method's values
+        prepareSelected();
     }
 
     /** The prompts of a session task: generated from its definition, or as imported. */
@@ -370,7 +409,7 @@ public final class MainViewModel {
         @Override
         public Optional<Workspace.TaskKey> selectedKey() {
             Session.SessionTask t = selectedTask.get();
-            return selectedPrepared().isPresent() ? Optional.of(Workspace.TaskKey.of(t)) : Optional.empty();
+            return selectedPrepared().isPresent() ? Optional.of(key(t)) : Optional.empty();
         }
 
         @Override
@@ -388,7 +427,7 @@ public final class MainViewModel {
             Session.SessionTask t = taskSnapshot.stream().filter(x -> x.name().equals(name)).findFirst()
                     .orElseThrow(() -> new TaskException("The session has no task '" + name + "'."));
             if (!sessionModelIsLoaded()) throw new TaskException("The session's model " + sessionModelName + " is not loaded.");
-            return workspace.prepare(Workspace.TaskKey.of(t), () -> promptsOf(t));
+            return workspace.prepare(key(t), () -> promptsOf(t));
         }
     }
 
@@ -409,14 +448,16 @@ public final class MainViewModel {
             return;
         }
         LoadedModel m = workspace.model();
-        Workspace.TaskKey key = Workspace.TaskKey.of(t);
+        Workspace.TaskKey key = key(t);
         status.set("preparing " + t.name() + " on " + m.name() + "…");
         Circuit current = grid.circuit();
         preparation.start(Job.of("prepare " + t.name(), ctx -> workspace.prepare(key, () -> promptsOf(t)))
                 .onSuccess(task -> {
-                    if (sessionModelIsLoaded()) showPrepared(t, task, current);
+                    // the user moved on to another method: the newer preparation shows its own
+                    if (sessionModelIsLoaded() && key.equals(key(t))) showPrepared(t, task, current);
                 })
                 .onFailure(x -> {
+                    if (!key.equals(key(t))) return;
                     clearViews("Task '" + t.name() + "' cannot be prepared.");
                     error.set("Task '" + t.name() + "': " + Job.message(x));
                     status.set("");
@@ -438,8 +479,10 @@ public final class MainViewModel {
         grid.reset(cfg.nLayer(), cfg.nHead(), start);
         restoreOverlay(ui, cfg.nLayer(), cfg.nHead());
         graph.taskReady(task);
-        status.set(String.format(Locale.ROOT, "%s: %d clean prompts · full logit diff %.4f",
-                t.name(), task.tokenized().cleanCount(), task.fullLogitDiff()));
+        status.set(String.format(Locale.ROOT, "%s: %d clean prompts · full %s %.4f%s",
+                t.name(), task.tokenized().cleanCount(), task.method().metric().label(), task.fullMetric(),
+                task.method().isDefault() ? "" : " · " + task.method().describe()));
+        warning.set(String.join(" ", task.warnings()));
         task.tokenized().warnings().stream().findFirst().ifPresent(w -> status.set(status.get() + " · warning: " + w.message()));
         model.refreshSummary();
     }
@@ -542,7 +585,7 @@ public final class MainViewModel {
         if (name == null || name.isBlank() || grid.circuit() == null) return;
         var d = grid.detailsProperty().get();
         addCircuit(new Session.NamedCircuit(name.trim(), grid.circuit().toSpec(), selectedTaskName(),
-                d == null ? null : d.score(), "from the grid", d == null ? null : sessionModelName));
+                d == null ? null : d.score(), "from the grid").withModel(d == null ? null : sessionModelName));
     }
 
     /** Save grid…: asks for a name. */
@@ -581,15 +624,19 @@ public final class MainViewModel {
         List<String> compared = analysis.selectedForCompare().isEmpty() ? null : new ArrayList<>(analysis.selectedForCompare());
         Session.UiState ui = pendingUi != Session.UiState.EMPTY && grid.circuit() == null
                 // not shown yet (its model is missing or loading): what the session had stays as it was
-                ? new Session.UiState(selectedTaskName(), pendingUi.grid(), pendingUi.overlay(), compared, pendingUi.importance())
+                ? new Session.UiState(selectedTaskName(), pendingUi.grid(), pendingUi.overlay(), compared, pendingUi.importance(),
+                null, Session.MethodRecord.of(method.method()))
                 : new Session.UiState(selectedTaskName(), grid.circuit() == null ? null : grid.circuit().toSpec(),
                 o == GridViewModel.Overlay.NONE ? null : Session.Overlay.valueOf(o.name()), compared,
-                imp == null ? null : SessionMapper.record(imp));
+                imp == null ? null : SessionMapper.record(imp), null, Session.MethodRecord.of(method.method()));
         ui = ui.with(editor.draft(), heads.choices().measure(), heads.choices().scope());
         Session.ModelRef m = sessionModel.get();
+        List<Session.NamedCircuit> allCircuits = new ArrayList<>(circuits);
+        allCircuits.addAll(graph.edits().named());
+        List<Session.RunRecord> allRuns = new ArrayList<>(runs.history());
+        allRuns.addAll(edgeRuns.history());
         return new Session(Session.SCHEMA_VERSION, m == null ? null : new Session.ModelRef(m.name(), model.deviceProperty().get()),
-                new ArrayList<>(tasks), new ArrayList<>(circuits), new ArrayList<>(runs.history()), ui,
-                new Session.EdgeWork(List.copyOf(graph.edits().named()), List.copyOf(edgeRuns.history()), graph.graphSnapshot()), heads.records());
+                new ArrayList<>(tasks), allCircuits, allRuns, ui.withGraph(graph.graphSnapshot()), heads.records());
     }
 
     /** Shows {@code s} as the session of file {@code from} (null: untitled), unchanged since; see {@link SessionDocument#apply}. */
@@ -603,18 +650,24 @@ public final class MainViewModel {
      */
     private void show(Session s) {
         preparation.reset();
-        runs.clear(s.runs());
-        edgeRuns.clear(s.edges().runs());
+        runs.clear(s.runs(org.circuitbench.ablation.Level.NODES));
+        edgeRuns.clear(s.runs(org.circuitbench.ablation.Level.EDGES));
         analysis.clear();
-        graph.clear(s.edges());
+        graph.clear(s);
         heads.clear();
         grid.clear("Preparing the session…");
         error.set("");
         model.errorProperty().set("");
         status.set("");
         pendingUi = s.ui();
+        applying = true;
+        try {
+            method.set(s.ui().method() == null ? null : s.ui().method().method());
+        } finally {
+            applying = false;
+        }
         tasks.setAll(s.tasks());
-        circuits.setAll(s.circuits());
+        circuits.setAll(s.circuits(org.circuitbench.ablation.Level.NODES));
         heads.restore(s.explanations());
         heads.restoreChoices(new HeadsViewModel.Choices(s.ui().headsMeasure(), s.ui().headsScope()));
         analysis.selectedForCompare().setAll(s.ui().compared() == null ? List.of() : s.ui().compared());
@@ -639,7 +692,7 @@ public final class MainViewModel {
     /** Prepared tasks of the old session that the new one does not have are freed, in the background (it waits for running jobs). */
     private void freeTasksOtherThan(List<Session.SessionTask> keep) {
         Set<Workspace.TaskKey> keys = new HashSet<>();
-        keep.forEach(t -> keys.add(Workspace.TaskKey.of(t)));
+        keep.forEach(t -> keys.add(key(t)));
         if (!workspace.holdsOtherThan(keys)) return; // nothing to free (the first start): no job to list
         runner.start(Job.of("free the previous session's tasks", ctx -> {
             workspace.retainOnly(keys);
@@ -682,7 +735,7 @@ public final class MainViewModel {
     public GraphViewModel graph() { return graph; }
     public RunViewModel<Session.RunRecord> runs() { return runs; }
     public NodePrunes prunes() { return prunes; }
-    public RunViewModel<Session.EdgeRunRecord> edgeRuns() { return edgeRuns; }
+    public RunViewModel<Session.RunRecord> edgeRuns() { return edgeRuns; }
     public EdgeRuns edgeRunSettings() { return edgeRunSettings; }
     public WorkingCircuit working() { return working; }
     public AnalysisViewModel analysis() { return analysis; }

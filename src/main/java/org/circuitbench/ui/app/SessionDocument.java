@@ -112,7 +112,7 @@ public final class SessionDocument {
 
     /** The work of a session, in the file's words, for comparing. */
     static String work(Session s) {
-        return SessionFiles.toJson(new Session(0, s.model(), s.tasks(), s.circuits(), s.runs(), s.ui().work(), s.edges(), s.explanations()));
+        return SessionFiles.toJson(new Session(0, s.model(), s.tasks(), s.circuits(), s.runs(), s.ui().work(), s.explanations()));
     }
 
     /** File → New: an empty session for the same model, after asking about unsaved work. */
@@ -391,10 +391,15 @@ public final class SessionDocument {
         return folder.resolve(template != null ? template.getFileName().toString() : "session" + SessionFiles.EXTENSION);
     }
 
+    /** The digits sample session on the bundled demo model, which the first start opens; empty if it is missing. */
+    static Optional<Path> demoSession() {
+        return AppPaths.samples().map(s -> s.resolve("sessions").resolve("digits-seqcont-tiny" + SessionFiles.EXTENSION))
+                .filter(Files::isRegularFile);
+    }
+
     /** Opens the digits sample session on the bundled demo model (the first start). */
     public void openDemo() {
-        Optional<Path> digits = AppPaths.samples().map(s -> s.resolve("sessions").resolve("digits-seqcont-tiny" + SessionFiles.EXTENSION))
-                .filter(Files::isRegularFile);
+        Optional<Path> digits = demoSession();
         if (digits.isPresent() && open(digits.get())) {
             asTemplate(digits.get());
             return;

@@ -45,6 +45,13 @@ public final class ScoreText {
         detail.set(detailLine);
     }
 
+    /** A score on its method's scale (a percentage, or a KL in nats) and its line of detail. */
+    public void show(double value, org.circuitbench.ablation.Method method, String detailLine) {
+        error.set("");
+        score.set(method.percent() ? String.format(Locale.ROOT, "%.2f %%", value) : String.format(Locale.ROOT, "%.4f nats", value));
+        detail.set(detailLine);
+    }
+
     /** The detail line alone (what the panel says while there is no score). */
     public void setDetail(String line) {
         detail.set(line);

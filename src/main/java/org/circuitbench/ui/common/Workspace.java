@@ -2,7 +2,9 @@ package org.circuitbench.ui.common;
 
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.EdgeEvaluator;
+import org.circuitbench.ablation.EvaluatorHandle;
 import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Method;
 import org.circuitbench.model.LoadedModel;
 import org.circuitbench.search.Job;
 import org.circuitbench.session.Session;
@@ -11,10 +13,12 @@ import org.circuitbench.task.TaskFile;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -25,18 +29,25 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * so tensors are never freed under a running job.
  */
 public final class Workspace implements AutoCloseable {
-    /** A task's identity here: its definition (which rebuilds its prompts exactly), or its imported prompts. */
-    public record TaskKey(Object content) {
+    /**
+     * A task's identity here: its definition (which rebuilds its prompts exactly), or its imported
+     * prompts, and the method it is scored by (another ablation kind means other values).
+     */
+    public record TaskKey(Object content, Method method) {
         public static TaskKey of(Session.SessionTask t) {
-            return new TaskKey(t.definition() != null ? t.definition() : t.prompts());
+            return of(t, Method.DEFAULT);
+        }
+
+        public static TaskKey of(Session.SessionTask t, Method method) {
+            return new TaskKey(t.definition() != null ? t.definition() : t.prompts(), method);
         }
     }
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private LoadedModel model;
     private final Map<TaskKey, AblationTask> tasks = new HashMap<>();
-    private final Map<TaskKey, FastEvaluator> live = new HashMap<>();
-    private final Map<TaskKey, EdgeEvaluator> edges = new HashMap<>();
+    private final Map<TaskKey, EvaluatorHandle<FastEvaluator>> live = new HashMap<>();
+    private final Map<TaskKey, EvaluatorHandle<EdgeEvaluator>> edges = new HashMap<>();
 
     public LoadedModel model() {
         return model;
@@ -66,8 +77,137 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    // ---- ahead of the view models: what the app's start reads while the window is built -------
+
+    /** A model read ahead: for which reference and device, and when it is read (null: it failed or was dropped). */
+    private static final class Ahead {
+        final String ref, device;
+        final CompletableFuture<LoadedModel> model = new CompletableFuture<>();
+        boolean dropped; // guarded by the Ahead
+
+        Ahead(String ref, String device) {
+            this.ref = ref;
+            this.device = device;
+        }
+    }
+
+    private final Object aheadLock = new Object();
+    /** What the start reads ahead; incomplete until it says (after {@link #expectAhead}), null for nothing. */
+    private CompletableFuture<Ahead> ahead = CompletableFuture.completedFuture(null); // guarded by aheadLock
+    private final Map<TaskKey, CompletableFuture<Void>> aheadTasks = new HashMap<>();
+
+    /**
+     * The app's start will say ({@link #loadAhead}, or {@link #noAhead}) whether it reads a model
+     * ahead; until then a load that asks ({@link #takeAhead}) waits, so that the model read ahead
+     * never lands over one the user asked for.
+     */
+    public void expectAhead() {
+        synchronized (aheadLock) {
+            ahead = new CompletableFuture<>();
+        }
+    }
+
+    /** The start reads no model ahead (or no more: harmless after {@link #loadAhead}). */
+    public void noAhead() {
+        synchronized (aheadLock) {
+            ahead.complete(null);
+        }
+    }
+
+    /**
+     * Reads a model before any view model asks for it (the app's start, while the window is built)
+     * and installs it; the first load of the same reference on the same device takes it
+     * ({@link #takeAhead}) instead of reading it again. Runs in the caller's thread.
+     */
+    public void loadAhead(String ref, String device, Callable<LoadedModel> open) throws Exception {
+        Ahead a = new Ahead(ref, device);
+        synchronized (aheadLock) {
+            if (!ahead.complete(a)) ahead = CompletableFuture.completedFuture(a);
+        }
+        try {
+            LoadedModel m = open.call();
+            synchronized (a) {
+                if (a.dropped) { // another model was asked for meanwhile
+                    m.close();
+                    a.model.complete(null);
+                    return;
+                }
+                setModel(m);
+            }
+            a.model.complete(m);
+        } catch (Exception | Error e) {
+            a.model.complete(null);
+            throw e;
+        }
+    }
+
+    /**
+     * The model {@link #loadAhead} reads for {@code ref} on {@code device}, installed, once read (it
+     * waits); empty when it reads another (which is then dropped), when it failed (the caller reads
+     * the model itself, and says why if it fails again), or when it was taken before.
+     */
+    public Optional<LoadedModel> takeAhead(String ref, String device) {
+        CompletableFuture<Ahead> f;
+        synchronized (aheadLock) {
+            f = ahead;
+        }
+        Ahead a = f.join(); // the start says what it reads (at once, but for a start still choosing PyTorch's natives)
+        synchronized (aheadLock) {
+            if (a == null || ahead != f) return Optional.empty(); // nothing ahead, or another load took it
+            ahead = CompletableFuture.completedFuture(null);
+        }
+        if (!a.ref.equals(ref) || !a.device.equals(device)) {
+            synchronized (a) {
+                a.dropped = true;
+            }
+            return Optional.empty();
+        }
+        LoadedModel m = a.model.join();
+        lock.readLock().lock();
+        try {
+            return m != null && m == model ? Optional.of(m) : Optional.empty();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Prepares a task ahead (the app's start), then runs {@code warm} on it under the read lock (the
+     * first score, so that the grid's is quick); {@link #prepare} of the same task meanwhile waits for
+     * it instead of preparing it twice. Runs in the caller's thread.
+     */
+    public void prepareAhead(TaskKey key, Callable<TaskFile> file, java.util.function.Consumer<AblationTask> warm) throws TaskException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (aheadTasks) {
+            aheadTasks.put(key, done);
+        }
+        try {
+            AblationTask t = prepareNow(key, file);
+            lock.readLock().lock();
+            try {
+                warm.accept(t);
+            } finally {
+                lock.readLock().unlock();
+            }
+        } finally {
+            synchronized (aheadTasks) {
+                aheadTasks.remove(key, done);
+            }
+            done.complete(null);
+        }
+    }
+
     /** The task prepared for {@code key} on the current model, preparing it from {@code file} if it is not yet. */
     public AblationTask prepare(TaskKey key, Callable<TaskFile> file) throws TaskException {
+        CompletableFuture<Void> ahead;
+        synchronized (aheadTasks) {
+            ahead = aheadTasks.get(key);
+        }
+        if (ahead != null) ahead.join(); // prepared ahead: found below (or, if that failed, prepared here)
+        return prepareNow(key, file);
+    }
+
+    private AblationTask prepareNow(TaskKey key, Callable<TaskFile> file) throws TaskException {
         Optional<AblationTask> ready = task(key);
         if (ready.isPresent()) return ready.get();
         LoadedModel m;
@@ -76,7 +216,7 @@ public final class Workspace implements AutoCloseable {
         try {
             m = model;
             if (m == null) throw new TaskException("No model is loaded.");
-            t = AblationTask.prepare(m, file.call());
+            t = AblationTask.prepare(m, file.call(), key.method());
         } catch (TaskException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -121,33 +261,29 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
-    /** The evaluator the grid scores with; it keeps the grid's circuit as its cached base. */
-    public FastEvaluator live(TaskKey key) {
-        AblationTask t = task(key).orElseThrow(() -> new IllegalStateException("The task is not prepared."));
-        synchronized (live) {
-            FastEvaluator e = live.get(key);
-            if (e == null || e.task() != t) {
-                e = new FastEvaluator(t);
-                live.put(key, e);
-            }
-            return e;
-        }
+    /** The evaluator the grid scores with (it keeps the grid's circuit as its cached base), as a handle ({@link EvaluatorHandle}). */
+    public EvaluatorHandle<FastEvaluator> live(TaskKey key) {
+        return handle(live, key, FastEvaluator::new);
     }
 
     /**
      * The task's edge evaluator (the Graph view's live scores, attribution, edge scopes of
-     * explanations), made on first use: call it from a job, as making one takes every sender's mean.
-     * It is not thread-safe: hold its monitor while using it.
+     * explanations), as a handle: it is made in the first use, in that job's thread.
      */
-    public EdgeEvaluator edges(TaskKey key) {
+    public EvaluatorHandle<EdgeEvaluator> edges(TaskKey key) {
+        return handle(edges, key, EdgeEvaluator::new);
+    }
+
+    private <E extends AutoCloseable> EvaluatorHandle<E> handle(Map<TaskKey, EvaluatorHandle<E>> handles, TaskKey key,
+                                                                 java.util.function.Function<AblationTask, E> make) {
         AblationTask t = task(key).orElseThrow(() -> new IllegalStateException("The task is not prepared."));
-        synchronized (edges) {
-            EdgeEvaluator e = edges.get(key);
-            if (e == null || e.task() != t) {
-                e = new EdgeEvaluator(t);
-                edges.put(key, e);
+        synchronized (handles) {
+            EvaluatorHandle<E> h = handles.get(key);
+            if (h == null || h.task() != t) {
+                h = new EvaluatorHandle<>(t, () -> make.apply(t));
+                handles.put(key, h);
             }
-            return e;
+            return h;
         }
     }
 
@@ -172,16 +308,13 @@ public final class Workspace implements AutoCloseable {
     }
 
     private void close(TaskKey key) {
-        FastEvaluator e;
-        synchronized (live) {
-            e = live.remove(key);
+        for (Map<TaskKey, ? extends EvaluatorHandle<?>> handles : List.of(live, edges)) {
+            EvaluatorHandle<?> h;
+            synchronized (handles) {
+                h = handles.remove(key);
+            }
+            if (h != null) h.close(); // waits for a running use
         }
-        if (e != null) e.close();
-        EdgeEvaluator ee;
-        synchronized (edges) {
-            ee = edges.remove(key);
-        }
-        if (ee != null) ee.close();
         AblationTask t = tasks.remove(key);
         if (t != null) t.close();
     }

@@ -75,7 +75,7 @@ public final class GraphAttribution {
         jobs.start(Job.of("attribution of " + c.size() + " edges", workspace.reading(ctx -> {
                     try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
                         long t0 = System.nanoTime();
-                        EdgeAttribution a = ev.attribute(c);
+                        EdgeAttribution a = ev.attributor().attribute(c);
                         return new Timed(a, (System.nanoTime() - t0) / 1e9);
                     }
                 }))

@@ -13,6 +13,7 @@ import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Edge;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
+import org.circuitbench.ablation.EvaluatorHandle;
 import org.circuitbench.ablation.EdgeGraph;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.Receiver;
@@ -46,7 +47,7 @@ public final class GraphEdits {
     private final Workspace workspace;
     private final SessionTasks tasks;
     private final WorkingCircuit working;
-    private final Supplier<EdgeEvaluator> live;   // null result: no task is ready
+    private final Supplier<EvaluatorHandle<EdgeEvaluator>> live; // null result: no task is ready
     private final ObservableBooleanValue active;
     private Runnable onChange = () -> { };
 
@@ -55,7 +56,7 @@ public final class GraphEdits {
     private final ReadOnlyObjectWrapper<Double> score = new ReadOnlyObjectWrapper<>(); // the exact score of the shown circuit
     private final ScoreText text = new ScoreText();
     private final ObservableMap<Integer, Double> effects = FXCollections.observableHashMap(); // edge id -> exact score without it
-    private final ObservableList<Session.NamedEdgeCircuit> named = FXCollections.observableArrayList();
+    private final ObservableList<Session.NamedCircuit> named = FXCollections.observableArrayList();
 
     private final EditHistory<EdgeCircuit> edits = new EditHistory<>();
     private final LatestOnly<EdgeCircuit, Double> scorer;
@@ -71,7 +72,8 @@ public final class GraphEdits {
         }
     }
 
-    GraphEdits(AppServices services, SessionTasks tasks, WorkingCircuit working, Supplier<EdgeEvaluator> live, ObservableBooleanValue active) {
+    GraphEdits(AppServices services, SessionTasks tasks, WorkingCircuit working, Supplier<EvaluatorHandle<EdgeEvaluator>> live,
+               ObservableBooleanValue active) {
         this.workspace = services.workspace();
         this.tasks = tasks;
         this.working = working;
@@ -311,13 +313,11 @@ public final class GraphEdits {
 
         @Override
         public Job.Fluent<Double> job(EdgeCircuit target) {
-            EdgeEvaluator ev = live.get();
-            return ev == null ? null : Job.of("score " + target.size() + " edges", workspace.reading(ctx -> {
-                synchronized (ev) { // the Heads view may use it from the work lane
-                    ev.setBase(target);
-                    return ev.score(target);
-                }
-            }));
+            EvaluatorHandle<EdgeEvaluator> ev = live.get();
+            return ev == null ? null : Job.of("score " + target.size() + " edges", workspace.reading(ctx -> ev.use(e -> {
+                e.setBase(target);
+                return e.score(target);
+            })));
         }
 
         @Override
@@ -333,8 +333,9 @@ public final class GraphEdits {
         @Override
         public void show(EdgeCircuit target, Double s) {
             score.set(s);
-            AblationTask task = live.get() == null ? null : live.get().task();
-            text.show(s, String.format(Locale.ROOT, "%,d of %,d edges kept · circuit logit diff %.4f · full %.4f",
+            AblationTask task = tasks.selected().orElse(null);
+            text.show(s, task == null ? org.circuitbench.ablation.Method.DEFAULT : task.method(),
+                    String.format(Locale.ROOT, "%,d of %,d edges kept · circuit logit diff %.4f · full %.4f",
                     target.size(), target.graph().edgeCount(), task == null ? Double.NaN : s * task.fullLogitDiff() / 100,
                     task == null ? Double.NaN : task.fullLogitDiff()));
         }
@@ -343,15 +344,13 @@ public final class GraphEdits {
     /** The exact score without one edge (for its tooltip), computed once per circuit in the live lane. */
     public void requestEffect(int id) {
         EdgeCircuit c = circuit.get();
-        EdgeEvaluator ev = c == null ? null : live.get();
+        EvaluatorHandle<EdgeEvaluator> ev = c == null ? null : live.get();
         if (ev == null || effects.containsKey(id) || !c.contains(c.graph().edge(id))) return;
         EdgeCircuit without = c.without(c.graph().edge(id));
-        effectJobs.side(BackgroundRunner.Lane.LIVE, Job.of("exact effect of " + c.graph().edge(id), workspace.reading(ctx -> {
-                    synchronized (ev) {
-                        ev.setBase(c);
-                        return ev.score(without);
-                    }
-                }))
+        effectJobs.side(BackgroundRunner.Lane.LIVE, Job.of("exact effect of " + c.graph().edge(id), workspace.reading(ctx -> ev.use(e -> {
+                    e.setBase(c);
+                    return e.score(without);
+                })))
                 .onSuccess(s -> {
                     if (c.equals(circuit.get())) effects.put(id, s);
                 }));
@@ -388,7 +387,7 @@ public final class GraphEdits {
 
     // ---- named edge circuits --------------------------------------------------------------------
 
-    public ObservableList<Session.NamedEdgeCircuit> named() {
+    public ObservableList<Session.NamedCircuit> named() {
         return named;
     }
 
@@ -397,8 +396,7 @@ public final class GraphEdits {
         EdgeCircuit c = circuit.get();
         if (c == null || name == null || name.isBlank()) return;
         named.removeIf(x -> x.name().equals(name.trim()));
-        named.add(new Session.NamedEdgeCircuit(name.trim(), tasks.selectedName(), SessionMapper.edgeSet(c), score.get(), null,
-                tasks.modelName()));
+        named.add(SessionMapper.named(name.trim(), c, tasks.selectedName(), score.get(), null).withModel(tasks.modelName()));
         onChange.run();
     }
 
@@ -406,7 +404,7 @@ public final class GraphEdits {
      * A named edge circuit as the list shows it: its name, task and score; a score of another
      * model than the session's says which (the circuit itself still applies to a model of its shape).
      */
-    public String describe(Session.NamedEdgeCircuit n) {
+    public String describe(Session.NamedCircuit n) {
         String score = n.score() == null ? "" : String.format(Locale.ROOT, " · %.2f %%", n.score());
         if (!score.isEmpty() && !tasks.ofThisModel(n.model())) score += " on " + SessionTasks.describeModel(n.model());
         return n.name() + " · " + n.task() + score;
@@ -418,7 +416,7 @@ public final class GraphEdits {
     }
 
     /** A named edge circuit on the graph. */
-    public void showNamed(Session.NamedEdgeCircuit n) {
+    public void showNamed(Session.NamedCircuit n) {
         EdgeGraph g = graph.get();
         if (g != null) setCircuit(SessionMapper.edges(n.edges(), g));
     }

@@ -47,7 +47,7 @@ public final class GraphFrameBench {
              EdgeEvaluator ev = new EdgeEvaluator(t, false)) {
             EdgeGraph g = ev.graph();
             EdgeCircuit all = EdgeCircuit.all(g);
-            EdgeAttribution a = ev.attribute(all);
+            EdgeAttribution a = ev.attributor().attribute(all);
             float[] byId = new float[g.edgeCount()];
             Arrays.fill(byId, Float.NaN);
             for (EdgeAttribution.EdgeValue e : a.edges()) byId[g.id(e.edge())] = (float) e.attribution();

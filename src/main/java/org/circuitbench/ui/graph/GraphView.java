@@ -42,6 +42,8 @@ public final class GraphView extends BorderPane {
     private final GraphCanvas canvas = new GraphCanvas();
     private final Label drawn = new Label();
     private GraphLayout layout;
+    private EdgeGraph layoutOf; // the graph that layout is of
+    private boolean stale; // the view model changed since the last frame
 
     /** {@code runs}: the panel of runs on edges (the runs room's), shown beside the graph. */
     public GraphView(GraphViewModel vm, javafx.scene.Node runs) {
@@ -57,13 +59,10 @@ public final class GraphView extends BorderPane {
         canvas.setEdgeInfo(vm::edgeInfo);
         canvas.setOnDrawn(n -> drawn.setText(String.format(Locale.ROOT, "%,d edges drawn of %,d kept · frame %.0f ms · scroll to zoom, drag to pan",
                 n, edits.circuit() == null ? 0 : edits.circuit().size(), canvas.lastFrameMillis())));
-        edits.graphProperty().addListener((o, was, g) -> {
-            layout = g == null ? null : new GraphLayout(g);
-            canvas.setLayout(layout);
-            redraw();
-        });
-        edits.circuitProperty().addListener((o, was, now) -> redraw());
-        attribution.attributionProperty().addListener((o, was, now) -> redraw());
+        edits.graphProperty().addListener((o, was, g) -> changed());
+        edits.circuitProperty().addListener((o, was, now) -> changed());
+        attribution.attributionProperty().addListener((o, was, now) -> changed());
+        vm.activeProperty().addListener((o, was, shown) -> refresh());
 
         setTop(toolbar());
         setCenter(canvas);
@@ -81,12 +80,40 @@ public final class GraphView extends BorderPane {
         setPadding(new Insets(10));
     }
 
+    /** The canvas, with what the view model holds now drawn (even while the tab is hidden: an export asks). */
     public GraphCanvas canvas() {
+        draw();
         return canvas;
     }
 
     public GraphLayout graphLayout() {
+        draw();
         return layout;
+    }
+
+    /**
+     * The graph is laid out and drawn only while its tab shows: at the app's start, and while
+     * another tab is in front, a change costs nothing until the tab is shown.
+     */
+    private void changed() {
+        stale = true;
+        refresh();
+    }
+
+    private void refresh() {
+        if (vm.activeProperty().get()) draw();
+    }
+
+    private void draw() {
+        if (!stale) return;
+        stale = false;
+        EdgeGraph g = edits.graphProperty().get();
+        if (layoutOf != g) {
+            layoutOf = g;
+            layout = g == null ? null : new GraphLayout(g);
+            canvas.setLayout(layout);
+        }
+        redraw();
     }
 
     private void redraw() {
@@ -164,24 +191,24 @@ public final class GraphView extends BorderPane {
 
         Button save = Controls.button("Save graph as…", "graph-save", vm::askToSave);
         // the circuits kept with Save graph as…: listed here, so a saved graph can be seen and shown again
-        ListView<Session.NamedEdgeCircuit> named = new ListView<>(edits.named());
+        ListView<Session.NamedCircuit> named = new ListView<>(edits.named());
         named.setId("graph-named");
         named.setPrefHeight(80);
         named.setPlaceholder(new Label("Save graph as… keeps the graph here."));
         named.setCellFactory(l -> new ListCell<>() {
             @Override
-            protected void updateItem(Session.NamedEdgeCircuit n, boolean empty) {
+            protected void updateItem(Session.NamedCircuit n, boolean empty) {
                 super.updateItem(n, empty);
                 setText(empty || n == null ? null : edits.describe(n));
             }
         });
         Button showNamed = Controls.button("Show on graph", "graph-show-named", () -> {
-            Session.NamedEdgeCircuit n = named.getSelectionModel().getSelectedItem();
+            Session.NamedCircuit n = named.getSelectionModel().getSelectedItem();
             if (n != null) edits.showNamed(n);
         });
         showNamed.disableProperty().bind(named.getSelectionModel().selectedItemProperty().isNull());
         named.setOnMouseClicked(ev -> {
-            Session.NamedEdgeCircuit n = named.getSelectionModel().getSelectedItem();
+            Session.NamedCircuit n = named.getSelectionModel().getSelectedItem();
             if (ev.getClickCount() == 2 && n != null) edits.showNamed(n);
         });
 

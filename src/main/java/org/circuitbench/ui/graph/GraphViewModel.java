@@ -8,7 +8,8 @@ import org.circuitbench.ablation.EdgeAttribution;
 import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.EdgeGraph;
-import org.circuitbench.search.EdgeFormats;
+import org.circuitbench.search.CircuitFormats;
+import org.circuitbench.ablation.Level;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionMapper;
 import org.circuitbench.ui.common.AppServices;
@@ -36,7 +37,7 @@ public final class GraphViewModel {
     private final GraphAttribution attribution;
     private Session.EdgeSet restore; // the session's graph, shown once its task is ready
 
-    public GraphViewModel(AppServices services, SessionTasks tasks, WorkingCircuit working, Supplier<EdgeEvaluator> live) {
+    public GraphViewModel(AppServices services, SessionTasks tasks, WorkingCircuit working, Supplier<org.circuitbench.ablation.EvaluatorHandle<EdgeEvaluator>> live) {
         this.dialogs = services.dialogs();
         this.tasks = tasks;
         this.edits = new GraphEdits(services, tasks, working, live, active);
@@ -96,9 +97,9 @@ public final class GraphViewModel {
     }
 
     /** Another session: its named edge circuits and graph replace these. */
-    public void clear(Session.EdgeWork work) {
-        edits.named().setAll(work.circuits());
-        restore = work.graph();
+    public void clear(Session s) {
+        edits.named().setAll(s.circuits(Level.EDGES));
+        restore = s.ui().graph();
         taskGone("No task is ready.");
     }
 
@@ -136,7 +137,7 @@ public final class GraphViewModel {
     // ---- exports --------------------------------------------------------------------------------
 
     /** The graph's circuit as our JSON, a Python list of (sender, receiver) tuples, or Graphviz DOT. */
-    public void export(EdgeFormats.Format format) {
+    public void export(CircuitFormats.Format format) {
         EdgeCircuit c = edits.circuit();
         if (c == null) {
             dialogs.error("No graph to export", "Open a task first; the Graph view then holds an edge circuit.");
@@ -146,15 +147,18 @@ public final class GraphViewModel {
             case JSON -> new String[] {"Export the edge circuit as JSON", "edges.json"};
             case PYTHON -> new String[] {"Export the edge circuit as a Python list", "edges.py"};
             case DOT -> new String[] {"Export the graph for Graphviz", "graph.dot"};
+            case PAPER, CSV -> throw new IllegalArgumentException(format.id() + " is not a format of a graph");
         };
         DialogService.FileType type = switch (format) {
             case JSON -> DialogService.FileType.JSON;
             case PYTHON -> DialogService.FileType.PYTHON;
             case DOT -> new DialogService.FileType("Graphviz files", List.of("*.dot", "*.gv"));
+            case PAPER, CSV -> throw new IllegalArgumentException(format.id() + " is not a format of a graph");
         };
         EdgeAttribution a = attribution.attributionProperty().get();
-        dialogs.saveFile(names[0], type, names[1]).ifPresent(p -> Exports.writeText(dialogs, p, EdgeFormats.export(format, c,
-                edits.scoreProperty().get(), "the Graph view", null, tasks.selectedName(), a != null && a.state().equals(c) ? a : null)));
+        dialogs.saveFile(names[0], type, names[1]).ifPresent(p -> Exports.writeText(dialogs, p, CircuitFormats.export(format, c,
+                new CircuitFormats.About(null, tasks.selectedName(), "the Graph view", edits.scoreProperty().get(), null,
+                        a != null && a.state().equals(c) ? a : null))));
     }
 
     /** The graph as SVG, drawn as on screen. */

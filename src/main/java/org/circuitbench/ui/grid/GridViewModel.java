@@ -8,6 +8,7 @@ import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.value.ObservableBooleanValue;
@@ -15,6 +16,8 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.collections.ObservableMap;
 import org.circuitbench.ablation.Circuit;
+import org.circuitbench.ablation.EvaluatorHandle;
+import org.circuitbench.ablation.EvaluatorHandle;
 import org.circuitbench.ablation.FastEvaluator;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ScoreDetails;
@@ -44,10 +47,13 @@ public final class GridViewModel implements GridOverlays {
     public enum Overlay { NONE, IMPORTANCE, COMPARE, ATTRIBUTION }
 
     private final WorkingCircuit working;
-    private final Supplier<FastEvaluator> evaluator; // null supplier result: no task prepared yet
+    private final Supplier<EvaluatorHandle<FastEvaluator>> evaluator; // null supplier result: no task prepared yet
     private final Workspace workspace;
+    private final org.circuitbench.ui.common.DialogService dialogs;
 
     private final ReadOnlyObjectWrapper<ScoreDetails> details = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyStringWrapper caption = new ReadOnlyStringWrapper(caption(org.circuitbench.ablation.Method.DEFAULT));
+    private final PromptBreakdown breakdown = new PromptBreakdown();
     private final ScoreText text = new ScoreText();
     private final BooleanProperty showMlps = new SimpleBooleanProperty(false);
     private final ObjectProperty<Overlay> overlay = new SimpleObjectProperty<>(Overlay.NONE);
@@ -62,11 +68,12 @@ public final class GridViewModel implements GridOverlays {
     /** Compare overlay: 2 to {@link #MAX_COMPARED} named circuits. */
     private final ObservableList<Compared> compared = FXCollections.observableArrayList();
 
-    private final LatestOnly<Circuit, ScoreDetails> scorer;
+    private final LatestOnly<Circuit, Scored> scorer;
 
-    public GridViewModel(AppServices services, WorkingCircuit working, Supplier<FastEvaluator> evaluator) {
+    public GridViewModel(AppServices services, WorkingCircuit working, Supplier<EvaluatorHandle<FastEvaluator>> evaluator) {
         this.working = working;
         this.workspace = services.workspace();
+        this.dialogs = services.dialogs();
         this.evaluator = evaluator;
         this.scorer = new LatestOnly<>(services.runner(), BackgroundRunner.Lane.LIVE, new Scoring());
         showMlps.addListener((o, was, now) -> {
@@ -107,6 +114,7 @@ public final class GridViewModel implements GridOverlays {
         clearOverlays();
         working.clear(why);
         details.set(null);
+        breakdown.clear();
         text.clear(why);
     }
 
@@ -206,24 +214,29 @@ public final class GridViewModel implements GridOverlays {
     /** Scores the grid's circuit in the live lane; while one score runs, newer requests merge into one. */
     public void requestScore() {
         details.set(null);
+        breakdown.clear(); // never a table of another circuit
         text.computing();
         scorer.request();
     }
 
+    /** A score and its task's clean prompts (for the per-prompt breakdown). */
+    private record Scored(ScoreDetails details, List<org.circuitbench.task.Prompt> clean) {
+    }
+
     /** The live score's side of the grid: what is scored, how, and what shows. */
-    private final class Scoring implements LatestOnly.Client<Circuit, ScoreDetails> {
+    private final class Scoring implements LatestOnly.Client<Circuit, Scored> {
         @Override
         public Circuit target() {
             return working.get();
         }
 
         @Override
-        public Job.Fluent<ScoreDetails> job(Circuit target) {
-            FastEvaluator ev = evaluator.get();
-            return ev == null ? null : Job.of("score " + target.size() + " nodes", workspace.reading(ctx -> {
-                ev.setBase(target);
-                return ev.details(target);
-            }));
+        public Job.Fluent<Scored> job(Circuit target) {
+            EvaluatorHandle<FastEvaluator> ev = evaluator.get();
+            return ev == null ? null : Job.of("score " + target.size() + " nodes", workspace.reading(ctx -> ev.use(e -> {
+                e.setBase(target);
+                return new Scored(e.details(target), e.task().tokenized().task().clean());
+            })));
         }
 
         @Override
@@ -237,14 +250,45 @@ public final class GridViewModel implements GridOverlays {
         }
 
         @Override
-        public void show(Circuit target, ScoreDetails d) {
+        public void show(Circuit target, Scored s) {
+            ScoreDetails d = s.details();
             details.set(d);
-            text.show(d.score(), String.format(Locale.ROOT,
-                    "circuit logit diff %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
-                    d.circuitLogitDiff(), d.fullLogitDiff(), d.circuit().headCount(),
+            breakdown.show(d, s.clean());
+            caption.set(caption(d.method()));
+            text.show(d.score(), d.method(), String.format(Locale.ROOT,
+                    "circuit %s %.4f · full %.4f · %d heads%s · circuit right on %d/%d (full model %d/%d)",
+                    d.method().metric().label(), d.circuitMetric(), d.fullMetric(), d.circuit().headCount(),
                     d.circuit().hasMlpNodes() ? " + " + (d.circuit().size() - d.circuit().headCount()) + " MLPs" : "",
                     d.circuitCorrect(), d.prompts(), d.fullCorrect(), d.prompts()));
         }
+    }
+
+    /** What the score is, in words: "Score: 100 × circuit logit diff / full logit diff" for the seed's method. */
+    static String caption(org.circuitbench.ablation.Method m) {
+        String metric = m.metric() == org.circuitbench.ablation.Metric.LOGIT_DIFF ? "logit diff" : m.metric().label();
+        String how = switch (m.normalisation()) {
+            case RATIO -> "100 × circuit " + metric + " / full " + metric;
+            case FAITHFULNESS -> "100 × (circuit − empty) / (full − empty) " + metric;
+            case NONE -> metric + " of the circuit from the full model, in nats (0 = the full model; lower is better)";
+        };
+        return "Score: " + how + (m.ablation() == org.circuitbench.ablation.AblationKind.MEAN ? "" : " · " + m.ablation().id + " ablation");
+    }
+
+    public ReadOnlyStringProperty captionProperty() {
+        return caption.getReadOnlyProperty();
+    }
+
+    /** The per-prompt breakdown of the score shown. */
+    public PromptBreakdown breakdown() {
+        return breakdown;
+    }
+
+    /** Asks where, then writes the per-prompt breakdown as CSV (the same table as score --per-prompt --out). */
+    public void exportBreakdown() {
+        String csv = breakdown.csv();
+        if (csv == null) return;
+        dialogs.saveFile("Export the per-prompt breakdown", org.circuitbench.ui.common.DialogService.FileType.CSV, "per-prompt.csv")
+                .ifPresent(p -> org.circuitbench.ui.common.Exports.writeText(dialogs, p, csv));
     }
 
     public ReadOnlyObjectProperty<ScoreDetails> detailsProperty() {

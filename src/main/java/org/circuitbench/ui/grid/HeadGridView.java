@@ -51,6 +51,60 @@ public final class HeadGridView extends BorderPane {
     private Consumer<Node.Head> onInspect = n -> { };
     private Runnable onExactSweep = () -> { };
 
+    /** The per-prompt breakdown: a sortable table (wrong prompts marked) and its CSV export. */
+    private static javafx.scene.Node breakdown(GridViewModel vm) {
+        PromptBreakdown b = vm.breakdown();
+        javafx.scene.control.TableView<PromptBreakdown.Row> table = new javafx.scene.control.TableView<>();
+        javafx.collections.transformation.SortedList<PromptBreakdown.Row> sorted = new javafx.collections.transformation.SortedList<>(b.rows());
+        sorted.comparatorProperty().bind(table.comparatorProperty()); // sorting by a column leaves the view model's order alone
+        table.setItems(sorted);
+        table.setId("per-prompt-table");
+        table.setPlaceholder(new Label("No score yet."));
+        table.getColumns().add(column("#", r -> (double) r.prompt(), "%.0f", 40));
+        javafx.scene.control.TableColumn<PromptBreakdown.Row, String> text = new javafx.scene.control.TableColumn<>("prompt");
+        text.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(c.getValue().text()));
+        text.setPrefWidth(110);
+        table.getColumns().add(text);
+        var full = column("full", PromptBreakdown.Row::full, "%.3f", 62);
+        var circuit = column("circuit", PromptBreakdown.Row::circuit, "%.3f", 62);
+        table.getColumns().addAll(List.of(full, circuit));
+        javafx.scene.control.TableColumn<PromptBreakdown.Row, String> wrong = new javafx.scene.control.TableColumn<>("wrong");
+        wrong.setCellValueFactory(c -> new javafx.beans.property.SimpleStringProperty(c.getValue().wrong() ? "✗" : ""));
+        wrong.setPrefWidth(46);
+        table.getColumns().add(wrong);
+        b.metricProperty().addListener((o, a, m) -> {
+            full.setText("full " + m);
+            circuit.setText("circuit " + m);
+        });
+        table.setRowFactory(t -> new javafx.scene.control.TableRow<>() {
+            @Override
+            protected void updateItem(PromptBreakdown.Row r, boolean empty) {
+                super.updateItem(r, empty);
+                getStyleClass().remove("wrong-prompt");
+                if (!empty && r != null && r.wrong()) getStyleClass().add("wrong-prompt");
+            }
+        });
+        table.setPrefHeight(180);
+        Label summary = new Label();
+        summary.setId("per-prompt-summary");
+        summary.setWrapText(true);
+        summary.textProperty().bind(b.summaryProperty());
+        Button export = Controls.button("Export CSV…", "per-prompt-export", vm::exportBreakdown);
+        export.disableProperty().bind(javafx.beans.binding.Bindings.isEmpty(b.rows()));
+        VBox box = new VBox(4, new Label("Per prompt"), summary, table, export);
+        VBox.setVgrow(table, Priority.ALWAYS);
+        return box;
+    }
+
+    private static javafx.scene.control.TableColumn<PromptBreakdown.Row, Double> column(String name,
+            java.util.function.Function<PromptBreakdown.Row, Double> value, String format, double width) {
+        javafx.scene.control.TableColumn<PromptBreakdown.Row, Double> c = new javafx.scene.control.TableColumn<>(name);
+        c.setCellValueFactory(x -> new javafx.beans.property.SimpleObjectProperty<>(value.apply(x.getValue())));
+        c.setCellFactory(Controls.numberCells(format));
+        c.setPrefWidth(width);
+        return c;
+    }
+
     public HeadGridView(GridViewModel vm) {
         this.vm = vm;
         getStyleClass().add("head-grid-view");
@@ -96,9 +150,12 @@ public final class HeadGridView extends BorderPane {
         error.getStyleClass().add("error-text");
         error.setWrapText(true);
         error.textProperty().bind(vm.errorProperty());
-        Label caption = new Label("Score: 100 × circuit logit diff / full logit diff");
+        Label caption = new Label();
+        caption.setWrapText(true);
+        caption.textProperty().bind(vm.captionProperty());
         caption.getStyleClass().add("caption");
-        VBox scoreBox = new VBox(6, new Label("Live score"), new HBox(10, score, busy), caption, detail, error);
+        VBox scoreBox = new VBox(6, new Label("Live score"), new HBox(10, score, busy), caption, detail, error, breakdown(vm));
+        VBox.setVgrow(scoreBox.getChildren().get(scoreBox.getChildren().size() - 1), Priority.ALWAYS);
         scoreBox.setPadding(new Insets(0, 0, 0, 18));
         scoreBox.setPrefWidth(330);
         scoreBox.setMinWidth(260);

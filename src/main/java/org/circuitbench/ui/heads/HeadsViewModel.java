@@ -360,10 +360,7 @@ public final class HeadsViewModel {
         if (tk == null) return;
         ExplanationStore.Key k = key(s);
         estimates.start(BackgroundRunner.Lane.LIVE, Job.of("estimate each node's drop", workspace.reading(ctx -> {
-                    EdgeEvaluator ev = workspace.edges(tk);
-                    synchronized (ev) {
-                        return HeadAttribution.compute(ev, s);
-                    }
+                    return workspace.edges(tk).use(ev -> HeadAttribution.compute(ev, s));
                 }))
                 .onSuccess(a -> {
                     if (ESTIMATING.equals(status.get())) {

@@ -19,12 +19,14 @@ import org.circuitbench.search.Progress;
 import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.JobState;
 import org.circuitbench.ui.common.Workspace;
+import org.circuitbench.util.StartupLog;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -59,7 +61,24 @@ public final class ModelViewModel {
 
     /** The folder of a model reference: the demo, a cached hub name, or a folder. */
     Path resolve(String modelRef) throws ModelLoadException {
+        return resolve(modelRef, models);
+    }
+
+    private static Path resolve(String modelRef, ModelResolver models) throws ModelLoadException {
         return modelRef == null || modelRef.equals(AppPaths.DEMO_REF) ? AppPaths.demoModel() : models.resolve(modelRef);
+    }
+
+    /**
+     * Reads a model reference (demo:seqcont-tiny, a hub name, or a folder) onto a device (auto, cpu,
+     * gpu[:n]), as a load does; the app's start reads the first session's model this way too.
+     */
+    public static LoadedModel open(String modelRef, String device, ModelResolver models) throws ModelLoadException {
+        Path folder = resolve(modelRef, models);
+        String name = modelRef.equals(AppPaths.DEMO_REF) ? "seqcont-tiny (demo)" : Path.of(modelRef).getFileName().toString();
+        long t0 = System.nanoTime();
+        LoadedModel m = LoadedModel.open(name, folder, DeviceChoice.resolve(device));
+        StartupLog.mark(StartupLog.Milestone.MODEL, String.format(Locale.ROOT, "read_s=%.3f", (System.nanoTime() - t0) / 1e9));
+        return m;
     }
 
     /**
@@ -76,9 +95,9 @@ public final class ModelViewModel {
         message.set("loading " + modelRef + "…");
         String dev = device.get();
         jobs.start(Job.of("load " + modelRef, ctx -> {
-                    Path folder = resolve(modelRef);
-                    String name = modelRef.equals(AppPaths.DEMO_REF) ? "seqcont-tiny (demo)" : Path.of(modelRef).getFileName().toString();
-                    LoadedModel m = LoadedModel.open(name, folder, DeviceChoice.resolve(dev));
+                    Optional<LoadedModel> ahead = workspace.takeAhead(modelRef, dev); // read while the window was built
+                    if (ahead.isPresent()) return ahead.get();
+                    LoadedModel m = open(modelRef, dev, models);
                     workspace.setModel(m); // waits for running jobs, then frees the old model
                     return m;
                 })

@@ -7,10 +7,10 @@ import org.circuitbench.ablation.EdgeCircuit;
 import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ablation.EdgeGraph;
 import org.circuitbench.ablation.EvaluatorFactory;
-import org.circuitbench.search.EdgePruneResult;
+import org.circuitbench.ablation.Edge;
+import org.circuitbench.search.PruneResult;
 import org.circuitbench.search.EdgePruner;
 import org.circuitbench.search.MinimalEdgeCircuit;
-import org.circuitbench.search.PruneSettings;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionMapper;
 import org.circuitbench.ui.common.AppServices;
@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * attribution; from every edge, the graph's circuit or the edges the grid induces; and their
  * result onto the graph.
  */
-public final class EdgeRuns implements RunKind<Session.EdgeRunRecord> {
+public final class EdgeRuns implements RunKind<Session.RunRecord> {
     /** What a run does: the seed's rule on every edge, or the smallest top-n by attribution. */
     public enum Method {
         GREEDY("greedy edge prune (the seed's rule on every edge)"), ATTRIBUTION("minimal circuit by attribution");
@@ -84,12 +84,12 @@ public final class EdgeRuns implements RunKind<Session.EdgeRunRecord> {
     }
 
     @Override
-    public Launch<Session.EdgeRunRecord> launch(double t) {
-        PruneSettings.checkThreshold(t);
+    public Launch<Session.RunRecord> launch(double t) {
         String taskName = tasks.selectedName();
         AblationTask task = tasks.selected().orElse(null);
         EdgeCircuit graphNow = graph.get();
         if (task == null || graphNow == null) throw new IllegalArgumentException("No task is ready. Load the session's model and pick a task.");
+        task.method().checkThreshold(t); // on the task's scale: a percentage, or for kl a KL in nats
         EdgeGraph g = graphNow.graph();
         EdgeCircuit from = switch (start.get()) {
             case ALL -> EdgeCircuit.all(g);
@@ -115,19 +115,19 @@ public final class EdgeRuns implements RunKind<Session.EdgeRunRecord> {
                 }));
     }
 
-    private Outcome<Session.EdgeRunRecord> pruned(String id, String task, String model, EdgePruneResult r) {
+    private Outcome<Session.RunRecord> pruned(String id, String task, String model, PruneResult<Edge, EdgeCircuit> r) {
         return new Outcome<>(SessionMapper.record(id, task, r, clock.instant()).withModel(model),
                 String.format(Locale.ROOT, "%s: %,d edges kept at %.2f %% after %,d evaluations in %.1f s",
                         r.cancelled() ? "cancelled, partial log kept" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds()),
                 List.of(), r.cancelled());
     }
 
-    private Outcome<Session.EdgeRunRecord> minimal(String id, String task, String model, MinimalEdgeCircuit.Result r) {
+    private Outcome<Session.RunRecord> minimal(String id, String task, String model, PruneResult<Edge, EdgeCircuit> r) {
         List<LogRow> curve = new ArrayList<>();
-        for (MinimalEdgeCircuit.Point p : r.curve()) curve.add(curvePoint(p.edges(), p.score()));
+        for (PruneResult.Point p : r.curve()) curve.add(curvePoint(p.size(), p.score()));
         return new Outcome<>(SessionMapper.record(id, task, r, clock.instant()).withModel(model),
                 String.format(Locale.ROOT, "%s: %,d edges at %.2f %% (exact) after %d exact passes in %.1f s%s",
-                        r.cancelled() ? "cancelled" : "finished", r.n(), r.score(), r.exactPasses(), r.seconds(),
+                        r.cancelled() ? "cancelled" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds(),
                         r.reached() ? "" : "; even the start does not reach 100 − T"),
                 curve, r.cancelled());
     }
@@ -137,9 +137,9 @@ public final class EdgeRuns implements RunKind<Session.EdgeRunRecord> {
     }
 
     @Override
-    public List<LogRow> log(Session.EdgeRunRecord run) {
+    public List<LogRow> log(Session.RunRecord run) {
         List<LogRow> out = new ArrayList<>();
-        for (Session.EdgeRemovalRecord r : run.removals()) out.add(new LogRow(out.size() + 1, r.edge(), r.score(), r.seconds()));
+        for (Session.RemovalRecord r : run.removals()) out.add(new LogRow(out.size() + 1, r.element(), r.score(), r.seconds()));
         for (Session.CurvePoint p : run.curve()) {
             LogRow c = curvePoint(p.edges(), p.score());
             out.add(new LogRow(out.size() + 1, c.element(), c.score(), c.seconds()));
@@ -149,20 +149,20 @@ public final class EdgeRuns implements RunKind<Session.EdgeRunRecord> {
 
     /** Puts the run's kept edges on the graph. */
     @Override
-    public void apply(Session.EdgeRunRecord run) {
+    public void apply(Session.RunRecord run) {
         EdgeCircuit now = graph.get();
         if (now == null) throw new IllegalArgumentException("No task is ready.");
         toGraph.accept(SessionMapper.edges(run.kept(), now.graph()));
     }
 
     @Override
-    public String describe(Session.EdgeRunRecord r) {
+    public String describe(Session.RunRecord r) {
         return String.format(Locale.ROOT, "%s T=%s · %s · %.2f %%%s", r.method(), RunKind.fmt(r.threshold()),
                 r.task(), r.score(), r.cancelled() ? " (cancelled)" : "");
     }
 
     @Override
-    public boolean ofThisModel(Session.EdgeRunRecord r) {
+    public boolean ofThisModel(Session.RunRecord r) {
         return tasks.ofThisModel(r.model());
     }
 

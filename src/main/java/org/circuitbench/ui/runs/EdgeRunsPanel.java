@@ -23,7 +23,7 @@ import java.util.Locale;
  * It only binds the edge configuration of {@link RunViewModel}.
  */
 public final class EdgeRunsPanel extends VBox {
-    public EdgeRunsPanel(RunViewModel<Session.EdgeRunRecord> vm, EdgeRuns settings) {
+    public EdgeRunsPanel(RunViewModel<Session.RunRecord> vm, EdgeRuns settings) {
         super(6);
         ChoiceBox<EdgeRuns.Method> method = new ChoiceBox<>();
         method.setId("graph-method");
@@ -58,7 +58,7 @@ public final class EdgeRunsPanel extends VBox {
         vm.log().addListener((ListChangeListener<LogRow>) c -> {
             if (!vm.log().isEmpty()) log.scrollTo(vm.log().size() - 1);
         });
-        ListView<Session.EdgeRunRecord> history = new ListView<>(vm.shown());
+        ListView<Session.RunRecord> history = new ListView<>(vm.shown());
         history.setId("graph-history");
         history.setPrefHeight(110);
         history.setCellFactory(Controls.textCells(vm.kind()::describe));

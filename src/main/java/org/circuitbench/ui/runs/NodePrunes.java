@@ -61,14 +61,15 @@ public final class NodePrunes implements RunKind<Session.RunRecord> {
         AblationTask prepared = tasks.selected()
                 .orElseThrow(() -> new IllegalArgumentException("No task is ready to prune. Load the session's model and pick a task."));
         Circuit start = startFromGrid.get() && working.get() != null ? working.get() : prepared.allHeads();
-        PruneSettings settings = new PruneSettings(method.get(), threshold, start, seed.get(), iterations.get());
+        prepared.method().checkThreshold(threshold); // on the task's scale: a percentage, or for kl a KL in nats
+        PruneSettings<Circuit> settings = new PruneSettings<>(method.get(), threshold, start, seed.get(), iterations.get());
         int speculation = evaluators.speculation(prepared);
         String model = tasks.modelName();
         return new Launch<>(settings.method() + " prune, T = " + RunKind.fmt(threshold) + " (" + task + ")",
                 "running " + settings.method() + " at T = " + RunKind.fmt(threshold) + " on " + task,
                 workspace.reading(ctx -> {
                     try (Evaluator ev = evaluators.fast(prepared)) {
-                        PruneResult r = new Pruner(ev, settings, speculation).run(ctx);
+                        PruneResult<org.circuitbench.ablation.Node, Circuit> r = new Pruner(ev, settings, speculation).run(ctx);
                         return new Outcome<>(SessionMapper.record(Long.toString(System.nanoTime(), 36), task, r, clock.instant()).withModel(model),
                                 String.format(Locale.ROOT, "%s: %d nodes at %.2f %% after %d evaluations in %.1f s", r.cancelled()
                                         ? "cancelled, partial log kept" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds()),
@@ -80,7 +81,7 @@ public final class NodePrunes implements RunKind<Session.RunRecord> {
     @Override
     public List<LogRow> log(Session.RunRecord run) {
         List<LogRow> out = new ArrayList<>();
-        for (Session.RemovalRecord r : run.removals()) out.add(new LogRow(out.size() + 1, r.head(), r.score(), r.seconds()));
+        for (Session.RemovalRecord r : run.removals()) out.add(new LogRow(out.size() + 1, r.element(), r.score(), r.seconds()));
         return out;
     }
 
@@ -111,7 +112,7 @@ public final class NodePrunes implements RunKind<Session.RunRecord> {
     public void saveAs(Session.RunRecord r, String name) {
         if (r == null || name == null || name.isBlank()) return;
         saveCircuit.accept(new Session.NamedCircuit(name.trim(), r.circuit(), r.task(), r.score(),
-                r.method() + " T=" + RunKind.fmt(r.threshold()) + (r.cancelled() ? " (cancelled)" : ""), r.model()));
+                r.method() + " T=" + RunKind.fmt(r.threshold()) + (r.cancelled() ? " (cancelled)" : "")).withModel(r.model()));
     }
 
     public ObjectProperty<SearchMethod> methodProperty() {

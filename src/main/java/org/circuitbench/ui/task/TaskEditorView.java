@@ -45,6 +45,7 @@ public final class TaskEditorView extends BorderPane {
         Button addTpl = Controls.button("Add template", "editor-add-template", vm::addTemplate);
         Button removeTpl = Controls.button("Remove template", "editor-remove-template", vm::removeTemplate);
         Button importBtn = Controls.button("Import task file…", "editor-import", vm::chooseImport);
+        Button library = Controls.button("New from library…", "editor-library", vm::chooseFromLibrary);
         Button exportBtn = Controls.button("Export task file…", "editor-export", vm::chooseExport);
         Button check = Controls.button("Check with the model", "editor-check", vm::computeModelPreview);
         check.disableProperty().bind(vm.busyProperty().or(vm.generatedProperty().isNull()));
@@ -63,7 +64,7 @@ public final class TaskEditorView extends BorderPane {
         name.setMinWidth(120);
         // a row that wraps in a narrow window (1024 wide) rather than cut a button or push the form off the screen
         FlowPane top = new FlowPane(8, 6, Controls.fixed(new Label("Task")), name, Controls.fixed(apply), Controls.fixed(dirty),
-                Controls.fixed(check), Controls.fixed(importBtn), Controls.fixed(exportBtn));
+                Controls.fixed(check), Controls.fixed(library), Controls.fixed(importBtn), Controls.fixed(exportBtn));
         top.setAlignment(Pos.CENTER_LEFT);
         VBox head = new VBox(4, top, note);
         top.setPadding(new Insets(0, 0, 8, 0));
@@ -102,11 +103,19 @@ public final class TaskEditorView extends BorderPane {
         form.addRow(r++, new Label("Correct answer"), text("editor-correct", vm.correctProperty()));
         form.addRow(r++, new Label("Incorrect answer"), text("editor-incorrect", vm.incorrectProperty()));
         form.addRow(r++, new Label("Clean variables"), area("editor-clean-vars", vm.cleanVariablesProperty()));
+        form.addRow(r++, new Label("Clean prompts"), new HBox(6, number("editor-clean-count", vm.cleanCountTextProperty()), new Label("seed"),
+                number("editor-clean-seed", vm.cleanSeedTextProperty()), new Label("(when no variable is a range)")));
         form.addRow(r++, new Label("Corrupt text"), text("editor-corrupt-text", vm.corruptTextProperty()));
         form.addRow(r++, new Label("Corrupt variables"), area("editor-corrupt-vars", vm.corruptVariablesProperty()));
         TextField count = number("editor-corrupt-count", vm.corruptCountTextProperty());
         TextField seed = number("editor-corrupt-seed", vm.corruptSeedTextProperty());
-        form.addRow(r++, new Label("Corrupt prompts"), new HBox(6, count, new Label("seed"), seed));
+        CheckBox paired = new CheckBox("paired: one per clean prompt, from its variables (for patching)");
+        paired.setId("editor-corrupt-paired");
+        paired.selectedProperty().bindBidirectional(vm.corruptPairedProperty());
+        count.disableProperty().bind(vm.corruptPairedProperty()); // a paired set has as many prompts as the clean one
+        HBox corruptRow = new HBox(6, count, new Label("seed"), seed, paired);
+        corruptRow.setAlignment(Pos.CENTER_LEFT);
+        form.addRow(r++, new Label("Corrupt prompts"), corruptRow);
         form.addRow(r++, new Label("Lists"), area("editor-lists", vm.listsProperty()));
         FlowPane keep = new FlowPane(10, 4);
         keep.setId("editor-keep");
@@ -119,7 +128,12 @@ public final class TaskEditorView extends BorderPane {
         keepRow.setAlignment(Pos.CENTER_LEFT);
         HBox.setHgrow(keep, Priority.ALWAYS);
         form.addRow(r++, new Label("Keep positions"), keepRow);
-        Label help = new Label("Placeholders: {a}, {a+1}, {numwords[i]}, {months[(i+1) % 12]}, {randint(d, d+10)}, {choice(w)}. "
+        CheckBox space = new CheckBox("an answer follows a space (its token is that of \" \" + answer; off: of the answer itself, as \"17\" → \"32\")");
+        space.setId("editor-answer-space");
+        space.selectedProperty().bindBidirectional(vm.answerSpaceProperty());
+        form.addRow(r++, new Label("Answers"), space);
+        Label help = new Label("Placeholders: {a}, {a+1}, {numwords[i]}, {months[(i+1) % 12]}, {randint(d, d+10)}, {choice(w)}, "
+                + "{sample(w, 3)[0]}, {w[1:4]}, {join(w)}. An answer that is one list, as {years[yy+1:]}, is a set of answers. "
                 + "Variables, one per line: a = 1..100 gives every value; d = randint(1, 9) * 10 is drawn per prompt. "
                 + "Lists, one per line: w: red, green, blue; built in: numwords, months, days, letters. "
                 + "Each placeholder of the clean text is a position, S1, S2, …; end is the last token.");

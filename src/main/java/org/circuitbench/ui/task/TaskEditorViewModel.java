@@ -27,6 +27,8 @@ import org.circuitbench.task.TaskFiles;
 import org.circuitbench.task.TaskProblem;
 import org.circuitbench.task.TokenEncoder;
 import org.circuitbench.task.TokenizedTask;
+import org.circuitbench.task.library.LibraryTask;
+import org.circuitbench.task.library.TaskLibrary;
 import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.BackgroundRunner;
 import org.circuitbench.ui.common.Debouncer;
@@ -84,12 +86,18 @@ public final class TaskEditorViewModel {
     private final StringProperty corruptVariables = new SimpleStringProperty("");
     private final IntegerProperty corruptCount = new SimpleIntegerProperty(100);
     private final LongProperty corruptSeed = new SimpleLongProperty(1);
+    private final StringProperty cleanCountText = new SimpleStringProperty("100");
+    private final StringProperty cleanSeedText = new SimpleStringProperty("0");
     private final StringProperty corruptCountText = new SimpleStringProperty("100"); // as typed: a text that is no number is a problem
     private final StringProperty corruptSeedText = new SimpleStringProperty("1");
     private final StringProperty applyNote = new SimpleStringProperty(""); // why Apply did nothing
+    /** The template's corrupt prompts pair with its clean prompts, one each, for patching (TemplateSpec.paired). */
+    private final BooleanProperty corruptPaired = new SimpleBooleanProperty(false);
     private final StringProperty lists = new SimpleStringProperty("");
     private final ObservableList<String> keep = FXCollections.observableArrayList();
     private final BooleanProperty keepAll = new SimpleBooleanProperty(false);
+    /** Whether an answer's token is the first token of " " + answer (the seed's rule) or of the answer itself. */
+    private final BooleanProperty answerSpace = new SimpleBooleanProperty(true);
     private final ObservableList<String> labels = FXCollections.observableArrayList();
     private final ObservableList<TaskProblem> problems = FXCollections.observableArrayList();
     private final ObservableList<PreviewRow> preview = FXCollections.observableArrayList();
@@ -129,7 +137,7 @@ public final class TaskEditorViewModel {
             }
         };
         for (var p : List.of(templateId, cleanText, correct, incorrect, cleanVariables, cleanCount, cleanSeed,
-                corruptText, corruptVariables, corruptCount, corruptSeed)) {
+                corruptText, corruptVariables, corruptCount, corruptSeed, corruptPaired)) {
             p.addListener(templateEdit);
         }
         ChangeListener<Object> taskEdit = (o, a, b) -> {
@@ -138,10 +146,13 @@ public final class TaskEditorViewModel {
         name.addListener(taskEdit);
         lists.addListener(taskEdit);
         keepAll.addListener(taskEdit);
+        answerSpace.addListener(taskEdit);
         keep.addListener((ListChangeListener<String>) c -> {
             if (!loading) changed();
         });
         selectedTemplate.addListener((o, a, b) -> loadTemplate());
+        typedNumber(cleanCount, cleanCountText);
+        typedNumber(cleanSeed, cleanSeedText);
         typedNumber(corruptCount, corruptCountText);
         typedNumber(corruptSeed, corruptSeedText);
         dirty.addListener((o, a, b) -> applyNote.set(""));
@@ -170,6 +181,8 @@ public final class TaskEditorViewModel {
             List<String> k = d != null ? d.keep() : t.prompts() == null ? null : t.prompts().keep();
             keepAll.set(k == null);
             keep.setAll(k == null ? List.of() : k);
+            Boolean space = d != null ? d.answerSpace() : t.prompts() == null ? null : t.prompts().answerSpace();
+            answerSpace.set(space == null || space);
             selectedTemplate.set(-1);
             selectedTemplate.set(templates.isEmpty() ? -1 : 0);
             loadTemplate();
@@ -192,6 +205,7 @@ public final class TaskEditorViewModel {
             lists.set("");
             keepAll.set(true);
             keep.clear();
+            answerSpace.set(true);
             selectedTemplate.set(-1);
             loadTemplate();
         } finally {
@@ -218,6 +232,44 @@ public final class TaskEditorViewModel {
                 List.of(new TaskDefinition.TemplateSpec("t0", clean, corrupt)), List.of("end", "S3", "S2", "S1"), Map.of()), null, null));
         dirty.set(true);
         onEdit.run();
+    }
+
+    /** The task library's tasks (IOI, greater-than, induction, the seed's), for New from library…. */
+    public List<LibraryTask> libraryTasks() {
+        return TaskLibrary.tasks();
+    }
+
+    /**
+     * A new task from the library: its generators for {@code seed} and {@code count}, open to edit;
+     * Apply adds it to the session. The same task, seed and count always give the same prompts.
+     */
+    public void newFromLibrary(LibraryTask task, long seed, int count) throws TaskException {
+        TaskDefinition d = task.definition(seed, count);
+        edit(new Session.SessionTask(d.name(), d, null, null));
+        originalName = null; // a new task for the session
+        dirty.set(true);
+    }
+
+    /** New from library…: asks which task and which seed, then opens it with the task's usual count. */
+    public void chooseFromLibrary() {
+        List<String> choices = libraryTasks().stream().map(t -> t.id() + ": " + t.title()).toList();
+        dialogs.choose("New task from the library", choices, choices.get(0)).ifPresent(choice -> {
+            LibraryTask task = libraryTasks().get(choices.indexOf(choice));
+            dialogs.input("Seed for " + task.id() + " (the same seed gives the same prompts)", "1").ifPresent(text -> {
+                long seed;
+                try {
+                    seed = Long.parseLong(text.trim());
+                } catch (NumberFormatException e) {
+                    dialogs.error("Not a seed", "'" + org.circuitbench.util.Texts.cap(text) + "' is not a whole number; give a seed such as 1.");
+                    return;
+                }
+                try {
+                    newFromLibrary(task, seed, task.defaultCount());
+                } catch (TaskException e) {
+                    dialogs.error("Cannot make " + task.id(), e.getMessage());
+                }
+            });
+        });
     }
 
     public void addTemplate() {
@@ -258,6 +310,7 @@ public final class TaskEditorViewModel {
             corruptVariables.set(formatVariables(c.variables()));
             corruptCount.set(c.count());
             corruptSeed.set(c.seed());
+            corruptPaired.set(t.paired());
         } finally {
             loading = was;
         }
@@ -270,7 +323,7 @@ public final class TaskEditorViewModel {
                 new TaskDefinition.PromptSpec(cleanText.get(), correct.get(), incorrect.get(), parseVariables(cleanVariables.get()),
                         cleanCount.get(), cleanSeed.get()),
                 new TaskDefinition.PromptSpec(corruptText.get(), null, null, parseVariables(corruptVariables.get()),
-                        corruptCount.get(), corruptSeed.get())));
+                        corruptCount.get(), corruptSeed.get()), corruptPaired.get()));
     }
 
     /**
@@ -306,6 +359,12 @@ public final class TaskEditorViewModel {
     private List<TaskProblem> formProblems() {
         if (readOnly.get()) return List.of();
         List<TaskProblem> out = new ArrayList<>();
+        if (wholeNumber(cleanCountText.get()) == null) {
+            out.add(TaskProblem.error("The clean count '" + cleanCountText.get().trim() + "' is not a whole number."));
+        }
+        if (wholeNumber(cleanSeedText.get()) == null) {
+            out.add(TaskProblem.error("The clean seed '" + cleanSeedText.get().trim() + "' is not a whole number."));
+        }
         if (wholeNumber(corruptCountText.get()) == null) {
             out.add(TaskProblem.error("The corrupt count '" + corruptCountText.get().trim() + "' is not a whole number."));
         }
@@ -352,7 +411,8 @@ public final class TaskEditorViewModel {
 
     /** The definition as it stands in the editor. */
     public TaskDefinition definition() {
-        return new TaskDefinition(name.get(), new ArrayList<>(templates), keepAll.get() ? null : new ArrayList<>(keep), parseLists(lists.get()));
+        return new TaskDefinition(name.get(), new ArrayList<>(templates), keepAll.get() ? null : new ArrayList<>(keep), parseLists(lists.get()),
+                answerSpace.get());
     }
 
     /** Checks the editor's task now, on this thread, unless the newest check is already shown. */
@@ -363,7 +423,9 @@ public final class TaskEditorViewModel {
     }
 
     private Input input() {
-        return new Input(readOnly.get(), explicitPrompts, readOnly.get() ? null : definition(), formProblems());
+        TaskFile e = explicitPrompts;
+        TaskFile explicit = e == null ? null : new TaskFile(e.name(), e.clean(), e.corrupt(), e.keep(), answerSpace.get());
+        return new Input(readOnly.get(), explicit, readOnly.get() ? null : definition(), formProblems());
     }
 
     /** Generates and checks a task: its problems, position labels and preview. Runs off the FX thread. */
@@ -408,7 +470,7 @@ public final class TaskEditorViewModel {
     }
 
     private static PreviewRow row(int i, boolean clean, Prompt p, Function<String, List<String>> tokenTexts) {
-        return new PreviewRow(i, clean, p.text(), p.template(), tokenTexts.apply(p.text()), p.correct(), p.incorrect(), null, null);
+        return new PreviewRow(i, clean, p.text(), p.template(), tokenTexts.apply(p.text()), Prompt.joined(p.correct()), Prompt.joined(p.incorrect()), null, null);
     }
 
     private static List<String> labelsOf(TaskFile f) {
@@ -470,7 +532,7 @@ public final class TaskEditorViewModel {
         String n = name.get() == null || name.get().isBlank() ? "task" : name.get().trim();
         return readOnly.get()
                 ? new Session.SessionTask(n, null, new TaskFile(n, explicitPrompts.clean(), explicitPrompts.corrupt(),
-                        keepAll.get() ? null : new ArrayList<>(keep)), null)
+                        keepAll.get() ? null : new ArrayList<>(keep), answerSpace.get()), null)
                 : new Session.SessionTask(n, definition(), null, null);
     }
 
@@ -597,15 +659,19 @@ public final class TaskEditorViewModel {
     public IntegerProperty corruptCountProperty() { return corruptCount; }
     public LongProperty corruptSeedProperty() { return corruptSeed; }
     /** The corrupt count's field as typed (a text that is no whole number is a problem). */
+    public StringProperty cleanCountTextProperty() { return cleanCountText; }
+    public StringProperty cleanSeedTextProperty() { return cleanSeedText; }
     public StringProperty corruptCountTextProperty() { return corruptCountText; }
     public StringProperty corruptSeedTextProperty() { return corruptSeedText; }
     /** Why the last Apply did nothing; empty once the task is edited again. */
     public StringProperty applyNoteProperty() { return applyNote; }
     /** Whether Apply would apply: there are edits, and no error among the problems shown. */
     public javafx.beans.binding.BooleanBinding canApplyProperty() { return canApply; }
+    public BooleanProperty corruptPairedProperty() { return corruptPaired; }
     public StringProperty listsProperty() { return lists; }
     public ObservableList<String> keep() { return keep; }
     public BooleanProperty keepAllProperty() { return keepAll; }
+    public BooleanProperty answerSpaceProperty() { return answerSpace; }
     public ObservableList<String> labels() { return labels; }
     public ObservableList<TaskProblem> problems() { return problems; }
     public ObservableList<PreviewRow> preview() { return preview; }

@@ -2,6 +2,7 @@ package org.circuitbench.model.gpu;
 
 import org.circuitbench.model.gpu.NativeSelection.Natives;
 import org.circuitbench.model.gpu.NativeSelection.Want;
+import org.circuitbench.model.download.Patience;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -191,5 +192,60 @@ class CudaDownloaderTest {
         site.listing = "cpu/linux-x86_64/native/lib/libtorch.so.gz\n";
         e = assertThrows(IOException.class, () -> setup.downloader().plan());
         assertTrue(e.getMessage().contains("lists no PyTorch 2.7.1, CUDA 12.8 build for linux-x86_64"), e.getMessage());
+    }
+
+    private CudaDownloader downloader(Patience patience) {
+        return new CudaDownloader(site.base(), setup.cuda(), probes, patience);
+    }
+
+    @Test
+    void aStalledServerIsShownThenGivesUpKeepingWhatArrivedAndTheNextTryResumes() throws IOException {
+        String cuda = DjlPublishStandIn.CUDA_LIB;
+        site.stallFile = cuda;
+        site.stallAfter = 500_000;
+        CudaDownloader d = downloader(new Patience(java.time.Duration.ofMillis(1500), 0, java.time.Duration.ofSeconds(60)));
+        CudaDownloader.Plan plan = d.plan();
+        List<String> shown = new CopyOnWriteArrayList<>();
+        IOException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> assertThrows(IOException.class, () -> d.download(plan, (f, done, t) -> shown.add(f + " " + done), () -> false)));
+        assertTrue(e.getMessage().startsWith("Downloading libtorch_cuda.so stalled: 127.0.0.1 sent no data for 1.5 s")
+                && e.getMessage().contains("is kept; Enable GPU (or `circuitbench gpu enable`) resumes")
+                && e.getMessage().contains(GpuSetup.MIRROR) && e.getMessage().endsWith("The CPU keeps working."), e.getMessage());
+        long before = gz.entrySet().stream().takeWhile(x -> !x.getKey().equals(cuda)).mapToLong(x -> x.getValue().length).sum();
+        assertTrue(shown.stream().anyMatch(s -> s.equals("libtorch_cuda.so (no data for 1 s) " + (before + 500_000))),
+                "the progress showed the stall over the whole build: " + shown);
+        assertEquals(500_000, Files.size(d.staging().resolve("libtorch_cuda.so.gz.part")), "what arrived is kept");
+        assertFalse(Files.exists(setup.cuda().dir()));
+        site.stallFile = null;
+        requests.clear();
+        assertBuildIsTheServedOne(setup.enable(setup.downloader().plan(), (f, x, t) -> { }, () -> false));
+        assertTrue(requests.contains("GET " + PREFIX + cuda + " bytes=500000- if \"" + etags.get(cuda) + "\""), requests.toString());
+    }
+
+    @Test
+    void aSlowDripEndsWithAClearMessage() throws IOException {
+        site.dripFile = DjlPublishStandIn.CUDA_LIB;
+        site.dripMs = 100; // 10 KB/s, under the 100 KB/s asked over each second
+        CudaDownloader d = downloader(new Patience(java.time.Duration.ofSeconds(10), 100_000, java.time.Duration.ofSeconds(1)));
+        CudaDownloader.Plan plan = d.plan();
+        IOException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> assertThrows(IOException.class, () -> d.download(plan, (f, done, t) -> { }, () -> false)));
+        assertTrue(e.getMessage().startsWith("Downloading libtorch_cuda.so is too slow: 127.0.0.1 sent ")
+                && e.getMessage().contains("under the minimum of 100.0 KB/s over 1 s") && e.getMessage().contains("resumes"), e.getMessage());
+        assertTrue(Files.size(d.staging().resolve("libtorch_cuda.so.gz.part")) > 0, "what arrived is kept");
+    }
+
+    @Test
+    void aResumeAnsweredWithTheWrongPartStartsAgainInsteadOfAppending() throws IOException {
+        String cuda = DjlPublishStandIn.CUDA_LIB;
+        CudaDownloader.Plan plan = setup.downloader().plan();
+        site.breakFile = cuda;
+        site.breakAfter = 1_000_000;
+        assertThrows(IOException.class, () -> setup.enable(plan, (f, d, t) -> { }, () -> false));
+        site.wrongRange = true; // 206 with "bytes 0-…" and the whole file: appended, it would corrupt the build
+        requests.clear();
+        assertBuildIsTheServedOne(setup.enable(setup.downloader().plan(), (f, d, t) -> { }, () -> false));
+        assertTrue(requests.contains("GET " + PREFIX + cuda + " bytes=1000000- if \"" + etags.get(cuda) + "\"")
+                && requests.contains("GET " + PREFIX + cuda), "asked to resume, then started again: " + requests);
     }
 }

@@ -35,6 +35,12 @@ public final class DjlPublishStandIn implements AutoCloseable {
     public volatile String breakFile;   // a path whose next GET sends only breakAfter bytes
     public volatile int breakAfter;
     public volatile String listing;
+    public volatile String stallFile;   // a path whose GETs stop sending after stallAfter bytes, until close()
+    public volatile int stallAfter;
+    public volatile String dripFile;    // a path sent 1,000 bytes at a time with dripMs between them
+    public volatile long dripMs;
+    public volatile boolean wrongRange; // a ranged GET answered 206 "bytes 0-…" with the whole file
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private final HttpServer server;
 
     public DjlPublishStandIn() throws IOException {
@@ -51,6 +57,11 @@ public final class DjlPublishStandIn implements AutoCloseable {
         listing = String.join("\n", "cpu/linux-x86_64/native/lib/libtorch_cpu.so.gz",
                 String.join("\n", gz.keySet()), "cu128/win-x86_64/native/lib/torch_cuda.dll.gz") + "\n";
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(task -> {
+            Thread t = new Thread(task, "djl-stand-in");
+            t.setDaemon(true);
+            return t;
+        }));
         server.createContext("/", this::handle);
         server.start();
     }
@@ -70,6 +81,7 @@ public final class DjlPublishStandIn implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
     }
 
@@ -118,11 +130,30 @@ public final class DjlPublishStandIn implements AutoCloseable {
             to = Math.min(to, from + breakAfter);
             breakFile = null;
         }
+        if (partial && wrongRange && from > 0 && !range.startsWith("bytes=-")) from = 0; // a sloppy server: the whole file as "the rest"
+        // S3 (and so publish.djl.ai) says which part a 206 holds
+        if (partial) ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
         ex.sendResponseHeaders(partial ? 206 : 200, to < body.length ? 0 : body.length - from);
         try (OutputStream out = ex.getResponseBody()) {
-            out.write(body, from, to - from);
+            boolean suffix = range != null && range.startsWith("bytes=-"); // the plan's look at the gzip trailer is never slowed
+            boolean stall = rel.equals(stallFile) && !suffix, drip = rel.equals(dripFile) && !suffix;
+            int step = drip ? 1_000 : Integer.MAX_VALUE;
+            for (int at = from; at < to; ) {
+                if (stall && at >= stallAfter) {
+                    out.flush();
+                    closed.await(60, java.util.concurrent.TimeUnit.SECONDS); // silent, connection open
+                    return;
+                }
+                int end = (int) Math.min(to, Math.min((long) at + step, stall ? stallAfter : to));
+                out.write(body, at, end - at);
+                out.flush();
+                at = end;
+                if (drip) Thread.sleep(dripMs);
+            }
         } catch (IOException ignored) {
-            // the client went away (cancel)
+            // the client went away (cancel, or it gave up)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -72,6 +72,17 @@ class HostileHubTest {
         other.stop(0);
     }
 
+    /** A non-LFS file's ETag on the hub: its git blob id, sha1("blob " + length + "\0" + bytes). */
+    static String gitSha1(byte[] b) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-1");
+            md.update(("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII));
+            return HexFormat.of().formatHex(md.digest(b));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String sha256(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
@@ -92,7 +103,7 @@ class HostileHubTest {
         }
         var h = ex.getResponseHeaders();
         h.add("X-Repo-Commit", COMMIT);
-        h.add("ETag", "\"" + sha256(body).substring(0, 40) + "\"");
+        h.add("ETag", "\"" + gitSha1(body) + "\"");
         if (body == WEIGHTS) {
             h.set("ETag", "\"" + sha256(body) + "\"");
             h.add("X-Linked-Size", Integer.toString(body.length));
@@ -254,5 +265,86 @@ class HostileHubTest {
     void aTrailingLineBreakIsTrimmedAsAShellLeavesIt() throws Exception {
         hub("hf_secret\n").download("gpt2", "main", (f, x, t) -> { }, () -> false);
         assertTrue(hubAuth.stream().allMatch("Bearer hf_secret"::equals), hubAuth.toString());
+    }
+
+    /** One error line that names what to fix and no Java internals. */
+    static void oneLine(String msg, String... words) {
+        assertFalse(msg.contains("\n") || msg.contains("Exception") || msg.contains("java."), msg);
+        for (String w : words) assertTrue(msg.contains(w), "'" + w + "' in: " + msg);
+    }
+
+    @Test
+    void aLinkPlantedInTheCacheLeadsNoWriteOut() throws Exception {
+        for (String planted : List.of("models--openai-community--gpt2/blobs", "models--openai-community--gpt2/snapshots",
+                "models--openai-community--gpt2/refs", ".locks", "models--openai-community--gpt2")) {
+            deleteTree(cache);
+            Path outside = tmp.resolve("outside");
+            deleteTree(outside);
+            Files.createDirectories(outside);
+            Path link = cache.resolve(planted);
+            Files.createDirectories(link.getParent());
+            Files.createSymbolicLink(link, outside);
+            IOException e = refused(hub(null));
+            oneLine(e.getMessage(), "Refusing to write", "outside the Hugging Face cache", "Remove that link");
+            try (Stream<Path> s = Files.list(outside)) {
+                assertEquals(List.of(), s.toList(), "nothing was written through the link " + planted + ": " + e.getMessage());
+            }
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        if (Files.isSymbolicLink(p) || !Files.isDirectory(p)) {
+            Files.delete(p);
+            return;
+        }
+        try (Stream<Path> s = Files.list(p)) {
+            for (Path c : s.toList()) deleteTree(c);
+        }
+        Files.delete(p);
+    }
+
+    @Test
+    void aFileOutsideLfsIsCheckedAgainstItsGitBlobId() throws Exception {
+        // the hub's ETag is that of the real config; the bytes sent have two letters swapped (same length)
+        byte[] real = "{\"model_type\": \"gtp2\"}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(CONFIG.length, real.length);
+        headers.put("config.json", Map.of("ETag", "\"" + gitSha1(real) + "\""));
+        IOException e = refused(hub(null));
+        oneLine(e.getMessage(), "config.json is corrupt", "git blob SHA-1 is " + gitSha1(CONFIG), "ETag is " + gitSha1(real),
+                "it was deleted");
+        Path repo = cache.resolve("models--openai-community--gpt2");
+        assertFalse(Files.exists(repo.resolve("refs/main")), "no ref to a corrupt model");
+        try (Stream<Path> st = Files.list(repo.resolve("blobs"))) {
+            assertTrue(st.noneMatch(p -> p.getFileName().toString().startsWith(gitSha1(real))), "the corrupt file is not kept");
+        }
+        // with the right ETag the same download goes through, and the blob is named by it
+        headers.clear();
+        Path snap = hub(null).download("gpt2", "main", (f, x, t) -> { }, () -> false);
+        assertTrue(Files.isRegularFile(repo.resolve("blobs").resolve(gitSha1(CONFIG))));
+        assertEquals(new String(CONFIG, StandardCharsets.UTF_8), Files.readString(snap.resolve("config.json")));
+    }
+
+    @Test
+    void aRedirectToAnotherKindOfAddressIsRefusedInOneLine() throws Exception {
+        Map<Path, String> before = outsideCache();
+        for (String target : List.of("file:///etc/passwd", "ftp://127.0.0.1/model.safetensors", "http://[::1", "mailto:x@y",
+                "http:///nohost")) {
+            weightsRedirect = target;
+            IOException e = refused(hub(null));
+            oneLine(e.getMessage(), "redirected model.safetensors to", "not an http(s) address", "HF_ENDPOINT");
+            assertEquals(before, outsideCache());
+        }
+    }
+
+    @Test
+    void anHfEndpointThatIsNotAHubsAddressIsNamed() {
+        for (String endpoint : List.of("ftp://hub.example", "not a url", "", "   ", "huggingface.co", "https://", "https://hub.example/?a=b")) {
+            IOException e = assertThrows(IOException.class, () -> new HubDownloader(endpoint, null, new ModelResolver(cache))
+                    .download("gpt2", "main", (f, x, t) -> { }, () -> false), "HF_ENDPOINT='" + endpoint + "'");
+            oneLine(e.getMessage(), "HF_ENDPOINT", "https://huggingface.co");
+        }
+        assertEquals(List.of(), hubAuth, "nothing was sent");
+        assertFalse(Files.exists(cache), "nothing was written");
     }
 }

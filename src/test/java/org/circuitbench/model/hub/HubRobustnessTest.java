@@ -3,6 +3,7 @@ package org.circuitbench.model.hub;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.circuitbench.model.ModelResolver;
+import org.circuitbench.model.download.Patience;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +40,7 @@ class HubRobustnessTest {
     static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
     static final byte[] CONFIG = "{\"model_type\": \"gpt2\", \"n_layer\": 1}".getBytes(StandardCharsets.UTF_8);
     static final byte[] WEIGHTS = new byte[400_000];
-    static final String CONFIG_ETAG = HostileHubTest.sha256(CONFIG).substring(0, 40);
+    static final String CONFIG_ETAG = HostileHubTest.gitSha1(CONFIG);
 
     @TempDir
     Path cache;
@@ -51,6 +53,10 @@ class HubRobustnessTest {
     volatile int stallAfter = -1;       // bytes of the weights sent before the body stalls
     volatile long chunkDelayMs = 0;     // a slow body: 10 KB chunks with this pause
     volatile boolean wrongRange;        // a resumed GET answered 206 with the whole file and "bytes 0-"
+    volatile boolean wrongLength;       // a resumed GET answered 206 with the right Content-Range but the whole file
+    volatile int extra = 0;             // a plain GET of the weights sends this many bytes too many
+    volatile boolean chunked;           // ... without a Content-Length
+    volatile long dripMs = 0;           // the weights in 100-byte drips with this pause
 
     @BeforeEach
     void serve() throws IOException {
@@ -90,7 +96,20 @@ class HubRobustnessTest {
         }
         if (body == WEIGHTS) weightGets.incrementAndGet();
         int from = range == null ? 0 : Integer.parseInt(range.replaceAll("bytes=(\\d+)-.*", "$1"));
-        if (from > 0 && wrongRange) {
+        if (from > 0 && wrongLength) {
+            ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+            from = 0;
+            ex.sendResponseHeaders(206, body.length);
+        } else if (from == 0 && extra > 0 && body == WEIGHTS) {
+            byte[] more = java.util.Arrays.copyOf(body, body.length + extra);
+            ex.sendResponseHeaders(200, chunked ? 0 : more.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(more);
+            } catch (IOException closedByClient) {
+                // the downloader stopped reading
+            }
+            return;
+        } else if (from > 0 && wrongRange) {
             ex.getResponseHeaders().add("Content-Range", "bytes 0-" + (body.length - 1) + "/" + body.length);
             from = 0;
             ex.sendResponseHeaders(206, body.length);
@@ -102,7 +121,7 @@ class HubRobustnessTest {
         }
         try (OutputStream out = ex.getResponseBody()) {
             for (int at = from; at < body.length; ) {
-                int n = Math.min(10_000, body.length - at);
+                int n = Math.min(dripMs > 0 && body == WEIGHTS ? 100 : 10_000, body.length - at);
                 if (body == WEIGHTS && stallAfter >= 0 && at >= stallAfter) {
                     out.flush();
                     await();
@@ -112,6 +131,7 @@ class HubRobustnessTest {
                 out.flush();
                 at += n;
                 if (chunkDelayMs > 0 && body == WEIGHTS) sleep(chunkDelayMs);
+                if (dripMs > 0 && body == WEIGHTS) sleep(dripMs);
             }
         } catch (IOException closedByClient) {
             // the downloader gave up on this body
@@ -156,7 +176,7 @@ class HubRobustnessTest {
         List<String> shown = new CopyOnWriteArrayList<>();
         IOException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(IOException.class,
                 () -> hub(Duration.ofMillis(1500)).download("gpt2", "main", (f, d, t) -> shown.add(f + " " + d), () -> false)));
-        assertTrue(e.getMessage().contains("stalled") && e.getMessage().contains("no data for 1 s")
+        assertTrue(e.getMessage().contains("stalled") && e.getMessage().contains("no data for 1.5 s")
                 && e.getMessage().contains("resume"), e.getMessage());
         assertTrue(shown.stream().anyMatch(s -> s.startsWith("model.safetensors (no data for") && s.endsWith(" 100000")),
                 "the progress showed the stall: " + shown);
@@ -226,12 +246,60 @@ class HubRobustnessTest {
     void contentRangeIsParsedStrictly() {
         java.util.function.Function<String, java.net.http.HttpHeaders> h = v -> java.net.http.HttpHeaders.of(
                 java.util.Map.of("content-range", List.of(v)), (a, b) -> true);
-        assertTrue(HubDownloader.rangeStartsAt(h.apply("bytes 100-199/200"), 100, 200));
-        assertTrue(HubDownloader.rangeStartsAt(h.apply("bytes 100-199/*"), 100, 200));
-        assertTrue(!HubDownloader.rangeStartsAt(h.apply("bytes 0-199/200"), 100, 200), "wrong start");
-        assertTrue(!HubDownloader.rangeStartsAt(h.apply("bytes 100-199/300"), 100, 200), "another file's size");
-        assertTrue(!HubDownloader.rangeStartsAt(h.apply("bytes 100-299/200"), 100, 200), "past the end");
-        assertTrue(!HubDownloader.rangeStartsAt(h.apply("garbage"), 100, 200));
-        assertTrue(!HubDownloader.rangeStartsAt(java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true), 100, 200), "missing");
+        assertTrue(org.circuitbench.model.download.ResumableDownload.rangeStartsAt(h.apply("bytes 100-199/200"), 100, 200));
+        assertTrue(org.circuitbench.model.download.ResumableDownload.rangeStartsAt(h.apply("bytes 100-199/*"), 100, 200));
+        assertTrue(!org.circuitbench.model.download.ResumableDownload.rangeStartsAt(h.apply("bytes 0-199/200"), 100, 200), "wrong start");
+        assertTrue(!org.circuitbench.model.download.ResumableDownload.rangeStartsAt(h.apply("bytes 100-199/300"), 100, 200), "another file's size");
+        assertTrue(!org.circuitbench.model.download.ResumableDownload.rangeStartsAt(h.apply("bytes 100-299/200"), 100, 200), "past the end");
+        assertTrue(!org.circuitbench.model.download.ResumableDownload.rangeStartsAt(h.apply("garbage"), 100, 200));
+        assertTrue(!org.circuitbench.model.download.ResumableDownload.rangeStartsAt(java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true), 100, 200), "missing");
+    }
+
+    Path partial() {
+        return repo().resolve("blobs/" + HostileHubTest.sha256(WEIGHTS) + ".incomplete");
+    }
+
+    @Test
+    void aSlowDripEndsWithAClearMessageAndKeepsWhatArrived() throws Exception {
+        dripMs = 200; // 100 bytes every 200 ms: 500 B/s, under the 2 KB/s asked over each second
+        Patience patience = new Patience(Duration.ofSeconds(10), 2_000, Duration.ofSeconds(1));
+        List<String> shown = new CopyOnWriteArrayList<>();
+        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(15), () -> assertThrows(IOException.class,
+                () -> new HubDownloader(base, null, new ModelResolver(cache), patience)
+                        .download("gpt2", "main", (f, d, t) -> shown.add(f + " " + d), () -> false)));
+        HostileHubTest.oneLine(e.getMessage(), "Downloading model.safetensors is too slow", "under the minimum of 2.0 KB/s over 1 s",
+                "is kept", "resume", "HF_ENDPOINT");
+        long kept = Files.size(partial());
+        assertTrue(kept > 0 && kept < 2_000, "what arrived is kept: " + kept);
+        // the next try (a fast hub) resumes from there
+        dripMs = 0;
+        Path snap = hub(Duration.ofSeconds(5)).download("gpt2", "main", (f, d, t) -> { }, () -> false);
+        assertArrayEquals(WEIGHTS, Files.readAllBytes(snap.resolve("model.safetensors")));
+        assertTrue(requests.contains("GET model.safetensors bytes=" + kept + "-"), requests.toString());
+    }
+
+    @Test
+    void aResumeAnsweredWithTheWholeFileUnderTheRightRangeStartsAgain() throws Exception {
+        Files.createDirectories(repo().resolve("blobs"));
+        Files.write(partial(), java.util.Arrays.copyOf(WEIGHTS, 100_000));
+        wrongLength = true; // 206, "bytes 100000-399999/400000", and 400000 bytes: appended, the file would be 500000 bytes
+        Path snap = hub(Duration.ofSeconds(5)).download("gpt2", "main", (f, d, t) -> { }, () -> false);
+        assertArrayEquals(WEIGHTS, Files.readAllBytes(snap.resolve("model.safetensors")));
+        assertTrue(requests.contains("GET model.safetensors bytes=100000-") && requests.contains("GET model.safetensors"), requests.toString());
+    }
+
+    @Test
+    void aBodyLongerThanTheFileIsRefusedWithWhatWasDue() throws Exception {
+        extra = 100_000; // HEAD says 400000 bytes; the GET declares and sends 500000
+        IOException e = assertThrows(IOException.class, () -> hub(Duration.ofSeconds(5)).download("gpt2", "main", (f, d, t) -> { }, () -> false));
+        HostileHubTest.oneLine(e.getMessage(), "Downloading model.safetensors failed", "body of 500000 bytes where 400000 were due",
+                "nothing was written", "HF_ENDPOINT");
+        assertFalse(e.getMessage().contains("ended early"), e.getMessage());
+        assertFalse(Files.exists(partial()));
+        chunked = true; // the same without a Content-Length: the file stops at its size
+        e = assertThrows(IOException.class, () -> hub(Duration.ofSeconds(5)).download("gpt2", "main", (f, d, t) -> { }, () -> false));
+        HostileHubTest.oneLine(e.getMessage(), "sent more than the file's 400000 bytes", "was deleted", "HF_ENDPOINT");
+        assertFalse(Files.exists(partial()), "what cannot be trusted is not kept");
+        assertFalse(Files.exists(repo().resolve("refs/main")));
     }
 }

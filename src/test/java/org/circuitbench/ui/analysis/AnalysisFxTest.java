@@ -63,7 +63,7 @@ class AnalysisFxTest extends AppFxBase {
         var r = new org.circuitbench.search.Importance.Result(c, 80.0, List.of(
                 new org.circuitbench.search.Importance.Entry(org.circuitbench.ablation.Node.head(0, 0), 79.98),
                 new org.circuitbench.search.Importance.Entry(org.circuitbench.ablation.Node.head(1, 1), 75.0),
-                new org.circuitbench.search.Importance.Entry(org.circuitbench.ablation.Node.head(2, 2), 60.0)), 3, 0.1, false);
+                new org.circuitbench.search.Importance.Entry(org.circuitbench.ablation.Node.head(2, 2), 60.0)), 3, 0.1, false, null);
         robot.interact(() -> vm.analysis().showImportance(r));
         assertTrue(text(robot, "#importance-caption").contains("drops from 0.02 to 20.00"), text(robot, "#importance-caption"));
         assertFalse(text(robot, "#analysis-status").isEmpty(), "the Importance sub-tab says what it shows");

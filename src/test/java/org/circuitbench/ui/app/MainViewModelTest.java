@@ -5,6 +5,7 @@ import org.circuitbench.TestData;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.FastEvaluator;
+import org.circuitbench.ablation.Level;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ablation.ReferenceEvaluator;
 import org.circuitbench.model.AppPaths;
@@ -98,7 +99,7 @@ class MainViewModelTest {
         assertEquals("digits increasing", vm.selectedTaskName());
         assertEquals(12, vm.grid().layersProperty().get());
         assertEquals(100.0, vm.grid().detailsProperty().get().score(), 1e-6);
-        assertEquals(9.2649, vm.grid().detailsProperty().get().fullLogitDiff(), 1e-3);
+        assertEquals(9.2649, vm.grid().detailsProperty().get().fullMetric(), 1e-3);
         vm.grid().toggle(Node.head(0, 1));
         assertTrue(vm.grid().detailsProperty().get().score() < 100.0);
         assertEquals("", vm.modelProblemProperty().get());
@@ -112,12 +113,12 @@ class MainViewModelTest {
         assertTrue(vm.runs().start());
         assertEquals(1, vm.runs().history().size());
         Session.RunRecord r = vm.runs().history().get(0);
-        PruneResult direct;
+        PruneResult<Node, Circuit> direct;
         try (var ev = new FastEvaluator(selected())) {
             direct = new Pruner(ev, PruneSettings.of(SearchMethod.BACKWARD_FORWARD, 10, selected().allHeads())).run(JobContext.silent());
         }
         assertEquals(direct.removals().stream().map(x -> x.element().toString()).toList(),
-                r.removals().stream().map(Session.RemovalRecord::head).toList(), "the app's run is the engine's run");
+                r.removals().stream().map(Session.RemovalRecord::element).toList(), "the app's run is the engine's run");
         assertEquals(direct.removals().stream().map(x -> x.pass()).toList(),
                 r.removals().stream().map(Session.RemovalRecord::pass).toList(), "each removal keeps its pass");
         assertTrue(r.removals().stream().allMatch(x -> x.pass() >= 1));
@@ -137,7 +138,7 @@ class MainViewModelTest {
         assertEquals(direct.removals().size(), rows.size());
         for (int i = 0; i < rows.size(); i++) {
             assertEquals(direct.removals().get(i).element().toString(), rows.get(i)[1]);
-            assertEquals(String.valueOf(direct.removals().get(i).pass()), rows.get(i)[rows.get(i).length - 1], "the CSV keeps the passes");
+            assertEquals(String.valueOf(direct.removals().get(i).pass()), rows.get(i)[4], "the CSV keeps the passes (step,head,score,seconds,pass,…)");
         }
     }
 
@@ -190,19 +191,19 @@ class MainViewModelTest {
         assertTrue(vm.edgeRuns().start());
         vm.edgeRuns().applySelected();
         Session before = vm.snapshot();
-        assertEquals(2, before.edges().runs().size());
-        assertEquals("attribution", before.edges().runs().get(1).method());
-        assertFalse(before.edges().runs().get(1).curve().isEmpty(), "the faithfulness curve is kept");
-        assertEquals(1, before.edges().circuits().size());
-        assertNotNull(before.edges().graph(), "the graph's circuit is kept");
+        assertEquals(2, before.runs(Level.EDGES).size());
+        assertEquals(SearchMethod.ATTRIBUTION, before.runs(Level.EDGES).get(1).method());
+        assertFalse(before.runs(Level.EDGES).get(1).curve().isEmpty(), "the faithfulness curve is kept");
+        assertEquals(1, before.circuits(Level.EDGES).size());
+        assertNotNull(before.ui().graph(), "the graph's circuit is kept");
         Path f = dir.resolve("edges" + SessionFiles.EXTENSION);
         assertTrue(vm.document().saveAs(f));
-        assertTrue(Files.readString(f).contains("\"schemaVersion\" : 2"));
+        assertTrue(Files.readString(f).contains("\"schemaVersion\" : 3"));
         vm.document().newSession();
         assertTrue(vm.edgeRuns().history().isEmpty(), "nothing of the last session stays");
         assertTrue(vm.document().open(f));
         assertEquals(before, vm.snapshot());
-        assertEquals(org.circuitbench.session.SessionMapper.edges(before.edges().graph(), graph), vm.graph().circuit());
+        assertEquals(org.circuitbench.session.SessionMapper.edges(before.ui().graph(), graph), vm.graph().circuit());
         Path again = dir.resolve("edges-again" + SessionFiles.EXTENSION);
         assertTrue(vm.document().saveAs(again));
         assertEquals(Files.readString(f), Files.readString(again), "byte-equal on a second save");
@@ -211,7 +212,8 @@ class MainViewModelTest {
         Path v1 = AppPaths.samples().orElseThrow().resolve("sessions/months-seqcont-tiny" + SessionFiles.EXTENSION);
         assertTrue(Files.readString(v1).contains("\"schemaVersion\" : 1"));
         assertTrue(vm.document().open(v1));
-        assertTrue(vm.snapshot().edges().isEmpty());
+        assertTrue(vm.snapshot().runs(Level.EDGES).isEmpty() && vm.snapshot().circuits(Level.EDGES).isEmpty());
+        assertNull(vm.snapshot().ui().graph());
         assertTrue(vm.edgeRuns().history().isEmpty() && vm.graph().edits().named().isEmpty());
     }
 
@@ -401,6 +403,29 @@ class MainViewModelTest {
         assertEquals(asked, dialogs.shown.size());
     }
 
+    /** Issue 21 §2.9: a session saved from a (version 1) sample is written in the current schema, with its edge work. */
+    @Test
+    void aSessionSavedFromASampleIsWrittenInTheCurrentSchemaWithItsEdgeWork() throws Exception {
+        Path sample = AppPaths.samples().orElseThrow().resolve("sessions/months-seqcont-tiny" + SessionFiles.EXTENSION);
+        String sampleText = Files.readString(sample);
+        assertTrue(sampleText.contains("\"schemaVersion\" : 1"));
+        dialogs.answer(sample);
+        vm.document().openSample();
+        GraphViewModel g = vm.graph();
+        g.activeProperty().set(true);
+        var graph = g.circuit().graph();
+        g.edits().toggleEdge(graph.parse("3.mlp->logits"));
+        g.edits().saveAs("one edge out");
+        Path saved = dir.resolve("from-sample" + SessionFiles.EXTENSION);
+        dialogs.answer(saved);
+        assertTrue(vm.document().saveSession());
+        assertTrue(Files.readString(saved).contains("\"schemaVersion\" : " + Session.SCHEMA_VERSION), "the current schema");
+        Session back = SessionFiles.read(saved);
+        assertEquals(List.of("one edge out"), back.circuits(Level.EDGES).stream().map(Session.NamedCircuit::name).toList());
+        assertNotNull(back.ui().graph(), "the graph's edit is kept");
+        assertEquals(sampleText, Files.readString(sample), "the sample itself is untouched");
+    }
+
     /** A GPT-2 session opened without GPT-2 keeps its model, says so, and shows no score of the demo model as its own. */
     @Test
     void aSessionKeepsItsModelWhileTheModelIsMissing() throws Exception {
@@ -503,7 +528,7 @@ class MainViewModelTest {
         assertEquals("", vm.errorProperty().get());
         assertEquals(12, vm.grid().layersProperty().get());
         assertEquals(100.0, vm.grid().detailsProperty().get().score(), 1e-6, "the score is B's");
-        assertEquals(9.2649, vm.grid().detailsProperty().get().fullLogitDiff(), 1e-3);
+        assertEquals(9.2649, vm.grid().detailsProperty().get().fullMetric(), 1e-3);
 
         dialogs.answer(DialogService.Unsaved.DISCARD);
         vm.grid().toggle(Node.head(1, 1));

@@ -141,12 +141,12 @@ class SessionFxTest extends AppFxBase {
         assertEquals("", text(robot, "#importance-caption"), "the importance line is gone");
         assertEquals("", text(robot, "#compare-status"));
         ListView<?> named = robot.lookup("#graph-named").queryAs(ListView.class);
-        String shown = vm.graph().edits().describe((Session.NamedEdgeCircuit) named.getItems().get(0));
+        String shown = vm.graph().edits().describe((Session.NamedCircuit) named.getItems().get(0));
         assertTrue(shown.contains(" on " + old), "a score of the old model names it: " + shown);
         Session saved = vm.snapshot();
-        assertEquals(1, saved.runs().size(), "the run is kept in the session");
-        assertEquals(old, saved.runs().get(0).model());
-        assertEquals(old, saved.edges().runs().get(0).model());
+        assertEquals(1, saved.runs(org.circuitbench.ablation.Level.NODES).size(), "the run is kept in the session");
+        assertEquals(old, saved.runs(org.circuitbench.ablation.Level.NODES).get(0).model());
+        assertEquals(old, saved.runs(org.circuitbench.ablation.Level.EDGES).get(0).model());
     }
 
     /** Ctrl+Q, the close button and File → New ask about unsaved work; Cancel keeps the window and the work. */

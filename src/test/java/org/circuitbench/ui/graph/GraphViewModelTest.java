@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The Graph view's model without the FX thread: edge and node clicks, the exact score, merging, the slider, runs, the grid in step. */
 class GraphViewModelTest {
     AblationTask task;
-    EdgeEvaluator live;
+    org.circuitbench.ablation.EvaluatorHandle<EdgeEvaluator> live;
     EdgeEvaluator plain;
     EdgeGraph g;
     GridViewModel grid;
@@ -51,7 +51,7 @@ class GraphViewModelTest {
     @BeforeEach
     void setUp() {
         task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));
-        live = new EdgeEvaluator(task);
+        live = new org.circuitbench.ablation.EvaluatorHandle<>(task, () -> new EdgeEvaluator(task));
         plain = new EdgeEvaluator(task, false);
         g = plain.graph();
     }
@@ -233,12 +233,12 @@ class GraphViewModelTest {
     void anEdgePruneRunsAndItsResultAppliesAndSaves() {
         GraphViewModel v = vm(SyncRunner.immediate());
         EdgeRuns settings = new EdgeRuns(services, tasks, working, v::circuit, v.edits()::setCircuit);
-        RunViewModel<Session.EdgeRunRecord> runs = new RunViewModel<>(services, settings, 10);
+        RunViewModel<Session.RunRecord> runs = new RunViewModel<>(services, settings, 10);
         settings.methodProperty().set(EdgeRuns.Method.GREEDY);
         runs.thresholdTextProperty().set("3");
         assertTrue(runs.start());
         assertFalse(runs.runningProperty().get());
-        Session.EdgeRunRecord r = runs.history().get(0);
+        Session.RunRecord r = runs.history().get(0);
         JsonFixture want = JsonFixture.prune(0);
         assertEquals(want.evaluations(), r.evaluations());
         assertEquals(want.kept(), java.util.Set.copyOf(SessionMapper.edges(r.kept(), g).toStrings()));
@@ -297,7 +297,7 @@ class GraphViewModelTest {
         GraphViewModel v = vm(SyncRunner.immediate());
         v.edits().toggleEdge(g.parse("2.1->logits"));
         v.edits().saveAs("mine");
-        v.clear(Session.EdgeWork.EMPTY);
+        v.clear(Session.empty());
         assertNull(v.circuit());
         assertNull(v.attribution().attributionProperty().get());
         assertEquals("–", v.edits().scoreTextProperty().get());

@@ -44,7 +44,8 @@ class GridViewModelTest {
     }
 
     GridViewModel vm(BackgroundRunner runner) {
-        GridViewModel g = new GridViewModel(TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services")), new WorkingCircuit(), () -> ev);
+        GridViewModel g = new GridViewModel(TestServices.of(runner, new ScriptedDialogs(), new Workspace(), Path.of("target/test-services")), new WorkingCircuit(),
+                () -> new org.circuitbench.ablation.EvaluatorHandle<>(ev.task(), () -> ev));
         g.reset(4, 4, null);
         return g;
     }

@@ -170,7 +170,7 @@ class HeadsViewModelTest {
     Map<Node, Double> engineEstimate(Circuit c) {
         Map<Node, Double> out = new HashMap<>();
         try (EdgeEvaluator ev = new EdgeEvaluator(task(), false)) {
-            EdgeAttribution a = ev.attribute(EdgeCircuit.induced(ev.graph(), c));
+            EdgeAttribution a = ev.attributor().attribute(EdgeCircuit.induced(ev.graph(), c));
             for (EdgeAttribution.SenderValue s : a.senders()) if (s.sender() instanceof Node n) out.put(n, -s.attribution());
         }
         return out;
@@ -367,7 +367,7 @@ class HeadsViewModelTest {
         Path file = dir.resolve("explained" + SessionFiles.EXTENSION);
         assertTrue(vm.document().saveAs(file));
         String json = Files.readString(file);
-        assertTrue(json.contains("\"schemaVersion\" : 2"), "written as schema 2");
+        assertTrue(json.contains("\"schemaVersion\" : 3"), "written as schema 3");
         assertTrue(json.contains("\"explanations\""));
         assertTrue(json.contains("\"NaN\""), "a head outside the circuit has no estimate, written as NaN");
 
@@ -381,19 +381,20 @@ class HeadsViewModelTest {
         h2.selectedMeasureProperty().set(HeadMeasure.of(HeadMeasure.Kind.ATTRIBUTION));
         assertGrid(estimate.values(), h2.heatmapProperty().get().values(), "estimate read back, NaN included");
         assertEquals(2, h2.lens().size(), "the full model's lens came back too");
+        h2.selectedMeasureProperty().set(HeadMeasure.of(HeadMeasure.Kind.DLA)); // the measure shown is saved too: show what vm shows
         assertEquals(SessionFiles.toJson(vm.snapshot()), SessionFiles.toJson(other.snapshot()), "the same session, written again");
         assertFalse(other.document().dirtyProperty().get(), "reading back computed nothing new");
     }
 
     @Test
-    void aVersionOneSessionStillOpensAndIsSavedAsVersionTwo() throws Exception {
+    void aVersionOneSessionStillOpensAndIsSavedAsVersionThree() throws Exception {
         Path sample = Path.of("samples/sessions/digits-seqcont-tiny" + SessionFiles.EXTENSION);
         assertTrue(Files.readString(sample).contains("\"schemaVersion\" : 1"), "the samples are version 1 files");
         Session s = SessionFiles.read(sample);
         assertTrue(s.explanations().isEmpty());
         assertTrue(vm.document().open(sample));
         assertEquals(Session.SCHEMA_VERSION, vm.snapshot().schemaVersion());
-        assertEquals(2, Session.SCHEMA_VERSION);
+        assertEquals(3, Session.SCHEMA_VERSION);
     }
 
     @Test

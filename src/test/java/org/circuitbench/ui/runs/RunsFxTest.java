@@ -63,7 +63,7 @@ class RunsFxTest extends AppFxBase {
         assertTrue(r.removals().size() >= 3);
         assertEquals(r.removals().size(), vm.runs().log().size(), "the partial log is kept");
         Circuit replay = Circuit.all(4, 4);
-        for (Session.RemovalRecord x : r.removals()) replay = replay.without(org.circuitbench.ablation.Node.parse(x.head()));
+        for (Session.RemovalRecord x : r.removals()) replay = replay.without(org.circuitbench.ablation.Node.parse(x.element()));
         assertEquals(replay.toSpec(), r.circuit());
         assertTrue(text(robot, "#run-status").contains("cancelled"));
         assertEquals("", text(robot, "#run-eta"), "a cancelled run has no time left (issue 21 §2.9)");

@@ -152,6 +152,29 @@ class TaskEditorViewModelTest {
         assertEquals(7, applied[0].definition().templates().get(0).corrupt().seed());
     }
 
+    /** A template's corrupt prompts can pair with its clean prompts (for patching); an edit keeps the choice. */
+    @Test
+    void aPairedTemplateIsMadeAndKeptThroughEdits() {
+        TaskEditorViewModel e = vm();
+        List<Session.SessionTask> applied = new ArrayList<>();
+        e.setOnApply(applied::add);
+        e.edit(SampleSessions.task(SampleSessions.digits()));
+        e.corruptTextProperty().set("{a+3} {a+2} {a+1} {a}");
+        e.corruptVariablesProperty().set("");
+        e.corruptPairedProperty().set(true);
+        assertTrue(e.problems().stream().noneMatch(TaskProblem::isError), e.problems().toString());
+        var generated = e.generatedProperty().get();
+        assertEquals(generated.clean().size(), generated.corrupt().size(), "one corrupt prompt per clean prompt");
+        assertEquals("4 3 2 1", generated.corrupt().get(0).text());
+        assertEquals(0, generated.corrupt().get(0).clean());
+        e.cleanSeedProperty().set(5); // another edit of the template: the pairing stays
+        assertTrue(e.definition().templates().get(0).paired());
+        assertTrue(e.apply());
+        assertTrue(applied.get(0).definition().templates().get(0).paired());
+        e.edit(applied.get(0));
+        assertTrue(e.corruptPairedProperty().get(), "reopened, the template is still paired");
+    }
+
     /** A corrupt count of 0 is said, not silently made 1. */
     @Test
     void aCorruptCountOfZeroIsAnError() {

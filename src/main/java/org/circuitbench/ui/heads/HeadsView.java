@@ -109,6 +109,7 @@ public final class HeadsView extends BorderPane {
         HBox lensExports = new HBox(8, lensCsv, lensPng);
         Label scatterTitle = new Label("Estimated against exact drop");
         scatterTitle.getStyleClass().add("section");
+        scatterTitle.setWrapText(true); // on two lines in a narrow window (1024 wide) rather than cut
         Label scatterCaption = new Label();
         scatterCaption.setId("scatter-caption");
         scatterCaption.getStyleClass().add("caption");

@@ -116,8 +116,9 @@ final class HeatmapView extends VBox {
         c.setPrefHeight(26);
         c.minWidthProperty().bind(cellWidth);
         c.prefWidthProperty().bind(cellWidth);
-        cellWidth.addListener((o, a, w) -> c.pseudoClassStateChanged(NARROW, w.doubleValue() < 34));
-        c.pseudoClassStateChanged(NARROW, cellWidth.get() < 34);
+        // below 40 pixels "-12.3" needs the smaller font (at the narrowest, 34, the usual one cuts "-0.01")
+        cellWidth.addListener((o, a, w) -> c.pseudoClassStateChanged(NARROW, w.doubleValue() < 40));
+        c.pseudoClassStateChanged(NARROW, cellWidth.get() < 40);
         c.setAlignment(Pos.CENTER);
         Circuit outline = h.outline();
         boolean in = outline != null && outline.keeps(n) && (n instanceof Node.Head || outline.hasMlpNodes());

@@ -247,19 +247,4 @@ class SessionDocumentTest {
         assertEquals(sample.getFileName(), dialogs.suggested.getFileName());
         assertFalse(dialogs.suggested.startsWith(sample.getParent()), "not into the app's samples: " + dialogs.suggested);
     }
-
-    /** §2.9: a session saved from a version 1 sample with edge data is written as schema version 2. */
-    @Test
-    void aSampleSavedWithEdgeDataIsSchemaVersion2() throws Exception {
-        Path sample = AppPaths.samples().orElseThrow().resolve("sessions/months-seqcont-tiny" + SessionFiles.EXTENSION);
-        assertTrue(Files.readString(sample).contains("\"schemaVersion\" : 1"));
-        dialogs.answer(sample);
-        doc().openSample();
-        vm.graph().edits().toggleEdge(vm.graph().circuit().graph().parse("0.0->logits"));
-        vm.graph().edits().saveAs("mine");
-        Path f = dir.resolve("from-sample" + SessionFiles.EXTENSION);
-        assertTrue(doc().saveAs(f));
-        String written = Files.readString(f);
-        assertTrue(written.contains("\"schemaVersion\" : 2") && written.contains("\"mine\""), written.substring(0, 200));
-    }
 }

@@ -91,13 +91,24 @@ public record Session(
     /**
      * A circuit worth keeping, with where it came from: a node circuit as a spec ({@code circuit},
      * such as {@code 0.1,4.4}), or an edge circuit as an {@link EdgeSet} ({@code edges}). A record
-     * without a level is a node circuit (files before version 3).
+     * without a level is a node circuit (files before version 3). {@code model}: the model its
+     * score is of (null: the session's, in files before results named their model).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record NamedCircuit(String name, Level level, String circuit, EdgeSet edges, String task, Double score, String note) {
+    public record NamedCircuit(String name, Level level, String circuit, EdgeSet edges, String task, Double score, String note, String model) {
         public NamedCircuit {
             level = level == null ? Level.NODES : level;
+        }
+
+        /** A circuit whose score's model is not said (the session's). */
+        public NamedCircuit(String name, Level level, String circuit, EdgeSet edges, String task, Double score, String note) {
+            this(name, level, circuit, edges, task, score, note, null);
+        }
+
+        /** The same circuit, its score of model {@code m} (null: the session's, as in files before results named their model). */
+        public NamedCircuit withModel(String m) {
+            return new NamedCircuit(name, level, circuit, edges, task, score, note, m);
         }
 
         /** A node circuit. */
@@ -117,7 +128,8 @@ public record Session(
      * circuits {@link EdgeSet}s: {@code circuit} holds a node run's result, {@code kept} an edge
      * run's. {@code start} is the start's spec or, for a start that has none, a label such as "the
      * graph (453 edges)". A search by attribution keeps its faithfulness curve. The level is the
-     * method's; {@link SessionMapper} turns a record into the engine's result and back.
+     * method's; {@link SessionMapper} turns a record into the engine's result and back. {@code model}
+     * is the model it ran on (null: the session's, in files before runs named their model).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -138,10 +150,25 @@ public record Session(
             boolean cancelled,
             String finishedAt,
             @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CurvePoint> curve,
-            @JsonInclude(JsonInclude.Include.NON_NULL) MethodRecord scoring) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) MethodRecord scoring,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String model) {
         public RunRecord {
             removals = removals == null ? List.of() : List.copyOf(removals);
             curve = curve == null ? List.of() : List.copyOf(curve);
+        }
+
+        /** A run whose model is not said (the session's). */
+        public RunRecord(String id, String task, SearchMethod method, double threshold, String start, long seed, int iterations,
+                         List<RemovalRecord> removals, String circuit, EdgeSet kept, double score, long evaluations, double seconds,
+                         boolean cancelled, String finishedAt, List<CurvePoint> curve, MethodRecord scoring) {
+            this(id, task, method, threshold, start, seed, iterations, removals, circuit, kept, score, evaluations, seconds, cancelled,
+                    finishedAt, curve, scoring, null);
+        }
+
+        /** The same run, of model {@code m} (the model it ran on; null: the session's, in files before runs named their model). */
+        public RunRecord withModel(String m) {
+            return new RunRecord(id, task, method, threshold, start, seed, iterations, removals, circuit, kept, score, evaluations, seconds,
+                    cancelled, finishedAt, curve, scoring, m);
         }
 
         @com.fasterxml.jackson.annotation.JsonIgnore

@@ -14,6 +14,7 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Pane;
@@ -64,7 +65,8 @@ public final class AnalysisView extends TabPane {
         VBox bars = new VBox(2);
         bars.setId("importance-bars");
         bars.setPadding(new Insets(4, 12, 4, 4));
-        Runnable draw = () -> drawImportance(bars, caption, vm.importanceResultProperty().get());
+        caption.textProperty().bind(vm.importanceCaptionProperty());
+        Runnable draw = () -> drawImportance(bars, vm.importanceResultProperty().get());
         vm.importanceResultProperty().addListener((o, a, b) -> draw.run());
         draw.run();
         ScrollPane scroll = new ScrollPane(bars);
@@ -84,10 +86,9 @@ public final class AnalysisView extends TabPane {
     }
 
     /** One row per node, sorted by drop; the bars span the data's range (zero included), not 0–100. */
-    static void drawImportance(VBox bars, Label caption, Importance.Result r) {
+    static void drawImportance(VBox bars, Importance.Result r) {
         bars.getChildren().clear();
         if (r == null || r.entries().isEmpty()) {
-            caption.setText("");
             bars.getChildren().add(new Label("Rank the grid's nodes to see what each one is worth."));
             return;
         }
@@ -98,9 +99,7 @@ public final class AnalysisView extends TabPane {
             lo = Math.min(lo, e.drop(r.circuitScore()));
             hi = Math.max(hi, e.drop(r.circuitScore()));
         }
-        if (hi - lo < 1e-9) hi = lo + 1;
-        caption.setText(String.format(Locale.ROOT, "circuit at %.2f %% · %d nodes · drops from %.2f to %.2f points%s",
-                r.circuitScore(), sorted.size(), lo, hi, r.cancelled() ? " (cancelled: partial)" : ""));
+        if (hi - lo < 1e-9) hi = lo + 1; // the axis spans zero and the data
         Label node = new Label("node");
         node.setMinWidth(56);
         Label points = new Label("points lost without it");
@@ -225,8 +224,8 @@ public final class AnalysisView extends TabPane {
         Label status = new Label();
         status.setId("compare-status");
         status.setWrapText(true);
-        status.textProperty().bind(vm.statusProperty());
-        VBox left = new VBox(6, new Label("Named circuits"), pick, new HBox(6, compare, matrix), status, key);
+        status.textProperty().bind(vm.compareStatusProperty());
+        VBox left = new VBox(6, new Label("Named circuits"), pick, new FlowPane(6, 6, Controls.fixed(compare), Controls.fixed(matrix)), status, key);
         left.setMinWidth(280);
         left.setPrefWidth(300);
         Label heatTitle = new Label("Circuits × tasks (score %; darker is higher, from the lowest score to the highest)");

@@ -3,6 +3,7 @@ package org.circuitbench.ui.analysis;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
@@ -49,7 +50,9 @@ public final class AnalysisViewModel {
     private final ObservableList<Session.NamedCircuit> named;
 
     private final JobState jobs;
-    private final StringProperty status;
+    private final StringProperty status;                                          // the Importance sub-tab's line
+    private final StringProperty compareStatus = new SimpleStringProperty("");      // the Compare sub-tab's
+    private final StringProperty importanceCaption = new SimpleStringProperty("");  // what the importance chart shows
     private final ObjectProperty<Importance.Result> importanceResult = new SimpleObjectProperty<>();
     private final ObservableList<Importance.Entry> importance = FXCollections.observableArrayList();
     private final ObservableList<Comparison.Row> comparison = FXCollections.observableArrayList();
@@ -68,7 +71,10 @@ public final class AnalysisViewModel {
         this.working = working;
         this.overlays = overlays;
         this.named = named;
-        importanceResult.addListener((o, was, r) -> importance.setAll(r == null ? List.of() : r.entries()));
+        importanceResult.addListener((o, was, r) -> {
+            importance.setAll(r == null ? List.of() : r.entries());
+            importanceCaption.set(caption(r));
+        });
     }
 
     /** Called when a result the session keeps (importance) changes. */
@@ -83,6 +89,12 @@ public final class AnalysisViewModel {
         selectedForCompare.clear();
     }
 
+    /** Another model: nothing computed on the old one stays (the matrix, the sweep, the comparison); the choices stay. */
+    public void modelChanged() {
+        stop();
+        matrix.set(null);
+    }
+
     /** Another task: importance and comparison were on the old one. The matrix spans all tasks and stays. */
     public void taskChanged() {
         stop();
@@ -91,6 +103,7 @@ public final class AnalysisViewModel {
     private void stop() {
         jobs.reset();
         status.set("");
+        compareStatus.set("");
         importanceResult.set(null);
         comparison.clear();
         letters.clear();
@@ -109,7 +122,7 @@ public final class AnalysisViewModel {
             status.set("The circuit on the grid is empty; importance needs heads.");
             return;
         }
-        begin("ranking " + c.size() + " nodes", Job.of("importance of " + c.size() + " nodes", workspace.reading(ctx -> {
+        begin(status, "ranking " + c.size() + " nodes", Job.of("importance of " + c.size() + " nodes", workspace.reading(ctx -> {
             try (Evaluator ev = evaluators.fast(t)) {
                 return new Importance(ev, c).run(ctx);
             }
@@ -134,23 +147,23 @@ public final class AnalysisViewModel {
         AblationTask t = tasks.selected().orElse(null);
         if (jobs.isRunning()) return;
         if (t == null) {
-            status.set("No task is ready to compare on.");
+            compareStatus.set("No task is ready to compare on.");
             return;
         }
         List<Letter> chosen;
         try {
             chosen = lettered(chosen());
         } catch (IllegalArgumentException e) {
-            status.set(e.getMessage());
+            compareStatus.set(e.getMessage());
             return;
         }
         if (chosen.size() < 2 || chosen.size() > GridOverlays.MAX_COMPARED) {
-            status.set("Choose two to " + GridOverlays.MAX_COMPARED + " named circuits to compare; " + chosen.size() + " are chosen.");
+            compareStatus.set("Choose two to " + GridOverlays.MAX_COMPARED + " named circuits to compare; " + chosen.size() + " are chosen.");
             return;
         }
         Map<String, Circuit> byLetter = new LinkedHashMap<>();
         chosen.forEach(l -> byLetter.put(l.letter(), l.circuit()));
-        begin("comparing " + String.join(", ", byLetter.keySet()), Job.of("compare " + chosen.size() + " circuits", workspace.reading(ctx -> {
+        begin(compareStatus, "comparing " + String.join(", ", byLetter.keySet()), Job.of("compare " + chosen.size() + " circuits", workspace.reading(ctx -> {
             try (Evaluator ev = evaluators.fast(t)) {
                 return new Comparison(ev, byLetter).run(ctx);
             }
@@ -158,7 +171,7 @@ public final class AnalysisViewModel {
             letters.setAll(chosen);
             comparison.setAll(rows);
             overlays.showComparison(chosen.stream().map(l -> new GridOverlays.Compared(l.letter() + " · " + l.name(), l.circuit())).toList());
-            status.set(rows.size() + " sets scored");
+            compareStatus.set(rows.size() + " sets scored");
         });
     }
 
@@ -177,15 +190,15 @@ public final class AnalysisViewModel {
         try {
             circuits = chosen().isEmpty() ? all() : chosen();
         } catch (IllegalArgumentException e) {
-            status.set(e.getMessage());
+            compareStatus.set(e.getMessage());
             return;
         }
         if (circuits.isEmpty()) {
-            status.set("There are no named circuits yet: save one from the grid or from a run.");
+            compareStatus.set("There are no named circuits yet: save one from the grid or from a run.");
             return;
         }
         List<String> names = tasks.names();
-        begin("scoring " + circuits.size() + " circuits on " + names.size() + " tasks",
+        begin(compareStatus, "scoring " + circuits.size() + " circuits on " + names.size() + " tasks",
                 Job.of(circuits.size() + " circuits × " + names.size() + " tasks", ctx -> {
                     // tasks not yet prepared are prepared first, outside the read lock that scoring holds
                     Map<String, AblationTask> prepared = new LinkedHashMap<>();
@@ -201,7 +214,7 @@ public final class AnalysisViewModel {
                     }).run(ctx);
                 }), r -> {
                     matrix.set(r);
-                    status.set(r.circuits().size() + " × " + r.tasks().size() + " scores");
+                    compareStatus.set(r.circuits().size() + " × " + r.tasks().size() + " scores");
                 });
     }
 
@@ -238,9 +251,21 @@ public final class AnalysisViewModel {
     }
 
     /** Starts a sweep, a comparison or the matrix; a result of a session or task left meanwhile shows nothing. */
-    private <R> void begin(String what, Job.Fluent<R> job, Consumer<R> onResult) {
-        status.set(what + "…");
-        jobs.start(job.onSuccess(onResult).onFailure(x -> status.set("failed: " + Job.message(x))));
+    private <R> void begin(StringProperty line, String what, Job.Fluent<R> job, Consumer<R> onResult) {
+        line.set(what + "…");
+        jobs.start(job.onSuccess(onResult).onFailure(x -> line.set("failed: " + Job.message(x))));
+    }
+
+    /** The chart's caption: the circuit's score, and the drops from the smallest to the largest (not the axis, which spans 0). */
+    static String caption(Importance.Result r) {
+        if (r == null || r.entries().isEmpty()) return "";
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (Importance.Entry e : r.entries()) {
+            lo = Math.min(lo, e.drop(r.circuitScore()));
+            hi = Math.max(hi, e.drop(r.circuitScore()));
+        }
+        return String.format(Locale.ROOT, "circuit at %.2f %% · %d nodes · drops from %.2f to %.2f points%s",
+                r.circuitScore(), r.entries().size(), lo, hi, r.cancelled() ? " (cancelled: partial)" : "");
     }
 
     public void cancel() {
@@ -251,8 +276,18 @@ public final class AnalysisViewModel {
         return jobs.runningProperty();
     }
 
+    /** The Importance sub-tab's status line. */
     public StringProperty statusProperty() {
         return status;
+    }
+
+    /** The Compare sub-tab's status line (comparisons and the matrix). */
+    public StringProperty compareStatusProperty() {
+        return compareStatus;
+    }
+
+    public StringProperty importanceCaptionProperty() {
+        return importanceCaption;
     }
 
     public ObjectProperty<Importance.Result> importanceResultProperty() {

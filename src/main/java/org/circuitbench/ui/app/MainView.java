@@ -22,9 +22,9 @@ import javafx.scene.control.ToggleGroup;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCombination;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
-import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.stage.Window;
 import javafx.stage.WindowEvent;
@@ -49,7 +49,6 @@ import org.circuitbench.ui.model.GpuViewModel;
 import org.circuitbench.ui.runs.EdgeRunsPanel;
 import org.circuitbench.ui.runs.RunsView;
 import org.circuitbench.ui.task.TaskEditorView;
-import org.controlsfx.control.StatusBar;
 import org.controlsfx.control.TaskProgressView;
 
 import java.nio.file.Path;
@@ -418,7 +417,7 @@ public final class MainView extends BorderPane {
                 setText(c.name() + " (" + (n < 0 ? "all" : n) + ")");
                 setWrapText(true);
                 setPrefWidth(0); // wrap long names within the list's width
-                setTooltip(new Tooltip(c.circuit() + (c.score() == null ? "" : "\nscore " + c.score())
+                setTooltip(new Tooltip(c.circuit() + (c.score() == null ? "" : "\n" + vm.scoreNote(c))
                         + (c.task() == null ? "" : " on " + c.task()) + (c.note() == null ? "" : "\n" + c.note())));
             }
         });
@@ -448,11 +447,20 @@ public final class MainView extends BorderPane {
     }
 
 
+    /**
+     * The status line: what the session says, the model with its device and memory, what loads,
+     * and the GPU. Its items wrap to a second row in a narrow window rather than cut their words.
+     */
     private javafx.scene.Node statusBar() {
-        StatusBar bar = new StatusBar();
+        FlowPane bar = new FlowPane(14, 2);
         bar.setId("status-bar");
-        bar.textProperty().bind(vm.model().summaryProperty());
-        Label status = new Label();
+        bar.getStyleClass().add("status-line");
+        bar.setPadding(new Insets(3, 8, 3, 8));
+        bar.setAlignment(Pos.CENTER_LEFT);
+        Label summary = Controls.fixed(new Label());
+        summary.setId("model-summary");
+        summary.textProperty().bind(vm.model().summaryProperty());
+        Label status = Controls.fixed(new Label());
         status.setId("status-text");
         status.textProperty().bind(vm.statusProperty());
         Label loading = new Label();
@@ -464,10 +472,14 @@ public final class MainView extends BorderPane {
         p.visibleProperty().bind(vm.model().loadingProperty().or(vm.preparingProperty()));
         Button cancelDownload = Controls.button("Cancel", null, vm.model()::cancelDownload);
         cancelDownload.visibleProperty().bind(vm.model().loadingProperty().and(vm.model().progressProperty().greaterThanOrEqualTo(0)));
-        Label note = new Label();
+        Label note = Controls.fixed(new Label());
         note.textProperty().bind(vm.model().deviceNoteProperty());
         note.getStyleClass().add("caption");
-        bar.getRightItems().addAll(status, new Region(), note, loading, p, cancelDownload, gpuStatus());
+        Controls.fixed(loading);
+        for (javafx.scene.Node n : List.of(note, loading, p, cancelDownload)) n.managedProperty().bind(n.visibleProperty());
+        note.visibleProperty().bind(note.textProperty().isNotEmpty());
+        loading.visibleProperty().bind(loading.textProperty().isNotEmpty());
+        bar.getChildren().addAll(status, summary, note, loading, p, cancelDownload, gpuStatus());
         return bar;
     }
 

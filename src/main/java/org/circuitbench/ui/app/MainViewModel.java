@@ -100,6 +100,7 @@ public final class MainViewModel {
     private volatile String sessionModelName;   // the session's model reference, for jobs
     private final JobState preparation;         // the selected task's, on the session's model
     private final SessionDocument document;
+    private final SessionTasks sessionTasks;
 
     public MainViewModel(AppServices services, RecoveryStore recovery, Path userDir) {
         this.services = services;
@@ -108,7 +109,7 @@ public final class MainViewModel {
         this.workspace = services.workspace();
         this.preparation = new JobState(services);
         this.document = new SessionDocument(new Shown(), dialogs, services.clock(), recovery, userDir, error, status);
-        SessionTasks sessionTasks = new Tasks();
+        this.sessionTasks = new Tasks();
         this.model = new ModelViewModel(services);
         this.grid = new GridViewModel(services, working, this::liveEvaluator);
         this.prunes = new NodePrunes(services, sessionTasks, working, this::addCircuit);
@@ -143,7 +144,10 @@ public final class MainViewModel {
             heads.taskChanged();
             prepareSelected();
         });
-        sessionModel.addListener((o, a, b) -> sessionModelName = b == null ? null : b.name());
+        sessionModel.addListener((o, a, b) -> {
+            sessionModelName = b == null ? null : b.name();
+            if (a == null || b == null || !a.name().equals(b.name())) modelChanged();
+        });
         method.methodProperty().addListener((o, was, now) -> methodChanged());
         grid.clear("No session is open.");
     }
@@ -219,6 +223,7 @@ public final class MainViewModel {
     /** The banner's other choice: the session takes the loaded model as its own. */
     public void useLoadedModel() {
         if (loadedRef == null) return;
+        stampResults();
         sessionModel.set(new Session.ModelRef(loadedRef, model.deviceProperty().get()));
         document.changed();
         updateModelProblem(null);
@@ -240,11 +245,45 @@ public final class MainViewModel {
         loadedRef = ref;
         Session.ModelRef s = sessionModel.get();
         if (s == null || !s.name().equals(ref)) {
+            stampResults();
             sessionModel.set(new Session.ModelRef(ref, model.deviceProperty().get()));
             if (s != null) document.changed(); // a session that had no model takes the first one quietly
         }
         updateModelProblem(null);
         prepareSelected();
+    }
+
+    /**
+     * Before the session takes another model: results that do not yet say their model (from files
+     * written before they did) are of the model the session has had, and keep saying so.
+     */
+    private void stampResults() {
+        String old = sessionModelName;
+        if (old == null) return;
+        runs.history().replaceAll(r -> r.model() == null ? r.withModel(old) : r);
+        edgeRuns.history().replaceAll(r -> r.model() == null ? r.withModel(old) : r);
+        circuits.replaceAll(c -> c.model() == null && c.score() != null ? c.withModel(old) : c);
+        graph.edits().named().replaceAll(c -> c.model() == null && c.score() != null ? c.withModel(old) : c);
+    }
+
+    /**
+     * The session's model changed: nothing computed on another model stays on screen as if it were
+     * this one's. Runs of other models are kept and not listed; the analyses go; saved circuits
+     * whose score is of another model say so.
+     */
+    private void modelChanged() {
+        runs.modelChanged();
+        edgeRuns.modelChanged();
+        analysis.modelChanged();
+        graph.edits().modelChanged();
+        circuits.setAll(List.copyOf(circuits));
+    }
+
+    /** A saved circuit's score as the list's tooltip says it: with its model when that is not the session's. */
+    public String scoreNote(Session.NamedCircuit c) {
+        if (c.score() == null) return "";
+        return String.format(Locale.ROOT, "score %.2f %%", c.score())
+                + (sessionTasks.ofThisModel(c.model()) ? "" : " on " + SessionTasks.describeModel(c.model()));
     }
 
     private void modelFailed(String why) {
@@ -376,6 +415,11 @@ public final class MainViewModel {
         @Override
         public List<String> names() {
             return List.copyOf(taskNames);
+        }
+
+        @Override
+        public String modelName() {
+            return sessionModelName;
         }
 
         @Override
@@ -541,7 +585,7 @@ public final class MainViewModel {
         if (name == null || name.isBlank() || grid.circuit() == null) return;
         var d = grid.detailsProperty().get();
         addCircuit(new Session.NamedCircuit(name.trim(), grid.circuit().toSpec(), selectedTaskName(),
-                d == null ? null : d.score(), "from the grid"));
+                d == null ? null : d.score(), "from the grid").withModel(d == null ? null : sessionModelName));
     }
 
     /** Save grid…: asks for a name. */

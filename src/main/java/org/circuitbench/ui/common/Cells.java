@@ -2,6 +2,7 @@ package org.circuitbench.ui.common;
 
 import javafx.geometry.Pos;
 import javafx.scene.control.Label;
+import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 
 import java.util.Locale;
@@ -69,7 +70,7 @@ public final class Cells {
     public static Label axis(String text) {
         Label a = new Label(text);
         a.getStyleClass().add("axis-label");
-        a.setMinWidth(22);
+        a.setMinWidth(Region.USE_PREF_SIZE); // "L \\ H" and "MLP" are read whole
         a.setAlignment(Pos.CENTER);
         return a;
     }

@@ -9,6 +9,7 @@ import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import org.circuitbench.search.Job;
+import org.circuitbench.search.JobContext;
 import org.circuitbench.search.JobHandle;
 import org.circuitbench.search.JobListener;
 import org.circuitbench.search.Progress;
@@ -36,7 +37,7 @@ public final class JobState {
     private final ReadOnlyStringWrapper eta = new ReadOnlyStringWrapper("");
     private final StringProperty status = new SimpleStringProperty("");
     private long generation; // the guard: bumped whenever the state moves on
-    private JobHandle<?> current;
+    private Tracked current;  // the tracked job, until it ends or the state moves on
     private long startedAt;
 
     public JobState(BackgroundRunner runner, Clock clock) {
@@ -65,8 +66,13 @@ public final class JobState {
         running.set(true);
         progress.set(-1);
         eta.set("");
-        JobHandle<R> h = runner.start(lane, job, guarded(g, job.listener(), true));
-        if (g == generation && running.get()) current = h; // a runner that ran it at once has finished it already
+        Tracked t = new Tracked();
+        current = t;
+        JobHandle<R> h = runner.start(lane, Job.of(job.title(), ctx -> {
+            t.running(ctx);
+            return job.run(ctx);
+        }), guarded(g, job.listener(), true));
+        t.handle = h;
         return h;
     }
 
@@ -140,6 +146,29 @@ public final class JobState {
         current = null;
         running.set(false);
         eta.set("");
+    }
+
+    /**
+     * The tracked job's handle and, once it runs, its context: Cancel reaches it whether it waits
+     * in its lane, runs on another thread, or runs on this one (a runner that runs jobs at once).
+     */
+    private static final class Tracked {
+        volatile JobHandle<?> handle;
+        private volatile JobContext context;
+        private volatile boolean cancelled;
+
+        void running(JobContext ctx) {
+            context = ctx;
+            if (cancelled) ctx.cancel();
+        }
+
+        void cancel() {
+            cancelled = true;
+            JobContext c = context;
+            if (c != null) c.cancel();
+            JobHandle<?> h = handle;
+            if (h != null) h.cancel();
+        }
     }
 
     /** "259/2000 · 46 s left" while the total is known, else "259 done · 12 s". */

@@ -25,4 +25,22 @@ public interface SessionTasks {
 
     /** A task of the session prepared on the session's model, preparing it if need be (blocking: call it from a job). */
     AblationTask prepare(String name) throws TaskException;
+
+    /** The session's model reference (what runs and saved circuits are stamped with); null when it has none. */
+    default String modelName() {
+        return null;
+    }
+
+    /**
+     * Whether a result stamped with {@code model} belongs to the session's model now; an unstamped
+     * one (a file from before results named their model) belongs to it.
+     */
+    default boolean ofThisModel(String model) {
+        return model == null || model.equals(modelName());
+    }
+
+    /** A model reference as the window names it. */
+    static String describeModel(String ref) {
+        return ref == null ? "no model" : ref.equals(org.circuitbench.model.AppPaths.DEMO_REF) ? "the demo model" : ref;
+    }
 }

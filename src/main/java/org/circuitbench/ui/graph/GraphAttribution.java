@@ -42,6 +42,7 @@ public final class GraphAttribution {
     private final ReadOnlyObjectWrapper<EdgeAttribution> attribution = new ReadOnlyObjectWrapper<>();
     private final IntegerProperty topN = new SimpleIntegerProperty(0);
     private final ObjectProperty<AttributionMethod> method = new SimpleObjectProperty<>(AttributionMethod.EAP);
+    private final IntegerProperty topNMax = new SimpleIntegerProperty(1); // the slider's end: every edge the attribution ranks
     private boolean stale; // asked for while the view is hidden: computed when it shows
 
     GraphAttribution(AppServices services, SessionTasks tasks, GraphEdits edits, ObservableBooleanValue active) {
@@ -85,7 +86,8 @@ public final class GraphAttribution {
                     }
                 }))
                 .onSuccess(r -> {
-                    topN.set(r.attribution().state().size()); // first: the slider reads it when the attribution arrives
+                    topNMax.set(r.attribution().state().size()); // first the slider's end, then its value, then what it ranks
+                    topN.set(r.attribution().state().size());
                     attribution.set(r.attribution());
                     text.set(String.format(Locale.ROOT, "%s attribution of %,d edges at score %.2f in %.1f s (estimates; exact on hover)",
                             by.describe(), r.attribution().state().size(), r.attribution().score(), r.seconds()));
@@ -134,6 +136,11 @@ public final class GraphAttribution {
     /** The slider: how many edges, by the size of their attribution, to keep. */
     public IntegerProperty topNProperty() {
         return topN;
+    }
+
+    /** How far the slider goes: the number of edges the attribution ranks (1 while there is none). */
+    public IntegerProperty topNMaxProperty() {
+        return topNMax;
     }
 
     /** The top-n edges by the size of their attribution, from the state it was computed at. */

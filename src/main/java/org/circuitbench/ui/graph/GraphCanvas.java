@@ -43,6 +43,7 @@ public final class GraphCanvas extends Region {
     private float[] attribution;           // by edge id, NaN where unknown; null: none
     private double maxAttribution = 1;
     private double scale = 1, tx, ty;      // screen = world * scale + t
+    private boolean fitted;                // the whole graph shows as fit() placed it: a resize fits it again
     private double dragX, dragY;
     private boolean dragged;
     private int drawn;
@@ -55,6 +56,7 @@ public final class GraphCanvas extends Region {
     private IntFunction<String> edgeInfo = id -> "";
     private Consumer<Integer> onDrawn = n -> { };
     private Consumer<Node.Head> onInspect;
+    private Consumer<Object> onTakeBack = n -> { };
     private final javafx.animation.PauseTransition pendingToggle = new javafx.animation.PauseTransition(javafx.util.Duration.millis(300));
 
     public GraphCanvas() {
@@ -86,10 +88,13 @@ public final class GraphCanvas extends Region {
             Object node = layout.nodeAt(worldX(e.getX()), worldY(e.getY()));
             if (node instanceof Node.Head h && onInspect != null) {
                 // a head's click waits for a possible second one: a double-click inspects and toggles nothing
-                pendingToggle.stop();
                 if (e.getClickCount() >= 2) {
+                    // a slow double-click: its first click may have been taken as a click already; it is taken back
+                    if (pendingToggle.getStatus() != javafx.animation.Animation.Status.RUNNING) onTakeBack.accept(h);
+                    pendingToggle.stop();
                     onInspect.accept(h);
                 } else {
+                    pendingToggle.stop();
                     pendingToggle.setOnFinished(x -> onNode.accept(h));
                     pendingToggle.playFromStart();
                 }
@@ -141,6 +146,11 @@ public final class GraphCanvas extends Region {
         onInspect = c;
     }
 
+    /** Told to take back a node's click that a second click made a double-click after it had been taken as a click. */
+    public void setOnTakeBack(Consumer<Object> c) {
+        onTakeBack = c;
+    }
+
     public void setEdgeInfo(IntFunction<String> f) {
         edgeInfo = f;
     }
@@ -163,6 +173,7 @@ public final class GraphCanvas extends Region {
         scale = Math.min(getWidth() / layout.width(), getHeight() / layout.height());
         tx = (getWidth() - layout.width() * scale) / 2;
         ty = (getHeight() - layout.height() * scale) / 2;
+        fitted = true;
         redraw();
     }
 
@@ -180,6 +191,7 @@ public final class GraphCanvas extends Region {
      */
     private void moveTo(double x, double y, double factor, double dx, double dy) {
         double wx = worldX(x), wy = worldY(y);
+        fitted = false; // the user's zoom and pan stay as they are when the window changes size
         scale = Math.max(0.05, Math.min(40, scale * factor));
         tx = x - wx * scale + dx;
         ty = y - wy * scale + dy;
@@ -216,8 +228,8 @@ public final class GraphCanvas extends Region {
 
     /** Where an edge's middle is on screen, for tests and scripted clicks. */
     public double[] screenMiddle(int id) {
-        double[] g = layout.segment(id);
-        return new double[] {screenX((g[0] + g[2]) / 2), screenY((g[1] + g[3]) / 2)};
+        double[] m = layout.middle(id);
+        return new double[] {screenX(m[0]), screenY(m[1])};
     }
 
     private int edgeAtScreen(double x, double y) {
@@ -243,9 +255,10 @@ public final class GraphCanvas extends Region {
     @Override
     protected void layoutChildren() {
         boolean first = canvas.getWidth() == 0;
+        boolean resized = canvas.getWidth() != getWidth() || canvas.getHeight() != getHeight();
         canvas.setWidth(getWidth());
         canvas.setHeight(getHeight());
-        if (first) fit();
+        if (first || resized && fitted) fit();
         else redraw();
     }
 
@@ -267,9 +280,11 @@ public final class GraphCanvas extends Region {
             for (int id = kept.nextSetBit(0); id >= 0; id = kept.nextSetBit(id + 1)) {
                 if (widthLevel(id) != level || !layout.visible(id, minX, minY, maxX, maxY)) continue;
                 int sign = bucketSign(id);
-                double[] s = layout.segment(id);
-                raster.line(screenX(s[0]), screenY(s[1]), screenX(s[2]), screenY(s[3]), sign == 0 ? HURTS_RGB : sign == 1 ? HELPS_RGB : PLAIN_RGB,
-                        alpha, Math.min(px, 8));
+                double[] p = layout.path(id);
+                int rgb = sign == 0 ? HURTS_RGB : sign == 1 ? HELPS_RGB : PLAIN_RGB;
+                for (int k = 0; k + 3 < p.length; k += 2) {
+                    raster.line(screenX(p[k]), screenY(p[k + 1]), screenX(p[k + 2]), screenY(p[k + 3]), rgb, alpha, Math.min(px, 8));
+                }
                 drawn++;
             }
         }

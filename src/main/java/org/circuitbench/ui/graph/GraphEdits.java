@@ -151,12 +151,26 @@ public final class GraphEdits {
     /** Click on a node: removes every edge into and out of it, or, when it has none, restores them all. */
     public void toggleNode(Object node) {
         EdgeCircuit c = circuit.get();
-        if (c == null) return;
+        if (c != null) edit(nodeToggled(c, node));
+    }
+
+    /** {@code c} with every edge into and out of {@code node} removed, or, when it has none, restored. */
+    private static EdgeCircuit nodeToggled(EdgeCircuit c, Object node) {
         List<Edge> touching = touching(c.graph(), node);
         boolean any = touching.stream().anyMatch(c::contains);
         BitSet ids = c.ids();
         for (Edge e : touching) ids.set(c.graph().id(e), !any);
-        edit(EdgeCircuit.ofIds(c.graph(), ids));
+        return EdgeCircuit.ofIds(c.graph(), ids);
+    }
+
+    /**
+     * Takes back the click that toggled {@code node} as if it never happened (a double-click whose
+     * second click came after its first was already taken as a click): only when it was the last edit.
+     */
+    public void cancelToggleNode(Object node) {
+        EdgeCircuit now = circuit.get();
+        EdgeCircuit before = now == null ? null : edits.forgetLast(b -> nodeToggled(b, node).equals(now));
+        if (before != null) show(before, true);
     }
 
     /** Every edge of the graph into or out of a node (embed, a head with its q, k, v, an MLP, the logits). */
@@ -382,8 +396,23 @@ public final class GraphEdits {
         EdgeCircuit c = circuit.get();
         if (c == null || name == null || name.isBlank()) return;
         named.removeIf(x -> x.name().equals(name.trim()));
-        named.add(SessionMapper.named(name.trim(), c, tasks.selectedName(), score.get(), null));
+        named.add(SessionMapper.named(name.trim(), c, tasks.selectedName(), score.get(), null).withModel(tasks.modelName()));
         onChange.run();
+    }
+
+    /**
+     * A named edge circuit as the list shows it: its name, task and score; a score of another
+     * model than the session's says which (the circuit itself still applies to a model of its shape).
+     */
+    public String describe(Session.NamedCircuit n) {
+        String score = n.score() == null ? "" : String.format(Locale.ROOT, " · %.2f %%", n.score());
+        if (!score.isEmpty() && !tasks.ofThisModel(n.model())) score += " on " + SessionTasks.describeModel(n.model());
+        return n.name() + " · " + n.task() + score;
+    }
+
+    /** The session's model changed: the list says again which scores are of another model. */
+    public void modelChanged() {
+        named.setAll(List.copyOf(named));
     }
 
     /** A named edge circuit on the graph. */

@@ -28,12 +28,14 @@ final class GraphSvg {
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<g stroke-linecap=\"round\">\n");
         var ids = c.ids();
         for (int id = ids.nextSetBit(0); id >= 0; id = ids.nextSetBit(id + 1)) {
-            double[] s = layout.segment(id);
+            double[] p = layout.path(id);
+            StringBuilder points = new StringBuilder();
+            for (int k = 0; k < p.length; k += 2) points.append(k == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.1f,%.1f", p[k], p[k + 1]));
             double a = attribution == null ? Double.NaN : attribution.of(g.edge(id));
             String colour = Double.isNaN(a) ? "#5f6b7a" : a < 0 ? "#c0392b" : "#2e86c1";
             double width = Double.isNaN(a) || max == 0 ? 0.5 : 0.25 + 7.75 * Math.abs(a) / max;
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%.2f\" stroke-opacity=\"%.2f\"><title>%s%s</title></line>%n",
-                    s[0], s[1], s[2], s[3], colour, width, width < 1 ? Math.max(0.15, width) : 0.85, g.edge(id),
+            sb.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%.2f\" stroke-opacity=\"%.2f\"><title>%s%s</title></polyline>%n",
+                    points, colour, width, width < 1 ? Math.max(0.15, width) : 0.85, g.edge(id),
                     Double.isNaN(a) ? "" : String.format(Locale.ROOT, " %+.4f", a)));
         }
         sb.append("</g>\n<g font-family=\"Helvetica\" font-size=\"10\" text-anchor=\"middle\">\n");

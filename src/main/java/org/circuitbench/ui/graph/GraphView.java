@@ -9,17 +9,18 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Separator;
 import javafx.scene.control.Slider;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.control.TitledPane;
 import javafx.scene.control.ComboBox;
 import javafx.collections.FXCollections;
 import org.circuitbench.ablation.AttributionMethod;
 import javafx.scene.layout.Priority;
-import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import org.circuitbench.ablation.EdgeAttribution;
 import org.circuitbench.ablation.EdgeCircuit;
@@ -29,6 +30,7 @@ import org.circuitbench.ui.common.Controls;
 
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -57,6 +59,7 @@ public final class GraphView extends BorderPane {
         canvas.setId("graph-canvas");
         canvas.setOnEdgeClicked(edits::toggleEdge);
         canvas.setOnNodeClicked(edits::toggleNode);
+        canvas.setOnTakeBack(edits::cancelToggleNode);
         canvas.setEdgeInfo(vm::edgeInfo);
         canvas.setOnDrawn(n -> drawn.setText(String.format(Locale.ROOT, "%,d edges drawn of %,d kept · frame %.0f ms · scroll to zoom, drag to pan",
                 n, edits.circuit() == null ? 0 : edits.circuit().size(), canvas.lastFrameMillis())));
@@ -67,7 +70,13 @@ public final class GraphView extends BorderPane {
 
         setTop(toolbar());
         setCenter(canvas);
-        setRight(side());
+        // the side panel scrolls in a short window rather than squash its lists and cut its lines
+        ScrollPane sideScroll = new ScrollPane(side());
+        sideScroll.setFitToWidth(true);
+        sideScroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
+        sideScroll.setId("graph-side");
+        sideScroll.getStyleClass().add("edge-to-edge");
+        setRight(sideScroll);
         drawn.getStyleClass().add("caption");
         drawn.setId("graph-drawn");
         setBottom(drawn);
@@ -130,7 +139,7 @@ public final class GraphView extends BorderPane {
         canvas.show(c.ids(), alive, byId);
     }
 
-    private HBox toolbar() {
+    private VBox toolbar() {
         Button[] edit = Controls.editButtons("graph", edits::selectAll, edits::selectNone, edits::undo, edits::redo,
                 edits.canUndoProperty(), edits.canRedoProperty());
         Button fit = Controls.button("Fit", "graph-fit", canvas::fit);
@@ -146,29 +155,30 @@ public final class GraphView extends BorderPane {
         slider.setId("graph-topn");
         slider.setPrefWidth(220);
         slider.setBlockIncrement(1);
-        attribution.attributionProperty().addListener((o, was, a) -> {
-            slider.setMax(a == null ? 1 : a.state().size());
-            slider.setValue(attribution.topNProperty().get());
-        });
+        slider.maxProperty().bind(attribution.topNMaxProperty()); // bound before the value, so a value is never clamped to an old end
         slider.valueProperty().addListener((o, was, now) -> attribution.topNProperty().set((int) Math.round(now.doubleValue())));
         attribution.topNProperty().addListener((o, was, now) -> {
             if (Math.round(slider.getValue()) != now.intValue()) slider.setValue(now.intValue());
         });
         slider.disableProperty().bind(attribution.attributionProperty().isNull());
         Label topN = new Label();
+        topN.setId("graph-topn-label");
         topN.textProperty().bind(Bindings.when(attribution.attributionProperty().isNull()).then("")
                 .otherwise(Bindings.format("top %,d edges", attribution.topNProperty())));
         Button keep = Controls.button("Keep top n", "graph-keep-topn", attribution::applyTopN);
         keep.disableProperty().bind(attribution.attributionProperty().isNull());
         keep.setTooltip(new Tooltip("Keep the n edges with the largest attribution; the score beside the graph is their exact score."));
-        HBox bar = new HBox(6, edit[0], edit[1], edit[2], edit[3], fit, new Separator(Orientation.VERTICAL), by, attribute, slider, topN, keep);
+        // a row that wraps in a narrow window rather than cut its buttons to "…"
+        for (Button b : List.of(edit[0], edit[1], edit[2], edit[3], fit, attribute, keep)) Controls.fixed(b);
+        Controls.fixed(topN);
+        FlowPane bar = new FlowPane(6, 4, edit[0], edit[1], edit[2], edit[3], fit, new Separator(Orientation.VERTICAL), by, attribute, slider, topN, keep);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(0, 0, 6, 0));
         Label attrText = new Label();
         attrText.textProperty().bind(attribution.caption());
         attrText.getStyleClass().add("caption");
-        VBox top = new VBox(2, bar, attrText);
-        return new HBox(top);
+        attrText.setWrapText(true);
+        return new VBox(2, bar, attrText);
     }
 
     private VBox side() {
@@ -198,8 +208,7 @@ public final class GraphView extends BorderPane {
             @Override
             protected void updateItem(Session.NamedCircuit n, boolean empty) {
                 super.updateItem(n, empty);
-                setText(empty || n == null ? null : n.name() + " · " + n.task()
-                        + (n.score() == null ? "" : String.format(Locale.ROOT, " · %.2f %%", n.score())));
+                setText(empty || n == null ? null : edits.describe(n));
             }
         });
         Button showNamed = Controls.button("Show on graph", "graph-show-named", () -> {
@@ -215,11 +224,12 @@ public final class GraphView extends BorderPane {
         TitledPane curves = new TitledPane("Faithfulness curves", new FaithfulnessChart(vm.faithfulness()));
         curves.setId("graph-faithfulness");
         curves.setExpanded(false);
-        VBox side = new VBox(6, new HBox(8, score, busy), detail, error, new Separator(), runs, new Separator(),
-                Controls.section("Saved edge circuits"), new HBox(6, save, showNamed), named, curves);
+        // the graph's own (its score, its saved circuits) first; the runs below, where the side panel scrolls
+        VBox side = new VBox(6, new HBox(8, score, busy), detail, error, new Separator(),
+                Controls.section("Saved edge circuits"), new HBox(6, save, showNamed), named, curves, new Separator(), runs);
         side.setPadding(new Insets(0, 0, 0, 10));
-        side.setPrefWidth(330);
-        side.setMinWidth(Region.USE_PREF_SIZE);
+        side.setPrefWidth(320);
+        side.setMinWidth(240); // inside its scroll pane it takes the viewport's width
         VBox.setVgrow(runs, Priority.ALWAYS);
         return side;
     }

@@ -204,9 +204,7 @@ public final class HeadGridView extends BorderPane {
         grid.getChildren().clear();
         cells.clear();
         int layers = vm.layersProperty().get(), heads = vm.headsProperty().get();
-        Label corner = new Label("L \\ H");
-        corner.getStyleClass().add("axis-label");
-        grid.add(corner, 0, 0);
+        grid.add(Cells.axis("L \\ H"), 0, 0);
         for (int h = 0; h < heads; h++) grid.add(Cells.axis(Integer.toString(h)), h + 1, 0);
         if (vm.showMlpsProperty().get()) grid.add(Cells.axis("MLP"), heads + 1, 0);
         for (int l = 0; l < layers; l++) {

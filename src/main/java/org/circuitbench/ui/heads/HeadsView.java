@@ -12,8 +12,10 @@ import javafx.scene.control.ScrollPane;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import org.circuitbench.ui.common.Controls;
 import org.circuitbench.ui.common.Exports;
@@ -61,7 +63,12 @@ public final class HeadsView extends BorderPane {
         status.setWrapText(true);
         status.textProperty().bind(vm.statusProperty());
         HBox.setHgrow(status, Priority.ALWAYS);
-        HBox controls = new HBox(8, label("Measure"), measure, label("Scope"), scope, compute, cancel, estimate, exact, progress);
+        // wraps in a narrow window rather than cut the choosers or their labels
+        measure.setMinWidth(Region.USE_PREF_SIZE);
+        scope.setMinWidth(Region.USE_PREF_SIZE);
+        FlowPane controls = new FlowPane(8, 6, new HBox(6, label("Measure"), measure), new HBox(6, label("Scope"), scope),
+                compute, cancel, estimate, exact, progress);
+        for (javafx.scene.Node n : controls.getChildren()) if (n instanceof HBox b) b.setAlignment(Pos.CENTER_LEFT);
         controls.setAlignment(Pos.CENTER_LEFT);
         VBox top = new VBox(4, controls, status);
         top.setPadding(new Insets(0, 0, 6, 0));
@@ -89,7 +96,9 @@ public final class HeadsView extends BorderPane {
         left.setPadding(new Insets(4));
         ScrollPane leftScroll = new ScrollPane(left);
         leftScroll.setFitToWidth(true);
-        leftScroll.setMinWidth(300);
+        // as wide as the heatmap's narrowest cells need (its columns never hide behind a scrollbar)
+        leftScroll.minWidthProperty().bind(javafx.beans.binding.Bindings.createDoubleBinding(
+                () -> heatmap.minWidth(-1) + 2 * left.getPadding().getLeft() + 16, heatmap.widthProperty(), vm.heatmapProperty()));
 
         vm.lens().addListener((ListChangeListener<HeadsViewModel.LensSeries>) c -> lens.show(vm.lens()));
         lens.show(vm.lens());
@@ -100,6 +109,7 @@ public final class HeadsView extends BorderPane {
         HBox lensExports = new HBox(8, lensCsv, lensPng);
         Label scatterTitle = new Label("Estimated against exact drop");
         scatterTitle.getStyleClass().add("section");
+        scatterTitle.setWrapText(true); // on two lines in a narrow window (1024 wide) rather than cut
         Label scatterCaption = new Label();
         scatterCaption.setId("scatter-caption");
         scatterCaption.getStyleClass().add("caption");
@@ -111,7 +121,7 @@ public final class HeadsView extends BorderPane {
         VBox.setVgrow(lens, Priority.ALWAYS);
         VBox.setVgrow(scatter, Priority.ALWAYS);
         right.setPadding(new Insets(4));
-        right.setMinWidth(260);
+        right.setMinWidth(200);
 
         SplitPane split = new SplitPane(leftScroll, right);
         split.setOrientation(Orientation.HORIZONTAL);

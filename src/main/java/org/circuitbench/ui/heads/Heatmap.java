@@ -38,9 +38,18 @@ public record Heatmap(HeadMeasure measure, String scope, double[][] values, doub
         };
     }
 
-    /** A value as its cell shows it; "–" for none; never "-0.00". */
+    /**
+     * A value as its cell shows it: "–" for none; never "-0.00"; and never wider than a cell: a
+     * large value drops decimals (150.27 reads "150", −12.345 "−12.3"), its tooltip keeps them all.
+     */
     public String text(double v) {
-        return Double.isNaN(v) ? "–" : Cells.format(format, v);
+        if (Double.isNaN(v)) return "–";
+        String s = Cells.format(format, v);
+        for (int decimals = 1; decimals >= 0 && s.replace("-", "").length() > 4; decimals--) {
+            String shorter = Cells.format("%." + decimals + "f", v);
+            if (shorter.length() < s.length()) s = shorter;
+        }
+        return s;
     }
 
     /**

@@ -7,6 +7,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.MouseButton;
+import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Region;
@@ -16,6 +17,7 @@ import javafx.util.Duration;
 import org.circuitbench.ablation.Circuit;
 import org.circuitbench.ablation.Node;
 import org.circuitbench.ui.common.Cells;
+import org.circuitbench.ui.common.Controls;
 
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -28,9 +30,11 @@ import java.util.function.Consumer;
 final class HeatmapView extends VBox {
     private final Label title = new Label();
     private final GridPane grid = new GridPane();
-    private final HBox legend = new HBox(6);
+    private final FlowPane legend = new FlowPane(6, 4); // wraps in a narrow window rather than cut its words
     private final Label caption = new Label();
     private Consumer<Node.Head> onInspect = h -> { };
+    private final javafx.beans.property.DoubleProperty cellWidth = new javafx.beans.property.SimpleDoubleProperty(40);
+    private int columns = 13; // of the heatmap shown: the heads and the MLP column
 
     HeatmapView() {
         setSpacing(6);
@@ -49,7 +53,26 @@ final class HeatmapView extends VBox {
         caption.setMaxWidth(560);
         setPadding(new Insets(4, 8, 4, 4));
         getChildren().addAll(title, grid, legend, caption);
+        widthProperty().addListener((o, a, w) -> fitCells());
     }
+
+    /**
+     * The cells share the width there is: from {@link #MIN_CELL} to 44 pixels wide; the view asks
+     * for the width its narrowest cells need, so a 12 × 12 heatmap with its MLP column shows whole
+     * beside the lens at 1024 × 700.
+     */
+    private void fitCells() {
+        double free = getWidth() - getPadding().getLeft() - getPadding().getRight() - 34 - columns * grid.getHgap();
+        cellWidth.set(Math.max(MIN_CELL, Math.min(44, free / Math.max(1, columns))));
+    }
+
+    @Override
+    protected double computeMinWidth(double height) {
+        return getPadding().getLeft() + getPadding().getRight() + 34 + columns * (MIN_CELL + grid.getHgap());
+    }
+
+    /** The narrowest a cell gets: its text is written to fit it (see {@link Heatmap#text}). */
+    static final double MIN_CELL = 34;
 
     void setOnInspect(Consumer<Node.Head> c) {
         onInspect = c;
@@ -65,11 +88,11 @@ final class HeatmapView extends VBox {
             return;
         }
         title.setText(h.measure().name() + " · " + h.scope());
+        columns = h.heads() + (h.mlp() == null ? 0 : 1);
+        fitCells();
+        requestLayout();
         caption.setText(h.caption());
-        Label corner = new Label("L \\ H");
-        corner.getStyleClass().add("axis-label");
-        corner.setMinWidth(Label.USE_PREF_SIZE);
-        grid.add(corner, 0, 0);
+        grid.add(Cells.axis("L \\ H"), 0, 0);
         for (int k = 0; k < h.heads(); k++) grid.add(Cells.axis(Integer.toString(k)), k + 1, 0);
         if (h.mlp() != null) grid.add(Cells.axis("MLP"), h.heads() + 1, 0);
         for (int l = 0; l < h.layers(); l++) {
@@ -89,8 +112,13 @@ final class HeatmapView extends VBox {
             case Node.Mlp m -> "heat-mlp-" + m.layer();
         });
         c.getStyleClass().add("heat-cell");
-        c.setMinSize(38, 24);
-        c.setPrefSize(40, 26);
+        c.setMinHeight(24);
+        c.setPrefHeight(26);
+        c.minWidthProperty().bind(cellWidth);
+        c.prefWidthProperty().bind(cellWidth);
+        // below 40 pixels "-12.3" needs the smaller font (at the narrowest, 34, the usual one cuts "-0.01")
+        cellWidth.addListener((o, a, w) -> c.pseudoClassStateChanged(NARROW, w.doubleValue() < 40));
+        c.pseudoClassStateChanged(NARROW, cellWidth.get() < 40);
         c.setAlignment(Pos.CENTER);
         Circuit outline = h.outline();
         boolean in = outline != null && outline.keeps(n) && (n instanceof Node.Head || outline.hasMlpNodes());
@@ -115,6 +143,8 @@ final class HeatmapView extends VBox {
         return c;
     }
 
+    private static final javafx.css.PseudoClass NARROW = javafx.css.PseudoClass.getPseudoClass("narrow");
+
     /** The value's colour: white to dark blue from lo to hi; signed measures red below 0, blue above. */
     static Color colour(Heatmap h, double v) {
         if (h.diverging()) return Cells.diverging(Math.max(-1, Math.min(1, v / h.hi())));
@@ -131,19 +161,21 @@ final class HeatmapView extends VBox {
                   + Cells.web(Cells.diverging(1))
                 : Cells.web(Cells.heat(0)) + ", " + Cells.web(Cells.heat(1));
         bar.setStyle("-fx-background-color: linear-gradient(to right, " + stops + "); -fx-border-color: #999999;");
-        Label lo = new Label(h.text(h.lo()));
-        Label hi = new Label(h.text(h.hi()));
+        Label lo = Controls.fixed(new Label(h.text(h.lo())));
+        Label hi = Controls.fixed(new Label(h.text(h.hi())));
         lo.setId("heatmap-lo");
         hi.setId("heatmap-hi");
-        legend.getChildren().addAll(lo, bar, hi);
-        if (h.diverging()) legend.getChildren().add(new Label("(0 is white)"));
+        HBox scale = new HBox(6, lo, bar, hi);
+        scale.setAlignment(Pos.CENTER_LEFT);
+        legend.getChildren().add(scale);
+        if (h.diverging()) legend.getChildren().add(Controls.fixed(new Label("(0 is white)")));
         if (h.outline() != null) {
             Region box = new Region();
             box.setMinSize(14, 14);
             box.setStyle("-fx-border-color: #111111; -fx-border-width: 2;");
-            Region gap = new Region();
-            gap.setMinWidth(10);
-            legend.getChildren().addAll(gap, box, new Label("in the circuit"));
+            HBox outlined = new HBox(6, box, Controls.fixed(new Label("in the circuit")));
+            outlined.setAlignment(Pos.CENTER_LEFT);
+            legend.getChildren().add(outlined);
         }
     }
 }

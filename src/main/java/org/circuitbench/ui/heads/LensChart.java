@@ -24,9 +24,9 @@ final class LensChart extends LineChart<String, Number> {
         setAnimated(false);
         setCreateSymbols(true);
         getXAxis().setLabel("read after");
-        getYAxis().setLabel("logit difference");
+        getYAxis().setLabel("logit diff");
         ((CategoryAxis) getXAxis()).setTickLabelRotation(-90);
-        setMinSize(260, 220);
+        setMinSize(200, 220);
         setPrefSize(440, 320);
         setLegendVisible(true);
     }

@@ -33,7 +33,7 @@ import java.util.function.Supplier;
 public final class EdgeRuns implements RunKind<Session.RunRecord> {
     /** What a run does: the seed's rule on every edge, or the smallest top-n by attribution. */
     public enum Method {
-        GREEDY("edge prune (edges.md)"), ATTRIBUTION("minimal circuit by attribution");
+        GREEDY("greedy edge prune (the seed's rule on every edge)"), ATTRIBUTION("minimal circuit by attribution");
 
         public final String label;
 
@@ -104,27 +104,28 @@ public final class EdgeRuns implements RunKind<Session.RunRecord> {
         if (from.isEmpty()) throw new IllegalArgumentException("The start has no edges.");
         Method m = method.get();
         String id = Long.toString(System.nanoTime(), 36);
+        String model = tasks.modelName();
         return new Launch<>(m.label + ", T = " + RunKind.fmt(t) + " (" + taskName + ")",
                 "running the " + m.label + " at T = " + RunKind.fmt(t) + " from " + from.size() + " edges",
                 workspace.reading(ctx -> {
                     try (EdgeEvaluator ev = evaluators.edges(task)) {
-                        return m == Method.GREEDY ? pruned(id, taskName, new EdgePruner(ev, spec, from, t, evaluators.speculation(task)).run(ctx))
-                                : minimal(id, taskName, new MinimalEdgeCircuit(ev, spec, from, t).run(ctx));
+                        return m == Method.GREEDY ? pruned(id, taskName, model, new EdgePruner(ev, spec, from, t, evaluators.speculation(task)).run(ctx))
+                                : minimal(id, taskName, model, new MinimalEdgeCircuit(ev, spec, from, t).run(ctx));
                     }
                 }));
     }
 
-    private Outcome<Session.RunRecord> pruned(String id, String task, PruneResult<Edge, EdgeCircuit> r) {
-        return new Outcome<>(SessionMapper.record(id, task, r, clock.instant()),
+    private Outcome<Session.RunRecord> pruned(String id, String task, String model, PruneResult<Edge, EdgeCircuit> r) {
+        return new Outcome<>(SessionMapper.record(id, task, r, clock.instant()).withModel(model),
                 String.format(Locale.ROOT, "%s: %,d edges kept at %.2f %% after %,d evaluations in %.1f s",
                         r.cancelled() ? "cancelled, partial log kept" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds()),
                 List.of(), r.cancelled());
     }
 
-    private Outcome<Session.RunRecord> minimal(String id, String task, PruneResult<Edge, EdgeCircuit> r) {
+    private Outcome<Session.RunRecord> minimal(String id, String task, String model, PruneResult<Edge, EdgeCircuit> r) {
         List<LogRow> curve = new ArrayList<>();
         for (PruneResult.Point p : r.curve()) curve.add(curvePoint(p.size(), p.score()));
-        return new Outcome<>(SessionMapper.record(id, task, r, clock.instant()),
+        return new Outcome<>(SessionMapper.record(id, task, r, clock.instant()).withModel(model),
                 String.format(Locale.ROOT, "%s: %,d edges at %.2f %% (exact) after %d exact passes in %.1f s%s",
                         r.cancelled() ? "cancelled" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds(),
                         r.reached() ? "" : "; even the start does not reach 100 − T"),
@@ -158,6 +159,11 @@ public final class EdgeRuns implements RunKind<Session.RunRecord> {
     public String describe(Session.RunRecord r) {
         return String.format(Locale.ROOT, "%s T=%s · %s · %.2f %%%s", r.method(), RunKind.fmt(r.threshold()),
                 r.task(), r.score(), r.cancelled() ? " (cancelled)" : "");
+    }
+
+    @Override
+    public boolean ofThisModel(Session.RunRecord r) {
+        return tasks.ofThisModel(r.model());
     }
 
     public ObjectProperty<Method> methodProperty() {

@@ -58,7 +58,7 @@ public final class EdgeRunsPanel extends VBox {
         vm.log().addListener((ListChangeListener<LogRow>) c -> {
             if (!vm.log().isEmpty()) log.scrollTo(vm.log().size() - 1);
         });
-        ListView<Session.RunRecord> history = new ListView<>(vm.history());
+        ListView<Session.RunRecord> history = new ListView<>(vm.shown());
         history.setId("graph-history");
         history.setPrefHeight(110);
         history.setCellFactory(Controls.textCells(vm.kind()::describe));
@@ -72,7 +72,7 @@ public final class EdgeRunsPanel extends VBox {
         HBox settingsRow = new HBox(6, new Label("T"), threshold, run, cancel);
         settingsRow.setAlignment(Pos.CENTER_LEFT);
         getChildren().addAll(Controls.section("Run on edges"), method, new HBox(6, new Label("from"), start), settingsRow, progress, eta, status, log,
-                Controls.section("Edge runs"), history, apply);
+                Controls.section("Edge runs"), history, Controls.label("graph-hidden", vm.hiddenNoteProperty(), "caption"), apply);
         VBox.setVgrow(log, Priority.ALWAYS);
     }
 

@@ -64,12 +64,13 @@ public final class NodePrunes implements RunKind<Session.RunRecord> {
         prepared.method().checkThreshold(threshold); // on the task's scale: a percentage, or for kl a KL in nats
         PruneSettings<Circuit> settings = new PruneSettings<>(method.get(), threshold, start, seed.get(), iterations.get());
         int speculation = evaluators.speculation(prepared);
+        String model = tasks.modelName();
         return new Launch<>(settings.method() + " prune, T = " + RunKind.fmt(threshold) + " (" + task + ")",
                 "running " + settings.method() + " at T = " + RunKind.fmt(threshold) + " on " + task,
                 workspace.reading(ctx -> {
                     try (Evaluator ev = evaluators.fast(prepared)) {
                         PruneResult<org.circuitbench.ablation.Node, Circuit> r = new Pruner(ev, settings, speculation).run(ctx);
-                        return new Outcome<>(SessionMapper.record(Long.toString(System.nanoTime(), 36), task, r, clock.instant()),
+                        return new Outcome<>(SessionMapper.record(Long.toString(System.nanoTime(), 36), task, r, clock.instant()).withModel(model),
                                 String.format(Locale.ROOT, "%s: %d nodes at %.2f %% after %d evaluations in %.1f s", r.cancelled()
                                         ? "cancelled, partial log kept" : "finished", r.circuit().size(), r.score(), r.evaluations(), r.seconds()),
                                 List.of(), r.cancelled());
@@ -97,6 +98,11 @@ public final class NodePrunes implements RunKind<Session.RunRecord> {
                 r.task(), size < 0 ? "all" : Integer.toString(size), r.score(), r.cancelled() ? " (cancelled)" : "");
     }
 
+    @Override
+    public boolean ofThisModel(Session.RunRecord r) {
+        return tasks.ofThisModel(r.model());
+    }
+
     /** A run as the engine's result (for the exports), on the working circuit's model shape. */
     public PruneResult result(Session.RunRecord r) {
         return SessionMapper.result(r, working.layersProperty().get(), working.headsProperty().get());
@@ -106,7 +112,7 @@ public final class NodePrunes implements RunKind<Session.RunRecord> {
     public void saveAs(Session.RunRecord r, String name) {
         if (r == null || name == null || name.isBlank()) return;
         saveCircuit.accept(new Session.NamedCircuit(name.trim(), r.circuit(), r.task(), r.score(),
-                r.method() + " T=" + RunKind.fmt(r.threshold()) + (r.cancelled() ? " (cancelled)" : "")));
+                r.method() + " T=" + RunKind.fmt(r.threshold()) + (r.cancelled() ? " (cancelled)" : "")).withModel(r.model()));
     }
 
     public ObjectProperty<SearchMethod> methodProperty() {

@@ -32,6 +32,9 @@ public interface RunKind<R> {
     /** The run as the history lists it. */
     String describe(R record);
 
+    /** Whether the run is of the session's model now (a run of another model is kept, not shown). */
+    boolean ofThisModel(R record);
+
     /** A threshold as typed in the field: 3, not 3.0. */
     static String fmt(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);

@@ -14,6 +14,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.collections.transformation.FilteredList;
 import org.circuitbench.search.Job;
 import org.circuitbench.ui.common.AppServices;
 import org.circuitbench.ui.common.JobState;
@@ -40,7 +41,9 @@ public final class RunViewModel<R> {
     private final StringProperty message = new SimpleStringProperty(""); // the engine's line for the last step
     private final StringBinding eta;
     private final ObservableList<LogRow> log = FXCollections.observableArrayList();
-    private final ObservableList<R> history = FXCollections.observableArrayList();
+    private final ObservableList<R> history = FXCollections.observableArrayList(); // every run of the session
+    private final FilteredList<R> shown = new FilteredList<>(history);              // the runs of the session's model now
+    private final StringBinding hiddenNote;
     private final ObjectProperty<R> selected = new SimpleObjectProperty<>();
     private Runnable onChange = () -> { };
 
@@ -55,6 +58,11 @@ public final class RunViewModel<R> {
                 : message.get().isBlank() ? jobs.etaProperty().get()
                 : jobs.etaProperty().get().isBlank() ? message.get() : message.get() + " · " + jobs.etaProperty().get(),
                 jobs.runningProperty(), jobs.etaProperty(), message);
+        shown.setPredicate(kind::ofThisModel);
+        this.hiddenNote = Bindings.createStringBinding(() -> {
+            int hidden = history.size() - shown.size();
+            return hidden == 0 ? "" : hidden + (hidden == 1 ? " run" : " runs") + " of another model, kept in the session and not shown.";
+        }, history, shown);
         selected.addListener((o, was, now) -> {
             if (now != null && !jobs.isRunning()) showLog(now);
         });
@@ -94,6 +102,20 @@ public final class RunViewModel<R> {
         selected.set(null);
         log.clear();
         history.setAll(runs);
+    }
+
+    /**
+     * The session's model changed: only its runs show, and nothing of the old model's stays on
+     * screen (a run of it still going is stopped and dropped; its log and selection go).
+     */
+    public void modelChanged() {
+        jobs.reset();
+        message.set("");
+        status.set(thresholdValid.get() ? "" : status.get());
+        selected.set(null);
+        log.clear();
+        shown.setPredicate(null);
+        shown.setPredicate(kind::ofThisModel);
     }
 
     /** Starts a run on the current task; bad settings give a message in {@link #statusProperty()}. */
@@ -186,8 +208,19 @@ public final class RunViewModel<R> {
         return log;
     }
 
+    /** Every run of the session (what it saves), of any model. */
     public ObservableList<R> history() {
         return history;
+    }
+
+    /** The runs of the session's model now: what the history list shows. */
+    public ObservableList<R> shown() {
+        return shown;
+    }
+
+    /** How many runs of other models are kept and not shown; empty when there are none. */
+    public StringBinding hiddenNoteProperty() {
+        return hiddenNote;
     }
 
     public ObjectProperty<R> selectedProperty() {

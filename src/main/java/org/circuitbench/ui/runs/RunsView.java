@@ -125,7 +125,7 @@ public final class RunsView extends BorderPane {
             if (!vm.log().isEmpty()) log.scrollTo(vm.log().size() - 1);
         });
 
-        ListView<Session.RunRecord> history = new ListView<>(vm.history());
+        ListView<Session.RunRecord> history = new ListView<>(vm.shown());
         history.setId("run-history");
         history.setCellFactory(Controls.textCells(vm.kind()::describe));
         history.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> vm.selectedProperty().set(b));
@@ -141,7 +141,8 @@ public final class RunsView extends BorderPane {
         save.setId("run-save");
         save.disableProperty().bind(vm.selectedProperty().isNull());
         save.setOnAction(e -> saveAs.run());
-        VBox historyBox = new VBox(6, new Label("History"), history, new HBox(6, apply, save));
+        Label hidden = Controls.label("run-hidden", vm.hiddenNoteProperty(), "caption");
+        VBox historyBox = new VBox(6, new Label("History"), history, hidden, new HBox(6, apply, save));
         VBox.setVgrow(history, Priority.ALWAYS);
 
         VBox logBox = new VBox(6, chart, log);

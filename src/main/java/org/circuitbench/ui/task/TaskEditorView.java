@@ -62,13 +62,12 @@ public final class TaskEditorView extends BorderPane {
         note.managedProperty().bind(note.visibleProperty());
         name.setPrefColumnCount(18);
         name.setMinWidth(120);
-        Region gap = new Region();
-        HBox top = new HBox(8, Controls.fixed(new Label("Task")), name, Controls.fixed(apply), Controls.fixed(dirty), gap, Controls.fixed(check), Controls.fixed(library), Controls.fixed(importBtn), Controls.fixed(exportBtn));
+        // a row that wraps in a narrow window (1024 wide) rather than cut a button or push the form off the screen
+        FlowPane top = new FlowPane(8, 6, Controls.fixed(new Label("Task")), name, Controls.fixed(apply), Controls.fixed(dirty),
+                Controls.fixed(check), Controls.fixed(library), Controls.fixed(importBtn), Controls.fixed(exportBtn));
         top.setAlignment(Pos.CENTER_LEFT);
         VBox head = new VBox(4, top, note);
         top.setPadding(new Insets(0, 0, 8, 0));
-        HBox.setHgrow(name, Priority.SOMETIMES);
-        HBox.setHgrow(gap, Priority.ALWAYS);
 
         ListView<TaskDefinition.TemplateSpec> templates = new ListView<>(vm.templates());
         templates.setId("editor-templates");
@@ -104,7 +103,7 @@ public final class TaskEditorView extends BorderPane {
         form.addRow(r++, new Label("Correct answer"), text("editor-correct", vm.correctProperty()));
         form.addRow(r++, new Label("Incorrect answer"), text("editor-incorrect", vm.incorrectProperty()));
         form.addRow(r++, new Label("Clean variables"), area("editor-clean-vars", vm.cleanVariablesProperty()));
-        form.addRow(r++, new Label("Clean prompts"), new HBox(6, number("editor-clean-count", vm.cleanCountTextProperty()), new Label("seed"),
+        form.addRow(r++, new Label("Clean prompts"), new HBox(6, number("editor-clean-count", vm.cleanCountTextProperty()), Controls.fixed(new Label("seed")),
                 number("editor-clean-seed", vm.cleanSeedTextProperty()), new Label("(when no variable is a range)")));
         form.addRow(r++, new Label("Corrupt text"), text("editor-corrupt-text", vm.corruptTextProperty()));
         form.addRow(r++, new Label("Corrupt variables"), area("editor-corrupt-vars", vm.corruptVariablesProperty()));
@@ -114,13 +113,14 @@ public final class TaskEditorView extends BorderPane {
         paired.setId("editor-corrupt-paired");
         paired.selectedProperty().bindBidirectional(vm.corruptPairedProperty());
         count.disableProperty().bind(vm.corruptPairedProperty()); // a paired set has as many prompts as the clean one
-        HBox corruptRow = new HBox(6, count, new Label("seed"), seed, paired);
+        paired.setWrapText(true); // on two lines in a narrow window (1024 wide) rather than cut
+        HBox corruptRow = new HBox(6, count, Controls.fixed(new Label("seed")), seed, paired);
         corruptRow.setAlignment(Pos.CENTER_LEFT);
         form.addRow(r++, new Label("Corrupt prompts"), corruptRow);
         form.addRow(r++, new Label("Lists"), area("editor-lists", vm.listsProperty()));
         FlowPane keep = new FlowPane(10, 4);
         keep.setId("editor-keep");
-        CheckBox keepAll = new CheckBox("every position");
+        CheckBox keepAll = Controls.fixed(new CheckBox("every position"));
         keepAll.setId("editor-keep-all");
         keepAll.selectedProperty().bindBidirectional(vm.keepAllProperty());
         keep.disableProperty().bind(vm.keepAllProperty());
@@ -131,6 +131,7 @@ public final class TaskEditorView extends BorderPane {
         form.addRow(r++, new Label("Keep positions"), keepRow);
         CheckBox space = new CheckBox("an answer follows a space (its token is that of \" \" + answer; off: of the answer itself, as \"17\" → \"32\")");
         space.setId("editor-answer-space");
+        space.setWrapText(true);
         space.selectedProperty().bindBidirectional(vm.answerSpaceProperty());
         form.addRow(r++, new Label("Answers"), space);
         Label help = new Label("Placeholders: {a}, {a+1}, {numwords[i]}, {months[(i+1) % 12]}, {randint(d, d+10)}, {choice(w)}, "

@@ -19,6 +19,7 @@ import org.testfx.framework.junit5.Start;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Importance & compare tab as a researcher uses it: a readable importance chart and overlay, four circuits compared. */
@@ -51,6 +52,23 @@ class AnalysisFxTest extends AppFxBase {
             Color bg = color(c.getStyle(), "-fx-background-color"), fg = color(c.getStyle(), "-fx-text-fill");
             assertTrue(Cells.contrast(bg, fg) >= 4.5, c.getId() + " '" + c.getText() + "' has contrast " + Cells.contrast(bg, fg));
         }
+    }
+
+    /** §2.9: the caption names the smallest drop (not the axis's zero), and the Compare sub-tab does not show importance's line. */
+    @Test
+    void theImportanceCaptionNamesTheSmallestDropAndStaysOnItsSubTab(FxRobot robot) throws Exception {
+        ready();
+        robot.clickOn("Importance & compare");
+        org.circuitbench.ablation.Circuit c = org.circuitbench.ablation.Circuit.parse("0.0,1.1,2.2", 4, 4);
+        var r = new org.circuitbench.search.Importance.Result(c, 80.0, List.of(
+                new org.circuitbench.search.Importance.Entry(org.circuitbench.ablation.Node.head(0, 0), 79.98),
+                new org.circuitbench.search.Importance.Entry(org.circuitbench.ablation.Node.head(1, 1), 75.0),
+                new org.circuitbench.search.Importance.Entry(org.circuitbench.ablation.Node.head(2, 2), 60.0)), 3, 0.1, false, null);
+        robot.interact(() -> vm.analysis().showImportance(r));
+        assertTrue(text(robot, "#importance-caption").contains("drops from 0.02 to 20.00"), text(robot, "#importance-caption"));
+        assertFalse(text(robot, "#analysis-status").isEmpty(), "the Importance sub-tab says what it shows");
+        robot.clickOn("Compare");
+        assertEquals("", text(robot, "#compare-status"), "the Compare sub-tab has its own line");
     }
 
     /** Four compared circuits: four in the key and the legend; sets named by letter, so A − B and B − A differ. */

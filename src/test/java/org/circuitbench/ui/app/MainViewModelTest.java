@@ -142,6 +142,23 @@ class MainViewModelTest {
         }
     }
 
+    /** Cancel reaches a run even from its own events (a runner that runs jobs at once), and a cancelled run has no time left. */
+    @Test
+    void aCancelledRunKeepsItsLogAndHasNoTimeLeft() {
+        vm.prunes().methodProperty().set(SearchMethod.RANDOM);
+        vm.runs().thresholdProperty().set(20);
+        vm.prunes().iterationsProperty().set(100_000);
+        vm.runs().log().addListener((javafx.collections.ListChangeListener<org.circuitbench.ui.runs.LogRow>) c -> {
+            if (vm.runs().log().size() == 2) vm.runs().cancel();
+        });
+        assertTrue(vm.runs().start());
+        Session.RunRecord r = vm.runs().history().get(0);
+        assertTrue(r.cancelled());
+        assertEquals(r.removals().size(), vm.runs().log().size(), "the partial log is kept");
+        assertEquals("", vm.runs().etaProperty().get());
+        assertTrue(vm.runs().statusProperty().get().startsWith("cancelled"), vm.runs().statusProperty().get());
+    }
+
     @Test
     void badSettingsGiveAMessage() {
         vm.runs().thresholdProperty().set(120);

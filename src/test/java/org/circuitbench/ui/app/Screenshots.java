@@ -27,7 +27,7 @@ import java.util.function.BooleanSupplier;
  * toolkit), shows the views the README shows, and writes each as a PNG of the window's content:
  * the grid (circuit.png), the task editor (task-editor.png), importance (importance.png),
  * compare (compare.png), the Heads view (heads.png), the head inspector (inspector.png) and the
- * grid's attribution overlay (estimate.png).
+ * Graph view (graph.png) and the grid's attribution overlay (estimate.png).
  * <pre>java -cp target/classes:target/test-classes:target/lib/* org.circuitbench.ui.Screenshots OUT_DIR [WIDTH HEIGHT]</pre>
  */
 public final class Screenshots {
@@ -120,6 +120,19 @@ public final class Screenshots {
             }
         });
 
+        // the Graph view: the minimal circuit by attribution at T = 10 from every edge
+        onFx(() -> {
+            view[0].tabs().getSelectionModel().select(tab(view[0], "tab-graph"));
+            m.edgeRunSettings().methodProperty().set(org.circuitbench.ui.runs.EdgeRuns.Method.ATTRIBUTION);
+            m.edgeRuns().thresholdTextProperty().set("10");
+        });
+        await(() -> m.graph().edits().scoreProperty().get() != null && m.graph().attribution().attributionProperty().get() != null, 300);
+        onFx(() -> m.edgeRuns().start());
+        await(() -> !m.edgeRuns().history().isEmpty() && !m.edgeRuns().runningProperty().get(), 600);
+        onFx(() -> m.edgeRuns().applySelected());
+        await(() -> m.graph().edits().scoreProperty().get() != null && !m.graph().edits().busyProperty().get(), 300);
+        shoot(view[0], out.resolve("graph.png"));
+
         onFx(() -> {
             view[0].tabs().getSelectionModel().select(tab(view[0], "tab-circuit"));
             m.grid().overlayProperty().set(GridViewModel.Overlay.ATTRIBUTION);
@@ -127,7 +140,7 @@ public final class Screenshots {
         await(() -> m.grid().estimateIsCurrent(), 60);
         shoot(view[0], out.resolve("estimate.png"));
         System.out.println("wrote " + List.of("circuit.png", "task-editor.png", "importance.png", "compare.png", "heads.png", "inspector.png",
-                "estimate.png") + " to " + out);
+                "graph.png", "estimate.png") + " to " + out);
         System.exit(0);
     }
 

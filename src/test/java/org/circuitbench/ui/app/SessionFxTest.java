@@ -102,6 +102,53 @@ class SessionFxTest extends AppFxBase {
         assertFalse(robot.lookup("#demo-banner").query().isVisible(), "the note can be put away");
     }
 
+    /**
+     * §2.5: after the session takes another model, nothing computed on the old one is on screen as
+     * if it were this one's: its runs and edge runs are kept but not listed, the log, the matrix and
+     * the importance line are gone, and a saved edge circuit's score names its model.
+     */
+    @Test
+    void anotherModelLeavesNoResultOfTheOldOneOnScreen(FxRobot robot) throws Exception {
+        selectWords(robot);
+        robot.interact(() -> {
+            vm.runs().thresholdProperty().set(10);
+            vm.runs().start();
+        });
+        waitFor(60, () -> vm.runs().history().size() == 1 && !vm.runs().runningProperty().get());
+        robot.interact(() -> {
+            vm.edgeRuns().thresholdTextProperty().set("10");
+            vm.edgeRuns().start();
+        });
+        waitFor(120, () -> vm.edgeRuns().history().size() == 1 && !vm.edgeRuns().runningProperty().get());
+        robot.interact(() -> view.tabs().getSelectionModel().select(view.tabs().getTabs().stream()
+                .filter(t -> "tab-graph".equals(t.getId())).findFirst().orElseThrow()));
+        waitFor(120, () -> vm.graph().edits().scoreProperty().get() != null);
+        robot.interact(() -> vm.graph().edits().saveAs("kept edges"));
+        robot.interact(vm.analysis()::runImportance);
+        waitFor(60, () -> vm.analysis().importanceResultProperty().get() != null && !vm.analysis().busyProperty().get());
+        robot.interact(vm.analysis()::runMatrix);
+        waitFor(120, () -> vm.analysis().matrixProperty().get() != null && !vm.analysis().busyProperty().get());
+        String old = vm.sessionModelProperty().get().name();
+
+        robot.interact(() -> vm.loadModel(org.circuitbench.model.AppPaths.DEMO_REF));
+        waitFor(120, () -> !vm.model().loadingProperty().get() && !vm.preparingProperty().get()
+                && org.circuitbench.model.AppPaths.DEMO_REF.equals(vm.sessionModelProperty().get().name()));
+        assertTrue(robot.lookup("#run-history").queryAs(ListView.class).getItems().isEmpty(), "the old model's run is not listed");
+        assertTrue(robot.lookup("#run-log").queryAs(TableView.class).getItems().isEmpty(), "nor its log");
+        assertFalse(text(robot, "#run-hidden").isEmpty(), "the list says runs of another model are kept");
+        assertTrue(robot.lookup("#graph-history").queryAs(ListView.class).getItems().isEmpty(), "nor its edge run");
+        assertTrue(robot.lookup("#matrix-grid").queryAs(GridPane.class).getChildren().isEmpty(), "the matrix is gone");
+        assertEquals("", text(robot, "#importance-caption"), "the importance line is gone");
+        assertEquals("", text(robot, "#compare-status"));
+        ListView<?> named = robot.lookup("#graph-named").queryAs(ListView.class);
+        String shown = vm.graph().edits().describe((Session.NamedCircuit) named.getItems().get(0));
+        assertTrue(shown.contains(" on " + old), "a score of the old model names it: " + shown);
+        Session saved = vm.snapshot();
+        assertEquals(1, saved.runs(org.circuitbench.ablation.Level.NODES).size(), "the run is kept in the session");
+        assertEquals(old, saved.runs(org.circuitbench.ablation.Level.NODES).get(0).model());
+        assertEquals(old, saved.runs(org.circuitbench.ablation.Level.EDGES).get(0).model());
+    }
+
     /** Ctrl+Q, the close button and File → New ask about unsaved work; Cancel keeps the window and the work. */
     @Test
     void quitAndNewAskBeforeUnsavedWorkIsLost(FxRobot robot) throws Exception {

@@ -6,7 +6,6 @@ import org.circuitbench.ablation.EdgeEvaluator;
 import org.circuitbench.ui.app.AppFxBase;
 import org.circuitbench.ui.graph.GraphCanvas;
 import org.circuitbench.ui.graph.GraphEdits;
-import org.circuitbench.ui.graph.GraphLayout;
 import org.junit.jupiter.api.Test;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.Start;
@@ -37,9 +36,8 @@ class GraphFxTest extends AppFxBase {
         waitFor(30, () -> vm.graph().circuit().size() == all.size() - 1 && vm.graph().edits().scoreProperty().get() != null);
         EdgeCircuit now = vm.graph().circuit();
         int removed = all.ids().stream().filter(i -> !now.ids().get(i)).findFirst().orElseThrow();
-        double[] world = view.graphView().graphLayout().segment(id);
-        double d = Math.sqrt(GraphLayout.distanceSquared((world[0] + world[2]) / 2, (world[1] + world[3]) / 2,
-                view.graphView().graphLayout().segment(removed)));
+        double[] world = view.graphView().graphLayout().middle(id);
+        double d = view.graphView().graphLayout().distanceTo(removed, world[0], world[1]);
         assertTrue(d < 6, "the removed edge passes under the click (" + d + " world units away)");
         double engine;
         try (EdgeEvaluator plain = new EdgeEvaluator(task(), false)) {
@@ -56,7 +54,7 @@ class GraphFxTest extends AppFxBase {
         GraphCanvas canvas = view.graphView().canvas();
         org.circuitbench.ablation.Node.Head head = org.circuitbench.ablation.Node.head(2, 1);
         double[] c = canvas.screenCentre(head);
-        robot.doubleClickOn(canvas.localToScreen(c[0], c[1]));
+        doubleClick(robot, canvas, c[0], c[1]);
         waitFor(30, () -> inspector() != null && head.equals(vm.heads().inspector().headProperty().get()));
         assertTrue(inspector().getTitle().startsWith("Head 2.1"), inspector().getTitle());
         Thread.sleep(600); // past the wait for a second click
@@ -89,6 +87,33 @@ class GraphFxTest extends AppFxBase {
         assertTrue(dialogs.allAnswered());
     }
 
+    /** §2.9: when the attribution arrives, the slider keeps every edge and says so (not "top 1 edges"). */
+    @Test
+    void theSliderStartsAtEveryEdge(FxRobot robot) throws Exception {
+        graphReady(robot);
+        int size = vm.graph().attribution().attributionProperty().get().state().size();
+        assertEquals(size, vm.graph().attribution().topNProperty().get());
+        assertEquals(String.format(Locale.ROOT, "top %,d edges", size), text(robot, "#graph-topn-label"));
+    }
+
+    /** §2.9: a smaller window fits the whole graph again (unless the user zoomed or panned). */
+    @Test
+    void theGraphRefitsWhenTheWindowChangesSize(FxRobot robot) throws Exception {
+        graphReady(robot);
+        robot.interact(() -> {
+            stage.setWidth(1024);
+            stage.setHeight(700);
+        });
+        org.testfx.util.WaitForAsyncUtils.waitForFxEvents();
+        GraphCanvas canvas = view.graphView().canvas();
+        for (Object n : List.of(org.circuitbench.ablation.Sender.EMBED, org.circuitbench.ablation.Receiver.LOGITS,
+                org.circuitbench.ablation.Node.head(0, 0), org.circuitbench.ablation.Node.head(3, 3))) {
+            double[] c = canvas.screenCentre(n);
+            assertTrue(c[0] >= 0 && c[0] <= canvas.getWidth() && c[1] >= 0 && c[1] <= canvas.getHeight(),
+                    n + " at " + c[0] + ", " + c[1] + " in " + canvas.getWidth() + " × " + canvas.getHeight());
+        }
+    }
+
     @Test
     void theSlidersCircuitShowsTheEnginesExactScore(FxRobot robot) throws Exception {
         graphReady(robot);
@@ -102,5 +127,21 @@ class GraphFxTest extends AppFxBase {
         }
         assertEquals(vm.graph().attribution().topCircuit(90), vm.graph().circuit());
         assertEquals(String.format(Locale.ROOT, "%.2f %%", engine), text(robot, "#graph-score"));
+    }
+
+    /**
+     * A double-click as its two click events, back to back on the FX thread: the robot's two real
+     * clicks can come further apart than the double-click interval on a loaded machine.
+     */
+    static void doubleClick(FxRobot robot, GraphCanvas canvas, double x, double y) {
+        javafx.scene.Node inner = robot.from(canvas).lookup((java.util.function.Predicate<javafx.scene.Node>) n -> n instanceof javafx.scene.canvas.Canvas).query();
+        javafx.geometry.Point2D scene = canvas.localToScene(x, y), screen = canvas.localToScreen(x, y);
+        robot.interact(() -> {
+            for (int count = 1; count <= 2; count++) {
+                javafx.event.Event.fireEvent(inner, new javafx.scene.input.MouseEvent(javafx.scene.input.MouseEvent.MOUSE_CLICKED,
+                        scene.getX(), scene.getY(), screen.getX(), screen.getY(), javafx.scene.input.MouseButton.PRIMARY, count,
+                        false, false, false, false, false, false, false, false, false, true, null));
+            }
+        });
     }
 }

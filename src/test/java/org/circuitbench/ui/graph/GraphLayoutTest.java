@@ -32,9 +32,9 @@ class GraphLayoutTest {
 
     @Test
     void aHeadsThreeInputsEnterAtThreePorts() {
-        double q = layout.segment(g.id(g.parse("embed->5.3.q")))[2];
-        double k = layout.segment(g.id(g.parse("embed->5.3.k")))[2];
-        double v = layout.segment(g.id(g.parse("embed->5.3.v")))[2];
+        double q = end(g.id(g.parse("embed->5.3.q")));
+        double k = end(g.id(g.parse("embed->5.3.k")));
+        double v = end(g.id(g.parse("embed->5.3.v")));
         assertTrue(q < k && k < v);
     }
 
@@ -43,11 +43,11 @@ class GraphLayoutTest {
         int found = 0;
         for (String name : new String[] {"4.4->9.1.k", "11.11->logits", "0.mlp->1.mlp", "embed->0.0.q", "3.2->3.mlp"}) {
             Edge e = g.parse(name);
-            double[] s = layout.segment(g.id(e));
-            double mx = (s[0] + s[2]) / 2, my = (s[1] + s[3]) / 2;
+            double[] m = layout.middle(g.id(e));
+            double mx = m[0], my = m[1];
             assertEquals(g.id(e), layout.edgeAt(mx, my, 0.5, i -> i == g.id(e)), name);
             int any = layout.edgeAt(mx, my, 0.5, i -> true); // edges may cross here: whichever, it passes under the point
-            assertTrue(any >= 0 && GraphLayout.distanceSquared(mx, my, layout.segment(any)) <= 0.25, name);
+            assertTrue(any >= 0 && layout.distanceTo(any, mx, my) <= 0.5, name);
             found++;
         }
         assertEquals(5, found);
@@ -68,8 +68,42 @@ class GraphLayoutTest {
     @Test
     void cullingKeepsWhatCrossesTheView() {
         int id = g.id(g.parse("11.11->logits"));
-        double[] s = layout.segment(id);
+        double[] s = layout.path(id);
         assertTrue(layout.visible(id, s[0] - 1, s[1] - 1, s[0] + 1, s[1] + 1));
         assertFalse(layout.visible(id, layout.width() + 10, 0, layout.width() + 20, 10));
+    }
+
+    /** Where an edge ends: its receiver's port (x). */
+    double end(int id) {
+        double[] p = layout.path(id);
+        return p[p.length - 2];
+    }
+
+    /** §2.9: no edge passes through a node it does not join, on a 12 × 12 graph (as GPT-2 small) or a 4 × 4 one. */
+    @Test
+    void noEdgePassesThroughANodeItDoesNotJoin() {
+        for (EdgeGraph graph : new EdgeGraph[] {g, new EdgeGraph(4, 4)}) {
+            GraphLayout l = new GraphLayout(graph);
+            var boxes = l.boxes();
+            for (int id = 0; id < graph.edgeCount(); id++) {
+                Edge e = graph.edge(id);
+                Object to = e.receiver() instanceof Receiver.HeadInput in ? in.head() : e.receiver();
+                double[] p = l.path(id);
+                for (var b : boxes.entrySet()) {
+                    if (b.getKey().equals(e.sender()) || b.getKey().equals(to)) continue;
+                    double[] r0 = b.getValue();
+                    for (int k = 0; k + 3 < p.length; k += 2) {
+                        if (Math.max(p[k], p[k + 2]) < r0[0] || Math.min(p[k], p[k + 2]) > r0[2]
+                                || Math.max(p[k + 1], p[k + 3]) < r0[1] || Math.min(p[k + 1], p[k + 3]) > r0[3]) continue; // nowhere near
+                        for (int t = 0; t <= 100; t++) { // sampled along each leg: never inside another node's box
+                            double x = p[k] + (p[k + 2] - p[k]) * t / 100.0, y = p[k + 1] + (p[k + 3] - p[k + 1]) * t / 100.0;
+                            double[] r = b.getValue();
+                            assertFalse(x > r[0] + 0.5 && x < r[2] - 0.5 && y > r[1] + 0.5 && y < r[3] - 0.5,
+                                    e + " passes through " + b.getKey() + " at " + x + ", " + y);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -172,6 +172,14 @@ class GraphViewModelTest {
         assertEquals(EdgeCircuit.all(g), v.circuit(), "the graph's last step is the user's own edit, as before the double-click");
     }
 
+    /** §2.9: a run's method is named for what it does, not for a file. */
+    @Test
+    void noRunMethodIsNamedForAFile() {
+        for (org.circuitbench.ui.runs.EdgeRuns.Method m : org.circuitbench.ui.runs.EdgeRuns.Method.values()) {
+            assertFalse(m.label.matches(".*\\.(md|txt|json).*"), m.label);
+        }
+    }
+
     @Test
     void theSlidersCircuitHasTheEnginesExactScore() {
         GraphViewModel v = vm(SyncRunner.immediate());

@@ -26,6 +26,26 @@ class HeadsFxTest extends AppFxBase {
     }
 
     /** Heads: the heatmap's cells are the engine's DLA; a double-click opens the head inspector with the engine's numbers. */
+    /** §2.9: the full model's lens line and the scope's are told apart by hue (far apart on the colour wheel) and by dashes. */
+    @Test
+    void theTwoLensLinesDifferInHueAndDash(FxRobot robot) throws Exception {
+        ready();
+        robot.clickOn("#tab-heads");
+        var full = new org.circuitbench.explain.LogitLens(new double[] {0.1, 0.5, 1.2, 2.0}, new double[] {0.3, 0.9, 1.5, 2.4});
+        var scoped = new org.circuitbench.explain.LogitLens(new double[] {0.1, 0.2, 0.6, 1.0}, new double[] {0.2, 0.4, 0.8, 1.3});
+        robot.interact(() -> vm.heads().lens().setAll(new HeadsViewModel.LensSeries("full model", full),
+                new HeadsViewModel.LensSeries("grid's circuit", scoped)));
+        org.testfx.util.WaitForAsyncUtils.waitForFxEvents();
+        List<javafx.scene.shape.Path> lines = robot.lookup("#lens-chart .chart-series-line").queryAllAs(javafx.scene.shape.Path.class)
+                .stream().sorted(java.util.Comparator.comparing(n -> n.getStyleClass().toString())).toList();
+        assertEquals(2, lines.size());
+        Color a = (Color) lines.get(0).getStroke(), b = (Color) lines.get(1).getStroke();
+        double hue = Math.abs(a.getHue() - b.getHue());
+        hue = Math.min(hue, 360 - hue);
+        assertTrue(hue >= 90, "hues " + a.getHue() + " and " + b.getHue() + " are only " + hue + "° apart");
+        assertTrue(lines.get(0).getStrokeDashArray().isEmpty() != lines.get(1).getStrokeDashArray().isEmpty(), "one line is dashed");
+    }
+
     @Test
     void theHeadsViewShowsTheEnginesHeatmapAndTheInspectorOpensOnADoubleClick(FxRobot robot) throws Exception {
         ready();

@@ -66,6 +66,7 @@ class RunsFxTest extends AppFxBase {
         for (Session.RemovalRecord x : r.removals()) replay = replay.without(org.circuitbench.ablation.Node.parse(x.element()));
         assertEquals(replay.toSpec(), r.circuit());
         assertTrue(text(robot, "#run-status").contains("cancelled"));
+        assertEquals("", text(robot, "#run-eta"), "a cancelled run has no time left (issue 21 §2.9)");
     }
 
     @Test

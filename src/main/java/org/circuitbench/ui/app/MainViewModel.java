@@ -462,6 +462,7 @@ public final class MainViewModel {
         int i = old == null ? -1 : indexOfTask(old);
         if (i < 0 && indexOfTask(t.name()) >= 0) {
             dialogs.error("A task is called '" + t.name() + "' already", "Give this task another name.");
+            editor.refuse("a task is called '" + t.name() + "' already.");
             return;
         }
         if (i >= 0) tasks.set(i, t);

@@ -69,6 +69,7 @@ class AppStateMachineTest {
     static Path fixtureA, fixtureB, damagedFile, missingFile, unwritable;
     static Workspace workspace;
     static final Map<String, Fresh> fresh = new HashMap<>();
+    static byte[] pristineA, pristineB;
 
     /** One action of the user: its kind, two numbers it picks with, and the answers its questions get. */
     record Step(Action action, int a, int b, int[] answers) {
@@ -115,6 +116,8 @@ class AppStateMachineTest {
         fixtureB = root.resolve("b" + SessionFiles.EXTENSION); // another grid and the generated task selected
         SessionFiles.write(fixtureB, four.withTasks(List.of(counting, four.tasks().get(0)))
                 .withUi(new Session.UiState("counting", "0.0,1.1,2.2,3.3", null, null)));
+        pristineA = Files.readAllBytes(fixtureA);
+        pristineB = Files.readAllBytes(fixtureB);
         damagedFile = root.resolve("damaged" + SessionFiles.EXTENSION);
         Files.writeString(damagedFile, "{\"schemaVersion\": 3, \"tasks\": [");
         missingFile = root.resolve("missing" + SessionFiles.EXTENSION);
@@ -365,6 +368,10 @@ class AppStateMachineTest {
             try {
                 userDir = Files.createTempDirectory(root, "user");
                 for (String s : List.of("s1", "s2")) Files.deleteIfExists(root.resolve("saves/" + s + SessionFiles.EXTENSION));
+                if (pristineA != null) { // a run saves over the fixtures; each run starts from them as they were
+                    Files.write(fixtureA, pristineA);
+                    Files.write(fixtureB, pristineB);
+                }
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -379,7 +386,7 @@ class AppStateMachineTest {
         }
 
         void start() throws Exception {
-            vm.document().open(fixtureA);
+            if (!vm.document().open(fixtureA)) throw new IllegalStateException("the fixture does not open: " + vm.errorProperty().get());
             baseline = work();
         }
 

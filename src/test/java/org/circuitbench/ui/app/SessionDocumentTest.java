@@ -194,6 +194,18 @@ class SessionDocumentTest {
         assertFalse(doc().dirtyProperty().get(), "back to the file");
     }
 
+    /** Found by the state-machine test: Apply with a name already in use keeps the edits, unapplied and unsaved. */
+    @Test
+    void applyingANameInUseKeepsTheEdits() {
+        assertTrue(vm.newTask());
+        vm.editor().nameProperty().set(vm.tasks().get(0).name());
+        assertFalse(vm.editor().apply());
+        assertTrue(vm.editor().dirtyProperty().get(), "the edits stay");
+        assertNotNull(vm.editor().draft());
+        assertTrue(doc().dirtyProperty().get());
+        assertTrue(vm.editor().applyNoteProperty().get().startsWith("Not applied"));
+    }
+
     /** §2.9: after "saved …", a later edit clears the status line (it no longer says the truth). */
     @Test
     void savedLeavesTheStatusLineOnTheNextEdit() {

@@ -469,9 +469,9 @@ public final class MainViewModel {
         else tasks.add(t);
         if (old != null) heads.taskEdited(old); // its explanations were of the old prompts
         heads.taskEdited(t.name());
-        document.changed();
         selectedTask.set(null);
         selectedTask.set(t);
+        document.changed(); // after the task is shown again: its grid is part of what is compared with the file
     }
 
     private int indexOfTask(String name) {

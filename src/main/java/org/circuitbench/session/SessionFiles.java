@@ -146,6 +146,10 @@ public final class SessionFiles {
                         + "or what its removals removed.");
             }
         }
+        if (s.model() != null && (s.model().name() == null || s.model().name().isBlank())) {
+            throw new SessionException(source + " is damaged at model.name: the model has no name; give a hub name (gpt2), a folder, "
+                    + "or demo:seqcont-tiny, or leave out \"model\" for a session without one.");
+        }
         String device = s.model() == null ? null : s.model().device();
         if (device != null && !device.trim().toLowerCase(java.util.Locale.ROOT).matches("auto|cpu|gpu|gpu:\\d{1,4}")) {
             throw new SessionException(source + ": the model's device '" + Texts.cap(device) + "' is not one of auto, cpu, gpu or gpu:N.");

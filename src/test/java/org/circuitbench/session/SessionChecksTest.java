@@ -68,6 +68,16 @@ class SessionChecksTest {
         assertContains(m, "variable d", "nests 5000 levels deep");
     }
 
+    /** Issue 18 §5: a model without a name is one line that names the field, not a NullPointerException's text. */
+    @Test
+    void aModelWithoutANameIsRefused() throws Exception {
+        for (String name : new String[] {null, "", "  "}) {
+            String m = refused(sample(r -> ((ObjectNode) r.get("model")).put("name", name)));
+            assertContains(m, "model.name");
+            assertTrue(!m.contains("NullPointer") && !m.contains("null\""), m);
+        }
+    }
+
     @Test
     void anUnknownDeviceIsRefused() throws Exception {
         assertContains(refused(sample(r -> ((ObjectNode) r.get("model")).put("device", "tpu"))), "device 'tpu'", "auto, cpu, gpu or gpu:N");

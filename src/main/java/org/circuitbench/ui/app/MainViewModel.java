@@ -506,15 +506,16 @@ public final class MainViewModel {
         int i = old == null ? -1 : indexOfTask(old);
         if (i < 0 && indexOfTask(t.name()) >= 0) {
             dialogs.error("A task is called '" + t.name() + "' already", "Give this task another name.");
+            editor.refuse("a task is called '" + t.name() + "' already.");
             return;
         }
         if (i >= 0) tasks.set(i, t);
         else tasks.add(t);
         if (old != null) heads.taskEdited(old); // its explanations were of the old prompts
         heads.taskEdited(t.name());
-        document.changed();
         selectedTask.set(null);
         selectedTask.set(t);
+        document.changed(); // after the task is shown again: its grid is part of what is compared with the file
     }
 
     private int indexOfTask(String name) {

@@ -234,9 +234,10 @@ public final class SessionDocument {
     public boolean saveAs(Path path) {
         Path p = path.toString().endsWith(".json") ? path : Path.of(path + SessionFiles.EXTENSION);
         try {
-            SessionFiles.write(p, window.snapshot());
+            Session shown = window.snapshot();
+            SessionFiles.write(p, shown);
             file.set(p);
-            dirty.set(false);
+            saved(shown); // the file holds this now: later edits are compared with it, not with what was opened
             recovery.clear();
             remember(p);
             status.set("saved " + p.getFileName());

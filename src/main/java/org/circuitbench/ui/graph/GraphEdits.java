@@ -50,6 +50,7 @@ public final class GraphEdits {
     private final Supplier<EvaluatorHandle<EdgeEvaluator>> live; // null result: no task is ready
     private final ObservableBooleanValue active;
     private Runnable onChange = () -> { };
+    private String standing = ""; // a problem said before any score, which a score does not hide (a session's graph that does not fit)
 
     private final ReadOnlyObjectWrapper<EdgeGraph> graph = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<EdgeCircuit> circuit = new ReadOnlyObjectWrapper<>();
@@ -120,6 +121,7 @@ public final class GraphEdits {
         edits.clear();
         effects.clear();
         score.set(null);
+        standing = "";
         text.clear(why);
     }
 
@@ -338,6 +340,7 @@ public final class GraphEdits {
                     String.format(Locale.ROOT, "%,d of %,d edges kept · circuit logit diff %.4f · full %.4f",
                     target.size(), target.graph().edgeCount(), task == null ? Double.NaN : s * task.fullLogitDiff() / 100,
                     task == null ? Double.NaN : task.fullLogitDiff()));
+            if (!standing.isEmpty()) text.setError(standing);
         }
     }
 
@@ -372,8 +375,12 @@ public final class GraphEdits {
         return text.errorProperty();
     }
 
-    /** Says what went wrong before any score (a session's graph that does not fit). */
+    /**
+     * Says what went wrong before any score (a session's graph that does not fit); it stays said
+     * until it is taken back ({@code ""}) or the task goes.
+     */
     void say(String problem) {
+        standing = problem;
         text.setError(problem);
     }
 

@@ -37,6 +37,9 @@ public final class GraphViewModel {
     private final GraphAttribution attribution;
     private final FaithfulnessViewModel faithfulness;
     private Session.EdgeSet restore; // the session's graph, shown once its task is ready
+    private Session.EdgeSet damaged; // the session's graph that does not fit the model: saved back as it was while standIn shows
+    private EdgeCircuit standIn;     // what shows in its place (every edge); an edit replaces the damaged graph, undo brings it back
+    private String damage = "";
 
     public GraphViewModel(AppServices services, SessionTasks tasks, WorkingCircuit working, Supplier<org.circuitbench.ablation.EvaluatorHandle<EdgeEvaluator>> live) {
         this.dialogs = services.dialogs();
@@ -48,7 +51,10 @@ public final class GraphViewModel {
 
     /** Called when what the session keeps changes (an edit, a named edge circuit). */
     public void setOnChange(Runnable r) {
-        edits.setOnChange(r);
+        edits.setOnChange(() -> {
+            if (damaged != null) edits.say(edits.circuit() == standIn ? damage : "");
+            r.run();
+        });
         faithfulness.setOnChange(r);
     }
 
@@ -87,14 +93,19 @@ public final class GraphViewModel {
         faithfulness.clear();
         EdgeCircuit shown = edits.circuit();
         EdgeCircuit c = shown != null && shown.graph().equals(g) ? shown : EdgeCircuit.all(g); // another task of this model keeps the graph
+        if (restore == null && damaged != null && (shown == null || shown == standIn)) restore = damaged; // it may fit this model
+        damaged = null;
         if (restore != null) {
             try {
                 c = SessionMapper.edges(restore, g);
             } catch (IllegalArgumentException e) {
-                edits.say("The session's graph does not fit this model (" + e.getMessage() + "); every edge is shown.");
+                damaged = restore;
+                standIn = c = EdgeCircuit.all(g);
+                damage = "The session's graph does not fit this model (" + e.getMessage() + "); every edge is shown, and saving keeps the graph as it was until you edit it.";
             }
             restore = null;
         }
+        edits.say(damaged != null ? damage : "");
         edits.show(g, c);
         faithfulness.show(tasks.selectedName(), task, g);
         attribution.compute();
@@ -102,6 +113,7 @@ public final class GraphViewModel {
 
     /** No task to show: nothing of the last one stays. */
     public void taskGone(String why) {
+        if (damaged != null && edits.circuit() != null && edits.circuit() != standIn) damaged = null; // an edit had replaced it
         edits.clear(why);
         attribution.taskGone();
         faithfulness.clear();
@@ -112,13 +124,17 @@ public final class GraphViewModel {
         edits.named().setAll(s.circuits(Level.EDGES));
         restore = s.ui().graph();
         faithfulness.restore(s.faithfulness());
+        damaged = null;
+        standIn = null;
         taskGone("No task is ready.");
     }
 
     /** The graph and the named edge circuits as the session stores them (its edge runs are the runs room's). */
     public Session.EdgeSet graphSnapshot() {
         EdgeCircuit c = edits.circuit();
-        return c != null ? (c.size() == c.graph().edgeCount() ? null : SessionMapper.edgeSet(c)) : restore;
+        if (c == null) return restore != null ? restore : damaged;
+        if (damaged != null && c == standIn) return damaged;
+        return c.size() == c.graph().edgeCount() ? null : SessionMapper.edgeSet(c);
     }
 
     // ---- what an edge says ------------------------------------------------------------------------

@@ -69,6 +69,7 @@ public final class TaskEditorViewModel {
     private final Supplier<TokenEncoder> encoder;
     private final Function<String, List<String>> tokenTexts;
     private Consumer<Session.SessionTask> onApply = t -> { };
+    private String refused; // why the session refused the task being applied; null: it took it
     private Runnable onEdit = () -> { };
     private String originalName;
 
@@ -160,6 +161,11 @@ public final class TaskEditorViewModel {
 
     public void setOnApply(Consumer<Session.SessionTask> c) {
         onApply = c;
+    }
+
+    /** The session refuses the task {@link #apply()} hands it: the edits stay unapplied, and the note says why. */
+    public void refuse(String why) {
+        refused = why;
     }
 
     /** Called after each edit the user makes (the session keeps the unapplied task, and compares itself with its file). */
@@ -521,7 +527,12 @@ public final class TaskEditorViewModel {
             return false;
         }
         Session.SessionTask t = edited();
+        refused = null;
         onApply.accept(t);
+        if (refused != null) { // the session refused it (a name in use): the edits stay, still to apply
+            applyNote.set("Not applied: " + refused);
+            return false;
+        }
         originalName = t.name();
         dirty.set(false);
         return true;

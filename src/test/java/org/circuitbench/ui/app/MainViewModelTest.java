@@ -217,6 +217,36 @@ class MainViewModelTest {
         assertTrue(vm.edgeRuns().history().isEmpty() && vm.graph().edits().named().isEmpty());
     }
 
+    /**
+     * Issue 18 §5: a session's edge graph that names an edge the model does not have is kept as it
+     * was (as damaged explanations are): saving writes it back unchanged until the graph is edited.
+     */
+    @Test
+    void aGraphThatDoesNotFitTheModelIsSavedBackAsItWas() throws Exception {
+        Session.EdgeSet foreign = new Session.EdgeSet(null, List.of("0.0->9.1.q", "3.mlp->logits"));
+        Session s = TestSessions.fourByFour();
+        Path f = dir.resolve("foreign" + SessionFiles.EXTENSION);
+        SessionFiles.write(f, s.withUi(s.ui().withGraph(foreign)));
+        assertTrue(vm.document().open(f));
+        vm.graph().activeProperty().set(true);
+        var graph = vm.graph().circuit().graph();
+        assertEquals(graph.edgeCount(), vm.graph().circuit().size(), "every edge is shown in its place");
+        assertTrue(vm.graph().edits().errorProperty().get().contains("does not fit"), vm.graph().edits().errorProperty().get());
+        assertEquals(foreign, vm.snapshot().ui().graph(), "kept as it was");
+        assertFalse(vm.document().dirtyProperty().get());
+        Path again = dir.resolve("again" + SessionFiles.EXTENSION);
+        assertTrue(vm.document().saveAs(again));
+        assertEquals(foreign, SessionFiles.read(again).ui().graph(), "the next save writes it back");
+        // a task switch on the same model keeps it; an edit of the graph replaces it
+        vm.grid().toggle(Node.head(1, 1));
+        vm.grid().toggle(Node.head(1, 1));
+        assertEquals(foreign, vm.snapshot().ui().graph());
+        vm.graph().edits().toggleEdge(graph.parse("3.mlp->logits"));
+        assertEquals(List.of("3.mlp->logits"), vm.snapshot().ui().graph().removed(), "the researcher's edit is the graph now");
+        vm.graph().edits().undo();
+        assertEquals(foreign, vm.snapshot().ui().graph(), "undone back to the graph as opened: the file's graph again");
+    }
+
     @Test
     void saveThenOpenGivesTheSameSessionWithItsOverlay() throws Exception {
         vm.grid().toggle(Node.head(3, 3));

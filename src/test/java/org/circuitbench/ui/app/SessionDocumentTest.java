@@ -178,6 +178,34 @@ class SessionDocumentTest {
         assertFalse(doc().dirtyProperty().get(), "looking at another task is not work");
     }
 
+    /**
+     * Found by the state-machine test: after a save, the marker compares with what was saved, not
+     * with what was opened (edit, save, undo: the screen now differs from the file).
+     */
+    @Test
+    void afterASaveTheMarkerComparesWithTheSavedFile() throws Exception {
+        assertTrue(doc().saveAs(dir.resolve("m" + SessionFiles.EXTENSION)));
+        vm.grid().toggle(Node.head(0, 1));
+        assertTrue(doc().saveAs(dir.resolve("m" + SessionFiles.EXTENSION)));
+        assertFalse(doc().dirtyProperty().get());
+        vm.grid().undo();
+        assertTrue(doc().dirtyProperty().get(), "the file holds the toggled head; the screen does not");
+        vm.grid().redo();
+        assertFalse(doc().dirtyProperty().get(), "back to the file");
+    }
+
+    /** Found by the state-machine test: Apply with a name already in use keeps the edits, unapplied and unsaved. */
+    @Test
+    void applyingANameInUseKeepsTheEdits() {
+        assertTrue(vm.newTask());
+        vm.editor().nameProperty().set(vm.tasks().get(0).name());
+        assertFalse(vm.editor().apply());
+        assertTrue(vm.editor().dirtyProperty().get(), "the edits stay");
+        assertNotNull(vm.editor().draft());
+        assertTrue(doc().dirtyProperty().get());
+        assertTrue(vm.editor().applyNoteProperty().get().startsWith("Not applied"));
+    }
+
     /** §2.9: after "saved …", a later edit clears the status line (it no longer says the truth). */
     @Test
     void savedLeavesTheStatusLineOnTheNextEdit() {

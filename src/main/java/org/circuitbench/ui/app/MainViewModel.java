@@ -504,7 +504,8 @@ public final class MainViewModel {
     private void applyEditedTask(Session.SessionTask t) {
         String old = editor.originalName();
         int i = old == null ? -1 : indexOfTask(old);
-        if (i < 0 && indexOfTask(t.name()) >= 0) {
+        int same = indexOfTask(t.name());
+        if (same >= 0 && same != i) { // a new task, or a rename, onto another task's name: two tasks of one name would not read back
             dialogs.error("A task is called '" + t.name() + "' already", "Give this task another name.");
             editor.refuse("a task is called '" + t.name() + "' already.");
             return;

@@ -60,8 +60,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@link #replay(String...)} runs again. Everything runs on the 4 × 4 model.
  */
 class AppStateMachineTest {
-    // seeds 1-5 pass (1,300 steps); seed 6 finds an open defect (see openDefectSaveWritesAnUnreadableSession)
-    static final int SEEDS = 5, STEPS = 260;
+    static final int SEEDS = 8, STEPS = 260; // 2,080 steps
     // a live score is computed from the last circuit's cached passes, a fresh one from nothing: they
     // differ by float rounding (about 1e-6 points), far inside the fixtures' 0.01 points
     static final double EPS = 1e-4;
@@ -153,14 +152,12 @@ class AppStateMachineTest {
     }
 
     /**
-     * OPEN DEFECT found by seed 6 (not fixed yet): a Save writes a session that cannot be read back
-     * ("task 'words' appears twice"). Enable once fixed, and raise SEEDS to 8 (2,080 steps).
+     * Found by seed 6: a task renamed onto another task's name was applied, and Save then wrote a
+     * session that could not be read back ("task 'words' appears twice").
      */
     @Test
-    @org.junit.jupiter.api.Disabled("open defect: Save writes a session with two tasks named 'words' that cannot be reopened")
-    void openDefectSaveWritesAnUnreadableSession() {
-        String failure = run(6, generate(6, STEPS));
-        if (failure != null) fail(failure);
+    void renamingATaskOntoAnotherTasksNameIsRefused() {
+        replay("SELECT_TASK 23 59 4 2 4 11", "EDIT_TASK_NAME 33 25 9 10 0 4", "APPLY_TASK 28 10 11 5 3 6", "SAVE 42 62 7 11 0 7");
     }
 
     // ---- generating, running, shrinking ---------------------------------------------------------

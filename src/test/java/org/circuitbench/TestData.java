@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.circuitbench.ablation.AblationTask;
 import org.circuitbench.model.DeviceChoice;
 import org.circuitbench.model.LoadedModel;
+import org.circuitbench.model.Gpt2Tokenizer;
 import org.circuitbench.task.TaskFiles;
 
 import java.io.IOException;
@@ -99,6 +100,20 @@ public final class TestData {
             if (Files.isDirectory(c)) return c;
         }
         throw new IllegalStateException("No model folder for " + caseDir + " (" + rel + ")");
+    }
+
+    private static Gpt2Tokenizer tokenizer;
+
+    /** The bundled GPT-2 tokenizer, one for the whole test run. */
+    public static synchronized Gpt2Tokenizer tokenizer() {
+        if (tokenizer == null) {
+            try {
+                tokenizer = Gpt2Tokenizer.bundled();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return tokenizer;
     }
 
     /** One loaded model per folder for the whole test run. */

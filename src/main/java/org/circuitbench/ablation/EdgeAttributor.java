@@ -124,7 +124,7 @@ public final class EdgeAttributor {
         List<Gradient> probes = new ArrayList<>();
         EdgePass p;
         try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
-            p = f.run(c, new EdgeForward.Probe() {
+            p = f.run(c, new OutputsProbe(outputs) {
                 @Override
                 public NDArray input(NDArray in, int[] receivers, EdgePass pass) {
                     // heads' inputs are probed after their projection (below): one probe per receiver
@@ -141,21 +141,6 @@ public final class EdgeAttributor {
                     NDArray leaf = leaf(qkv);                        // on q, k, v: small, and ln_1 stays shared
                     probes.add(new Gradient(receivers, leaf, in, layer, w));
                     return qkv.add(leaf);
-                }
-
-                @Override
-                public NDArray embed(NDArray computed) {
-                    return outputs.embed(computed);
-                }
-
-                @Override
-                public NDArray heads(int layer, int[] hs, NDArray computed) {
-                    return outputs.heads(layer, hs, computed);
-                }
-
-                @Override
-                public NDArray mlp(int layer, NDArray computed) {
-                    return outputs.mlp(layer, computed);
                 }
             });
             // the scale is an array of this scope, alive through backward (mul(Number) frees its scalar at once)
@@ -199,6 +184,30 @@ public final class EdgeAttributor {
             throw new IllegalStateException(String.format(java.util.Locale.ROOT,
                     "The attribution came out as no number for %,d of %,d kept edges (%s among them); "
                             + "the exact scores are not affected. Compute it again.", bad, c.size(), c.graph().edge(first)));
+        }
+    }
+
+    /** A probe whose senders write what {@code outputs} says (EAP-IG's interpolated outputs, or as computed). */
+    private abstract static class OutputsProbe implements EdgeForward.Probe {
+        private final Outputs outputs;
+
+        OutputsProbe(Outputs outputs) {
+            this.outputs = outputs;
+        }
+
+        @Override
+        public NDArray embed(NDArray computed) {
+            return outputs.embed(computed);
+        }
+
+        @Override
+        public NDArray heads(int layer, int[] hs, NDArray computed) {
+            return outputs.heads(layer, hs, computed);
+        }
+
+        @Override
+        public NDArray mlp(int layer, NDArray computed) {
+            return outputs.mlp(layer, computed);
         }
     }
 
@@ -246,7 +255,7 @@ public final class EdgeAttributor {
         EdgeGraph graph = f.graph;
         int s = graph.senderIndex(e.sender()), r = graph.receiverIndex(e.receiver());
         try (NDScope ignored = new NDScope()) {
-            EdgePass p = f.run(c, new EdgeForward.Probe() {
+            EdgePass p = f.run(c, new OutputsProbe(outputs) {
                 @Override
                 public NDArray input(NDArray in, int[] receivers, EdgePass pass) {
                     for (int i = 0; i < receivers.length; i++) {
@@ -263,21 +272,6 @@ public final class EdgeAttributor {
                 @Override
                 public boolean sharesInputs() {
                     return false;
-                }
-
-                @Override
-                public NDArray embed(NDArray computed) {
-                    return outputs.embed(computed);
-                }
-
-                @Override
-                public NDArray heads(int layer, int[] hs, NDArray computed) {
-                    return outputs.heads(layer, hs, computed);
-                }
-
-                @Override
-                public NDArray mlp(int layer, NDArray computed) {
-                    return outputs.mlp(layer, computed);
                 }
             });
             return f.task.score(p.perPrompt, f.scale);

@@ -112,8 +112,9 @@ public final class StartupProcessBench {
             ObjectNode first = JSON.createObjectNode();
             for (Launcher l : opt.launchers()) {
                 log.println("[bench] start-up, " + l.name() + ": first start (untimed in the medians)");
+                long firstBegan = System.currentTimeMillis();
                 first.set(l.name(), start(l, users, false));
-                if (l.archiveDir() != null) awaitArchive(l.archiveDir());
+                if (l.archiveDir() != null) awaitArchive(l.archiveDir(), firstBegan, ARCHIVE_WAIT_S);
                 cold.put(l.name(), new ArrayList<>());
                 warm.put(l.name(), new ArrayList<>());
             }
@@ -165,23 +166,45 @@ public final class StartupProcessBench {
         return run;
     }
 
+    /** How long the first start's class archive is waited for before the timed starts begin. */
+    static final int ARCHIVE_WAIT_S = 180;
+
     /**
-     * Waits (at most 5 minutes) while the launcher finishes the class archive its first start
-     * recorded (JDK 25 makes it in the background after the app exits): the timed starts should
-     * neither compete with that nor miss the archive.
+     * Waits (at most {@code limitS} seconds) while the launcher finishes the class archive its first
+     * start recorded (JDK 25 makes it in the background after the app exits): the timed starts should
+     * neither compete with that nor miss the archive. Only temporary files written since that start
+     * count: one left by an earlier, killed start is never finished, and once waited the full 5
+     * minutes. If the time runs out, the log says so and the timed starts go on without it.
+     *
+     * @return whether no archive was still being written
      */
-    private void awaitArchive(Path dir) throws IOException, InterruptedException {
-        long end = System.nanoTime() + 300_000_000_000L;
+    boolean awaitArchive(Path dir, long sinceMillis, int limitS) throws IOException, InterruptedException {
+        long end = System.nanoTime() + limitS * 1_000_000_000L;
         boolean said = false;
-        while (System.nanoTime() < end) {
-            boolean busy;
-            try (Stream<Path> s = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
-                busy = s.anyMatch(p -> p.getFileName().toString().contains(".tmp"));
+        while (true) {
+            if (!archiveBeingWritten(dir, sinceMillis)) return true;
+            if (System.nanoTime() >= end) {
+                log.println("[bench]   the launcher's class archive in " + dir + " was not finished after " + limitS
+                        + " s; the timed starts go on, and may run without it or beside its writing");
+                return false;
             }
-            if (!busy) return;
             if (!said) log.println("[bench]   waiting for the launcher's class archive in " + dir);
             said = true;
             Thread.sleep(500);
+        }
+    }
+
+    /** Whether {@code dir} holds a temporary archive file written at or after {@code sinceMillis}. */
+    static boolean archiveBeingWritten(Path dir, long sinceMillis) throws IOException {
+        if (!Files.isDirectory(dir)) return false;
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().contains(".tmp")).anyMatch(p -> {
+                try {
+                    return Files.getLastModifiedTime(p).toMillis() >= sinceMillis - 1000; // mtime granularity
+                } catch (IOException gone) {
+                    return false; // renamed into place or removed meanwhile
+                }
+            });
         }
     }
 

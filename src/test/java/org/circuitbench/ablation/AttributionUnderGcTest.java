@@ -3,10 +3,13 @@ package org.circuitbench.ablation;
 import org.circuitbench.TestData;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Attribution must not depend on when the garbage collector runs. A scalar that enters an op that
@@ -14,25 +17,54 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code (Number)} overloads wrap a 4-byte buffer that is freed right after the op, and a GC before
  * the backward pass let it read freed memory (docs/djl-scalar-lifetime.md). With a thread that does
  * nothing but collect garbage, every call must give exactly what a call without it gives.
+ * <p>
+ * Each check runs in a JVM of its own with a small heap ({@link #main}), where a full collection
+ * takes milliseconds, so that many land inside every call. In the suite's JVM, with every earlier
+ * test's windows on the heap, one collection took about a second and this class about 15 minutes.
  */
 class AttributionUnderGcTest {
 
     @Test
     void attributionIsIdenticalWithAGarbageCollectingThreadBeside() throws Exception {
-        underGc(AttributionMethod.EAP, 100);
+        inChildJvm("eap", 40); // before the fix, 374 of 479 such calls were wrong
     }
 
     /** EAP-IG's interpolations and its many backward passes, both variants (issue 19 §3). */
     @Test
     void integratedGradientsAreIdenticalWithAGarbageCollectingThreadBeside() throws Exception {
-        // fewer calls than EAP's 100 (each of both states once): each call makes many backward passes
-        // under many collections, and with the suite's large heap a collection takes about a second
-        // (with 8 calls the class took 886 s in the whole suite, 28 s alone)
-        underGc(new AttributionMethod(AttributionMethod.Kind.IG_INPUTS, 3, AttributionMethod.Rule.LEFT), 2);
-        underGc(new AttributionMethod(AttributionMethod.Kind.IG_ACTIVATIONS, 1, AttributionMethod.Rule.RIGHT), 2);
+        inChildJvm("eap-ig-inputs", 6);
+        inChildJvm("eap-ig-activations", 6);
     }
 
-    private static void underGc(AttributionMethod method, int n) throws Exception {
+    private static void inChildJvm(String method, int calls) throws Exception {
+        List<String> cmd = List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), AttributionUnderGcTest.class.getName(), method, Integer.toString(calls));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains(method + ": " + calls + " of " + calls + " calls identical under "), out);
+        System.out.println(out.lines().filter(l -> l.startsWith(method + ": ")).findFirst().orElseThrow()); // the collections made, for the report
+    }
+
+    /** The check in this JVM: {@code method calls}; prints how many calls were identical, or throws. */
+    public static void main(String[] args) throws Exception {
+        AttributionMethod method = switch (args[0]) {
+            case "eap" -> AttributionMethod.EAP;
+            case "eap-ig-inputs" -> new AttributionMethod(AttributionMethod.Kind.IG_INPUTS, 3, AttributionMethod.Rule.LEFT);
+            case "eap-ig-activations" -> new AttributionMethod(AttributionMethod.Kind.IG_ACTIVATIONS, 1, AttributionMethod.Rule.RIGHT);
+            default -> throw new IllegalArgumentException(args[0]);
+        };
+        long collections = underGc(method, Integer.parseInt(args[1]));
+        System.out.println(args[0] + ": " + args[1] + " of " + args[1] + " calls identical under " + collections + " collections");
+        System.exit(0);
+    }
+
+    /** Runs {@code n} calls beside a collecting thread, each compared bit for bit with a quiet call; returns the collections made. */
+    private static long underGc(AttributionMethod method, int n) throws Exception {
         AblationTask task = TestData.task(TestData.fixture("words-months-seqcont-4x4"));
         try (EdgeEvaluator ev = new EdgeEvaluator(task, false)) {
             EdgeGraph g = ev.graph();
@@ -41,9 +73,11 @@ class AttributionUnderGcTest {
             for (int i = 0; i < quiet.length; i++) quiet[i] = ev.attributor().attribute(states.get(i), method);
 
             AtomicBoolean stop = new AtomicBoolean();
+            long[] collections = new long[1];
             Thread gc = Thread.ofPlatform().daemon().start(() -> {
                 while (!stop.get()) {
                     System.gc();
+                    collections[0]++;
                     try {
                         Thread.sleep(2); // a collection every few ms: many per call, and the calls still run
                     } catch (InterruptedException e) {
@@ -64,6 +98,7 @@ class AttributionUnderGcTest {
                 gc.join();
             }
             assertEquals(n, calls);
+            return collections[0];
         }
     }
 

@@ -3,6 +3,12 @@ package org.circuitbench.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,6 +47,32 @@ class StartupProcessBenchTest {
         assertEquals(3.5, o.get("cpu_s_at_score").asDouble(), 1e-9);
         assertEquals(List.of("jvm_s", "window_s", "model_s", "task_s", "grid_s", "score_s", "model_read_s", "grid_minus_model_read_s",
                 "cpu_s_at_window", "cpu_s_at_score"), iterable(o));
+    }
+
+    /**
+     * The wait for the launcher's class archive: a temporary file left by an earlier, killed start is
+     * not waited for (it once held the bench 5 minutes), and one being written now is waited for only
+     * up to the limit, which the log then names.
+     */
+    @Test
+    void theArchiveWaitIgnoresLeftoversAndIsBounded(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StartupProcessBench bench = new StartupProcessBench(
+                new StartupProcessBench.Options(List.of(), null, true, 1, 30, false), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        long now = System.currentTimeMillis();
+        Path leftover = Files.writeString(dir.resolve("app-25.aot.4242.tmp.conf"), "recorded by a start that was killed");
+        Files.setLastModifiedTime(leftover, FileTime.fromMillis(now - 3_600_000));
+        assertFalse(StartupProcessBench.archiveBeingWritten(dir, now));
+        assertTrue(bench.awaitArchive(dir, now, 1));
+        assertEquals("", bytes.toString(StandardCharsets.UTF_8));
+
+        Files.writeString(dir.resolve("app-25.aot.4243.tmp"), "being written");
+        assertTrue(StartupProcessBench.archiveBeingWritten(dir, now));
+        assertFalse(bench.awaitArchive(dir, now, 1));
+        String said = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("was not finished after 1 s"), said);
+        assertTrue(StartupProcessBench.archiveBeingWritten(dir.resolve("missing").getParent(), now));
+        assertFalse(StartupProcessBench.archiveBeingWritten(dir.resolve("missing"), now));
     }
 
     @Test

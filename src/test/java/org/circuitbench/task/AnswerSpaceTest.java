@@ -1,11 +1,10 @@
 package org.circuitbench.task;
 
+import org.circuitbench.TestData;
 import org.circuitbench.model.Gpt2Tokenizer;
 import org.circuitbench.session.SampleSessions;
 import org.circuitbench.session.Session;
 import org.circuitbench.session.SessionFiles;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,17 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * "32"): the answer's token is the first token of the answer itself, not of " " + answer.
  */
 class AnswerSpaceTest {
-    static Gpt2Tokenizer tok;
-
-    @BeforeAll
-    static void load() throws Exception {
-        tok = Gpt2Tokenizer.bundled();
-    }
-
-    @AfterAll
-    static void close() {
-        tok.close();
-    }
+    static final Gpt2Tokenizer tok = TestData.tokenizer();
 
     static final String YEARS = """
             {"clean": [{"text": "The war lasted from the year 1732 to the year 17", "correct": "33", "incorrect": "31"}],

@@ -17,8 +17,6 @@ import org.circuitbench.task.TaskFile;
 import org.circuitbench.task.TaskFiles;
 import org.circuitbench.task.TaskProblem;
 import org.circuitbench.task.TokenizedTask;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -41,17 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * tasks prepare and score on the demo model.
  */
 class TaskLibraryTest {
-    static Gpt2Tokenizer tok;
-
-    @BeforeAll
-    static void load() throws Exception {
-        tok = Gpt2Tokenizer.bundled();
-    }
-
-    @AfterAll
-    static void close() {
-        tok.close();
-    }
+    static final Gpt2Tokenizer tok = TestData.tokenizer();
 
     static TaskFile make(String id, long seed, int count) throws TaskException {
         return TaskLibrary.get(id).definition(seed, count).generate(tok::encode);

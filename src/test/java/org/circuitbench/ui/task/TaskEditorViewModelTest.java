@@ -1,5 +1,6 @@
 package org.circuitbench.ui.task;
 
+import org.circuitbench.TestData;
 import org.circuitbench.model.Gpt2Tokenizer;
 import org.circuitbench.session.SampleSessions;
 import org.circuitbench.session.Session;
@@ -10,8 +11,6 @@ import org.circuitbench.ui.common.ScriptedDialogs;
 import org.circuitbench.ui.common.SyncRunner;
 import org.circuitbench.ui.common.TestServices;
 import org.circuitbench.ui.common.Workspace;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,17 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TaskEditorViewModelTest {
-    static Gpt2Tokenizer tok;
-
-    @BeforeAll
-    static void load() throws Exception {
-        tok = Gpt2Tokenizer.bundled();
-    }
-
-    @AfterAll
-    static void close() {
-        tok.close();
-    }
+    static final Gpt2Tokenizer tok = TestData.tokenizer();
 
     TaskEditorViewModel vm() {
         return vm(SyncRunner.immediate());

@@ -371,7 +371,7 @@ public final class AblationTask implements AutoCloseable {
     public ScoreDetails details(Circuit circuit, NDArray endRows, ScoreScale scale) {
         float[] per = metricFn.perPrompt(endRows).toFloatArray();
         double score = score(per, scale);
-        long[] top = model().logits(endRows).argMax(1).toLongArray();
+        long[] top = model().top1(endRows);
         boolean[] right = metricFn.correctTop1(top);
         int circuitCorrect = 0;
         for (boolean r : right) if (r) circuitCorrect++;
@@ -395,7 +395,7 @@ public final class AblationTask implements AutoCloseable {
         long[] t = fullTop1;
         if (t == null) {
             try (NDScope ignored = new NDScope()) {
-                t = model().logits(atEnd(model().forward(tokens, Hook.NONE))).argMax(1).toLongArray();
+                t = model().top1(atEnd(model().forward(tokens, Hook.NONE)));
             }
             fullTop1 = t;
         }

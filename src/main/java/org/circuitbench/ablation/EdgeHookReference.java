@@ -9,8 +9,6 @@ import org.circuitbench.model.Attention;
 import org.circuitbench.model.Hook;
 import org.circuitbench.model.HookPoint;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The plain edge-ablated pass of edges.md, written as hooks on the model's own forward pass, the
@@ -132,10 +130,16 @@ public final class EdgeHookReference implements Scorer<EdgeCircuit> {
         /** Receiver r's input: the stream plus μ_s − a_s of every sender whose edge into r is removed. */
         private NDArray corrected(NDArray stream, Receiver r) {
             int ri = graph.receiverIndex(r);
-            List<NDArray> removed = new ArrayList<>();
-            for (int s = 0; s < graph.sendersOf(ri); s++) if (!c.contains(s, ri)) removed.add(delta[s]);
-            if (removed.isEmpty()) return stream;
-            return stream.add(removed.size() == 1 ? removed.get(0) : NDArrays.stack(new NDList(removed), 0).sum(new int[] {0}));
+            // summed in place into one array (no autograd runs through this pass): stacking every removed
+            // delta first ([senders, b, pos, d]) made one large fresh array per receiver, and faulting its
+            // pages in took most of this pass's time
+            NDArray removed = null;
+            for (int s = 0; s < graph.sendersOf(ri); s++) {
+                if (c.contains(s, ri)) continue;
+                if (removed == null) removed = delta[s].duplicate();
+                else removed.addi(delta[s]);
+            }
+            return removed == null ? stream : removed.addi(stream);
         }
     }
 

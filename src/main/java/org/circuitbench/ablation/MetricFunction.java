@@ -109,7 +109,7 @@ final class MetricFunction {
                 yield tile(fullProbs, k).mul(tile(fullLogProbs, k).sub(lp)).sum(new int[] {1});  // Σ p_full (log p_full − log p)
             }
             case ACCURACY -> {
-                long[] top = model.logits(rows).argMax(1).toLongArray();
+                long[] top = model.top1(rows);
                 float[] v = new float[top.length];
                 for (int i = 0; i < top.length; i++) v[i] = inSet(top[i], correctIds[i % batch]) ? 100f : 0f;
                 yield rows.getManager().create(v);

@@ -391,21 +391,12 @@ public final class Explainer {
         return new OvLayer(v.div(sigma).concat(ones, -1), wc);                                      // vs [h, P, dh + 1]
     }
 
-    /**
-     * Logits are made this many values at a time on the CPU (4 MiB). Whole, the [P, vocab] logits of
-     * one head are tens of MB, a fresh mapping each time whose every page faults on first touch: on
-     * the 2-core test machine (12 µs a fault) a demo-model head took 290 ms whole and 45 ms in blocks,
-     * which the allocator reuses.
-     */
-    static final long LOGIT_BLOCK_VALUES = 1 << 20;
-
     /** Head h's top 5 token ids for every pair, [P * 5], pair by pair. */
     private long[] ovTop(OvInput in, OvLayer layer, int h) {
         try (NDScope perHead = new NDScope()) {
             NDArray map = layer.wc().get(h).matMul(in.unembedT()).concat(in.shift().expandDims(0), 0);   // [dh + 1, vocab]
             NDArray vs = layer.vs().get(h);                                                           // [P, dh + 1]
-            long pairs = vs.getShape().get(0), vocab = map.getShape().get(1);
-            long rows = vs.getDevice().isGpu() ? pairs : Math.max(1, LOGIT_BLOCK_VALUES / vocab);
+            long pairs = vs.getShape().get(0), rows = task.model().logitBlockRows(vs); // blocks: see Gpt2Model.LOGIT_BLOCK_VALUES
             long[] top = new long[(int) pairs * TOP_K];
             for (long r = 0; r < pairs; r += rows) {
                 try (NDScope block = new NDScope()) {

@@ -2,6 +2,7 @@ package org.circuitbench.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.SparseFormat;
 
@@ -55,6 +56,33 @@ public final class Gpt2Model implements AutoCloseable {
     public NDArray logits(NDArray resid) {
         NDArray h = lnF.forward(resid);
         return h.getNDArrayInternal().linear(h, unembed, null).singletonOrThrow();
+    }
+
+    /**
+     * Logits over the vocabulary are made this many values at a time on the CPU (4 MiB) where only
+     * a summary of them is wanted (top-1, top-k). Whole, a batch's [rows, vocab] logits are tens of
+     * MB, a fresh mapping each time whose every page faults on first touch: on the 2-core test
+     * machine (about 12 µs a fault) that was most of the time of a score's details and of OV scores.
+     */
+    public static final long LOGIT_BLOCK_VALUES = 1 << 20;
+
+    /** How many rows of logits make one block on {@code rows}' device (every row on a GPU). */
+    public long logitBlockRows(NDArray rows) {
+        long n = rows.getShape().get(0);
+        return rows.getDevice().isGpu() ? Math.max(1, n) : Math.max(1, LOGIT_BLOCK_VALUES / unembed.getShape().get(0));
+    }
+
+    /** The top-1 token of each row: resid [rows, d_model] -> argmax of its logits, in blocks of rows. */
+    public long[] top1(NDArray resid) {
+        long n = resid.getShape().get(0), block = logitBlockRows(resid);
+        long[] top = new long[(int) n];
+        for (long r = 0; r < n; r += block) {
+            try (NDScope ignored = new NDScope()) {
+                long[] part = logits(resid.get("{}:{}", r, Math.min(n, r + block))).argMax(1).toLongArray(); // [block, vocab] -> [block]
+                System.arraycopy(part, 0, top, (int) r, part.length);
+            }
+        }
+        return top;
     }
 
     /**

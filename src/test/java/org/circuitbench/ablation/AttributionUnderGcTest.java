@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Attribution must not depend on when the garbage collector runs. A scalar that enters an op that
- * autograd records (x · 0.5, x³, q kᵀ · scale) must outlive the backward pass; in DJL 0.36 the
+ * autograd records (x · 0.5, x · 0.044715, q kᵀ · scale) must outlive the backward pass; in DJL 0.36 the
  * {@code (Number)} overloads wrap a 4-byte buffer that is freed right after the op, and a GC before
  * the backward pass let it read freed memory (docs/djl-scalar-lifetime.md). With a thread that does
  * nothing but collect garbage, every call must give exactly what a call without it gives.

@@ -149,6 +149,10 @@ public final class AnalysisView extends TabPane {
     private static javafx.scene.Node compare(AnalysisViewModel vm, ObservableList<Session.NamedCircuit> named) {
         CheckListView<String> pick = new CheckListView<>();
         pick.setId("compare-pick");
+        // JavaFX's own check-box cells: ControlsFX's move the keyboard focus into the list whenever its
+        // first cell becomes the focused one (as when circuits arrive), and JavaFX's focus clean-up
+        // then threw (VirtualFlow.findOwnerCell; controlsfx#1212)
+        pick.setCellFactory(l -> new javafx.scene.control.cell.CheckBoxListCell<>(pick::getItemBooleanProperty));
         pick.setPrefHeight(150);
         pick.setPrefWidth(280);
         boolean[] syncing = {false};

@@ -20,6 +20,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Importance & compare tab as a researcher uses it: a readable importance chart and overlay, four circuits compared. */
@@ -69,6 +70,32 @@ class AnalysisFxTest extends AppFxBase {
         assertFalse(text(robot, "#analysis-status").isEmpty(), "the Importance sub-tab says what it shows");
         robot.clickOn("Compare");
         assertEquals("", text(robot, "#compare-status"), "the Compare sub-tab has its own line");
+    }
+
+    /**
+     * Circuits arriving in the compare list (a session opened, a circuit saved) leave the keyboard
+     * focus where it was. ControlsFX's CheckListView cells moved it into the list's hidden sheet
+     * when the list changed, even on another tab; the focus clean-up then threw inside JavaFX
+     * (VirtualFlow.findOwnerCell, as in controlsfx#1212).
+     */
+    @Test
+    void circuitsArrivingInTheCompareListLeaveTheFocusWhereItWas(FxRobot robot) throws Exception {
+        ready();
+        robot.clickOn("Importance & compare").clickOn("Compare");
+        Node taskList = robot.lookup("#task-list").query();
+        robot.interact(taskList::requestFocus);
+        assertSame(taskList, taskList.getScene().getFocusOwner());
+        robot.interact(() -> {
+            for (int k = 0; k < 3; k++) vm.addCircuit(new Session.NamedCircuit("kept " + k, k + ".0," + k + ".1", null, null, null));
+        });
+        org.testfx.util.WaitForAsyncUtils.waitForFxEvents(3);
+        assertSame(taskList, taskList.getScene().getFocusOwner(), "the focus is still on the task list");
+        // and a click on a circuit's box still chooses it for comparison
+        List<String> listed = vm.circuits().stream().map(Session.NamedCircuit::name).toList();
+        Node box = robot.lookup("#compare-pick .check-box").queryAll().stream().filter(Node::isVisible).findFirst().orElseThrow();
+        robot.clickOn(box);
+        org.testfx.util.WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(List.of(listed.get(0)), List.copyOf(vm.analysis().selectedForCompare()));
     }
 
     /** Four compared circuits: four in the key and the legend; sets named by letter, so A − B and B − A differ. */

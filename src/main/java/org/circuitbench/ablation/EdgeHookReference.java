@@ -9,7 +9,6 @@ import org.circuitbench.model.Attention;
 import org.circuitbench.model.Hook;
 import org.circuitbench.model.HookPoint;
 
-
 /**
  * The plain edge-ablated pass of edges.md, written as hooks on the model's own forward pass, the
  * way auto-circuit or TransformerLens code does it (with {@code use_split_qkv_input},

@@ -395,17 +395,8 @@ public final class Explainer {
     private long[] ovTop(OvInput in, OvLayer layer, int h) {
         try (NDScope perHead = new NDScope()) {
             NDArray map = layer.wc().get(h).matMul(in.unembedT()).concat(in.shift().expandDims(0), 0);   // [dh + 1, vocab]
-            NDArray vs = layer.vs().get(h);                                                           // [P, dh + 1]
-            long pairs = vs.getShape().get(0), rows = task.model().logitBlockRows(vs); // blocks: see Gpt2Model.LOGIT_BLOCK_VALUES
-            long[] top = new long[(int) pairs * TOP_K];
-            for (long r = 0; r < pairs; r += rows) {
-                try (NDScope block = new NDScope()) {
-                    long[] part = vs.get("{}:{}", r, Math.min(pairs, r + rows)).matMul(map)             // [rows, vocab]
-                            .topK(TOP_K, -1).get(1).toLongArray();                                     // -> [rows, 5]
-                    System.arraycopy(part, 0, top, (int) r * TOP_K, part.length);
-                }
-            }
-            return top;
+            // in blocks of pairs (Gpt2Model.LOGIT_BLOCK_VALUES): [block, dh + 1] @ map -> [block, vocab] -> [block, 5]
+            return task.model().inLogitBlocks(layer.vs().get(h), TOP_K, block -> block.matMul(map).topK(TOP_K, -1).get(1));
         }
     }
 

@@ -66,23 +66,27 @@ public final class Gpt2Model implements AutoCloseable {
      */
     public static final long LOGIT_BLOCK_VALUES = 1 << 20;
 
-    /** How many rows of logits make one block on {@code rows}' device (every row on a GPU). */
-    public long logitBlockRows(NDArray rows) {
+    /**
+     * A summary of each row's logits, made in blocks of rows (every row at once on a GPU): {@code
+     * summary} maps a block [block, ...] to [block, perRow] int64 (its top-1 or top-k token ids), and
+     * the blocks' values are joined row by row.
+     */
+    public long[] inLogitBlocks(NDArray rows, int perRow, java.util.function.UnaryOperator<NDArray> summary) {
         long n = rows.getShape().get(0);
-        return rows.getDevice().isGpu() ? Math.max(1, n) : Math.max(1, LOGIT_BLOCK_VALUES / unembed.getShape().get(0));
+        long block = rows.getDevice().isGpu() ? Math.max(1, n) : Math.max(1, LOGIT_BLOCK_VALUES / unembed.getShape().get(0));
+        long[] out = new long[(int) n * perRow];
+        for (long r = 0; r < n; r += block) {
+            try (NDScope ignored = new NDScope()) {
+                long[] part = summary.apply(rows.get("{}:{}", r, Math.min(n, r + block))).toLongArray();
+                System.arraycopy(part, 0, out, (int) r * perRow, part.length);
+            }
+        }
+        return out;
     }
 
     /** The top-1 token of each row: resid [rows, d_model] -> argmax of its logits, in blocks of rows. */
     public long[] top1(NDArray resid) {
-        long n = resid.getShape().get(0), block = logitBlockRows(resid);
-        long[] top = new long[(int) n];
-        for (long r = 0; r < n; r += block) {
-            try (NDScope ignored = new NDScope()) {
-                long[] part = logits(resid.get("{}:{}", r, Math.min(n, r + block))).argMax(1).toLongArray(); // [block, vocab] -> [block]
-                System.arraycopy(part, 0, top, (int) r, part.length);
-            }
-        }
-        return top;
+        return inLogitBlocks(resid, 1, block -> logits(block).argMax(1)); // [block, vocab] -> [block]
     }
 
     /**

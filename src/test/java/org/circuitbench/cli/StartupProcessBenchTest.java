@@ -71,7 +71,6 @@ class StartupProcessBenchTest {
         assertFalse(bench.awaitArchive(dir, now, 1));
         String said = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(said.contains("was not finished after 1 s"), said);
-        assertTrue(StartupProcessBench.archiveBeingWritten(dir.resolve("missing").getParent(), now));
         assertFalse(StartupProcessBench.archiveBeingWritten(dir.resolve("missing"), now));
     }
 
